@@ -1,0 +1,46 @@
+-- The workspace catalog (state/catalog.duckdb). It is the source of truth for
+-- which files under lake/ and state/ are live: a file is written first and
+-- registered here in one transaction, so a crash leaves at most an orphan
+-- file, which the next writer removes.
+
+CREATE TABLE IF NOT EXISTS landings (
+    landing_id       VARCHAR PRIMARY KEY,
+    kind             VARCHAR NOT NULL,      -- contacts | events
+    landed_at        TIMESTAMP NOT NULL,    -- UTC
+    sources          VARCHAR[] NOT NULL,    -- input paths as given
+    rows_read        BIGINT NOT NULL,
+    rows_landed      BIGINT NOT NULL,
+    rows_rejected    BIGINT NOT NULL,
+    duplicates       BIGINT NOT NULL,       -- events skipped for an event_id already landed
+    contacts_created BIGINT NOT NULL        -- contacts created by events with an unknown contact_id
+);
+
+CREATE TABLE IF NOT EXISTS lake_files (
+    path       VARCHAR PRIMARY KEY,         -- relative to the workspace root
+    kind       VARCHAR NOT NULL,            -- contacts | events | rejects
+    landing_id VARCHAR NOT NULL,
+    rows       BIGINT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS snapshots (
+    snapshot_id     VARCHAR PRIMARY KEY,
+    segment         VARCHAR NOT NULL,
+    kind            VARCHAR NOT NULL,       -- dynamic | static
+    as_of           TIMESTAMP NOT NULL,     -- UTC
+    built_at        TIMESTAMP NOT NULL,     -- UTC
+    definition_hash VARCHAR NOT NULL,
+    compiled_sql    VARCHAR NOT NULL,
+    engine          VARCHAR NOT NULL,       -- duckdb | spark | static
+    member_count    BIGINT NOT NULL,
+    path            VARCHAR NOT NULL        -- Parquet file of contact_id, relative to the root
+);
+
+CREATE TABLE IF NOT EXISTS exports (
+    export_id   VARCHAR PRIMARY KEY,
+    segment     VARCHAR NOT NULL,
+    format      VARCHAR NOT NULL,
+    snapshot_id VARCHAR NOT NULL,
+    exported_at TIMESTAMP NOT NULL,
+    out_dir     VARCHAR NOT NULL,
+    rows        BIGINT NOT NULL
+);

@@ -1,0 +1,125 @@
+"""`duckseg.toml`: the workspace configuration, every key validated."""
+
+from __future__ import annotations
+
+import tomllib
+import zoneinfo
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from duckseg.errors import InputError, Problem, did_you_mean
+
+CONFIG_FILE = "duckseg.toml"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TimeConfig(_Section):
+    zone: str = "UTC"
+
+    @field_validator("zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Asia/Kolkata)") from exc
+        return value
+
+
+class ConsentConfig(_Section):
+    # A condition of the definition language; checked against the lake when used.
+    exclude_when: dict[str, Any] | None = None
+
+
+class IdentityConfig(_Section):
+    email: str = "email"
+    phone: str = "phone"
+    first_name: str = "first_name"
+    last_name: str = "last_name"
+    city: str = "city"
+    state: str = "state"
+    zip: str = "zip"
+    country: str = "country"
+    date_of_birth: str = "date_of_birth"
+    gender: str = "gender"
+    mobile_ad_id: str = "mobile_ad_id"
+
+
+class SparkConfig(_Section):
+    master: str = "local[*]"
+
+
+class Config(_Section):
+    time: TimeConfig = TimeConfig()
+    consent: ConsentConfig = ConsentConfig()
+    identity: IdentityConfig = IdentityConfig()
+    spark: SparkConfig = SparkConfig()
+
+
+DEFAULT_CONFIG_TEXT = """\
+# duckseg workspace configuration. Every key is optional; the values shown are the defaults.
+
+# [time]
+# zone = "UTC"                      # calendar semantics (mo, y, date-only values)
+
+# [consent]                         # contacts matching this never reach ad platforms
+# exclude_when = { attr = "opted_out", op = "is_true" }
+
+# [identity]                        # which contact attributes exports read
+# email = "email"
+# phone = "phone"
+# first_name = "first_name"
+# last_name = "last_name"
+# city = "city"
+# state = "state"
+# zip = "zip"
+# country = "country"
+# date_of_birth = "date_of_birth"
+# gender = "gender"
+# mobile_ad_id = "mobile_ad_id"
+
+# [spark]
+# master = "local[*]"               # or spark://host:7077; SPARK_REMOTE for Spark Connect
+"""
+
+
+def _known_keys(loc: tuple[int | str, ...]) -> list[str]:
+    model: type[BaseModel] = Config
+    for part in loc[:-1]:
+        field = model.model_fields.get(str(part))
+        annotation = field.annotation if field else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return []
+        model = annotation
+    return list(model.model_fields)
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate `duckseg.toml`; a missing file means all defaults."""
+    if not path.exists():
+        return Config()
+    source = path.name
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError.single(source, f"not valid TOML: {exc}") from exc
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            key = ".".join(str(p) for p in loc)
+            if err["type"] == "extra_forbidden":
+                name = str(loc[-1])
+                problems.append(
+                    Problem(source, key, f"unknown key {name!r}", did_you_mean(name, _known_keys(loc)))
+                )
+            else:
+                problems.append(Problem(source, key, err["msg"].removeprefix("Value error, ")))
+        raise InputError(problems) from exc
