@@ -1,3 +1,29 @@
-"""duckseg: a segmentation engine for customer data."""
+"""duckseg: a segmentation engine for customer data.
+
+    import duckseg as ds
+    ws = ds.Workspace.open("shop/")
+    seg = ds.Segment.from_yaml("shop/segments/vip.yaml")
+    ws.preview(seg).count
+"""
+
+from duckseg.errors import DefinitionError, DucksegError, InputError, WorkspaceBusyError
+from duckseg.results import Diff, Preview, Snapshot
+from duckseg.spec import Segment
+from duckseg.timewin import FixedClock, SystemClock
+from duckseg.workspace import Workspace
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "DefinitionError",
+    "Diff",
+    "DucksegError",
+    "FixedClock",
+    "InputError",
+    "Preview",
+    "Segment",
+    "Snapshot",
+    "SystemClock",
+    "Workspace",
+    "WorkspaceBusyError",
+]

@@ -1,0 +1,214 @@
+"""The typed intermediate form the compiler consumes.
+
+Every node here is already checked against the catalog: column types are
+known, values are typed for their column, time values are parsed. Nodes are
+frozen and hashable so that identical event conditions can share one
+aggregate column.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from duckseg.catalog import ValueType
+from duckseg.timewin import Duration, TimeValue
+
+
+class Op(enum.Enum):
+    """Operators of attribute and property conditions (SPEC 6.2)."""
+
+    IS = "is"
+    IS_NOT = "is_not"
+    IS_SET = "is_set"
+    IS_NOT_SET = "is_not_set"
+    CONTAINS = "contains"
+    NOT_CONTAINS = "not_contains"
+    STARTS_WITH = "starts_with"
+    ENDS_WITH = "ends_with"
+    MATCHES = "matches"
+    GT = "gt"
+    GTE = "gte"
+    LT = "lt"
+    LTE = "lte"
+    BETWEEN = "between"
+    BEFORE = "before"
+    AFTER = "after"
+    WITHIN_LAST = "within_last"
+    IS_TRUE = "is_true"
+    IS_FALSE = "is_false"
+    HAS = "has"
+    HAS_ALL = "has_all"
+    HAS_NONE = "has_none"
+
+
+UNARY_OPS = frozenset({Op.IS_SET, Op.IS_NOT_SET, Op.IS_TRUE, Op.IS_FALSE})
+# Ops that match a missing value (SPEC 6.2: "negative ops DO match a missing value").
+NEGATIVE_OPS = frozenset({Op.IS_NOT, Op.NOT_CONTAINS, Op.HAS_NONE, Op.IS_NOT_SET})
+TEXT_FOLDING_OPS = frozenset({Op.IS, Op.IS_NOT, Op.CONTAINS, Op.NOT_CONTAINS, Op.STARTS_WITH, Op.ENDS_WITH})
+
+
+class CompareOp(enum.Enum):
+    """Comparisons for `count` and `aggregate` (SPEC 6.3)."""
+
+    EQ = "eq"
+    NEQ = "neq"
+    GT = "gt"
+    GTE = "gte"
+    LT = "lt"
+    LTE = "lte"
+    BETWEEN = "between"
+
+
+class AggFn(enum.Enum):
+    SUM = "sum"
+    AVG = "avg"
+    MIN = "min"
+    MAX = "max"
+    COUNT_DISTINCT = "count_distinct"
+
+
+Scalar = str | int | float | Decimal | bool | date
+Value = Scalar | TimeValue
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: ValueType
+    scope: str  # "contact" | "event"
+
+
+@dataclass(frozen=True)
+class ValueTest:
+    """`attr`/`prop` condition. `values` holds 0 (unary), 1, or several (list / between) values."""
+
+    column: Column
+    op: Op
+    values: tuple[Value, ...] = ()
+    case_sensitive: bool = True
+    duration: Duration | None = None  # within_last
+
+
+@dataclass(frozen=True)
+class Compare:
+    op: CompareOp
+    values: tuple[int | float | Decimal | date | TimeValue, ...]
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    fn: AggFn
+    column: Column
+    compare: Compare
+
+
+@dataclass(frozen=True)
+class WindowLast:
+    duration: Duration
+
+
+@dataclass(frozen=True)
+class WindowBetween:
+    low: TimeValue
+    high: TimeValue
+
+
+@dataclass(frozen=True)
+class WindowBefore:
+    at: TimeValue
+
+
+@dataclass(frozen=True)
+class WindowAfter:
+    at: TimeValue
+
+
+Window = WindowLast | WindowBetween | WindowBefore | WindowAfter
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """Which events qualify: names, a per-event property condition, a window."""
+
+    events: tuple[str, ...]
+    where: Node | None = None
+    window: Window | None = None
+
+
+@dataclass(frozen=True)
+class EventTest:
+    """performed / not_performed: count (and aggregate) of the qualifying events."""
+
+    filter: EventFilter
+    count: Compare
+    aggregate: Aggregate | None = None
+
+
+class Which(enum.Enum):
+    FIRST = "first"
+    LAST = "last"
+
+
+@dataclass(frozen=True)
+class EventTimeTest:
+    """first_performed / last_performed: a test on the time of the first or last qualifying event."""
+
+    filter: EventFilter
+    which: Which
+    test: Window  # WindowBefore | WindowAfter | WindowLast (within)
+
+
+@dataclass(frozen=True)
+class AllOf:
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    child: Node
+
+
+@dataclass(frozen=True)
+class SegmentRef:
+    """in_segment to a dynamic segment; `tree` is that segment's resolved condition."""
+
+    name: str
+    tree: Node
+
+
+@dataclass(frozen=True)
+class StaticMembers:
+    """in_segment to a static segment: its stored member list."""
+
+    name: str
+
+
+Node = AllOf | AnyOf | Not | ValueTest | EventTest | EventTimeTest | SegmentRef | StaticMembers
+
+
+def children(node: Node) -> tuple[Node, ...]:
+    match node:
+        case AllOf(kids) | AnyOf(kids):
+            return kids
+        case Not(child):
+            return (child,)
+        case SegmentRef(_, tree):
+            return (tree,)
+        case _:
+            return ()
+
+
+def walk(node: Node) -> list[Node]:
+    """Every node of the tree, parents before children."""
+    out: list[Node] = [node]
+    for child in children(node):
+        out.extend(walk(child))
+    return out

@@ -1,0 +1,152 @@
+"""Result objects of the Python API; each renders usefully in a notebook."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+import pyarrow as pa
+
+from duckseg.snapshots import SnapshotInfo
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def iso(at: datetime) -> str:
+    return at.isoformat().replace("+00:00", "Z")
+
+
+def _sql_block(sql: str) -> str:
+    return f"<details><summary>SQL</summary><pre>{html.escape(sql)}</pre></details>"
+
+
+def _table_html(frame: pl.DataFrame, limit: int = 10) -> str:
+    return frame.head(limit)._repr_html_()
+
+
+@dataclass(frozen=True)
+class Preview:
+    """Who a definition matches right now; nothing is written."""
+
+    segment: str
+    count: int
+    as_of: datetime
+    description: str
+    sample: pl.DataFrame
+    sql: str
+    entered: pl.DataFrame | None = None  # with --against-latest: would enter
+    exited: pl.DataFrame | None = None  # would leave
+    latest_snapshot_id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "segment": self.segment,
+            "count": self.count,
+            "as_of": iso(self.as_of),
+            "description": self.description,
+            "sample": self.sample.to_dicts(),
+        }
+        if self.entered is not None and self.exited is not None:
+            out["against_latest"] = {
+                "snapshot_id": self.latest_snapshot_id,
+                "entered": self.entered.height,
+                "exited": self.exited.height,
+                "entered_ids": self.entered["contact_id"].to_list(),
+                "exited_ids": self.exited["contact_id"].to_list(),
+            }
+        return out
+
+    def _repr_html_(self) -> str:
+        head = (
+            f"<h4>{html.escape(self.segment)}: {self.count:,} contacts</h4>"
+            f"<p>{html.escape(self.description)}</p><p>as of {html.escape(iso(self.as_of))}</p>"
+        )
+        return head + _table_html(self.sample) + _sql_block(self.sql)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One build's members of a segment, with what changed since the snapshot before it."""
+
+    info: SnapshotInfo
+    entered: int
+    exited: int
+    _members: pa.Table = field(repr=False)
+
+    @property
+    def snapshot_id(self) -> str:
+        return self.info.snapshot_id
+
+    @property
+    def segment(self) -> str:
+        return self.info.segment
+
+    @property
+    def count(self) -> int:
+        return self.info.count
+
+    @property
+    def as_of(self) -> datetime:
+        return self.info.as_of
+
+    def to_arrow(self) -> pa.Table:
+        return self._members
+
+    def to_polars(self) -> pl.DataFrame:
+        frame = pl.from_arrow(self._members)
+        assert isinstance(frame, pl.DataFrame)
+        return frame
+
+    def to_pandas(self) -> pd.DataFrame:
+        return self._members.to_pandas()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "segment": self.segment,
+            "snapshot_id": self.snapshot_id,
+            "count": self.count,
+            "entered": self.entered,
+            "exited": self.exited,
+            "as_of": iso(self.as_of),
+        }
+
+    def _repr_html_(self) -> str:
+        return (
+            f"<h4>{html.escape(self.segment)}: {self.count:,} members</h4>"
+            f"<p>snapshot {html.escape(self.snapshot_id)}, as of {html.escape(iso(self.as_of))}; "
+            f"{self.entered:,} entered, {self.exited:,} exited</p>"
+            + _table_html(self.to_polars())
+            + _sql_block(self.info.compiled_sql)
+        )
+
+
+@dataclass(frozen=True)
+class Diff:
+    """Who entered and who exited a segment between two snapshots."""
+
+    segment: str
+    from_id: str | None
+    to_id: str
+    entered: list[Any]
+    exited: list[Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "segment": self.segment,
+            "from": self.from_id,
+            "to": self.to_id,
+            "entered": self.entered,
+            "exited": self.exited,
+        }
+
+    def to_polars(self) -> pl.DataFrame:
+        ids = [*self.entered, *self.exited]
+        change = ["entered"] * len(self.entered) + ["exited"] * len(self.exited)
+        return pl.DataFrame({"contact_id": ids, "change": change})
+
+    def write_csv(self, path: Any) -> None:
+        self.to_polars().write_csv(path)

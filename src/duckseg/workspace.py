@@ -1,0 +1,417 @@
+"""The Workspace: the Python API that ties definitions, lake, compiler and snapshots together."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+import pyarrow as pa
+
+from duckseg import ir
+from duckseg.catalog import Catalog
+from duckseg.compiler import compile_build, to_sql
+from duckseg.config import CONFIG_FILE, DEFAULT_CONFIG_TEXT, Config, load_config
+from duckseg.describe import describe
+from duckseg.engine import lake_connection, read_catalog
+from duckseg.errors import DefinitionError, InputError, Problem
+from duckseg.resolve import ResolvedSegment, Resolver
+from duckseg.results import Diff, Preview, Snapshot
+from duckseg.sample import land_sample
+from duckseg.snapshots import PendingSnapshot, SnapshotInfo, SnapshotStore
+from duckseg.spec import Segment
+from duckseg.store import Store
+from duckseg.timewin import AbsoluteDate, Clock, SystemClock, TimeContext, parse_time_value
+
+SEGMENTS_DIR = "segments"
+WORKSPACE_DIRS = ("segments", "lake/contacts", "lake/events", "state", "reports", "exports")
+
+SegmentLike = Segment | str | Path
+Progress = Callable[[str, int, int], None]
+
+
+class Workspace:
+    def __init__(self, root: Path, config: Config, clock: Clock | None = None) -> None:
+        self.root = root
+        self.config = config
+        self.clock: Clock = clock or SystemClock()
+        self.store = Store(root)
+        self.snapshots = SnapshotStore(self.store)
+
+    # -- opening ------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | Path = ".", clock: Clock | None = None) -> Workspace:
+        root = Path(path).resolve()
+        if not (root / CONFIG_FILE).exists() and not (root / SEGMENTS_DIR).is_dir():
+            raise InputError.single(str(path), "not a duckseg workspace (no duckseg.toml)", hint="create one with duckseg init")
+        return cls(root, load_config(root / CONFIG_FILE), clock)
+
+    @classmethod
+    def init(cls, path: str | Path, demo: bool = False, clock: Clock | None = None) -> Workspace:
+        root = Path(path).resolve()
+        root.mkdir(parents=True, exist_ok=True)
+        for folder in WORKSPACE_DIRS:
+            (root / folder).mkdir(parents=True, exist_ok=True)
+        if not (root / CONFIG_FILE).exists():
+            (root / CONFIG_FILE).write_text(DEFAULT_CONFIG_TEXT, encoding="utf-8")
+        ws = cls(root, load_config(root / CONFIG_FILE), clock)
+        if demo:
+            land_sample(ws)
+        return ws
+
+    @classmethod
+    def demo(cls, path: str | Path | None = None) -> Workspace:
+        """A workspace with the bundled sample landed (a temporary folder unless `path` is given)."""
+        root = Path(path) if path is not None else Path(tempfile.mkdtemp(prefix="duckseg-demo-"))
+        return cls.init(root, demo=True)
+
+    # -- definitions ----------------------------------------------------------------
+    def segment_files(self) -> dict[str, Path]:
+        folder = self.root / SEGMENTS_DIR
+        files = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")) if folder.exists() else []
+        return {f.stem: f for f in files}
+
+    def _source(self, path: Path) -> str:
+        try:
+            return path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+    def load(self, name_or_path: SegmentLike) -> Segment:
+        """A definition by segment name, by YAML path, or as given."""
+        if isinstance(name_or_path, Segment):
+            return name_or_path
+        text = str(name_or_path)
+        files = self.segment_files()
+        if text in files:
+            path = files[text]
+        elif text.endswith((".yaml", ".yml")) or Path(text).exists():
+            path = Path(text)
+            if not path.is_absolute() and not path.exists():
+                path = self.root / text
+        else:
+            raise DefinitionError([Problem(SEGMENTS_DIR, "", f"unknown segment {text}", _did_you_mean(text, files))])
+        try:
+            content = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise DefinitionError([Problem(str(name_or_path), "", f"cannot read file: {exc.strerror}")]) from exc
+        return Segment.from_yaml_string(content, source=self._source(path), default_name=path.stem)
+
+    def _lookup(self, extra: Sequence[Segment] = ()) -> tuple[Callable[[str], Segment | None], list[str]]:
+        files = self.segment_files()
+        given = {s.name: s for s in extra}
+        cache: dict[str, Segment] = {}
+
+        def lookup(name: str) -> Segment | None:
+            if name in given:
+                return given[name]
+            if name not in cache and name in files:
+                cache[name] = self.load(name)
+            return cache.get(name)
+
+        return lookup, sorted(set(files) | set(given))
+
+    def resolver(self, catalog: Catalog, extra: Sequence[Segment] = ()) -> Resolver:
+        lookup, names = self._lookup(extra)
+        return Resolver(catalog, self.config.time.zone, lookup, names)
+
+    def definition_hash(self, segment: Segment) -> str:
+        canonical = json.dumps({"kind": segment.kind, "where": segment.raw.get("where")}, sort_keys=True, default=str)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    # -- time -----------------------------------------------------------------------
+    def as_of(self, value: datetime | date | str | None = None) -> datetime:
+        """The build instant: now by default; naive and date-only values are in the workspace zone."""
+        ctx = TimeContext.create(self.clock.now(), self.config.time.zone)
+        if value is None:
+            return ctx.as_of
+        try:
+            tv = parse_time_value(value, ctx.zone)
+        except ValueError as exc:
+            raise InputError.single("--as-of", str(exc)) from exc
+        if isinstance(tv, AbsoluteDate):
+            return ctx.start_of(tv.day)
+        resolved = ctx.resolve(tv)
+        assert isinstance(resolved, datetime)
+        return resolved
+
+    def time_context(self, as_of: datetime | date | str | None = None) -> TimeContext:
+        return TimeContext.create(self.as_of(as_of), self.config.time.zone)
+
+    # -- lake -------------------------------------------------------------------------
+    def ingest(self, kind: str, paths: Sequence[str | Path], fmt: str | None = None, strict: bool = False,
+               progress: Callable[[int, int], None] | None = None) -> Any:
+        from duckseg import lake
+
+        if kind not in ("contacts", "events"):
+            raise InputError.single("ingest", f"expected contacts or events, got {kind!r}")
+        return lake.land(self.store, kind, [Path(p) for p in paths], fmt, strict=strict, progress=progress)
+
+    def _static_files(self) -> list[tuple[str, Path]]:
+        latest: dict[str, SnapshotInfo] = {}
+        for info in self.snapshots.all():
+            if info.kind == "static":
+                latest[info.segment] = info
+        return [(name, self.root / info.path) for name, info in sorted(latest.items())]
+
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        """A DuckDB connection with `contacts`, `events` and `static_members` bound to the lake."""
+        return lake_connection(self.store, self._static_files())
+
+    def catalog(self) -> Catalog:
+        con = self.connect()
+        try:
+            return read_catalog(con)
+        finally:
+            con.close()
+
+    # -- compile / preview / build --------------------------------------------------------
+    def resolve(self, segments: Sequence[Segment], con: duckdb.DuckDBPyConnection) -> list[ResolvedSegment]:
+        resolver = self.resolver(read_catalog(con), segments)
+        problems: list[Problem] = []
+        out = []
+        for seg in segments:
+            try:
+                out.append(resolver.resolve(seg))
+            except DefinitionError as exc:
+                problems.extend(exc.problems)
+        if problems:
+            raise DefinitionError(problems)
+        return out
+
+    def compile(self, segment: SegmentLike, dialect: str = "duckdb", as_of: datetime | date | str | None = None) -> str:
+        seg = self.load(segment)
+        con = self.connect()
+        try:
+            (resolved,) = self.resolve([seg], con)
+        finally:
+            con.close()
+        if resolved.tree is None:
+            raise DefinitionError([Problem(seg.source, "kind", f"{seg.name} is a static segment: it has no SQL")])
+        build = compile_build({seg.name: resolved.tree}, self.time_context(as_of), dialect)
+        return to_sql(build.standalone(seg.name), dialect)
+
+    def preview(self, segment: SegmentLike, as_of: datetime | date | str | None = None, limit: int = 10,
+                against_latest: bool = False) -> Preview:
+        seg = self.load(segment)
+        ctx = self.time_context(as_of)
+        con = self.connect()
+        try:
+            (resolved,) = self.resolve([seg], con)
+            tree = self._tree(resolved)
+            build = compile_build({seg.name: tree}, ctx)
+            query = build.standalone(seg.name)
+            sql = to_sql(query)
+            con.sql(query.sql("duckdb")).create("preview_members")
+            count = _scalar(con, "SELECT count(*) FROM preview_members")
+            sample = con.sql(
+                "SELECT c.* FROM contacts c JOIN preview_members m USING (contact_id) ORDER BY c.contact_id LIMIT ?",
+                params=[max(limit, 0)],
+            ).pl()
+            entered = exited = None
+            latest = self.snapshots.latest(seg.name) if against_latest else None
+            if against_latest:
+                if latest is None:
+                    entered = con.sql("SELECT contact_id FROM preview_members ORDER BY 1").pl()
+                    exited = entered.head(0)
+                else:
+                    con.read_parquet(str(self.root / latest.path)).create_view("latest_members")
+                    entered = con.sql("SELECT contact_id FROM preview_members EXCEPT SELECT contact_id FROM latest_members ORDER BY 1").pl()
+                    exited = con.sql("SELECT contact_id FROM latest_members EXCEPT SELECT contact_id FROM preview_members ORDER BY 1").pl()
+        finally:
+            con.close()
+        return Preview(seg.name, count, ctx.as_of, describe(tree), sample, sql, entered, exited,
+                       latest.snapshot_id if latest else None)
+
+    def _tree(self, resolved: ResolvedSegment) -> ir.Node:
+        if resolved.tree is not None:
+            return resolved.tree
+        # A static segment's members are its stored list.
+        return ir.StaticMembers(resolved.segment.name)
+
+    def build(self, segment: SegmentLike, as_of: datetime | date | str | None = None, engine: str = "duckdb") -> Snapshot:
+        (snap,) = self.build_many([segment], as_of=as_of, engine=engine)
+        return snap
+
+    def build_all(self, as_of: datetime | date | str | None = None, engine: str = "duckdb",
+                  progress: Progress | None = None) -> list[Snapshot]:
+        names = [n for n in self.segment_files() if not self.load(n).is_static]
+        return self.build_many(names, as_of=as_of, engine=engine, progress=progress)
+
+    def build_many(self, segments: Iterable[SegmentLike], as_of: datetime | date | str | None = None,
+                   engine: str = "duckdb", progress: Progress | None = None) -> list[Snapshot]:
+        """Build several segments at one as_of, sharing one pass over the events."""
+        if engine not in ("duckdb", "spark"):
+            raise InputError.single("--engine", f"unknown engine {engine!r}", hint="choose duckdb or spark")
+        if engine == "spark":
+            raise InputError.single("--engine", "the spark engine is not available in this installation")
+        segs = [self.load(s) for s in segments]
+        static = [s.name for s in segs if s.is_static]
+        if static:
+            raise InputError.single(SEGMENTS_DIR, f"{static[0]} is a static segment: change it with duckseg static")
+        ctx = self.time_context(as_of)
+        with self.store.writer():
+            con = self.connect()
+            try:
+                resolved = self.resolve(segs, con)
+                trees = {r.segment.name: self._tree(r) for r in resolved}
+                build = compile_build(trees, ctx)
+                if build.facts is not None:
+                    con.sql(build.facts.sql("duckdb")).create("event_facts")
+                pending = []
+                for i, seg in enumerate(segs):
+                    if progress:
+                        progress(seg.name, i, len(segs))
+                    members = con.execute(build.members[seg.name].sql("duckdb")).fetch_arrow_table()
+                    pending.append(PendingSnapshot(
+                        seg.name, "dynamic", ctx.as_of, self.definition_hash(seg),
+                        to_sql(build.standalone(seg.name)), "duckdb", members,
+                    ))
+            finally:
+                con.close()
+            infos = self.snapshots.commit(pending, self.clock.now())
+        return [self._snapshot(info, pending_members) for info, pending_members in zip(infos, [p.members for p in pending], strict=True)]
+
+    def _snapshot(self, info: SnapshotInfo, members: pa.Table | None = None) -> Snapshot:
+        before = self.snapshots.previous(info)
+        entered, exited = self.snapshots.diff(before, info)
+        if members is None:
+            members = self.snapshots.members(info)
+        return Snapshot(info, entered.num_rows, exited.num_rows, members)
+
+    # -- reading snapshots ----------------------------------------------------------------
+    def snapshot(self, name: str, snapshot_id: str | None = None) -> Snapshot:
+        info = self.snapshots.get(snapshot_id) if snapshot_id else self.snapshots.latest(name)
+        if info is None or info.segment != name:
+            what = f"snapshot {snapshot_id}" if snapshot_id else "no snapshot yet"
+            raise InputError.single(name, f"{what} for segment {name}", hint="build it with duckseg build " + name)
+        return self._snapshot(info)
+
+    def members(self, name: str, snapshot: str | None = None) -> pl.DataFrame:
+        """Members of a snapshot (the latest by default) with their current attributes."""
+        snap = self.snapshot(name, snapshot)
+        con = self.connect()
+        try:
+            con.read_parquet(str(self.root / snap.info.path)).create_view("snapshot_members")
+            return con.sql("SELECT c.* FROM snapshot_members m JOIN contacts c USING (contact_id) ORDER BY c.contact_id").pl()
+        finally:
+            con.close()
+
+    def diff(self, name: str, from_id: str | None = None, to_id: str | None = None) -> Diff:
+        """Entered and exited contacts between two snapshots (default: the latest and the one before it)."""
+        to = self.snapshot(name, to_id).info
+        if from_id is not None:
+            before: SnapshotInfo | None = self.snapshot(name, from_id).info
+        else:
+            before = self.snapshots.previous(to)
+        entered, exited = self.snapshots.diff(before, to)
+        return Diff(name, before.snapshot_id if before else None, to.snapshot_id,
+                    entered.column("contact_id").to_pylist(), exited.column("contact_id").to_pylist())
+
+    def history(self, name: str) -> pl.DataFrame:
+        rows = []
+        for info in self.snapshots.history(name):
+            snap = self._snapshot(info)
+            rows.append({**snap.to_dict(), "as_of": info.as_of, "built_at": info.built_at, "engine": info.engine})
+        return pl.DataFrame(rows) if rows else pl.DataFrame(schema={"segment": pl.Utf8, "snapshot_id": pl.Utf8, "count": pl.Int64})
+
+    def list_segments(self) -> list[dict[str, Any]]:
+        out = []
+        for name, path in self.segment_files().items():
+            row: dict[str, Any] = {"segment": name, "file": self._source(path)}
+            try:
+                seg = self.load(name)
+                row.update(kind=seg.kind, owner=seg.owner, description=seg.description)
+                current_hash: str | None = self.definition_hash(seg)
+            except DefinitionError as exc:
+                row.update(kind=None, owner=None, description=None, error=str(exc.problems[0]))
+                current_hash = None
+            history = self.snapshots.history(name)
+            latest = history[-1] if history else None
+            prev = history[-2] if len(history) > 1 else None
+            row.update(
+                count=latest.count if latest else None,
+                delta=(latest.count - prev.count) if latest and prev else None,
+                built_at=latest.built_at if latest else None,
+                as_of=latest.as_of if latest else None,
+                definition_changed=bool(latest and current_hash and latest.kind == "dynamic" and latest.definition_hash != current_hash),
+            )
+            out.append(row)
+        return out
+
+    def check(self, names: Sequence[str] = ()) -> list[str]:
+        """Validate definitions; returns the names checked, raises DefinitionError listing every problem."""
+        targets = list(names) or list(self.segment_files())
+        problems: list[Problem] = []
+        segs = []
+        for name in targets:
+            try:
+                segs.append(self.load(name))
+            except DefinitionError as exc:
+                problems.extend(exc.problems)
+        con = self.connect()
+        try:
+            try:
+                self.resolve(segs, con)
+            except DefinitionError as exc:
+                problems.extend(exc.problems)
+        finally:
+            con.close()
+        if problems:
+            raise DefinitionError(list(dict.fromkeys(problems)))
+        return targets
+
+    def delete(self, name: str, keep_history: bool = False) -> int:
+        files = self.segment_files()
+        if name not in files:
+            raise InputError.single(SEGMENTS_DIR, f"unknown segment {name}", hint=_did_you_mean(name, files))
+        with self.store.writer():
+            users = [n for n in files if n != name and name in _references(self.load(n))]
+            if users:
+                raise InputError.single(self._source(files[name]), f"segment {name} is referenced by {', '.join(users)}")
+            files[name].unlink()
+            return 0 if keep_history else self.snapshots.delete_history(name)
+
+
+def _references(seg: Segment) -> set[str]:
+    found: set[str] = set()
+
+    def visit(value: Any) -> None:
+        if isinstance(value, dict):
+            for key in ("in_segment", "not_in_segment"):
+                if isinstance(value.get(key), str):
+                    found.add(value[key])
+            for v in value.values():
+                visit(v)
+        elif isinstance(value, list):
+            for v in value:
+                visit(v)
+
+    visit(seg.raw.get("where"))
+    return found
+
+
+def _did_you_mean(name: str, names: Iterable[str]) -> str | None:
+    from duckseg.errors import did_you_mean
+
+    return did_you_mean(name, names)
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = con.execute(sql).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def copy_tree(src: Path, dst: Path) -> None:
+    shutil.copytree(src, dst, dirs_exist_ok=True)
+
+
+__all__ = ["Workspace"]
