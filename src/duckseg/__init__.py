@@ -1,9 +1,9 @@
 """duckseg: a segmentation engine for customer data.
 
-    import duckseg as ds
-    ws = ds.Workspace.open("shop/")
-    seg = ds.Segment.from_yaml("shop/segments/vip.yaml")
-    ws.preview(seg).count
+import duckseg as ds
+ws = ds.Workspace.open("shop/")
+seg = ds.Segment.from_yaml("shop/segments/vip.yaml")
+ws.preview(seg).count
 """
 
 from duckseg.errors import DefinitionError, DucksegError, InputError, WorkspaceBusyError

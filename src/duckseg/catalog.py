@@ -34,7 +34,17 @@ def value_type_of(duckdb_type: str) -> ValueType:
     t = duckdb_type.upper()
     if t in ("VARCHAR", "TEXT", "STRING") or t.startswith("VARCHAR("):
         return ValueType.TEXT
-    if t in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"):
+    if t in (
+        "TINYINT",
+        "SMALLINT",
+        "INTEGER",
+        "BIGINT",
+        "HUGEINT",
+        "UTINYINT",
+        "USMALLINT",
+        "UINTEGER",
+        "UBIGINT",
+    ):
         return ValueType.INTEGER
     if t in ("FLOAT", "DOUBLE", "REAL"):
         return ValueType.FLOAT

@@ -20,14 +20,20 @@ from duckseg.errors import DucksegError, InputError
 from duckseg.results import iso
 from duckseg.workspace import Workspace
 
-app = typer.Typer(help="duckseg: segments of customer data, compiled to DuckDB SQL.", no_args_is_help=True,
-                  pretty_exceptions_enable=False, add_completion=False)
+app = typer.Typer(
+    help="duckseg: segments of customer data, compiled to DuckDB SQL.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 WorkspaceOpt = Annotated[Path, typer.Option("-w", "--workspace", help="workspace folder")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON document on stdout")]
-AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="ISO date or timestamp (workspace zone if no offset)")]
+AsOfOpt = Annotated[
+    str | None, typer.Option("--as-of", help="ISO date or timestamp (workspace zone if no offset)")
+]
 
 
 def _json(value: Any) -> None:
@@ -45,8 +51,14 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None]]:
     if not enabled:
         yield lambda _label, _done, _total: None
         return
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, transient=True) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
         task = bar.add_task("", total=None)
 
         def update(label: str, done: int, total: int) -> None:
@@ -63,27 +75,49 @@ def _open(path: Path) -> Workspace:
 
 
 @app.command()
-def init(directory: Annotated[Path, typer.Argument()] = Path("."),
-         demo: Annotated[bool, typer.Option("--demo", help="land the bundled sample and its example segments")] = False) -> None:
+def init(
+    directory: Annotated[Path, typer.Argument()] = Path("."),
+    demo: Annotated[
+        bool, typer.Option("--demo", help="land the bundled sample and its example segments")
+    ] = False,
+) -> None:
     """Create a workspace: duckseg.toml, segments/, lake/, state/."""
     ws = Workspace.init(directory, demo=demo)
     err.print(f"workspace ready at {ws.root}" + (" with the sample landed" if demo else ""))
 
 
 @app.command()
-def ingest(kind: Annotated[str, typer.Argument(help="contacts or events")],
-           paths: Annotated[list[Path], typer.Argument(help="CSV, Parquet or JSON-lines files")],
-           fmt: Annotated[str | None, typer.Option("--format", help="csv|parquet|json (default: from the extension)")] = None,
-           strict: Annotated[bool, typer.Option("--strict", help="any bad row lands nothing (exit 2)")] = False,
-           workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False) -> None:
+def ingest(
+    kind: Annotated[str, typer.Argument(help="contacts or events")],
+    paths: Annotated[list[Path], typer.Argument(help="CSV, Parquet or JSON-lines files")],
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="csv|parquet|json (default: from the extension)")
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="any bad row lands nothing (exit 2)")
+    ] = False,
+    workspace: WorkspaceOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
     """Land contacts (upsert by contact_id) or events (append, dedupe by event_id)."""
     ws = _open(workspace)
     with _progress(not as_json) as update:
-        report = ws.ingest(kind, paths, fmt, strict=strict, progress=lambda done, total: update(f"landing {kind}", done, total))
+        report = ws.ingest(
+            kind,
+            paths,
+            fmt,
+            strict=strict,
+            progress=lambda done, total: update(f"landing {kind}", done, total),
+        )
     data = {
-        "landing_id": report.landing_id, "kind": report.kind, "rows_read": report.rows_read,
-        "rows_landed": report.rows_landed, "rows_rejected": report.rows_rejected, "duplicates": report.duplicates,
-        "contacts_created": report.contacts_created, "new_attributes": list(report.new_attributes),
+        "landing_id": report.landing_id,
+        "kind": report.kind,
+        "rows_read": report.rows_read,
+        "rows_landed": report.rows_landed,
+        "rows_rejected": report.rows_rejected,
+        "duplicates": report.duplicates,
+        "contacts_created": report.contacts_created,
+        "new_attributes": list(report.new_attributes),
         "rejects_path": str(report.rejects_path) if report.rejects_path else None,
         "reject_reasons": dict(report.reject_reasons),
     }
@@ -96,14 +130,21 @@ def ingest(kind: Annotated[str, typer.Argument(help="contacts or events")],
     if report.contacts_created:
         out.print(f"created {report.contacts_created:,} contacts seen only in events")
     if report.rows_rejected:
-        out.print(f"[yellow]rejected {report.rows_rejected:,} rows[/yellow], kept with their reasons in {report.rejects_path}")
+        out.print(
+            f"[yellow]rejected {report.rows_rejected:,} rows[/yellow], kept with their reasons in {report.rejects_path}"
+        )
         for reason, n in report.reject_reasons.items():
             out.print(f"  {n:,} x {reason}")
 
 
 @app.command()
-def attributes(events: Annotated[bool, typer.Option("--events", help="event names and properties instead")] = False,
-               workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False) -> None:
+def attributes(
+    events: Annotated[
+        bool, typer.Option("--events", help="event names and properties instead")
+    ] = False,
+    workspace: WorkspaceOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
     """Attributes (or event properties): type, fill rate, top values."""
     from duckseg.profile import profile_attributes, profile_events
 
@@ -124,8 +165,11 @@ def attributes(events: Annotated[bool, typer.Option("--events", help="event name
 
 
 @app.command()
-def check(segments: Annotated[list[str] | None, typer.Argument()] = None,
-          workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False) -> None:
+def check(
+    segments: Annotated[list[str] | None, typer.Argument()] = None,
+    workspace: WorkspaceOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
     """Validate definitions against the lake; every problem is listed."""
     names = _open(workspace).check(segments or [])
     if as_json:
@@ -135,19 +179,33 @@ def check(segments: Annotated[list[str] | None, typer.Argument()] = None,
 
 
 @app.command(name="compile")
-def compile_(segment: str, dialect: Annotated[str, typer.Option("--dialect", help="|".join(dialect_names()))] = "duckdb",
-             as_of: AsOfOpt = None, workspace: WorkspaceOpt = Path(".")) -> None:
+def compile_(
+    segment: str,
+    dialect: Annotated[str, typer.Option("--dialect", help="|".join(dialect_names()))] = "duckdb",
+    as_of: AsOfOpt = None,
+    workspace: WorkspaceOpt = Path("."),
+) -> None:
     """Print the SQL for a segment."""
     if dialect not in dialect_names():
-        raise InputError.single("--dialect", f"unknown dialect {dialect}", hint=f"choose one of {', '.join(dialect_names())}")
+        raise InputError.single(
+            "--dialect",
+            f"unknown dialect {dialect}",
+            hint=f"choose one of {', '.join(dialect_names())}",
+        )
     sys.stdout.write(_open(workspace).compile(segment, dialect=dialect, as_of=as_of) + "\n")
 
 
 @app.command()
-def preview(segment: Annotated[str, typer.Argument(help="segment name or a YAML file")], as_of: AsOfOpt = None,
-            limit: Annotated[int, typer.Option("--limit")] = 10,
-            against_latest: Annotated[bool, typer.Option("--against-latest", help="who would enter and leave")] = False,
-            workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False) -> None:
+def preview(
+    segment: Annotated[str, typer.Argument(help="segment name or a YAML file")],
+    as_of: AsOfOpt = None,
+    limit: Annotated[int, typer.Option("--limit")] = 10,
+    against_latest: Annotated[
+        bool, typer.Option("--against-latest", help="who would enter and leave")
+    ] = False,
+    workspace: WorkspaceOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
     """Count and sample the members of a definition; writes nothing."""
     pv = _open(workspace).preview(segment, as_of=as_of, limit=limit, against_latest=against_latest)
     if as_json:
@@ -156,7 +214,9 @@ def preview(segment: Annotated[str, typer.Argument(help="segment name or a YAML 
     out.print(f"[bold]{pv.segment}[/bold]: {pv.count:,} contacts (as of {iso(pv.as_of)})")
     out.print(pv.description)
     if pv.entered is not None and pv.exited is not None:
-        out.print(f"against the latest snapshot: {pv.entered.height:,} would enter, {pv.exited.height:,} would leave")
+        out.print(
+            f"against the latest snapshot: {pv.entered.height:,} would enter, {pv.exited.height:,} would leave"
+        )
     if pv.sample.height:
         table = Table(*pv.sample.columns[:8])
         for row in pv.sample.select(pv.sample.columns[:8]).iter_rows():
@@ -165,11 +225,14 @@ def preview(segment: Annotated[str, typer.Argument(help="segment name or a YAML 
 
 
 @app.command()
-def build(segments: Annotated[list[str] | None, typer.Argument()] = None,
-          all_: Annotated[bool, typer.Option("--all", help="every dynamic segment")] = False,
-          as_of: AsOfOpt = None,
-          engine: Annotated[str, typer.Option("--engine", help="duckdb|spark")] = "duckdb",
-          workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False) -> None:
+def build(
+    segments: Annotated[list[str] | None, typer.Argument()] = None,
+    all_: Annotated[bool, typer.Option("--all", help="every dynamic segment")] = False,
+    as_of: AsOfOpt = None,
+    engine: Annotated[str, typer.Option("--engine", help="duckdb|spark")] = "duckdb",
+    workspace: WorkspaceOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
     """Materialise membership snapshots."""
     ws = _open(workspace)
     with _progress(not as_json) as update:
@@ -182,7 +245,14 @@ def build(segments: Annotated[list[str] | None, typer.Argument()] = None,
         return
     table = Table("segment", "members", "entered", "exited", "as of", "snapshot")
     for s in snaps:
-        table.add_row(s.segment, f"{s.count:,}", f"{s.entered:,}", f"{s.exited:,}", iso(s.as_of), s.snapshot_id)
+        table.add_row(
+            s.segment,
+            f"{s.count:,}",
+            f"{s.entered:,}",
+            f"{s.exited:,}",
+            iso(s.as_of),
+            s.snapshot_id,
+        )
     out.print(table)
 
 
@@ -196,15 +266,28 @@ def list_(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False) -> None
     table = Table("segment", "kind", "members", "delta", "built at", "owner", "note")
     for r in rows:
         delta = "" if r["delta"] is None else f"{r['delta']:+,}"
-        note = r.get("error") or ("definition changed since build" if r["definition_changed"] else "")
-        table.add_row(r["segment"], r["kind"] or "?", "" if r["count"] is None else f"{r['count']:,}", delta,
-                      iso(r["built_at"]) if r["built_at"] else "never", r["owner"] or "", note)
+        note = r.get("error") or (
+            "definition changed since build" if r["definition_changed"] else ""
+        )
+        table.add_row(
+            r["segment"],
+            r["kind"] or "?",
+            "" if r["count"] is None else f"{r['count']:,}",
+            delta,
+            iso(r["built_at"]) if r["built_at"] else "never",
+            r["owner"] or "",
+            note,
+        )
     out.print(table)
 
 
 @app.command()
-def delete(segment: str, keep_history: Annotated[bool, typer.Option("--keep-history")] = False,
-           workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False) -> None:
+def delete(
+    segment: str,
+    keep_history: Annotated[bool, typer.Option("--keep-history")] = False,
+    workspace: WorkspaceOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
     """Remove a definition (and its snapshots unless --keep-history); contacts are untouched."""
     removed = _open(workspace).delete(segment, keep_history=keep_history)
     if as_json:
@@ -214,10 +297,18 @@ def delete(segment: str, keep_history: Annotated[bool, typer.Option("--keep-hist
 
 
 @app.command()
-def diff(segment: str, from_: Annotated[str | None, typer.Option("--from", help="snapshot id (default: the one before --to)")] = None,
-         to: Annotated[str | None, typer.Option("--to", help="snapshot id (default: latest)")] = None,
-         csv: Annotated[Path | None, typer.Option("--csv", help="write entered/exited rows to this CSV file")] = None,
-         workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False) -> None:
+def diff(
+    segment: str,
+    from_: Annotated[
+        str | None, typer.Option("--from", help="snapshot id (default: the one before --to)")
+    ] = None,
+    to: Annotated[str | None, typer.Option("--to", help="snapshot id (default: latest)")] = None,
+    csv: Annotated[
+        Path | None, typer.Option("--csv", help="write entered/exited rows to this CSV file")
+    ] = None,
+    workspace: WorkspaceOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
     """Who entered and who exited between two snapshots."""
     result = _open(workspace).diff(segment, from_, to)
     if csv is not None:
@@ -225,17 +316,90 @@ def diff(segment: str, from_: Annotated[str | None, typer.Option("--from", help=
     if as_json:
         _json(result.to_dict())
         return
-    out.print(f"{segment}: {len(result.entered):,} entered, {len(result.exited):,} exited "
-              f"({result.from_id or 'nothing'} -> {result.to_id})")
+    out.print(
+        f"{segment}: {len(result.entered):,} entered, {len(result.exited):,} exited "
+        f"({result.from_id or 'nothing'} -> {result.to_id})"
+    )
     for label, ids in (("entered", result.entered), ("exited", result.exited)):
         if ids:
             shown = ", ".join(map(str, ids[:20])) + (" ..." if len(ids) > 20 else "")
             out.print(f"  {label}: {shown}")
 
 
+static_app = typer.Typer(
+    help="Static segments: member lists from a CSV file.", no_args_is_help=True
+)
+app.add_typer(static_app, name="static")
+
+CsvOpt = Annotated[Path, typer.Option("--csv", help="CSV file with a header row")]
+KeyOpt = Annotated[
+    str, typer.Option("--key", help="contact_id|email|phone (matched after normalisation)")
+]
+
+
+def _static(change: str, name: str, csv: Path, key: str, workspace: Path, as_json: bool) -> None:
+    result = _open(workspace).static_change(name, change, csv, key)
+    if as_json:
+        _json(result.to_dict())
+        return
+    snap = result.snapshot
+    out.print(
+        f"{name}: {snap.count:,} members ({snap.entered:+,} entered, {snap.exited:,} exited); "
+        f"{result.matched:,} contacts matched from {result.rows_read:,} rows"
+    )
+    if result.unmatched:
+        out.print(
+            f"[yellow]{len(result.unmatched):,} rows matched no contact[/yellow]:", highlight=False
+        )
+        for u in result.unmatched[:50]:
+            out.print(f"  row {u.row}: {u.value!r}: {u.reason}", markup=False, highlight=False)
+        if len(result.unmatched) > 50:
+            out.print(f"  ... and {len(result.unmatched) - 50:,} more (use --json for all)")
+
+
+@static_app.command("create")
+def static_create(
+    name: str,
+    csv: CsvOpt,
+    key: KeyOpt = "contact_id",
+    workspace: WorkspaceOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
+    """Create a static segment whose members are the contacts the CSV names."""
+    _static("create", name, csv, key, workspace, as_json)
+
+
+@static_app.command("add")
+def static_add(
+    name: str,
+    csv: CsvOpt,
+    key: KeyOpt = "contact_id",
+    workspace: WorkspaceOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
+    """Add the contacts the CSV names."""
+    _static("add", name, csv, key, workspace, as_json)
+
+
+@static_app.command("remove")
+def static_remove(
+    name: str,
+    csv: CsvOpt,
+    key: KeyOpt = "contact_id",
+    workspace: WorkspaceOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
+    """Remove the contacts the CSV names."""
+    _static("remove", name, csv, key, workspace, as_json)
+
+
 @app.command()
-def demo(directory: Annotated[Path | None, typer.Option("--dir", help="where to create the demo workspace")] = None,
-         as_json: JsonOpt = False) -> None:
+def demo(
+    directory: Annotated[
+        Path | None, typer.Option("--dir", help="where to create the demo workspace")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
     """The main job on the bundled sample: land, build every example segment, report, export."""
     from duckseg.demo import run_demo
 
@@ -245,22 +409,12 @@ def demo(directory: Annotated[Path | None, typer.Option("--dir", help="where to 
 
 
 def main() -> None:
+    # Usage errors are typer's (exit 2); duckseg's own errors print their problems, one per line.
     try:
-        app(standalone_mode=False)
+        app()
     except DucksegError as exc:
-        # One problem per line, exactly as the errors render them: "file: path: message (hint)".
         sys.stderr.write(str(exc) + "\n")
         sys.exit(exc.exit_code)
-    except (typer.Exit, SystemExit) as exc:
-        code = getattr(exc, "exit_code", getattr(exc, "code", 0))
-        sys.exit(code if isinstance(code, int) else 0)
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: say what broke, exit 1
-        import click
-
-        if isinstance(exc, click.exceptions.UsageError):
-            exc.show()
-            sys.exit(2)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(1)
+    except Exception as exc:  # the last line of defence: say what broke, exit 1
         sys.stderr.write(f"unexpected failure: {type(exc).__name__}: {exc}\n")
         sys.exit(1)

@@ -27,7 +27,9 @@ class TimeConfig(_Section):
         try:
             zoneinfo.ZoneInfo(value)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Asia/Kolkata)") from exc
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name such as Asia/Kolkata)"
+            ) from exc
         return value
 
 
@@ -118,7 +120,9 @@ def load_config(path: Path) -> Config:
             if err["type"] == "extra_forbidden":
                 name = str(loc[-1])
                 problems.append(
-                    Problem(source, key, f"unknown key {name!r}", did_you_mean(name, _known_keys(loc)))
+                    Problem(
+                        source, key, f"unknown key {name!r}", did_you_mean(name, _known_keys(loc))
+                    )
                 )
             else:
                 problems.append(Problem(source, key, err["msg"].removeprefix("Value error, ")))

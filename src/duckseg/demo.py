@@ -29,10 +29,14 @@ def run_demo(directory: Path | None = None, console: Console | None = None) -> d
     result: dict[str, Any] = {
         "workspace": str(ws.root),
         "as_of": iso(as_of),
-        "segments": [{**s.to_dict(), "description": by_name[s.segment].get("description")} for s in snaps],
+        "segments": [
+            {**s.to_dict(), "description": by_name[s.segment].get("description")} for s in snaps
+        ],
     }
     if console is not None:
-        table = Table("segment", "members", "description", title=f"duckseg demo: segments as of {iso(as_of)}")
+        table = Table(
+            "segment", "members", "description", title=f"duckseg demo: segments as of {iso(as_of)}"
+        )
         for s in snaps:
             table.add_row(s.segment, f"{s.count:,}", by_name[s.segment].get("description") or "")
         console.print(table)

@@ -20,10 +20,14 @@ EMPTY_EVENTS = (
     "SELECT CAST(NULL AS VARCHAR) AS contact_id, CAST(NULL AS VARCHAR) AS event, "
     "CAST(NULL AS TIMESTAMP) AS ts, CAST(NULL AS VARCHAR) AS event_id WHERE FALSE"
 )
-EMPTY_STATIC = "SELECT CAST(NULL AS VARCHAR) AS segment, CAST(NULL AS VARCHAR) AS contact_id WHERE FALSE"
+EMPTY_STATIC = (
+    "SELECT CAST(NULL AS VARCHAR) AS segment, CAST(NULL AS VARCHAR) AS contact_id WHERE FALSE"
+)
 
 
-def connect(memory_limit: str | None = None, threads: int | None = None) -> duckdb.DuckDBPyConnection:
+def connect(
+    memory_limit: str | None = None, threads: int | None = None
+) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     # Instants are naive UTC everywhere; a fixed session zone keeps casts deterministic.
     con.execute("SET TimeZone = 'UTC'")
@@ -63,7 +67,9 @@ def bind_lake(
         con.sql(EMPTY_STATIC).create_view("static_members")
 
 
-def lake_connection(store: Store, static: Sequence[tuple[str, Path]] = (), **settings: object) -> duckdb.DuckDBPyConnection:
+def lake_connection(
+    store: Store, static: Sequence[tuple[str, Path]] = (), **settings: object
+) -> duckdb.DuckDBPyConnection:
     con = connect(**settings)  # type: ignore[arg-type]
     bind_lake(con, store.live_files("contacts"), store.live_files("events"), static)
     return con

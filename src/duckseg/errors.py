@@ -53,7 +53,9 @@ class InputError(BadInputError):
     """A data file, config file or command-line value is invalid."""
 
     @classmethod
-    def single(cls, source: str, message: str, path: str = "", hint: str | None = None) -> InputError:
+    def single(
+        cls, source: str, message: str, path: str = "", hint: str | None = None
+    ) -> InputError:
         return cls([Problem(source, path, message, hint)])
 
 

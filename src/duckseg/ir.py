@@ -47,7 +47,9 @@ class Op(enum.Enum):
 UNARY_OPS = frozenset({Op.IS_SET, Op.IS_NOT_SET, Op.IS_TRUE, Op.IS_FALSE})
 # Ops that match a missing value (SPEC 6.2: "negative ops DO match a missing value").
 NEGATIVE_OPS = frozenset({Op.IS_NOT, Op.NOT_CONTAINS, Op.HAS_NONE, Op.IS_NOT_SET})
-TEXT_FOLDING_OPS = frozenset({Op.IS, Op.IS_NOT, Op.CONTAINS, Op.NOT_CONTAINS, Op.STARTS_WITH, Op.ENDS_WITH})
+TEXT_FOLDING_OPS = frozenset(
+    {Op.IS, Op.IS_NOT, Op.CONTAINS, Op.NOT_CONTAINS, Op.STARTS_WITH, Op.ENDS_WITH}
+)
 
 
 class CompareOp(enum.Enum):

@@ -37,7 +37,8 @@ _ORDERED = {ir.Op.GT, ir.Op.GTE, ir.Op.LT, ir.Op.LTE, ir.Op.BETWEEN}
 _TEMPORAL = _ORDERED | {ir.Op.BEFORE, ir.Op.AFTER, ir.Op.WITHIN_LAST}
 OPS_BY_TYPE: Mapping[ValueType, frozenset[ir.Op]] = {
     ValueType.TEXT: frozenset(
-        _ANY | {ir.Op.CONTAINS, ir.Op.NOT_CONTAINS, ir.Op.STARTS_WITH, ir.Op.ENDS_WITH, ir.Op.MATCHES}
+        _ANY
+        | {ir.Op.CONTAINS, ir.Op.NOT_CONTAINS, ir.Op.STARTS_WITH, ir.Op.ENDS_WITH, ir.Op.MATCHES}
     ),
     ValueType.INTEGER: frozenset(_ANY | _ORDERED),
     ValueType.FLOAT: frozenset(_ANY | _ORDERED),
@@ -45,7 +46,9 @@ OPS_BY_TYPE: Mapping[ValueType, frozenset[ir.Op]] = {
     ValueType.BOOLEAN: frozenset(_ANY | {ir.Op.IS_TRUE, ir.Op.IS_FALSE}),
     ValueType.DATE: frozenset(_ANY | _TEMPORAL),
     ValueType.TIMESTAMP: frozenset(_ANY | _TEMPORAL),
-    ValueType.TEXT_LIST: frozenset({ir.Op.IS_SET, ir.Op.IS_NOT_SET, ir.Op.HAS, ir.Op.HAS_ALL, ir.Op.HAS_NONE}),
+    ValueType.TEXT_LIST: frozenset(
+        {ir.Op.IS_SET, ir.Op.IS_NOT_SET, ir.Op.HAS, ir.Op.HAS_ALL, ir.Op.HAS_NONE}
+    ),
     ValueType.OTHER: frozenset({ir.Op.IS_SET, ir.Op.IS_NOT_SET}),
 }
 _LIST_VALUE_OPS = {ir.Op.IS, ir.Op.IS_NOT, ir.Op.HAS, ir.Op.HAS_ALL, ir.Op.HAS_NONE}
@@ -65,7 +68,9 @@ SegmentLookup = Callable[[str], spec.Segment | None]
 class Resolver:
     """Resolves segments against one catalog, with references looked up by name."""
 
-    def __init__(self, catalog: Catalog, zone: str, lookup: SegmentLookup, names: Sequence[str] = ()) -> None:
+    def __init__(
+        self, catalog: Catalog, zone: str, lookup: SegmentLookup, names: Sequence[str] = ()
+    ) -> None:
         self.catalog = catalog
         self.zone = ZoneInfo(zone)
         self.lookup = lookup
@@ -108,10 +113,14 @@ class _Context:
         match cond:
             case spec.GroupAll(all=items):
                 kids = [self.node(c, f"{path}.all[{i}]") for i, c in enumerate(items)]
-                return ir.AllOf(tuple(k for k in kids if k is not None)) if None not in kids else None
+                return (
+                    ir.AllOf(tuple(k for k in kids if k is not None)) if None not in kids else None
+                )
             case spec.GroupAny(any=items):
                 kids = [self.node(c, f"{path}.any[{i}]") for i, c in enumerate(items)]
-                return ir.AnyOf(tuple(k for k in kids if k is not None)) if None not in kids else None
+                return (
+                    ir.AnyOf(tuple(k for k in kids if k is not None)) if None not in kids else None
+                )
             case spec.GroupNot(not_=child):
                 inner = self.node(child, f"{path}.not")
                 return ir.Not(inner) if inner is not None else None
@@ -120,7 +129,9 @@ class _Context:
             case spec.PerformedCond():
                 return self.performed(cond, path)
             case spec.NotPerformedCond():
-                flt = self.event_filter(cond.not_performed, cond.where, cond.within, path, "not_performed")
+                flt = self.event_filter(
+                    cond.not_performed, cond.where, cond.within, path, "not_performed"
+                )
                 if flt is None:
                     return None
                 return ir.EventTest(flt, ir.Compare(ir.CompareOp.EQ, (0,)))
@@ -135,24 +146,43 @@ class _Context:
         columns = self.r.catalog.attributes if scope == "contact" else self.r.catalog.properties
         noun = "attribute" if scope == "contact" else "event property"
         if cond.field not in columns:
-            self.fail(f"{path}.{cond.scope}", f"unknown {noun} {cond.field}", did_you_mean(cond.field, columns))
+            self.fail(
+                f"{path}.{cond.scope}",
+                f"unknown {noun} {cond.field}",
+                did_you_mean(cond.field, columns),
+            )
             return None
         vtype = columns[cond.field]
         column = ir.Column(cond.field, vtype, scope)
         try:
             op = ir.Op(cond.op)
         except ValueError:
-            self.fail(f"{path}.op", f"unknown op {cond.op}", did_you_mean(cond.op, [o.value for o in ir.Op]))
+            self.fail(
+                f"{path}.op",
+                f"unknown op {cond.op}",
+                did_you_mean(cond.op, [o.value for o in ir.Op]),
+            )
             return None
         if op not in OPS_BY_TYPE[vtype]:
             valid = ", ".join(sorted(o.value for o in OPS_BY_TYPE[vtype]))
-            hint = "use has, has_all or has_none for tags" if vtype is ValueType.TEXT_LIST and op in _ANY else f"valid ops: {valid}"
-            self.fail(f"{path}.op", f"op {op.value} is not valid for {noun} {cond.field} ({vtype.value})", hint)
+            hint = (
+                "use has, has_all or has_none for tags"
+                if vtype is ValueType.TEXT_LIST and op in _ANY
+                else f"valid ops: {valid}"
+            )
+            self.fail(
+                f"{path}.op",
+                f"op {op.value} is not valid for {noun} {cond.field} ({vtype.value})",
+                hint,
+            )
             return None
         case_sensitive = op in (ir.Op.IS, ir.Op.IS_NOT)
         if cond.case_sensitive is not None:
             if vtype is not ValueType.TEXT or op not in ir.TEXT_FOLDING_OPS:
-                self.fail(f"{path}.case_sensitive", f"case_sensitive applies only to text ops other than matches, not {op.value}")
+                self.fail(
+                    f"{path}.case_sensitive",
+                    f"case_sensitive applies only to text ops other than matches, not {op.value}",
+                )
                 return None
             case_sensitive = cond.case_sensitive
         vpath = f"{path}.value"
@@ -183,7 +213,10 @@ class _Context:
         else:
             items = [raw]
         item_type = ValueType.TEXT if vtype is ValueType.TEXT_LIST else vtype
-        typed = [self.typed(v, item_type, f"{vpath}[{i}]" if isinstance(raw, list) else vpath, where) for i, v in enumerate(items)]
+        typed = [
+            self.typed(v, item_type, f"{vpath}[{i}]" if isinstance(raw, list) else vpath, where)
+            for i, v in enumerate(items)
+        ]
         if any(t is None for t in typed):
             return None
         values = tuple(t for t in typed if t is not None)
@@ -195,7 +228,14 @@ class _Context:
         flt = self.event_filter(cond.performed, cond.where, cond.within, path, "performed")
         count = ir.Compare(ir.CompareOp.GTE, (1,))
         if cond.count is not None:
-            parsed = self.compare(cond.count.op, cond.count.value, f"{path}.count", ValueType.INTEGER, "count", counting=True)
+            parsed = self.compare(
+                cond.count.op,
+                cond.count.value,
+                f"{path}.count",
+                ValueType.INTEGER,
+                "count",
+                counting=True,
+            )
             count = parsed if parsed else count
             ok_count = parsed is not None
         else:
@@ -213,40 +253,63 @@ class _Context:
         try:
             fn = ir.AggFn(agg.fn)
         except ValueError:
-            self.fail(f"{path}.fn", f"unknown aggregate {agg.fn}", did_you_mean(agg.fn, [f.value for f in ir.AggFn]))
+            self.fail(
+                f"{path}.fn",
+                f"unknown aggregate {agg.fn}",
+                did_you_mean(agg.fn, [f.value for f in ir.AggFn]),
+            )
             return None
         props = self.r.catalog.properties
         if agg.prop not in props:
-            self.fail(f"{path}.prop", f"unknown event property {agg.prop}", did_you_mean(agg.prop, props))
+            self.fail(
+                f"{path}.prop", f"unknown event property {agg.prop}", did_you_mean(agg.prop, props)
+            )
             return None
         ptype = props[agg.prop]
         if fn in _AGG_NUMERIC_ONLY and not ptype.is_number:
-            self.fail(f"{path}.fn", f"{fn.value} needs a numeric property; {agg.prop} is {ptype.value}")
+            self.fail(
+                f"{path}.fn", f"{fn.value} needs a numeric property; {agg.prop} is {ptype.value}"
+            )
             return None
         if fn in (ir.AggFn.MIN, ir.AggFn.MAX) and not (ptype.is_number or ptype.is_temporal):
-            self.fail(f"{path}.fn", f"{fn.value} needs a numeric, date or timestamp property; {agg.prop} is {ptype.value}")
+            self.fail(
+                f"{path}.fn",
+                f"{fn.value} needs a numeric, date or timestamp property; {agg.prop} is {ptype.value}",
+            )
             return None
         if ptype in (ValueType.TEXT_LIST, ValueType.OTHER):
             self.fail(f"{path}.prop", f"cannot aggregate {agg.prop} ({ptype.value})")
             return None
-        result_type = ValueType.INTEGER if fn is ir.AggFn.COUNT_DISTINCT else (ValueType.FLOAT if fn is ir.AggFn.AVG else ptype)
+        result_type = (
+            ValueType.INTEGER
+            if fn is ir.AggFn.COUNT_DISTINCT
+            else (ValueType.FLOAT if fn is ir.AggFn.AVG else ptype)
+        )
         compare = self.compare(agg.op, agg.value, path, result_type, f"{fn.value} of {agg.prop}")
         if compare is None:
             return None
         return ir.Aggregate(fn, ir.Column(agg.prop, ptype, "event"), compare)
 
-    def compare(self, op_name: str, raw: Any, path: str, vtype: ValueType, what: str, counting: bool = False) -> ir.Compare | None:
+    def compare(
+        self, op_name: str, raw: Any, path: str, vtype: ValueType, what: str, counting: bool = False
+    ) -> ir.Compare | None:
         try:
             op = ir.CompareOp(op_name)
         except ValueError:
-            self.fail(f"{path}.op", f"unknown comparison {op_name}", did_you_mean(op_name, [o.value for o in ir.CompareOp]))
+            self.fail(
+                f"{path}.op",
+                f"unknown comparison {op_name}",
+                did_you_mean(op_name, [o.value for o in ir.CompareOp]),
+            )
             return None
         vpath = f"{path}.value"
 
         def one(value: Any, p: str) -> Any:
             typed = self.typed(value, vtype, p, what)
             if counting and typed is not None and (not isinstance(typed, int) or typed < 0):
-                self.fail(p, f"expected a whole number of events (0 or more), got {spec._show(value)}")
+                self.fail(
+                    p, f"expected a whole number of events (0 or more), got {spec._show(value)}"
+                )
                 return None
             return typed
 
@@ -259,13 +322,19 @@ class _Context:
         value = one(raw, vpath)
         return ir.Compare(op, (value,)) if value is not None else None
 
-    def event_filter(self, names: str | list[str], where: Any, within: Any, path: str, key: str) -> ir.EventFilter | None:
+    def event_filter(
+        self, names: str | list[str], where: Any, within: Any, path: str, key: str
+    ) -> ir.EventFilter | None:
         wanted = [names] if isinstance(names, str) else list(names)
         ok = True
         for i, name in enumerate(wanted):
             if name not in self.r.catalog.event_names:
                 p = f"{path}.{key}" if isinstance(names, str) else f"{path}.{key}[{i}]"
-                self.fail(p, f"unknown event {name}", did_you_mean(name, self.r.catalog.event_names) or "no such event has landed")
+                self.fail(
+                    p,
+                    f"unknown event {name}",
+                    did_you_mean(name, self.r.catalog.event_names) or "no such event has landed",
+                )
                 ok = False
         where_node = None
         if where is not None:
@@ -284,9 +353,12 @@ class _Context:
             d = self.duration(raw, path)
             return ir.WindowLast(d) if d else None
         if not isinstance(raw, Mapping) or len(raw) != 1:
-            self.fail(path, f"expected a duration like 90d or one of {{last: D}}, {{between: [T1, T2]}}, {{before: T}}, {{after: T}}, got {spec._show(raw)}")
+            self.fail(
+                path,
+                f"expected a duration like 90d or one of {{last: D}}, {{between: [T1, T2]}}, {{before: T}}, {{after: T}}, got {spec._show(raw)}",
+            )
             return None
-        (key, value), = raw.items()
+        ((key, value),) = raw.items()
         sub = f"{path}.{key}"
         if key == "last":
             d = self.duration(value, sub)
@@ -299,7 +371,11 @@ class _Context:
             if tv is None:
                 return None
             return ir.WindowBefore(tv) if key == "before" else ir.WindowAfter(tv)
-        self.fail(sub, f"unknown window {key!r}", did_you_mean(str(key), ["last", "between", "before", "after"]))
+        self.fail(
+            sub,
+            f"unknown window {key!r}",
+            did_you_mean(str(key), ["last", "between", "before", "after"]),
+        )
         return None
 
     def first_last(self, cond: spec.FirstLastCond, path: str) -> ir.EventTimeTest | None:
@@ -323,7 +399,7 @@ class _Context:
         key = "not_in_segment" if cond.negated else "in_segment"
         name = cond.segment
         if name in self.stack:
-            cycle = " -> ".join((*self.stack[self.stack.index(name):], name))
+            cycle = " -> ".join((*self.stack[self.stack.index(name) :], name))
             self.fail(f"{path}.{key}", f"segment reference cycle: {cycle}")
             return None
         target = self.r.lookup(name)
@@ -338,9 +414,9 @@ class _Context:
             try:
                 resolved = self.r.resolve(target, self.stack)
             except DefinitionError as exc:
-                cycle = next((p for p in exc.problems if "cycle" in p.message), None)
-                if cycle is not None:
-                    self.fail(f"{path}.{key}", cycle.message)
+                found = next((p for p in exc.problems if "cycle" in p.message), None)
+                if found is not None:
+                    self.fail(f"{path}.{key}", found.message)
                 else:
                     self.fail(f"{path}.{key}", f"segment {name} is invalid: {exc.problems[0]}")
                 return None
@@ -353,15 +429,26 @@ class _Context:
     def typed(self, value: Any, vtype: ValueType, path: str, where: str) -> Any:
         """A value checked and converted for a column type, or None after recording a problem."""
         if value is None:
-            self.fail(path, f"expected a value for {where}, got nothing", "use is_set / is_not_set to test for missing values")
+            self.fail(
+                path,
+                f"expected a value for {where}, got nothing",
+                "use is_set / is_not_set to test for missing values",
+            )
             return None
         if vtype in (ValueType.TEXT, ValueType.TEXT_LIST):
             if isinstance(value, bool):
-                self.fail(path, f"expected text for {where}, got the YAML boolean {str(value).lower()}",
-                          "quote it: YAML reads yes/no/on/off/true/false unquoted as booleans (country NO is Norway)")
+                self.fail(
+                    path,
+                    f"expected text for {where}, got the YAML boolean {str(value).lower()}",
+                    "quote it: YAML reads yes/no/on/off/true/false unquoted as booleans (country NO is Norway)",
+                )
                 return None
             if not isinstance(value, str):
-                self.fail(path, f"expected text for {where}, got {spec._show(value)}", f'quote it: "{value}"')
+                self.fail(
+                    path,
+                    f"expected text for {where}, got {spec._show(value)}",
+                    f'quote it: "{value}"',
+                )
                 return None
             return value
         if vtype.is_number:
@@ -388,7 +475,10 @@ class _Context:
     def time_value(self, value: Any, path: str, where: str | None = None) -> TimeValue | None:
         if isinstance(value, bool) or not isinstance(value, str | date | datetime):
             what = f" for {where}" if where else ""
-            self.fail(path, f"expected a date, a timestamp or a relative time like now-7d{what}, got {spec._show(value)}")
+            self.fail(
+                path,
+                f"expected a date, a timestamp or a relative time like now-7d{what}, got {spec._show(value)}",
+            )
             return None
         try:
             return parse_time_value(value, self.r.zone)
@@ -406,7 +496,9 @@ class _Context:
             self.fail(path, str(exc))
             return None
 
-    def pair(self, raw: Any, path: str, convert: Callable[[Any, str], Any]) -> tuple[Any, Any] | None:
+    def pair(
+        self, raw: Any, path: str, convert: Callable[[Any, str], Any]
+    ) -> tuple[Any, Any] | None:
         if not isinstance(raw, list) or len(raw) != 2:
             self.fail(path, f"expected [low, high], got {spec._show(raw)}")
             return None
@@ -442,7 +534,9 @@ def _plain(value: Any) -> str:
 
 def _out_of_order(low: Any, high: Any) -> bool:
     """low > high, where the two can be compared without an as_of."""
-    if isinstance(low, AbsoluteDate | AbsoluteInstant) and isinstance(high, AbsoluteDate | AbsoluteInstant):
+    if isinstance(low, AbsoluteDate | AbsoluteInstant) and isinstance(
+        high, AbsoluteDate | AbsoluteInstant
+    ):
         lo = low.day if isinstance(low, AbsoluteDate) else low.instant.date()
         hi = high.day if isinstance(high, AbsoluteDate) else high.instant.date()
         if isinstance(low, AbsoluteInstant) and isinstance(high, AbsoluteInstant):

@@ -102,7 +102,8 @@ class Snapshot:
         return frame
 
     def to_pandas(self) -> pd.DataFrame:
-        return self._members.to_pandas()
+        frame: pd.DataFrame = self._members.to_pandas()
+        return frame
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -150,3 +151,23 @@ class Diff:
 
     def write_csv(self, path: Any) -> None:
         self.to_polars().write_csv(path)
+
+
+@dataclass(frozen=True)
+class StaticResult:
+    """A change to a static segment: the new snapshot and how the CSV rows matched."""
+
+    snapshot: Snapshot
+    rows_read: int
+    matched: int
+    unmatched: tuple[Any, ...]  # static.Unmatched rows, each with its reason
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.snapshot.to_dict(),
+            "rows_read": self.rows_read,
+            "matched_contacts": self.matched,
+            "unmatched": [
+                {"row": u.row, "value": u.value, "reason": u.reason} for u in self.unmatched
+            ],
+        }

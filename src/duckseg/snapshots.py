@@ -17,20 +17,26 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
-
 from sqlglot import exp
 
 from duckseg.store import Store, tmp_path_for
 
 SNAPSHOT_DIR = Path("state") / "snapshots"
 COLUMNS = (
-    "snapshot_id", "segment", "kind", "as_of", "built_at", "definition_hash", "compiled_sql", "engine",
-    "member_count", "path",
+    "snapshot_id",
+    "segment",
+    "kind",
+    "as_of",
+    "built_at",
+    "definition_hash",
+    "compiled_sql",
+    "engine",
+    "member_count",
+    "path",
 )
 
 _INSERT = exp.insert(
-    exp.values([tuple(exp.Placeholder() for _ in COLUMNS)]),
-    exp.Schema(this=exp.to_table("snapshots"), expressions=[exp.to_identifier(c) for c in COLUMNS]),
+    exp.values([tuple(exp.Placeholder() for _ in COLUMNS)]), "snapshots", columns=list(COLUMNS)
 ).sql("duckdb")
 
 
@@ -73,8 +79,16 @@ def _info(row: tuple[object, ...]) -> SnapshotInfo:
     sid, seg, kind, as_of, built_at, dhash, sql, engine, count, path = row
     assert isinstance(as_of, datetime) and isinstance(built_at, datetime)
     return SnapshotInfo(
-        str(sid), str(seg), str(kind), as_of.replace(tzinfo=UTC), built_at.replace(tzinfo=UTC),
-        str(dhash), str(sql), str(engine), int(count), str(path),  # type: ignore[call-overload]
+        str(sid),
+        str(seg),
+        str(kind),
+        as_of.replace(tzinfo=UTC),
+        built_at.replace(tzinfo=UTC),
+        str(dhash),
+        str(sql),
+        str(engine),
+        int(str(count)),
+        str(path),
     )
 
 
@@ -97,12 +111,22 @@ class SnapshotStore:
                 final = self.root / rel
                 final.parent.mkdir(parents=True, exist_ok=True)
                 tmp = tmp_path_for(final)
-                members = snap.members.sort_by("contact_id") if snap.members.num_rows else snap.members
+                members = (
+                    snap.members.sort_by("contact_id") if snap.members.num_rows else snap.members
+                )
                 pq.write_table(members, tmp, compression="zstd")
                 tmp.replace(final)
                 info = SnapshotInfo(
-                    sid, snap.segment, snap.kind, snap.as_of.astimezone(UTC), built_at.astimezone(UTC),
-                    snap.definition_hash, snap.compiled_sql, snap.engine, snap.members.num_rows, rel.as_posix(),
+                    sid,
+                    snap.segment,
+                    snap.kind,
+                    snap.as_of.astimezone(UTC),
+                    built_at.astimezone(UTC),
+                    snap.definition_hash,
+                    snap.compiled_sql,
+                    snap.engine,
+                    snap.members.num_rows,
+                    rel.as_posix(),
                 )
                 written.append((snap, info, final))
             with self.store.connect() as con:
@@ -111,8 +135,16 @@ class SnapshotStore:
                     con.execute(
                         _INSERT,
                         [
-                            info.snapshot_id, info.segment, info.kind, _naive(info.as_of), _naive(info.built_at),
-                            info.definition_hash, info.compiled_sql, info.engine, info.count, info.path,
+                            info.snapshot_id,
+                            info.segment,
+                            info.kind,
+                            _naive(info.as_of),
+                            _naive(info.built_at),
+                            info.definition_hash,
+                            info.compiled_sql,
+                            info.engine,
+                            info.count,
+                            info.path,
                         ],
                     )
                 con.commit()
@@ -123,11 +155,14 @@ class SnapshotStore:
         return [info for _, info, _ in written]
 
     # -- reading -------------------------------------------------------------------
-    def _query(self, where: exp.Expression) -> list[SnapshotInfo]:
+    def _query(self, where: exp.Expr) -> list[SnapshotInfo]:
         if not (self.root / "state" / "catalog.duckdb").exists():
             return []
         query = (
-            exp.select(*COLUMNS).from_("snapshots").where(where).order_by("as_of", "built_at", "snapshot_id")
+            exp.select(*COLUMNS)
+            .from_("snapshots")
+            .where(where)
+            .order_by("as_of", "built_at", "snapshot_id")
         )
         with self.store.connect(read_only=True) as con:
             if not _has_table(con, "snapshots"):
@@ -164,10 +199,10 @@ class SnapshotStore:
         try:
             new = con.read_parquet(str(self.root / after.path))
             if before is None:
-                return new.order("contact_id").arrow(), new.limit(0).arrow()
+                return new.order("contact_id").to_arrow_table(), new.limit(0).to_arrow_table()
             old = con.read_parquet(str(self.root / before.path))
-            entered = new.except_(old).order("contact_id").arrow()
-            exited = old.except_(new).order("contact_id").arrow()
+            entered = new.except_(old).order("contact_id").to_arrow_table()
+            exited = old.except_(new).order("contact_id").to_arrow_table()
             return entered, exited
         finally:
             con.close()
@@ -183,7 +218,9 @@ class SnapshotStore:
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    found = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchone()
+    found = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+    ).fetchall()[0]
     return bool(found and found[0])
 
 

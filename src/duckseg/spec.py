@@ -140,11 +140,15 @@ class Segment:
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
-            raise DefinitionError([Problem(str(path), "", f"cannot read file: {exc.strerror}")]) from exc
+            raise DefinitionError(
+                [Problem(str(path), "", f"cannot read file: {exc.strerror}")]
+            ) from exc
         return cls.from_yaml_string(text, source=str(path), default_name=path.stem)
 
     @classmethod
-    def from_yaml_string(cls, text: str, source: str = "<string>", default_name: str | None = None) -> Segment:
+    def from_yaml_string(
+        cls, text: str, source: str = "<string>", default_name: str | None = None
+    ) -> Segment:
         try:
             raw = yaml.safe_load(text)
         except yaml.YAMLError as exc:
@@ -153,11 +157,15 @@ class Segment:
             problem = getattr(exc, "problem", None) or str(exc)
             raise DefinitionError([Problem(source, place, f"not valid YAML: {problem}")]) from exc
         except RecursionError as exc:
-            raise DefinitionError([Problem(source, "", "not valid YAML: nested too deeply")]) from exc
+            raise DefinitionError(
+                [Problem(source, "", "not valid YAML: nested too deeply")]
+            ) from exc
         return cls.from_dict(raw, source=source, default_name=default_name)
 
     @classmethod
-    def from_dict(cls, raw: Any, source: str = "<dict>", default_name: str | None = None) -> Segment:
+    def from_dict(
+        cls, raw: Any, source: str = "<dict>", default_name: str | None = None
+    ) -> Segment:
         return parse_segment(raw, source, default_name)
 
     @property
@@ -183,7 +191,10 @@ class _Parser:
             self.problem(path, f"conditions are nested more than {MAX_DEPTH} levels deep")
             return None
         if not isinstance(raw, Mapping):
-            self.problem(path, f"expected a condition (a mapping with one of {', '.join(KIND_KEYS)}), got {_show(raw)}")
+            self.problem(
+                path,
+                f"expected a condition (a mapping with one of {', '.join(KIND_KEYS)}), got {_show(raw)}",
+            )
             return None
         kinds = [k for k in KIND_KEYS if k in raw]
         if not kinds:
@@ -194,8 +205,12 @@ class _Parser:
                 did_you_mean(unknown, KIND_KEYS),
             )
             return None
-        if len(kinds) > 1 and not (set(kinds) == {"attr", "prop"}):
-            self.problem(path, f"a condition has exactly one kind, got {' and '.join(kinds)}", "wrap several in all: [...]")
+        if len(kinds) > 1 and set(kinds) != {"attr", "prop"}:
+            self.problem(
+                path,
+                f"a condition has exactly one kind, got {' and '.join(kinds)}",
+                "wrap several in all: [...]",
+            )
             return None
         kind = kinds[0]
         if kind in ("attr", "prop"):
@@ -217,7 +232,9 @@ class _Parser:
             return self.segment_ref(raw, path, kind)
         return self.event_condition(raw, path, kind, depth)
 
-    def group(self, raw: Mapping[str, Any], path: str, scope: str, depth: int, key: str) -> Condition | None:
+    def group(
+        self, raw: Mapping[str, Any], path: str, scope: str, depth: int, key: str
+    ) -> Condition | None:
         extra = [k for k in raw if k != key]
         if extra:
             self.problem(f"{path}.{extra[0]}", f"unknown key {extra[0]!r} next to {key}")
@@ -226,9 +243,16 @@ class _Parser:
             self.problem(f"{path}.{key}", f"expected a list of conditions, got {_show(items)}")
             return None
         if key == "any" and not items:
-            self.problem(f"{path}.{key}", "an empty any matches nobody and is not allowed", "remove it or add a condition")
+            self.problem(
+                f"{path}.{key}",
+                "an empty any matches nobody and is not allowed",
+                "remove it or add a condition",
+            )
             return None
-        children = [self.condition(item, f"{path}.{key}[{i}]", scope, depth + 1) for i, item in enumerate(items)]
+        children = [
+            self.condition(item, f"{path}.{key}[{i}]", scope, depth + 1)
+            for i, item in enumerate(items)
+        ]
         kept = [c for c in children if c is not None]
         if len(kept) != len(children):
             return None
@@ -239,13 +263,17 @@ class _Parser:
         if key != scope:
             wanted = "attr" if scope == "attr" else "prop"
             where = "event properties" if scope == "prop" else "contact attributes"
-            self.problem(f"{path}.{key}", f"use {wanted} for {where}", f"write {wanted}: {raw[key]}")
+            self.problem(
+                f"{path}.{key}", f"use {wanted} for {where}", f"write {wanted}: {raw[key]}"
+            )
             return None
         allowed = {key, "op", "value", "case_sensitive"}
         ok = True
         for k in raw:
             if k not in allowed:
-                self.problem(f"{path}.{k}", f"unknown key {k!r}", did_you_mean(str(k), sorted(allowed)))
+                self.problem(
+                    f"{path}.{k}", f"unknown key {k!r}", did_you_mean(str(k), sorted(allowed))
+                )
                 ok = False
         name, op = raw.get(key), raw.get("op")
         if not isinstance(name, str) or not name:
@@ -264,8 +292,12 @@ class _Parser:
         if not ok:
             return None
         return ValueCond(
-            field=str(name), op=str(op), value=raw.get("value"), has_value="value" in raw,
-            case_sensitive=cs, scope=key,
+            field=str(name),
+            op=str(op),
+            value=raw.get("value"),
+            has_value="value" in raw,
+            case_sensitive=cs,
+            scope=key,
         )
 
     def segment_ref(self, raw: Mapping[str, Any], path: str, key: str) -> SegmentRefCond | None:
@@ -279,7 +311,9 @@ class _Parser:
             return None
         return SegmentRefCond(segment=name, negated=key == "not_in_segment")
 
-    def event_condition(self, raw: Mapping[str, Any], path: str, kind: str, depth: int) -> Condition | None:
+    def event_condition(
+        self, raw: Mapping[str, Any], path: str, kind: str, depth: int
+    ) -> Condition | None:
         model: type[_Model]
         data = dict(raw)
         if kind == "performed":
@@ -290,11 +324,14 @@ class _Parser:
             model = FirstLastCond
             data = {"which": kind.removesuffix("_performed"), "events": data.pop(kind), **data}
         names = raw[kind]
-        names_ok = isinstance(names, str) and names or (
+        names_ok = (isinstance(names, str) and names) or (
             isinstance(names, list) and names and all(isinstance(n, str) and n for n in names)
         )
         if not names_ok:
-            self.problem(f"{path}.{kind}", f"expected an event name or a non-empty list of names, got {_show(names)}")
+            self.problem(
+                f"{path}.{kind}",
+                f"expected an event name or a non-empty list of names, got {_show(names)}",
+            )
             return None
         where_raw = data.pop("where", None)
         try:
@@ -308,7 +345,11 @@ class _Parser:
                     if len(loc) > 1 and loc[0] in ("count", "aggregate"):
                         sub_model = CountSpec if loc[0] == "count" else AggregateSpec
                         known = list(sub_model.model_fields)
-                    self.problem(f"{path}.{sub}", f"unknown key {loc[-1]!r}", did_you_mean(str(loc[-1]), known))
+                    self.problem(
+                        f"{path}.{sub}",
+                        f"unknown key {loc[-1]!r}",
+                        did_you_mean(str(loc[-1]), known),
+                    )
                 elif err["type"] == "missing":
                     self.problem(f"{path}.{sub}", "missing")
                 else:
@@ -322,7 +363,9 @@ class _Parser:
         if isinstance(cond, FirstLastCond):
             tests = [k for k in ("before", "after", "within") if k in raw]
             if len(tests) != 1:
-                self.problem(path, f"{kind} needs exactly one of before, after, within (got {len(tests)})")
+                self.problem(
+                    path, f"{kind} needs exactly one of before, after, within (got {len(tests)})"
+                )
                 return None
         return cond
 
@@ -330,13 +373,18 @@ class _Parser:
 def parse_segment(raw: Any, source: str, default_name: str | None) -> Segment:
     parser = _Parser(source)
     if not isinstance(raw, Mapping):
-        raise DefinitionError([Problem(source, "", f"expected a mapping with a where condition, got {_show(raw)}")])
+        raise DefinitionError(
+            [Problem(source, "", f"expected a mapping with a where condition, got {_show(raw)}")]
+        )
     for key in raw:
         if key not in TOP_KEYS:
             parser.problem(str(key), f"unknown key {key!r}", did_you_mean(str(key), TOP_KEYS))
-    name = raw.get("name", default_name)
+    # A definition given as a string or dict in a notebook may have no name: call it "segment".
+    name = raw.get("name", default_name or "segment")
     if not isinstance(name, str) or not NAME_PATTERN.match(name):
-        parser.problem("name", f"expected a segment name (letters, digits, _ and -), got {_show(name)}")
+        parser.problem(
+            "name", f"expected a segment name (letters, digits, _ and -), got {_show(name)}"
+        )
     for key in ("description", "owner"):
         if raw.get(key) is not None and not isinstance(raw[key], str):
             parser.problem(key, f"expected text, got {_show(raw[key])}")
@@ -346,7 +394,9 @@ def parse_segment(raw: Any, source: str, default_name: str | None) -> Segment:
         parser.problem("kind", f"expected dynamic or static, got {_show(kind)}")
     elif kind == "static":
         if "where" in raw:
-            parser.problem("where", "a static segment has no where: its members are set by duckseg static")
+            parser.problem(
+                "where", "a static segment has no where: its members are set by duckseg static"
+            )
     elif "where" not in raw:
         parser.problem("", "missing where: a segment needs one condition")
     else:
@@ -354,8 +404,13 @@ def parse_segment(raw: Any, source: str, default_name: str | None) -> Segment:
     if parser.problems:
         raise DefinitionError(parser.problems)
     return Segment(
-        name=str(name), source=source, raw=raw, description=raw.get("description"),
-        owner=raw.get("owner"), kind=str(kind), where=where,
+        name=str(name),
+        source=source,
+        raw=raw,
+        description=raw.get("description"),
+        owner=raw.get("owner"),
+        kind=str(kind),
+        where=where,
     )
 
 

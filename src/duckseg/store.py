@@ -84,7 +84,9 @@ class Store:
                 return duckdb.connect(str(path), read_only=read_only)
             except duckdb.IOException as exc:
                 if "lock" not in str(exc).lower() or time.monotonic() > deadline:
-                    raise WorkspaceBusyError(f"workspace is busy: cannot open {path}: {exc}") from exc
+                    raise WorkspaceBusyError(
+                        f"workspace is busy: cannot open {path}: {exc}"
+                    ) from exc
                 time.sleep(0.05)
 
     # -- lake file registry --------------------------------------------------

@@ -79,7 +79,9 @@ def parse_duration(text: str) -> Duration:
     """`90d`, `48h`, `3mo` -> Duration. Raises ValueError with a readable message."""
     match = _DURATION.match(text)
     if not match:
-        raise ValueError(f'expected a duration like 90d, 48h or 3mo (units s m h d w mo y), got "{text}"')
+        raise ValueError(
+            f'expected a duration like 90d, 48h or 3mo (units s m h d w mo y), got "{text}"'
+        )
     amount = int(match.group(1))
     if amount <= 0:
         raise ValueError(f'a duration must be positive, got "{text}"')
@@ -134,7 +136,9 @@ def parse_time_value(value: object, zone: ZoneInfo) -> TimeValue:
     if isinstance(value, date):
         return AbsoluteDate(value)
     if not isinstance(value, str):
-        raise ValueError(f"expected a date, a timestamp or a relative time like now-7d, got {value!r}")
+        raise ValueError(
+            f"expected a date, a timestamp or a relative time like now-7d, got {value!r}"
+        )
     text = value.strip()
     match = _RELATIVE.match(text)
     if match:
@@ -242,7 +246,9 @@ class InstantRange:
     high: Bound | None = None
 
     def intersect(self, other: InstantRange) -> InstantRange:
-        return InstantRange(_tighter(self.low, other.low, lower=True), _tighter(self.high, other.high, lower=False))
+        return InstantRange(
+            _tighter(self.low, other.low, lower=True), _tighter(self.high, other.high, lower=False)
+        )
 
 
 def _tighter(a: Bound | None, b: Bound | None, *, lower: bool) -> Bound | None:

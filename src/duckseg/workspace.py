@@ -22,11 +22,13 @@ from duckseg.config import CONFIG_FILE, DEFAULT_CONFIG_TEXT, Config, load_config
 from duckseg.describe import describe
 from duckseg.engine import lake_connection, read_catalog
 from duckseg.errors import DefinitionError, InputError, Problem
+from duckseg.memberships import intervals, members_at
 from duckseg.resolve import ResolvedSegment, Resolver
-from duckseg.results import Diff, Preview, Snapshot
+from duckseg.results import Diff, Preview, Snapshot, StaticResult
 from duckseg.sample import land_sample
 from duckseg.snapshots import PendingSnapshot, SnapshotInfo, SnapshotStore
 from duckseg.spec import Segment
+from duckseg.static import Change, MatchKey, apply_change, match, read_keys
 from duckseg.store import Store
 from duckseg.timewin import AbsoluteDate, Clock, SystemClock, TimeContext, parse_time_value
 
@@ -50,7 +52,11 @@ class Workspace:
     def open(cls, path: str | Path = ".", clock: Clock | None = None) -> Workspace:
         root = Path(path).resolve()
         if not (root / CONFIG_FILE).exists() and not (root / SEGMENTS_DIR).is_dir():
-            raise InputError.single(str(path), "not a duckseg workspace (no duckseg.toml)", hint="create one with duckseg init")
+            raise InputError.single(
+                str(path),
+                "not a duckseg workspace (no duckseg.toml)",
+                hint="create one with duckseg init",
+            )
         return cls(root, load_config(root / CONFIG_FILE), clock)
 
     @classmethod
@@ -75,7 +81,9 @@ class Workspace:
     # -- definitions ----------------------------------------------------------------
     def segment_files(self) -> dict[str, Path]:
         folder = self.root / SEGMENTS_DIR
-        files = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")) if folder.exists() else []
+        files = (
+            sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")) if folder.exists() else []
+        )
         return {f.stem: f for f in files}
 
     def _source(self, path: Path) -> str:
@@ -97,14 +105,20 @@ class Workspace:
             if not path.is_absolute() and not path.exists():
                 path = self.root / text
         else:
-            raise DefinitionError([Problem(SEGMENTS_DIR, "", f"unknown segment {text}", _did_you_mean(text, files))])
+            raise DefinitionError(
+                [Problem(SEGMENTS_DIR, "", f"unknown segment {text}", _did_you_mean(text, files))]
+            )
         try:
             content = path.read_text(encoding="utf-8")
         except OSError as exc:
-            raise DefinitionError([Problem(str(name_or_path), "", f"cannot read file: {exc.strerror}")]) from exc
+            raise DefinitionError(
+                [Problem(str(name_or_path), "", f"cannot read file: {exc.strerror}")]
+            ) from exc
         return Segment.from_yaml_string(content, source=self._source(path), default_name=path.stem)
 
-    def _lookup(self, extra: Sequence[Segment] = ()) -> tuple[Callable[[str], Segment | None], list[str]]:
+    def _lookup(
+        self, extra: Sequence[Segment] = ()
+    ) -> tuple[Callable[[str], Segment | None], list[str]]:
         files = self.segment_files()
         given = {s.name: s for s in extra}
         cache: dict[str, Segment] = {}
@@ -123,7 +137,9 @@ class Workspace:
         return Resolver(catalog, self.config.time.zone, lookup, names)
 
     def definition_hash(self, segment: Segment) -> str:
-        canonical = json.dumps({"kind": segment.kind, "where": segment.raw.get("where")}, sort_keys=True, default=str)
+        canonical = json.dumps(
+            {"kind": segment.kind, "where": segment.raw.get("where")}, sort_keys=True, default=str
+        )
         return hashlib.sha256(canonical.encode()).hexdigest()
 
     # -- time -----------------------------------------------------------------------
@@ -146,13 +162,21 @@ class Workspace:
         return TimeContext.create(self.as_of(as_of), self.config.time.zone)
 
     # -- lake -------------------------------------------------------------------------
-    def ingest(self, kind: str, paths: Sequence[str | Path], fmt: str | None = None, strict: bool = False,
-               progress: Callable[[int, int], None] | None = None) -> Any:
+    def ingest(
+        self,
+        kind: str,
+        paths: Sequence[str | Path],
+        fmt: str | None = None,
+        strict: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Any:
         from duckseg import lake
 
         if kind not in ("contacts", "events"):
             raise InputError.single("ingest", f"expected contacts or events, got {kind!r}")
-        return lake.land(self.store, kind, [Path(p) for p in paths], fmt, strict=strict, progress=progress)
+        return lake.land(
+            self.store, kind, [Path(p) for p in paths], fmt, strict=strict, progress=progress
+        )
 
     def _static_files(self) -> list[tuple[str, Path]]:
         latest: dict[str, SnapshotInfo] = {}
@@ -173,7 +197,9 @@ class Workspace:
             con.close()
 
     # -- compile / preview / build --------------------------------------------------------
-    def resolve(self, segments: Sequence[Segment], con: duckdb.DuckDBPyConnection) -> list[ResolvedSegment]:
+    def resolve(
+        self, segments: Sequence[Segment], con: duckdb.DuckDBPyConnection
+    ) -> list[ResolvedSegment]:
         resolver = self.resolver(read_catalog(con), segments)
         problems: list[Problem] = []
         out = []
@@ -186,7 +212,12 @@ class Workspace:
             raise DefinitionError(problems)
         return out
 
-    def compile(self, segment: SegmentLike, dialect: str = "duckdb", as_of: datetime | date | str | None = None) -> str:
+    def compile(
+        self,
+        segment: SegmentLike,
+        dialect: str = "duckdb",
+        as_of: datetime | date | str | None = None,
+    ) -> str:
         seg = self.load(segment)
         con = self.connect()
         try:
@@ -194,12 +225,19 @@ class Workspace:
         finally:
             con.close()
         if resolved.tree is None:
-            raise DefinitionError([Problem(seg.source, "kind", f"{seg.name} is a static segment: it has no SQL")])
+            raise DefinitionError(
+                [Problem(seg.source, "kind", f"{seg.name} is a static segment: it has no SQL")]
+            )
         build = compile_build({seg.name: resolved.tree}, self.time_context(as_of), dialect)
         return to_sql(build.standalone(seg.name), dialect)
 
-    def preview(self, segment: SegmentLike, as_of: datetime | date | str | None = None, limit: int = 10,
-                against_latest: bool = False) -> Preview:
+    def preview(
+        self,
+        segment: SegmentLike,
+        as_of: datetime | date | str | None = None,
+        limit: int = 10,
+        against_latest: bool = False,
+    ) -> Preview:
         seg = self.load(segment)
         ctx = self.time_context(as_of)
         con = self.connect()
@@ -223,12 +261,25 @@ class Workspace:
                     exited = entered.head(0)
                 else:
                     con.read_parquet(str(self.root / latest.path)).create_view("latest_members")
-                    entered = con.sql("SELECT contact_id FROM preview_members EXCEPT SELECT contact_id FROM latest_members ORDER BY 1").pl()
-                    exited = con.sql("SELECT contact_id FROM latest_members EXCEPT SELECT contact_id FROM preview_members ORDER BY 1").pl()
+                    entered = con.sql(
+                        "SELECT contact_id FROM preview_members EXCEPT SELECT contact_id FROM latest_members ORDER BY 1"
+                    ).pl()
+                    exited = con.sql(
+                        "SELECT contact_id FROM latest_members EXCEPT SELECT contact_id FROM preview_members ORDER BY 1"
+                    ).pl()
         finally:
             con.close()
-        return Preview(seg.name, count, ctx.as_of, describe(tree), sample, sql, entered, exited,
-                       latest.snapshot_id if latest else None)
+        return Preview(
+            seg.name,
+            count,
+            ctx.as_of,
+            describe(tree),
+            sample,
+            sql,
+            entered,
+            exited,
+            latest.snapshot_id if latest else None,
+        )
 
     def _tree(self, resolved: ResolvedSegment) -> ir.Node:
         if resolved.tree is not None:
@@ -236,26 +287,73 @@ class Workspace:
         # A static segment's members are its stored list.
         return ir.StaticMembers(resolved.segment.name)
 
-    def build(self, segment: SegmentLike, as_of: datetime | date | str | None = None, engine: str = "duckdb") -> Snapshot:
+    def build(
+        self,
+        segment: SegmentLike,
+        as_of: datetime | date | str | None = None,
+        engine: str = "duckdb",
+    ) -> Snapshot:
         (snap,) = self.build_many([segment], as_of=as_of, engine=engine)
         return snap
 
-    def build_all(self, as_of: datetime | date | str | None = None, engine: str = "duckdb",
-                  progress: Progress | None = None) -> list[Snapshot]:
-        names = [n for n in self.segment_files() if not self.load(n).is_static]
-        return self.build_many(names, as_of=as_of, engine=engine, progress=progress)
+    def build_all(
+        self,
+        as_of: datetime | date | str | None = None,
+        engine: str = "duckdb",
+        progress: Progress | None = None,
+    ) -> list[Snapshot]:
+        """Every dynamic segment, referenced segments first, sharing one pass over the events."""
+        return self.build_many(
+            self.dependency_order(), as_of=as_of, engine=engine, progress=progress
+        )
 
-    def build_many(self, segments: Iterable[SegmentLike], as_of: datetime | date | str | None = None,
-                   engine: str = "duckdb", progress: Progress | None = None) -> list[Snapshot]:
+    def dependency_order(self, names: Sequence[str] | None = None) -> list[str]:
+        """Dynamic segments ordered so that a referenced segment comes before those referencing it.
+
+        A reference cycle is a definition error naming the cycle (a -> b -> a).
+        """
+        segs = [self.load(n) for n in (names if names is not None else list(self.segment_files()))]
+        dynamic = [s for s in segs if not s.is_static]
+        con = self.connect()
+        try:
+            resolved = {r.segment.name: r for r in self.resolve(dynamic, con)}
+        finally:
+            con.close()
+        ordered: list[str] = []
+
+        def visit(name: str) -> None:
+            if name in ordered or name not in resolved:
+                return
+            for dep in sorted(resolved[name].references):
+                visit(dep)
+            ordered.append(name)
+
+        for name in sorted(resolved):
+            visit(name)
+        return ordered
+
+    def build_many(
+        self,
+        segments: Iterable[SegmentLike],
+        as_of: datetime | date | str | None = None,
+        engine: str = "duckdb",
+        progress: Progress | None = None,
+    ) -> list[Snapshot]:
         """Build several segments at one as_of, sharing one pass over the events."""
         if engine not in ("duckdb", "spark"):
-            raise InputError.single("--engine", f"unknown engine {engine!r}", hint="choose duckdb or spark")
+            raise InputError.single(
+                "--engine", f"unknown engine {engine!r}", hint="choose duckdb or spark"
+            )
         if engine == "spark":
-            raise InputError.single("--engine", "the spark engine is not available in this installation")
+            raise InputError.single(
+                "--engine", "the spark engine is not available in this installation"
+            )
         segs = [self.load(s) for s in segments]
         static = [s.name for s in segs if s.is_static]
         if static:
-            raise InputError.single(SEGMENTS_DIR, f"{static[0]} is a static segment: change it with duckseg static")
+            raise InputError.single(
+                SEGMENTS_DIR, f"{static[0]} is a static segment: change it with duckseg static"
+            )
         ctx = self.time_context(as_of)
         with self.store.writer():
             con = self.connect()
@@ -269,15 +367,25 @@ class Workspace:
                 for i, seg in enumerate(segs):
                     if progress:
                         progress(seg.name, i, len(segs))
-                    members = con.execute(build.members[seg.name].sql("duckdb")).fetch_arrow_table()
-                    pending.append(PendingSnapshot(
-                        seg.name, "dynamic", ctx.as_of, self.definition_hash(seg),
-                        to_sql(build.standalone(seg.name)), "duckdb", members,
-                    ))
+                    members = con.sql(build.members[seg.name].sql("duckdb")).to_arrow_table()
+                    pending.append(
+                        PendingSnapshot(
+                            seg.name,
+                            "dynamic",
+                            ctx.as_of,
+                            self.definition_hash(seg),
+                            to_sql(build.standalone(seg.name)),
+                            "duckdb",
+                            members,
+                        )
+                    )
             finally:
                 con.close()
             infos = self.snapshots.commit(pending, self.clock.now())
-        return [self._snapshot(info, pending_members) for info, pending_members in zip(infos, [p.members for p in pending], strict=True)]
+        return [
+            self._snapshot(info, pending_members)
+            for info, pending_members in zip(infos, [p.members for p in pending], strict=True)
+        ]
 
     def _snapshot(self, info: SnapshotInfo, members: pa.Table | None = None) -> Snapshot:
         before = self.snapshots.previous(info)
@@ -291,7 +399,9 @@ class Workspace:
         info = self.snapshots.get(snapshot_id) if snapshot_id else self.snapshots.latest(name)
         if info is None or info.segment != name:
             what = f"snapshot {snapshot_id}" if snapshot_id else "no snapshot yet"
-            raise InputError.single(name, f"{what} for segment {name}", hint="build it with duckseg build " + name)
+            raise InputError.single(
+                name, f"{what} for segment {name}", hint="build it with duckseg build " + name
+            )
         return self._snapshot(info)
 
     def members(self, name: str, snapshot: str | None = None) -> pl.DataFrame:
@@ -300,9 +410,12 @@ class Workspace:
         con = self.connect()
         try:
             con.read_parquet(str(self.root / snap.info.path)).create_view("snapshot_members")
-            return con.sql("SELECT c.* FROM snapshot_members m JOIN contacts c USING (contact_id) ORDER BY c.contact_id").pl()
+            frame: pl.DataFrame = con.sql(
+                "SELECT c.* FROM snapshot_members m JOIN contacts c USING (contact_id) ORDER BY c.contact_id"
+            ).pl()
         finally:
             con.close()
+        return frame
 
     def diff(self, name: str, from_id: str | None = None, to_id: str | None = None) -> Diff:
         """Entered and exited contacts between two snapshots (default: the latest and the one before it)."""
@@ -312,15 +425,139 @@ class Workspace:
         else:
             before = self.snapshots.previous(to)
         entered, exited = self.snapshots.diff(before, to)
-        return Diff(name, before.snapshot_id if before else None, to.snapshot_id,
-                    entered.column("contact_id").to_pylist(), exited.column("contact_id").to_pylist())
+        return Diff(
+            name,
+            before.snapshot_id if before else None,
+            to.snapshot_id,
+            entered.column("contact_id").to_pylist(),
+            exited.column("contact_id").to_pylist(),
+        )
+
+    def intervals(self, name: str) -> pl.DataFrame:
+        """Per contact, the periods it was a member: (contact_id, entered_at, exited_at)."""
+        return intervals(self.root, self.snapshots.history(name))
+
+    def members_on(self, name: str, when: datetime | date | str) -> pl.DataFrame:
+        """Who was a member at an instant (as far as the snapshot history knows)."""
+        return members_at(self.intervals(name), self.as_of(when))
+
+    def static_change(
+        self, name: str, change: str, csv: str | Path, key: str = "contact_id"
+    ) -> StaticResult:
+        """Create a static segment from a CSV, or add / remove the contacts it names."""
+        try:
+            how, by = Change(change), MatchKey(key)
+        except ValueError as exc:
+            raise InputError.single(
+                "static", str(exc), hint="--key is contact_id, email or phone"
+            ) from exc
+        path = self.root / SEGMENTS_DIR / f"{name}.yaml"
+        with self.store.writer():
+            existing = self.load(name) if path.exists() else None
+            if how is Change.CREATE and existing is not None:
+                kind = "static" if existing.is_static else "dynamic"
+                hint = "use duckseg static add to add members" if existing.is_static else None
+                raise InputError.single(
+                    self._source(path), f"segment {name} already exists ({kind})", hint=hint
+                )
+            if how is not Change.CREATE and (existing is None or not existing.is_static):
+                raise InputError.single(
+                    self._source(path),
+                    f"no static segment {name}",
+                    hint="create it with duckseg static create",
+                )
+            seg = existing or Segment.from_dict(
+                {"name": name, "kind": "static"}, source=self._source(path)
+            )
+            rows = read_keys(Path(csv), by)
+            result = match(rows, by, *self._match_table(by))
+            latest = self.snapshots.latest(name)
+            current = (
+                set(self.snapshots.members(latest).column("contact_id").to_pylist())
+                if latest
+                else set()
+            )
+            members = apply_change(current, how, result.matched)
+            table = pa.table({"contact_id": pa.array(sorted(members), self._contact_id_type())})
+            if how is Change.CREATE:
+                path.write_text(
+                    f"kind: static\ndescription: uploaded from {Path(csv).name}\n", encoding="utf-8"
+                )
+            try:
+                now = self.clock.now()
+                note = f"-- static segment {name}: {how.value} from {Path(csv).name}"
+                pending = PendingSnapshot(
+                    name, "static", now, self.definition_hash(seg), note, "static", table
+                )
+                (info,) = self.snapshots.commit([pending], now)
+            except BaseException:
+                if how is Change.CREATE:
+                    path.unlink(missing_ok=True)
+                raise
+        return StaticResult(
+            self._snapshot(info, table), result.rows_read, len(result.matched), result.unmatched
+        )
+
+    def _contact_id_type(self) -> pa.DataType:
+        con = self.connect()
+        try:
+            return (
+                con.table("contacts")
+                .select("contact_id")
+                .limit(0)
+                .to_arrow_table()
+                .schema.field(0)
+                .type
+            )
+        finally:
+            con.close()
+
+    def _match_table(self, key: MatchKey) -> tuple[pa.Table, str, str | None]:
+        ident = self.config.identity
+        column = {
+            MatchKey.CONTACT_ID: "contact_id",
+            MatchKey.EMAIL: ident.email,
+            MatchKey.PHONE: ident.phone,
+        }[key]
+        con = self.connect()
+        try:
+            attrs = read_catalog(con).attributes
+            if key is not MatchKey.CONTACT_ID and column not in attrs:
+                raise InputError.single(
+                    CONFIG_FILE,
+                    f"contacts have no attribute {column} to match {key.value} on",
+                    path=f"identity.{key.value}",
+                )
+            country = ident.country if key is MatchKey.PHONE and ident.country in attrs else None
+            wanted = list(dict.fromkeys(["contact_id", column, *([country] if country else [])]))
+            table = (
+                con.table("contacts")
+                .select(*(duckdb.ColumnExpression(c) for c in wanted))
+                .to_arrow_table()
+            )
+        finally:
+            con.close()
+        return table, column, country
 
     def history(self, name: str) -> pl.DataFrame:
         rows = []
         for info in self.snapshots.history(name):
             snap = self._snapshot(info)
-            rows.append({**snap.to_dict(), "as_of": info.as_of, "built_at": info.built_at, "engine": info.engine})
-        return pl.DataFrame(rows) if rows else pl.DataFrame(schema={"segment": pl.Utf8, "snapshot_id": pl.Utf8, "count": pl.Int64})
+            rows.append(
+                {
+                    **snap.to_dict(),
+                    "as_of": info.as_of,
+                    "built_at": info.built_at,
+                    "engine": info.engine,
+                }
+            )
+        return (
+            pl.DataFrame(rows)
+            if rows
+            else pl.DataFrame(
+                schema={"segment": pl.Utf8, "snapshot_id": pl.Utf8, "count": pl.Int64}
+            )
+        )
 
     def list_segments(self) -> list[dict[str, Any]]:
         out = []
@@ -341,7 +578,12 @@ class Workspace:
                 delta=(latest.count - prev.count) if latest and prev else None,
                 built_at=latest.built_at if latest else None,
                 as_of=latest.as_of if latest else None,
-                definition_changed=bool(latest and current_hash and latest.kind == "dynamic" and latest.definition_hash != current_hash),
+                definition_changed=bool(
+                    latest
+                    and current_hash
+                    and latest.kind == "dynamic"
+                    and latest.definition_hash != current_hash
+                ),
             )
             out.append(row)
         return out
@@ -371,11 +613,15 @@ class Workspace:
     def delete(self, name: str, keep_history: bool = False) -> int:
         files = self.segment_files()
         if name not in files:
-            raise InputError.single(SEGMENTS_DIR, f"unknown segment {name}", hint=_did_you_mean(name, files))
+            raise InputError.single(
+                SEGMENTS_DIR, f"unknown segment {name}", hint=_did_you_mean(name, files)
+            )
         with self.store.writer():
             users = [n for n in files if n != name and name in _references(self.load(n))]
             if users:
-                raise InputError.single(self._source(files[name]), f"segment {name} is referenced by {', '.join(users)}")
+                raise InputError.single(
+                    self._source(files[name]), f"segment {name} is referenced by {', '.join(users)}"
+                )
             files[name].unlink()
             return 0 if keep_history else self.snapshots.delete_history(name)
 
@@ -405,7 +651,7 @@ def _did_you_mean(name: str, names: Iterable[str]) -> str | None:
 
 
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
-    row = con.execute(sql).fetchone()
+    row = con.execute(sql).fetchall()[0]
     assert row is not None
     return int(row[0])
 

@@ -31,7 +31,9 @@ class CompiledBuild:
     """SQL for a build: an optional shared fact query and one member query per segment."""
 
     facts: exp.Select | None  # one pass over the events; None if no segment needs events
-    members: Mapping[str, exp.Select]  # segment -> SELECT contact_id FROM contacts [LEFT JOIN event_facts]
+    members: Mapping[
+        str, exp.Select
+    ]  # segment -> SELECT contact_id FROM contacts [LEFT JOIN event_facts]
 
     def standalone(self, name: str) -> exp.Select:
         """One segment's query with the fact pass inlined as a CTE."""
@@ -42,7 +44,9 @@ class CompiledBuild:
 
 
 def compile_build(
-    trees: Mapping[str, ir.Node], ctx: TimeContext, dialect: str | DialectSettings = "duckdb",
+    trees: Mapping[str, ir.Node],
+    ctx: TimeContext,
+    dialect: str | DialectSettings = "duckdb",
     descriptions: Mapping[str, str] | None = None,
 ) -> CompiledBuild:
     settings = dialect if isinstance(dialect, DialectSettings) else dialect_settings(dialect)
@@ -67,7 +71,7 @@ def compile_build(
 
 
 def _facts_query(builder: SqlBuilder, plan: FactPlan) -> exp.Select:
-    columns: list[exp.Expression] = [column(KEY, EVENTS)]
+    columns: list[exp.Expr] = [column(KEY, EVENTS)]
     for fact, name in plan.columns.items():
         agg = exp.alias_(builder.aggregate(fact), name, quoted=True)
         agg.add_comments([safe_comment(describe_fact(fact))])
@@ -78,18 +82,24 @@ def _facts_query(builder: SqlBuilder, plan: FactPlan) -> exp.Select:
         .where(builder.scan_filter(list(plan.columns)))
         .group_by(column(KEY, EVENTS))
     )
-    query.add_comments([safe_comment("one pass over the events: per contact, what each event condition needs")])
+    query.add_comments(
+        [safe_comment("one pass over the events: per contact, what each event condition needs")]
+    )
     return query
 
 
 def compile_segment(
-    tree: ir.Node, ctx: TimeContext, dialect: str = "duckdb", name: str = "segment", description: str | None = None
+    tree: ir.Node,
+    ctx: TimeContext,
+    dialect: str = "duckdb",
+    name: str = "segment",
+    description: str | None = None,
 ) -> exp.Select:
     build = compile_build({name: tree}, ctx, dialect, {name: description} if description else None)
     return build.standalone(name)
 
 
-def to_sql(query: exp.Expression, dialect: str = "duckdb", pretty: bool = True) -> str:
+def to_sql(query: exp.Expr, dialect: str = "duckdb", pretty: bool = True) -> str:
     return query.sql(dialect=dialect_settings(dialect).name, pretty=pretty)
 
 

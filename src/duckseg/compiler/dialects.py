@@ -26,7 +26,9 @@ DIALECTS: dict[str, DialectSettings] = {
     "duckdb": DialectSettings("duckdb", compensated_sum="FSUM", compensated_avg="FAVG"),
     "spark": DialectSettings("spark", list_has_any="ARRAYS_OVERLAP"),
     "bigquery": DialectSettings("bigquery", supports_filter_clause=False),
-    "snowflake": DialectSettings("snowflake", supports_filter_clause=False, list_has_any="ARRAYS_OVERLAP"),
+    "snowflake": DialectSettings(
+        "snowflake", supports_filter_clause=False, list_has_any="ARRAYS_OVERLAP"
+    ),
     "trino": DialectSettings("trino", list_has_any="ARRAYS_OVERLAP"),
     "postgres": DialectSettings("postgres"),
 }

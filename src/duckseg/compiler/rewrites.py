@@ -33,7 +33,11 @@ def flatten_groups(node: ir.Node) -> ir.Node:
             flat.extend(child.children if isinstance(child, kind) else (child,))
         if len(flat) == 1:
             return flat[0]
-        return kind(tuple(flat)) if len(flat) != len(node.children) or flat != list(node.children) else node
+        return (
+            kind(tuple(flat))
+            if len(flat) != len(node.children) or flat != list(node.children)
+            else node
+        )
     return node
 
 

@@ -34,17 +34,17 @@ class CompileError(Exception):
 # -- literals --------------------------------------------------------------------
 
 
-def timestamp_literal(at: datetime) -> exp.Expression:
+def timestamp_literal(at: datetime) -> exp.Expr:
     """A naive-UTC TIMESTAMP constant (the lake stores instants as naive UTC)."""
     naive_utc = at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo is not None else at
     return exp.cast(exp.Literal.string(naive_utc.isoformat(sep=" ")), exp.DataType.Type.TIMESTAMP)
 
 
-def date_literal(day: date) -> exp.Expression:
+def date_literal(day: date) -> exp.Expr:
     return exp.cast(exp.Literal.string(day.isoformat()), exp.DataType.Type.DATE)
 
 
-def literal(value: Any) -> exp.Expression:
+def literal(value: Any) -> exp.Expr:
     if isinstance(value, bool):
         return exp.true() if value else exp.false()
     if isinstance(value, int | float | Decimal):
@@ -67,7 +67,7 @@ def column(name: str, table: str) -> exp.Column:
     return exp.column(name, table=table, quoted=True)
 
 
-def _and(parts: Sequence[exp.Expression]) -> exp.Expression:
+def _and(parts: Sequence[exp.Expr]) -> exp.Expr:
     return exp.and_(*parts) if parts else exp.true()
 
 
@@ -81,29 +81,33 @@ class SqlBuilder:
         self.plan = plan
 
     # condition tree -> predicate over contacts LEFT JOIN event_facts
-    def predicate(self, node: ir.Node) -> exp.Expression:
-        method: Callable[[Any], exp.Expression] | None = getattr(self, f"visit_{type(node).__name__}", None)
+    def predicate(self, node: ir.Node) -> exp.Expr:
+        method: Callable[[Any], exp.Expr] | None = getattr(
+            self, f"visit_{type(node).__name__}", None
+        )
         if method is None:
             raise CompileError(f"no compile rule for {type(node).__name__}")
         return method(node)
 
-    def visit_AllOf(self, node: ir.AllOf) -> exp.Expression:
-        return exp.and_(*(self.predicate(c) for c in node.children)) if node.children else exp.true()
+    def visit_AllOf(self, node: ir.AllOf) -> exp.Expr:
+        return (
+            exp.and_(*(self.predicate(c) for c in node.children)) if node.children else exp.true()
+        )
 
-    def visit_AnyOf(self, node: ir.AnyOf) -> exp.Expression:
+    def visit_AnyOf(self, node: ir.AnyOf) -> exp.Expr:
         return exp.or_(*(self.predicate(c) for c in node.children))
 
-    def visit_Not(self, node: ir.Not) -> exp.Expression:
+    def visit_Not(self, node: ir.Not) -> exp.Expr:
         return exp.not_(exp.paren(self.predicate(node.child)))
 
-    def visit_ValueTest(self, node: ir.ValueTest) -> exp.Expression:
+    def visit_ValueTest(self, node: ir.ValueTest) -> exp.Expr:
         table = CONTACTS if node.column.scope == "contact" else EVENTS
         return self.value_test(column(node.column.name, table), node)
 
-    def visit_SegmentRef(self, node: ir.SegmentRef) -> exp.Expression:
+    def visit_SegmentRef(self, node: ir.SegmentRef) -> exp.Expr:
         return exp.paren(self.predicate(node.tree))
 
-    def visit_StaticMembers(self, node: ir.StaticMembers) -> exp.Expression:
+    def visit_StaticMembers(self, node: ir.StaticMembers) -> exp.Expr:
         members = (
             exp.select(column(KEY, STATIC_MEMBERS))
             .from_(exp.to_table(STATIC_MEMBERS))
@@ -111,30 +115,34 @@ class SqlBuilder:
         )
         return column(KEY, CONTACTS).isin(query=members)
 
-    def visit_EventTest(self, node: ir.EventTest) -> exp.Expression:
+    def visit_EventTest(self, node: ir.EventTest) -> exp.Expr:
         count_fact, *agg_facts = facts_of(node)
         count = exp.func("COALESCE", self.fact_ref(count_fact), exp.Literal.number(0))
         parts = [self.compare(count, node.count, ValueType.INTEGER, nullable=False)]
         if node.aggregate is not None:
             agg = node.aggregate
-            ref: exp.Expression = self.fact_ref(agg_facts[0])
+            ref: exp.Expr = self.fact_ref(agg_facts[0])
             zero_when_empty = agg.fn in (ir.AggFn.SUM, ir.AggFn.COUNT_DISTINCT)
             if zero_when_empty:
                 ref = exp.func("COALESCE", ref, exp.Literal.number(0))  # nothing to add up is 0
-            result_type = agg.column.type if agg.fn in (ir.AggFn.MIN, ir.AggFn.MAX) else ValueType.FLOAT
+            result_type = (
+                agg.column.type if agg.fn in (ir.AggFn.MIN, ir.AggFn.MAX) else ValueType.FLOAT
+            )
             parts.append(self.compare(ref, agg.compare, result_type, nullable=not zero_when_empty))
         return _and(parts)
 
-    def visit_EventTimeTest(self, node: ir.EventTimeTest) -> exp.Expression:
+    def visit_EventTimeTest(self, node: ir.EventTimeTest) -> exp.Expr:
         ref = self.fact_ref(facts_of(node)[0])
         rng = self.window_range(node.test)
-        return _and([exp.Not(this=exp.Is(this=ref, expression=exp.null())), *self.range_parts(ref, rng)])
+        return _and(
+            [exp.Not(this=exp.Is(this=ref, expression=exp.null())), *self.range_parts(ref, rng)]
+        )
 
     def fact_ref(self, fact: Fact) -> exp.Column:
         return column(self.plan.column_for(fact), FACTS)
 
     # -- attribute / property tests -----------------------------------------------------
-    def value_test(self, col: exp.Expression, test: ir.ValueTest) -> exp.Expression:
+    def value_test(self, col: exp.Expr, test: ir.ValueTest) -> exp.Expr:
         vtype, op = test.column.type, test.op
         present = exp.Not(this=exp.Is(this=col, expression=exp.null()))
         missing = exp.Is(this=col, expression=exp.null())
@@ -143,19 +151,25 @@ class SqlBuilder:
         if op is ir.Op.IS_NOT_SET:
             return exp.not_(exp.paren(_and([present, *self.non_empty(col, vtype)])))
         if op in ir.NEGATIVE_OPS:
-            positive = {ir.Op.IS_NOT: ir.Op.IS, ir.Op.NOT_CONTAINS: ir.Op.CONTAINS, ir.Op.HAS_NONE: ir.Op.HAS}[op]
-            core = self.positive_core(col, ir.ValueTest(test.column, positive, test.values, test.case_sensitive))
+            positive = {
+                ir.Op.IS_NOT: ir.Op.IS,
+                ir.Op.NOT_CONTAINS: ir.Op.CONTAINS,
+                ir.Op.HAS_NONE: ir.Op.HAS,
+            }[op]
+            core = self.positive_core(
+                col, ir.ValueTest(test.column, positive, test.values, test.case_sensitive)
+            )
             return exp.or_(missing, exp.not_(exp.paren(core)))
         return exp.and_(present, self.positive_core(col, test))
 
-    def non_empty(self, col: exp.Expression, vtype: ValueType) -> list[exp.Expression]:
+    def non_empty(self, col: exp.Expr, vtype: ValueType) -> list[exp.Expr]:
         if vtype is ValueType.TEXT:
             return [exp.NEQ(this=col, expression=exp.Literal.string(""))]
         if vtype is ValueType.TEXT_LIST:
             return [exp.GT(this=exp.ArraySize(this=col), expression=exp.Literal.number(0))]
         return []
 
-    def positive_core(self, col: exp.Expression, test: ir.ValueTest) -> exp.Expression:
+    def positive_core(self, col: exp.Expr, test: ir.ValueTest) -> exp.Expr:
         """The op on a present value (the caller handles missing values)."""
         vtype, op, values = test.column.type, test.op, test.values
         if vtype.is_temporal:
@@ -165,9 +179,16 @@ class SqlBuilder:
         lits = [exp.Lower(this=literal(v)) if fold else literal(v) for v in values]
         match op:
             case ir.Op.IS:
-                return subject.eq(lits[0]) if len(lits) == 1 else exp.In(this=subject, expressions=lits)
+                return (
+                    subject.eq(lits[0])
+                    if len(lits) == 1
+                    else exp.In(this=subject, expressions=lits)
+                )
             case ir.Op.CONTAINS:
-                return exp.GT(this=exp.StrPosition(this=subject, substr=lits[0]), expression=exp.Literal.number(0))
+                return exp.GT(
+                    this=exp.StrPosition(this=subject, substr=lits[0]),
+                    expression=exp.Literal.number(0),
+                )
             case ir.Op.STARTS_WITH:
                 return exp.StartsWith(this=subject, expression=lits[0])
             case ir.Op.ENDS_WITH:
@@ -193,14 +214,20 @@ class SqlBuilder:
             case ir.Op.HAS_ALL:
                 return self.list_test(col, lits, all_of=True)
             case (
-                ir.Op.IS_NOT | ir.Op.NOT_CONTAINS | ir.Op.HAS_NONE | ir.Op.IS_SET | ir.Op.IS_NOT_SET
-                | ir.Op.BEFORE | ir.Op.AFTER | ir.Op.WITHIN_LAST
+                ir.Op.IS_NOT
+                | ir.Op.NOT_CONTAINS
+                | ir.Op.HAS_NONE
+                | ir.Op.IS_SET
+                | ir.Op.IS_NOT_SET
+                | ir.Op.BEFORE
+                | ir.Op.AFTER
+                | ir.Op.WITHIN_LAST
             ):
                 raise CompileError(f"{op.value} has no positive core for {vtype.value}")
             case _:
                 assert_never(op)
 
-    def list_test(self, col: exp.Expression, lits: list[exp.Expression], *, all_of: bool) -> exp.Expression:
+    def list_test(self, col: exp.Expr, lits: list[exp.Expr], *, all_of: bool) -> exp.Expr:
         array = exp.Array(expressions=lits)
         name = self.settings.list_has_all if all_of else self.settings.list_has_any
         if name is not None:
@@ -209,9 +236,16 @@ class SqlBuilder:
         return node(this=col, expression=array)
 
     def temporal_core(
-        self, col: exp.Expression, vtype: ValueType, op: ir.Op, values: tuple[ir.Value, ...], test: ir.ValueTest
-    ) -> exp.Expression:
-        tvs: list[TimeValue] = [v for v in values if not isinstance(v, str | int | float | Decimal | bool | date)]
+        self,
+        col: exp.Expr,
+        vtype: ValueType,
+        op: ir.Op,
+        values: tuple[ir.Value, ...],
+        test: ir.ValueTest,
+    ) -> exp.Expr:
+        tvs: list[TimeValue] = [
+            v for v in values if not isinstance(v, str | int | float | Decimal | bool | date)
+        ]
         match op:
             case ir.Op.IS:
                 return exp.or_(*(self.time_cmp(col, vtype, Cmp.EQ, tv) for tv in tvs))
@@ -224,46 +258,73 @@ class SqlBuilder:
             case ir.Op.LTE:
                 return self.time_cmp(col, vtype, Cmp.LTE, tvs[0])
             case ir.Op.BETWEEN:
-                return exp.and_(self.time_cmp(col, vtype, Cmp.GTE, tvs[0]), self.time_cmp(col, vtype, Cmp.LTE, tvs[1]))
+                return exp.and_(
+                    self.time_cmp(col, vtype, Cmp.GTE, tvs[0]),
+                    self.time_cmp(col, vtype, Cmp.LTE, tvs[1]),
+                )
             case ir.Op.WITHIN_LAST:
                 assert test.duration is not None
                 start = self.ctx.back(test.duration)
                 if vtype is ValueType.DATE:
                     return exp.Between(
-                        this=col, low=date_literal(self.ctx.day_of(start)), high=date_literal(self.ctx.day_of(self.ctx.as_of))
+                        this=col,
+                        low=date_literal(self.ctx.day_of(start)),
+                        high=date_literal(self.ctx.day_of(self.ctx.as_of)),
                     )
-                return _and(self.range_parts(col, InstantRange(Bound(start, True), Bound(self.ctx.as_of, True))))
+                return _and(
+                    self.range_parts(
+                        col, InstantRange(Bound(start, True), Bound(self.ctx.as_of, True))
+                    )
+                )
             case _:
                 raise CompileError(f"{op.value} is not a temporal op")
 
-    def time_cmp(self, col: exp.Expression, vtype: ValueType, cmp: Cmp, tv: TimeValue) -> exp.Expression:
+    def time_cmp(self, col: exp.Expr, vtype: ValueType, cmp: Cmp, tv: TimeValue) -> exp.Expr:
         """`col <cmp> tv` with the dates-against-instants rule of SPEC 6.2."""
         if vtype is ValueType.DATE:
             day = date_literal(self.ctx.as_date(tv))
-            ops: dict[Cmp, type[exp.Binary]] = {Cmp.GT: exp.GT, Cmp.GTE: exp.GTE, Cmp.LT: exp.LT, Cmp.LTE: exp.LTE, Cmp.EQ: exp.EQ}
+            ops: dict[Cmp, type[exp.Binary]] = {
+                Cmp.GT: exp.GT,
+                Cmp.GTE: exp.GTE,
+                Cmp.LT: exp.LT,
+                Cmp.LTE: exp.LTE,
+                Cmp.EQ: exp.EQ,
+            }
             return ops[cmp](this=col, expression=day)
         return _and(self.range_parts(col, instant_range(self.ctx, cmp, tv)))
 
-    def range_parts(self, col: exp.Expression, rng: InstantRange) -> list[exp.Expression]:
-        parts: list[exp.Expression] = []
+    def range_parts(self, col: exp.Expr, rng: InstantRange) -> list[exp.Expr]:
+        parts: list[exp.Expr] = []
         if rng.low is not None:
-            node = exp.GTE if rng.low.inclusive else exp.GT
-            parts.append(node(this=col, expression=timestamp_literal(rng.low.at)))
+            low = exp.GTE if rng.low.inclusive else exp.GT
+            parts.append(low(this=col, expression=timestamp_literal(rng.low.at)))
         if rng.high is not None:
-            node = exp.LTE if rng.high.inclusive else exp.LT
-            parts.append(node(this=col, expression=timestamp_literal(rng.high.at)))
+            high = exp.LTE if rng.high.inclusive else exp.LT
+            parts.append(high(this=col, expression=timestamp_literal(rng.high.at)))
         return parts
 
     # -- count / aggregate comparisons -------------------------------------------------
     def compare(
-        self, value: exp.Expression, cmp: ir.Compare, vtype: ValueType, *, nullable: bool = True
-    ) -> exp.Expression:
+        self, value: exp.Expr, cmp: ir.Compare, vtype: ValueType, *, nullable: bool = True
+    ) -> exp.Expr:
         """`value <op> literal`, two-valued (a missing value never matches)."""
+        core: exp.Expr
         if vtype.is_temporal:
-            tvs: list[TimeValue] = [v for v in cmp.values if not isinstance(v, int | float | Decimal | date)]
-            by_op = {ir.CompareOp.EQ: Cmp.EQ, ir.CompareOp.GT: Cmp.GT, ir.CompareOp.GTE: Cmp.GTE, ir.CompareOp.LT: Cmp.LT, ir.CompareOp.LTE: Cmp.LTE}
+            tvs: list[TimeValue] = [
+                v for v in cmp.values if not isinstance(v, int | float | Decimal | date)
+            ]
+            by_op = {
+                ir.CompareOp.EQ: Cmp.EQ,
+                ir.CompareOp.GT: Cmp.GT,
+                ir.CompareOp.GTE: Cmp.GTE,
+                ir.CompareOp.LT: Cmp.LT,
+                ir.CompareOp.LTE: Cmp.LTE,
+            }
             if cmp.op is ir.CompareOp.BETWEEN:
-                core = exp.and_(self.time_cmp(value, vtype, Cmp.GTE, tvs[0]), self.time_cmp(value, vtype, Cmp.LTE, tvs[1]))
+                core = exp.and_(
+                    self.time_cmp(value, vtype, Cmp.GTE, tvs[0]),
+                    self.time_cmp(value, vtype, Cmp.LTE, tvs[1]),
+                )
             elif cmp.op is ir.CompareOp.NEQ:
                 core = exp.not_(exp.paren(self.time_cmp(value, vtype, Cmp.EQ, tvs[0])))
             else:
@@ -301,7 +362,9 @@ class SqlBuilder:
             case ir.WindowLast(duration):
                 return until.intersect(InstantRange(low=Bound(self.ctx.back(duration), True)))
             case ir.WindowBetween(low, high):
-                rng = instant_range(self.ctx, Cmp.GTE, low).intersect(instant_range(self.ctx, Cmp.LTE, high))
+                rng = instant_range(self.ctx, Cmp.GTE, low).intersect(
+                    instant_range(self.ctx, Cmp.LTE, high)
+                )
                 return until.intersect(rng)
             case ir.WindowBefore(at):
                 return until.intersect(instant_range(self.ctx, Cmp.LT, at))
@@ -310,7 +373,7 @@ class SqlBuilder:
             case _:
                 assert_never(window)
 
-    def event_predicate(self, flt: ir.EventFilter) -> exp.Expression:
+    def event_predicate(self, flt: ir.EventFilter) -> exp.Expr:
         """Which events qualify for a condition: names, window (up to as_of), per-event where."""
         parts = [self.names_in(flt.events)]
         parts.extend(self.range_parts(column("ts", EVENTS), self.window_range(flt.window)))
@@ -318,17 +381,17 @@ class SqlBuilder:
             parts.append(exp.paren(self.predicate(flt.where)))
         return exp.and_(*parts)
 
-    def names_in(self, names: Sequence[str]) -> exp.Expression:
+    def names_in(self, names: Sequence[str]) -> exp.Expr:
         event = column("event", EVENTS)
         lits = [exp.Literal.string(n) for n in names]
         return event.eq(lits[0]) if len(lits) == 1 else exp.In(this=event, expressions=lits)
 
-    def aggregate(self, fact: Fact) -> exp.Expression:
+    def aggregate(self, fact: Fact) -> exp.Expr:
         cond = self.event_predicate(fact.filter)
         prop = column(fact.column.name, EVENTS) if fact.column is not None else None
         is_float = fact.column is not None and fact.column.type is ValueType.FLOAT
         ts = column("ts", EVENTS)
-        arg: exp.Expression
+        arg: exp.Expr
         match fact.measure:
             case Measure.COUNT:
                 name, arg = "COUNT", exp.Star()
@@ -356,13 +419,20 @@ class SqlBuilder:
             return exp.func(name, exp.Distinct(expressions=[inner]))
         return exp.func(name, exp.Case(ifs=[exp.If(this=cond, true=arg)]))
 
-    def scan_filter(self, facts: Sequence[Fact]) -> exp.Expression:
+    def scan_filter(self, facts: Sequence[Fact]) -> exp.Expr:
         """A filter on the events scan that every fact's events pass: lets Parquet statistics prune."""
         names = sorted({n for f in facts for n in f.filter.events})
         ranges = [self.window_range(f.filter.window) for f in facts]
-        parts = [self.names_in(names), *self.range_parts(column("ts", EVENTS), InstantRange(high=Bound(self.ctx.as_of, True)))]
+        parts = [
+            self.names_in(names),
+            *self.range_parts(column("ts", EVENTS), InstantRange(high=Bound(self.ctx.as_of, True))),
+        ]
         lows = [r.low for r in ranges]
         if all(low is not None for low in lows):
-            earliest = min((low for low in lows if low is not None), key=lambda b: (b.at, not b.inclusive))
-            parts.extend(self.range_parts(column("ts", EVENTS), InstantRange(low=Bound(earliest.at, True))))
+            earliest = min(
+                (low for low in lows if low is not None), key=lambda b: (b.at, not b.inclusive)
+            )
+            parts.extend(
+                self.range_parts(column("ts", EVENTS), InstantRange(low=Bound(earliest.at, True)))
+            )
         return exp.and_(*parts)

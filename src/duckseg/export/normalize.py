@@ -36,6 +36,7 @@ only the caller, who knows the source, can say so.
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 import math
 import re
@@ -82,11 +83,11 @@ _HEX64 = re.compile(r"[0-9a-fA-F]{64}")
 
 
 def text(raw: object) -> str | None:
-    """A raw attribute as NFC text without surrounding whitespace; None when blank.
+    r"""A raw attribute as NFC text without surrounding whitespace; None when blank.
 
-    >>> text("  Jose\u0301 ")
-    'José'
-    >>> text(94103.0), text(None), text(" \\t\\u00a0")
+    >>> text("  Jose\u0301 ") == "Jos\u00e9"  # NFD in, NFC out
+    True
+    >>> text(94103.0), text(None), text(" \t\u00a0\u200b")
     ('94103', None, None)
     """
     if raw is None:
@@ -162,7 +163,8 @@ def _email(raw: object) -> tuple[str, str] | Dropped | None:
         return None
     value = _nfc(_no_whitespace(value).lower())
     local, at, domain = value.partition("@")
-    if not (at and local and "." in domain) or "@" in domain or domain[0] == "." or domain[-1] == ".":
+    labels = domain.split(".")
+    if not (at and local) or "@" in domain or len(labels) < 2 or not all(labels):
         return Dropped(Reason.INVALID_EMAIL)
     return local, domain
 
@@ -252,8 +254,11 @@ _COUNTRY_ALIASES = {"UK": "GB"}  # exceptionally reserved by ISO for the United 
 def country_code(raw: object) -> Normalized:
     """ISO 3166-1 alpha-2, uppercase (`" us "` -> `US`, `U.K.` -> `GB`)."""
     value = text(raw)
-    if value is None:
-        return None
+    return None if value is None else _country_of(value)
+
+
+@functools.lru_cache(maxsize=1024)  # a few hundred distinct values, read once per field
+def _country_of(value: str) -> str | Dropped:
     code = _no_whitespace(value).replace(".", "").upper()
     code = _COUNTRY_ALIASES.get(code, code)
     return code if code in _COUNTRIES else Dropped(Reason.INVALID_COUNTRY)
@@ -334,7 +339,7 @@ _LATIN_LETTERS = str.maketrans(
 
 def meta_ct(raw: object) -> Normalized:
     """Meta `ct`: lowercase a-z only (`San Francisco` -> `sanfrancisco`).
-    Accented Latin letters lose their accent (`São Paulo` -> `saopaulo`);
+    Latin letters lose their accents (`São Paulo` -> `saopaulo`, `ß` -> `ss`);
     a city with no Latin letters at all is dropped."""
     value = text(raw)
     if value is None:

@@ -1,0 +1,277 @@
+"""Streaming writer for ad-platform upload files, and the export manifest.
+
+`write_platform_files` reads Arrow record batches one at a time (columns named
+as in `[identity]`, plus `contact_id`), turns each contact into the platform's
+row, and writes CSV parts of at most the platform's row and byte limits:
+`<stem>-part-0001.csv`, `<stem>-part-0002.csv`, ... in UTF-8 with Unix line
+endings. Only the current batch is ever held in memory. Each part is written
+under a temporary name and renamed when complete; if writing fails, every
+part of this call is removed again.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import itertools
+import json
+import os
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import IO, Any
+
+import pyarrow as pa
+
+from duckseg.config import IdentityConfig
+from duckseg.export.base import PlatformSpec, Skip
+from duckseg.export.platforms import get_platform
+
+CONTACT_ID = "contact_id"
+MANIFEST_FILE = "manifest.json"
+# SPEC 9: these keys, in this order, open every manifest; any others follow.
+MANIFEST_KEYS = ("segment", "format", "snapshot_id", "as_of", "rows", "skipped", "files")
+_WRITE_BUFFER = 1 << 20
+
+
+@dataclass(frozen=True)
+class WrittenFile:
+    path: str  # relative to the output folder, with "/" separators
+    rows: int
+    sha256: str  # of the file's bytes, lowercase hex
+
+    def as_dict(self) -> dict[str, object]:
+        return {"path": self.path, "rows": self.rows, "sha256": self.sha256}
+
+
+@dataclass(frozen=True)
+class PlatformWriteResult:
+    platform: str
+    headers: tuple[str, ...]
+    files: tuple[WrittenFile, ...]
+    rows: int  # rows written, all files together
+    skipped: Mapping[str, int]  # contacts with no row, by reason
+    dropped: Mapping[str, int]  # values left out of written rows, by reason
+    warnings: tuple[str, ...]
+
+
+def write_platform_files(
+    platform: str | PlatformSpec,
+    batches: Iterable[pa.RecordBatch],
+    identity: IdentityConfig,
+    out_dir: Path,
+    stem: str,
+    *,
+    prehashed: bool = False,
+    max_rows: int | None = None,
+    max_bytes: int | None = None,
+) -> PlatformWriteResult:
+    """Write one platform's upload files for the contacts in `batches`.
+
+    A mapped column missing from the input means that identifier is absent.
+    `prehashed` says the source already holds SHA-256 digests (passed through
+    instead of hashed again). `max_rows` / `max_bytes` override the platform's
+    limits. An empty input still writes one part holding only the header.
+    """
+    spec = platform if isinstance(platform, PlatformSpec) else get_platform(platform)
+    if not stem or stem != Path(stem).name or stem.startswith("."):
+        raise ValueError(f"file stem must be a plain file name, got {stem!r}")
+    row_limit = spec.max_rows if max_rows is None else max_rows
+    byte_limit = spec.max_bytes if max_bytes is None else max_bytes
+    if (row_limit is not None and row_limit < 1) or (byte_limit is not None and byte_limit < 1):
+        raise ValueError("row and byte limits must be positive")
+
+    columns = {role: str(column) for role, column in identity.model_dump().items()}
+    columns[CONTACT_ID] = CONTACT_ID
+    it = iter(batches)
+    first = next(it, None)
+    names = set(first.schema.names) if first is not None else set()
+    headers = spec.headers_for({role for role, column in columns.items() if column in names})
+
+    stream = itertools.chain([] if first is None else [first], it)
+    del first  # the stream alone holds it, and lets go once it is written
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    parts = _CsvParts(out_dir, stem, headers, row_limit, byte_limit)
+    skipped: Counter[str] = Counter()
+    dropped: Counter[str] = Counter()
+    try:
+        for batch in stream:
+            for attributes in _contacts(batch, columns):
+                outcome = spec.row(attributes, prehashed=prehashed)
+                if isinstance(outcome, Skip):
+                    skipped[outcome.reason] += 1
+                    continue
+                dropped.update(outcome.dropped)
+                parts.write([outcome.values[h] for h in headers])
+        files = parts.close()
+    except BaseException:
+        parts.discard()
+        raise
+
+    rows = sum(f.rows for f in files)
+    warnings = []
+    if rows < spec.min_audience:
+        warnings.append(
+            f"{spec.name}: {rows:,} rows is below the {spec.min_audience:,} a {spec.title} "
+            "audience needs to be usable; the platform may refuse or never serve it"
+        )
+    return PlatformWriteResult(
+        platform=spec.name,
+        headers=headers,
+        files=files,
+        rows=rows,
+        skipped=dict(sorted(skipped.items())),
+        dropped=dict(sorted(dropped.items())),
+        warnings=tuple(warnings),
+    )
+
+
+def _contacts(batch: pa.RecordBatch, columns: Mapping[str, str]) -> Iterator[dict[str, object]]:
+    """Each row of `batch` as {identity role: value} for the mapped columns it has."""
+    names = set(batch.schema.names)
+    values = {role: batch.column(col).to_pylist() for role, col in columns.items() if col in names}
+    for i in range(batch.num_rows):
+        yield {role: column[i] for role, column in values.items()}
+
+
+class _LineSink:
+    """A file-like target for `csv.writer` that keeps the one line just written."""
+
+    def __init__(self) -> None:
+        self.line = ""
+
+    def write(self, text: str) -> int:
+        self.line = text
+        return len(text)
+
+
+class _CsvParts:
+    """CSV parts of at most `max_rows` rows and `max_bytes` bytes each."""
+
+    def __init__(
+        self,
+        out_dir: Path,
+        stem: str,
+        headers: Sequence[str],
+        max_rows: int | None,
+        max_bytes: int | None,
+    ) -> None:
+        self._dir = out_dir
+        self._stem = stem
+        self._max_rows = max_rows
+        self._max_bytes = max_bytes
+        self._sink = _LineSink()
+        self._csv = csv.writer(self._sink, lineterminator="\n")
+        self._header = self._encode(headers)
+        self._done: list[WrittenFile] = []
+        self._open()
+
+    def _encode(self, fields: Sequence[str]) -> bytes:
+        self._csv.writerow(fields)
+        return self._sink.line.encode("utf-8")
+
+    def _open(self) -> None:
+        self._name = f"{self._stem}-part-{len(self._done) + 1:04d}.csv"
+        self._tmp = self._dir / f".{self._name}.tmp"
+        self._fh: IO[bytes] = open(self._tmp, "wb", buffering=_WRITE_BUFFER)  # noqa: SIM115
+        self._hash = hashlib.sha256()
+        self._rows = 0
+        self._bytes = 0
+        self._put(self._header)
+
+    def _put(self, data: bytes) -> None:
+        self._fh.write(data)
+        self._hash.update(data)
+        self._bytes += len(data)
+
+    def write(self, fields: Sequence[str]) -> None:
+        line = self._encode(fields)
+        full_rows = self._max_rows is not None and self._rows >= self._max_rows
+        full_bytes = (
+            self._max_bytes is not None
+            and self._rows > 0
+            and self._bytes + len(line) > self._max_bytes
+        )
+        if full_rows or full_bytes:
+            self._finish()
+            self._open()
+        self._put(line)
+        self._rows += 1
+
+    def _finish(self) -> None:
+        self._fh.close()
+        os.replace(self._tmp, self._dir / self._name)
+        self._done.append(WrittenFile(self._name, self._rows, self._hash.hexdigest()))
+
+    def close(self) -> tuple[WrittenFile, ...]:
+        self._finish()
+        return tuple(self._done)
+
+    def discard(self) -> None:
+        """Remove everything written so far (after a failure)."""
+        self._fh.close()
+        self._tmp.unlink(missing_ok=True)
+        for written in self._done:
+            (self._dir / written.path).unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------- manifest
+
+
+def platform_manifest(
+    result: PlatformWriteResult,
+    *,
+    segment: str,
+    snapshot_id: str,
+    as_of: date | str,
+    excluded: Mapping[str, int] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """The manifest of one ad-platform export. `excluded` counts contacts left
+    out before the writer saw them (e.g. {"opted_out": 12}); they are added to
+    `skipped`. `dropped` and `warnings` follow the SPEC keys, then `extra`."""
+    skipped = Counter(result.skipped)
+    skipped.update(excluded or {})
+    return {
+        "segment": segment,
+        "format": result.platform,
+        "snapshot_id": snapshot_id,
+        "as_of": as_of,
+        "rows": result.rows,
+        "skipped": dict(sorted(skipped.items())),
+        "files": [f.as_dict() for f in result.files],
+        "dropped": dict(result.dropped),
+        "warnings": list(result.warnings),
+        **extra,
+    }
+
+
+def write_manifest(out_dir: Path, manifest: Mapping[str, Any]) -> Path:
+    """Write `manifest.json`: the SPEC 9 keys first, in their order, then any
+    others. Dates and timestamps are written in ISO 8601."""
+    missing = [key for key in MANIFEST_KEYS if key not in manifest]
+    if missing:
+        raise ValueError(f"manifest lacks {', '.join(missing)}")
+    for entry in manifest["files"]:
+        if not {"path", "rows", "sha256"} <= set(entry):
+            raise ValueError(f"manifest file entry needs path, rows and sha256: {entry!r}")
+    ordered = {key: manifest[key] for key in MANIFEST_KEYS}
+    ordered.update((key, value) for key, value in manifest.items() if key not in ordered)
+    text = json.dumps(ordered, indent=2, ensure_ascii=False, default=_json_value) + "\n"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / MANIFEST_FILE
+    tmp = out_dir / f".{MANIFEST_FILE}.tmp"
+    tmp.write_text(text, encoding="utf-8", newline="\n")
+    os.replace(tmp, path)
+    return path
+
+
+def _json_value(value: object) -> str:
+    if isinstance(value, date):  # datetime included
+        return value.isoformat()
+    if isinstance(value, Path):
+        return value.as_posix()
+    raise TypeError(f"cannot write {type(value).__name__} to a manifest")

@@ -1,0 +1,350 @@
+"""Reading the input files of a landing, and turning their values into lake types.
+
+Each input file becomes a table `src_<i>` in the landing's work database. Its
+columns are renamed by position (`c0`, `c1`, ...) so that user column names,
+however odd, only ever appear in SQL as quoted sqlglot identifiers, and its rows
+keep file order (`rowid + 1` is the 1-based row number shown in rejects).
+
+Three flavours of column come out of the readers:
+
+- text (CSV): every value read as text, typed later;
+- json (JSON lines / JSON arrays): every top-level value kept as JSON, so its
+  JSON kind (number, string, array, ...) can guide type inference;
+- typed (Parquet): the file's own type.
+
+Text values are parsed strictly: an integer column never silently rounds
+"1.5", a date column never drops a time of day; such values are rejected.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+from sqlglot import exp
+
+from duckseg.catalog import ValueType, value_type_of
+from duckseg.errors import InputError
+
+FORMATS = ("csv", "parquet", "json")
+EXTENSIONS = {
+    ".csv": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".json": "json",
+    ".jsonl": "json",
+    ".ndjson": "json",
+}
+
+# Inference only: integers without a sign or leading zeros (a "+" phone number
+# or a "01234" zip code stays text), at most 18 digits so they fit BIGINT.
+_INFER_INT_RE = r"-?(0|[1-9][0-9]{0,17})"
+_INFER_NUM_RE = r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?"
+# Parsing into an existing integer column also takes an explicit sign.
+_INT_RE = r"[+-]?[0-9]+"
+_DATE_RE = r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
+_TIMESTAMP_RE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}.*)?"
+
+# Candidate types for a new text column, most specific first; text always fits.
+INFERENCE_ORDER = ("BIGINT", "DOUBLE", "BOOLEAN", "DATE", "TIMESTAMP", "VARCHAR[]")
+
+
+class Flavour(enum.Enum):
+    TEXT = "text"
+    JSON = "json"
+    TYPED = "typed"
+
+
+@dataclass(frozen=True)
+class SourceColumn:
+    name: str  # as spelt in the input file
+    internal: str  # c<j> in the src table
+    flavour: Flavour
+    duckdb_type: str  # the src table's type (VARCHAR / JSON for text and json columns)
+
+
+@dataclass(frozen=True)
+class Source:
+    index: int
+    path: Path
+    fmt: str
+    table: str
+    columns: tuple[SourceColumn, ...]
+    rows: int
+
+    @property
+    def label(self) -> str:
+        return str(self.path)
+
+    def find(self, name: str) -> SourceColumn | None:
+        """The column whose name matches `name` case-insensitively, as SQL does."""
+        wanted = name.casefold()
+        return next((c for c in self.columns if c.name.casefold() == wanted), None)
+
+
+def resolve_format(path: Path, fmt: str | None) -> str:
+    if fmt is not None:
+        if fmt not in FORMATS:
+            raise InputError.single(
+                str(path), f"unknown format {fmt!r}", hint="use one of " + ", ".join(FORMATS)
+            )
+        return fmt
+    found = EXTENSIONS.get(path.suffix.lower())
+    if found is None:
+        raise InputError.single(
+            str(path),
+            f"cannot tell the format from the extension {path.suffix or '(none)'!r}",
+            hint="name it .csv, .parquet, .json or .jsonl, or pass a format",
+        )
+    return found
+
+
+def read_source(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, index: int) -> Source:
+    """Load one input file into table `src_<index>`; any reading failure names the file."""
+    if not path.is_file():
+        raise InputError.single(str(path), "file not found")
+    view, table = f"raw_{index}", f"src_{index}"
+    try:
+        if fmt == "csv":
+            rel = con.read_csv(str(path), header=True, all_varchar=True, allow_quoted_nulls=False)
+            flavour = Flavour.TEXT
+        elif fmt == "json":
+            rel = con.read_json(str(path), format="auto", maximum_depth=1, sample_size=-1)
+            flavour = Flavour.JSON
+        else:
+            rel = con.read_parquet(str(path))
+            flavour = Flavour.TYPED
+        rel.create_view(view)
+        columns = tuple(
+            SourceColumn(name, f"c{j}", flavour, str(dtype))
+            for j, (name, dtype) in enumerate(zip(rel.columns, rel.types, strict=True))
+        )
+        select = exp.select(
+            *(exp.alias_(exp.column(c.name, quoted=True), c.internal) for c in columns)
+        ).from_(view)
+        con.sql(select.sql("duckdb")).create(table)
+        rows = _count(con, table)
+    except duckdb.Error as exc:
+        raise InputError.single(
+            str(path), f"cannot read as {fmt.upper()}: {_first_line(exc)}"
+        ) from exc
+    return Source(index, path, fmt, table, columns, rows)
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    rows = con.sql(exp.select("count(*)").from_(table).sql("duckdb")).fetchall()
+    return int(rows[0][0])
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+# -- lake types ----------------------------------------------------------------
+
+
+def lake_type_for(duckdb_type: str) -> str:
+    """The type a new column gets in the lake, from a typed (Parquet) input column."""
+    vt = value_type_of(duckdb_type)
+    if vt is ValueType.INTEGER and duckdb_type.upper() not in ("HUGEINT", "UBIGINT"):
+        return "BIGINT"
+    if vt is ValueType.FLOAT:
+        return "DOUBLE"
+    if vt is ValueType.TIMESTAMP:
+        return "TIMESTAMP"  # naive UTC, microseconds
+    if vt is ValueType.TEXT:
+        return "VARCHAR"
+    return duckdb_type
+
+
+def type_words(duckdb_type: str) -> str:
+    """How a rejected value's expected type is named in a reason."""
+    vt = value_type_of(duckdb_type)
+    words = {
+        ValueType.TEXT: "text",
+        ValueType.INTEGER: "an integer",
+        ValueType.FLOAT: "a number",
+        ValueType.DECIMAL: "a decimal number",
+        ValueType.BOOLEAN: "a boolean",
+        ValueType.DATE: "a date (YYYY-MM-DD)",
+        ValueType.TIMESTAMP: "a timestamp",
+        ValueType.TEXT_LIST: "a list of text (a JSON array of strings)",
+    }
+    return words.get(vt, duckdb_type)
+
+
+def _fn(name: str, *args: exp.Expr) -> exp.Expr:
+    return exp.Anonymous(this=name, expressions=list(args))
+
+
+def _dtype(duckdb_type: str) -> exp.DataType:
+    return exp.DataType.build(duckdb_type, dialect="duckdb")
+
+
+def _try_cast(value: exp.Expr, duckdb_type: str) -> exp.Expr:
+    return exp.TryCast(this=value, to=_dtype(duckdb_type))
+
+
+def _matches(value: exp.Expr, pattern: str) -> exp.Expr:
+    return _fn("regexp_full_match", value, exp.Literal.string(pattern))
+
+
+def _when(condition: exp.Expr, value: exp.Expr) -> exp.Expr:
+    return exp.Case(ifs=[exp.If(this=condition, true=value)])
+
+
+def _utc(instant: exp.Expr) -> exp.Expr:
+    """A TIMESTAMPTZ as the naive UTC TIMESTAMP the lake stores."""
+    return _fn("timezone", exp.Literal.string("UTC"), instant)
+
+
+def _string_array(value: exp.Expr) -> exp.Expr:
+    """True when a JSON value is an array whose elements are all strings."""
+    kinds = _fn("json_type", value, exp.Literal.string("$[*]"))
+    return exp.and_(
+        exp.EQ(this=_fn("json_type", value), expression=exp.Literal.string("ARRAY")),
+        _fn("list_has_all", exp.Array(expressions=[exp.Literal.string("VARCHAR")]), kinds),
+    )
+
+
+def raw_text(column: SourceColumn) -> exp.Expr:
+    """The value as text: what the rejects file shows and what text parsing starts from."""
+    ref = exp.column(column.internal)
+    if column.flavour is Flavour.JSON:
+        return _fn("json_extract_string", ref, exp.Literal.string("$"))
+    if value_type_of(column.duckdb_type) is ValueType.TEXT:
+        return ref
+    return exp.cast(ref, "VARCHAR")
+
+
+def parse_text(text: exp.Expr, target: str) -> exp.Expr:
+    """Text to a lake type; NULL where the text does not fit (the caller rejects those)."""
+    vt = value_type_of(target)
+    trimmed = _fn("trim", text)
+    if vt is ValueType.TEXT:
+        return text
+    if vt is ValueType.INTEGER:
+        return _when(_matches(trimmed, _INT_RE), _try_cast(trimmed, target))
+    if vt is ValueType.DATE:
+        return _when(_matches(trimmed, _DATE_RE), _try_cast(trimmed, target))
+    if vt is ValueType.TIMESTAMP:
+        # The work connection runs in UTC, so text without an offset is read as UTC.
+        return _utc(_try_cast(trimmed, "TIMESTAMPTZ"))
+    if vt is ValueType.TEXT_LIST:
+        as_json = _try_cast(trimmed, "JSON")
+        return _when(
+            exp.EQ(this=_fn("json_type", as_json), expression=exp.Literal.string("ARRAY")),
+            _try_cast(as_json, target),
+        )
+    if vt in (ValueType.FLOAT, ValueType.DECIMAL, ValueType.BOOLEAN):
+        return _try_cast(trimmed, target)
+    return _try_cast(text, target)
+
+
+_DIRECT = {
+    ValueType.INTEGER: (ValueType.INTEGER, ValueType.FLOAT, ValueType.DECIMAL),
+    ValueType.FLOAT: (ValueType.FLOAT,),
+    ValueType.DECIMAL: (ValueType.DECIMAL, ValueType.FLOAT),
+    ValueType.BOOLEAN: (ValueType.BOOLEAN,),
+    ValueType.DATE: (ValueType.TIMESTAMP,),
+    ValueType.TIMESTAMP: (ValueType.TIMESTAMP,),
+    ValueType.TEXT_LIST: (ValueType.TEXT_LIST,),
+}
+
+
+def convert(column: SourceColumn, target: str) -> exp.Expr:
+    """The column's values in the lake type `target` (NULL where a value does not fit)."""
+    ref = exp.column(column.internal)
+    if column.flavour is not Flavour.TYPED:
+        return parse_text(raw_text(column), target)
+    source = column.duckdb_type
+    if source == target:
+        return ref
+    src_vt, dst_vt = value_type_of(source), value_type_of(target)
+    zoned = "TIME ZONE" in source.upper() or source.upper().startswith("TIMESTAMPTZ")
+    if zoned and dst_vt is ValueType.TIMESTAMP:
+        return _utc(exp.cast(ref, "TIMESTAMPTZ"))
+    if dst_vt in _DIRECT.get(src_vt, ()):
+        return _try_cast(ref, target)
+    return parse_text(raw_text(column), target)
+
+
+# -- inference -------------------------------------------------------------------
+
+
+def inference_checks(column: SourceColumn) -> dict[str, exp.Expr]:
+    """Per candidate type, a predicate that holds for a non-null value of that type."""
+    text = raw_text(column)
+    if column.flavour is Flavour.JSON:
+        ref = exp.column(column.internal)
+        kind = _fn("json_type", ref)
+
+        def kind_in(*kinds: str) -> exp.Expr:
+            return exp.In(this=kind, expressions=[exp.Literal.string(k) for k in kinds])
+
+        is_string = kind_in("VARCHAR")
+        return {
+            "BIGINT": exp.and_(kind_in("BIGINT", "UBIGINT"), _not_null(_try_cast(text, "BIGINT"))),
+            "DOUBLE": kind_in("BIGINT", "UBIGINT", "DOUBLE"),
+            "BOOLEAN": kind_in("BOOLEAN"),
+            "DATE": exp.and_(is_string, _text_is_date(text)),
+            "TIMESTAMP": exp.and_(is_string, _text_is_timestamp(text)),
+            "VARCHAR[]": _string_array(ref),
+        }
+    if column.flavour is Flavour.TEXT:
+        as_json = _try_cast(text, "JSON")
+        return {
+            "BIGINT": _matches(text, _INFER_INT_RE),
+            "DOUBLE": _matches(text, _INFER_NUM_RE),
+            "BOOLEAN": exp.In(
+                this=_fn("lower", text),
+                expressions=[exp.Literal.string("true"), exp.Literal.string("false")],
+            ),
+            "DATE": _text_is_date(text),
+            "TIMESTAMP": _text_is_timestamp(text),
+            "VARCHAR[]": _string_array(as_json),
+        }
+    return {}
+
+
+def _not_null(value: exp.Expr) -> exp.Expr:
+    return exp.Not(this=exp.Is(this=value, expression=exp.Null()))
+
+
+def _text_is_date(text: exp.Expr) -> exp.Expr:
+    return exp.and_(_matches(text, _DATE_RE), _not_null(_try_cast(text, "DATE")))
+
+
+def _text_is_timestamp(text: exp.Expr) -> exp.Expr:
+    return exp.and_(_matches(text, _TIMESTAMP_RE), _not_null(_try_cast(text, "TIMESTAMPTZ")))
+
+
+def infer_flags(
+    con: duckdb.DuckDBPyConnection, source: Source, columns: list[SourceColumn]
+) -> dict[str, tuple[int, set[str]]]:
+    """For each text/json column: how many values it has and which candidate types fit them all.
+
+    One scan of the source answers every column at once.
+    """
+    wanted = [c for c in columns if c.flavour is not Flavour.TYPED]
+    if not wanted:
+        return {}
+    aggregates: list[exp.Expr] = []
+    for column in wanted:
+        text = raw_text(column)
+        aggregates.append(exp.Count(this=text))
+        checks = inference_checks(column)
+        for candidate in INFERENCE_ORDER:
+            definite = exp.Coalesce(this=checks[candidate], expressions=[exp.false()])
+            guarded = _when(_not_null(text), definite)
+            aggregates.append(exp.Coalesce(this=_fn("bool_and", guarded), expressions=[exp.true()]))
+    row = con.sql(exp.select(*aggregates).from_(source.table).sql("duckdb")).fetchall()[0]
+    flags: dict[str, tuple[int, set[str]]] = {}
+    width = 1 + len(INFERENCE_ORDER)
+    for n, column in enumerate(wanted):
+        values = row[n * width : (n + 1) * width]
+        fits = {t for t, ok in zip(INFERENCE_ORDER, values[1:], strict=True) if ok}
+        flags[column.internal] = (int(values[0]), fits)
+    return flags
