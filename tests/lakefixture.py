@@ -59,7 +59,10 @@ def make_lake(
     static_files = []
     for name, ids in (static or {}).items():
         path = tmp / f"static-{name}.parquet"
-        pq.write_table(pa.table({"contact_id": pa.array(list(ids), contacts.schema.field("contact_id").type)}), path)
+        pq.write_table(
+            pa.table({"contact_id": pa.array(list(ids), contacts.schema.field("contact_id").type)}),
+            path,
+        )
         static_files.append((name, path))
     con = connect()
     bind_lake(con, [tmp / "contacts.parquet"], [tmp / "events.parquet"], static_files)

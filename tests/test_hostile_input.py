@@ -128,7 +128,7 @@ SCALARS = st.one_of(
     st.integers(min_value=-(2**80), max_value=2**80),
     st.floats(allow_nan=True, allow_infinity=True),
     st.sampled_from(
-        NASTY + ["gt", "is", "7d", "now-1d", "2026-01-01", "city", "order placed", "sum", "eq"]
+        [*NASTY, "gt", "is", "7d", "now-1d", "2026-01-01", "city", "order placed", "sum", "eq"]
     ),
     st.text(max_size=12),
 )

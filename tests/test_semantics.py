@@ -53,7 +53,16 @@ CONTACTS = pa.table(
             date(2026, 4, 1),
         ],
         "tags": pa.array(
-            [["VIP", "beta"], [], None, ["vip"], ["VIP"], ["wholesale"], ["beta", "wholesale"], None],
+            [
+                ["VIP", "beta"],
+                [],
+                None,
+                ["vip"],
+                ["VIP"],
+                ["wholesale"],
+                ["beta", "wholesale"],
+                None,
+            ],
             pa.list_(pa.string()),
         ),
         "email": ["a@x.com", "", None, "B@Y.COM", "c@example.org", "d@x.com", "e@x.com", "f@x.org"],
@@ -97,7 +106,9 @@ ASOF = "TIMESTAMP '2026-03-31 12:00:00'"
 
 @pytest.fixture(scope="module")
 def lake(tmp_path_factory: pytest.TempPathFactory) -> MiniLake:
-    return make_lake(Path(tmp_path_factory.mktemp("lake")), CONTACTS, EVENTS, static={"uploaded": ["c2", "c7"]})
+    return make_lake(
+        Path(tmp_path_factory.mktemp("lake")), CONTACTS, EVENTS, static={"uploaded": ["c2", "c7"]}
+    )
 
 
 def contacts_where(predicate: str) -> str:
@@ -119,166 +130,475 @@ def events_count(filter_sql: str, having: str) -> str:
 CASES: list[tuple[str, Any, str]] = [
     # -- text ---------------------------------------------------------------
     ("is", {"attr": "city", "op": "is", "value": "Pune"}, contacts_where("city = 'Pune'")),
-    ("is list", {"attr": "city", "op": "is", "value": ["Pune", "Mumbai"]}, contacts_where("city IN ('Pune', 'Mumbai')")),
+    (
+        "is list",
+        {"attr": "city", "op": "is", "value": ["Pune", "Mumbai"]},
+        contacts_where("city IN ('Pune', 'Mumbai')"),
+    ),
     ("is ''", {"attr": "city", "op": "is", "value": ""}, contacts_where("city = ''")),
-    ("is ignoring case", {"attr": "city", "op": "is", "value": "pune", "case_sensitive": False},
-     contacts_where("lower(city) = 'pune'")),
-    ("is_not includes missing", {"attr": "city", "op": "is_not", "value": "Pune"},
-     contacts_where("city IS NULL OR city <> 'Pune'")),
-    ("is_not list", {"attr": "city", "op": "is_not", "value": ["Pune", "pune"]},
-     contacts_where("city IS NULL OR city NOT IN ('Pune', 'pune')")),
-    ("is_set text", {"attr": "city", "op": "is_set"}, contacts_where("city IS NOT NULL AND city <> ''")),
-    ("is_not_set text", {"attr": "city", "op": "is_not_set"}, contacts_where("city IS NULL OR city = ''")),
-    ("contains", {"attr": "city", "op": "contains", "value": "UN"}, contacts_where("lower(city) LIKE '%un%'")),
-    ("contains case", {"attr": "city", "op": "contains", "value": "UN", "case_sensitive": True},
-     contacts_where("city LIKE '%UN%'")),
-    ("not_contains", {"attr": "city", "op": "not_contains", "value": "un"},
-     contacts_where("city IS NULL OR lower(city) NOT LIKE '%un%'")),
-    ("starts_with", {"attr": "email", "op": "starts_with", "value": "B@"}, contacts_where("lower(email) LIKE 'b@%'")),
-    ("ends_with", {"attr": "email", "op": "ends_with", "value": "X.COM"}, contacts_where("lower(email) LIKE '%x.com'")),
-    ("matches", {"attr": "email", "op": "matches", "value": "^[a-c]@"}, contacts_where("regexp_matches(email, '^[a-c]@')")),
-    ("matches (?i)", {"attr": "email", "op": "matches", "value": "(?i)^b@y"}, contacts_where("lower(email) LIKE 'b@y%'")),
-    ("unicode", {"attr": "city", "op": "is", "value": "São Paulo"}, contacts_where("contact_id = 'c6'")),
+    (
+        "is ignoring case",
+        {"attr": "city", "op": "is", "value": "pune", "case_sensitive": False},
+        contacts_where("lower(city) = 'pune'"),
+    ),
+    (
+        "is_not includes missing",
+        {"attr": "city", "op": "is_not", "value": "Pune"},
+        contacts_where("city IS NULL OR city <> 'Pune'"),
+    ),
+    (
+        "is_not list",
+        {"attr": "city", "op": "is_not", "value": ["Pune", "pune"]},
+        contacts_where("city IS NULL OR city NOT IN ('Pune', 'pune')"),
+    ),
+    (
+        "is_set text",
+        {"attr": "city", "op": "is_set"},
+        contacts_where("city IS NOT NULL AND city <> ''"),
+    ),
+    (
+        "is_not_set text",
+        {"attr": "city", "op": "is_not_set"},
+        contacts_where("city IS NULL OR city = ''"),
+    ),
+    (
+        "contains",
+        {"attr": "city", "op": "contains", "value": "UN"},
+        contacts_where("lower(city) LIKE '%un%'"),
+    ),
+    (
+        "contains case",
+        {"attr": "city", "op": "contains", "value": "UN", "case_sensitive": True},
+        contacts_where("city LIKE '%UN%'"),
+    ),
+    (
+        "not_contains",
+        {"attr": "city", "op": "not_contains", "value": "un"},
+        contacts_where("city IS NULL OR lower(city) NOT LIKE '%un%'"),
+    ),
+    (
+        "starts_with",
+        {"attr": "email", "op": "starts_with", "value": "B@"},
+        contacts_where("lower(email) LIKE 'b@%'"),
+    ),
+    (
+        "ends_with",
+        {"attr": "email", "op": "ends_with", "value": "X.COM"},
+        contacts_where("lower(email) LIKE '%x.com'"),
+    ),
+    (
+        "matches",
+        {"attr": "email", "op": "matches", "value": "^[a-c]@"},
+        contacts_where("regexp_matches(email, '^[a-c]@')"),
+    ),
+    (
+        "matches (?i)",
+        {"attr": "email", "op": "matches", "value": "(?i)^b@y"},
+        contacts_where("lower(email) LIKE 'b@y%'"),
+    ),
+    (
+        "unicode",
+        {"attr": "city", "op": "is", "value": "São Paulo"},
+        contacts_where("contact_id = 'c6'"),
+    ),
     # -- numbers --------------------------------------------------------------
-    ("gt", {"attr": "total_spent", "op": "gt", "value": 10000}, contacts_where("total_spent > 10000")),
-    ("gte", {"attr": "total_spent", "op": "gte", "value": 10000}, contacts_where("total_spent >= 10000")),
+    (
+        "gt",
+        {"attr": "total_spent", "op": "gt", "value": 10000},
+        contacts_where("total_spent > 10000"),
+    ),
+    (
+        "gte",
+        {"attr": "total_spent", "op": "gte", "value": 10000},
+        contacts_where("total_spent >= 10000"),
+    ),
     ("lt int", {"attr": "lead_score", "op": "lt", "value": 50}, contacts_where("lead_score < 50")),
-    ("lte float value on int", {"attr": "lead_score", "op": "lte", "value": 50.5}, contacts_where("lead_score <= 50")),
-    ("between", {"attr": "total_spent", "op": "between", "value": [0, 500.5]},
-     contacts_where("total_spent >= 0 AND total_spent <= 500.5")),
-    ("is number", {"attr": "lead_score", "op": "is", "value": [0, 100]}, contacts_where("lead_score IN (0, 100)")),
-    ("is_not number", {"attr": "lead_score", "op": "is_not", "value": 80},
-     contacts_where("lead_score IS NULL OR lead_score <> 80")),
-    ("is_not_set number", {"attr": "total_spent", "op": "is_not_set"}, contacts_where("total_spent IS NULL")),
+    (
+        "lte float value on int",
+        {"attr": "lead_score", "op": "lte", "value": 50.5},
+        contacts_where("lead_score <= 50"),
+    ),
+    (
+        "between",
+        {"attr": "total_spent", "op": "between", "value": [0, 500.5]},
+        contacts_where("total_spent >= 0 AND total_spent <= 500.5"),
+    ),
+    (
+        "is number",
+        {"attr": "lead_score", "op": "is", "value": [0, 100]},
+        contacts_where("lead_score IN (0, 100)"),
+    ),
+    (
+        "is_not number",
+        {"attr": "lead_score", "op": "is_not", "value": 80},
+        contacts_where("lead_score IS NULL OR lead_score <> 80"),
+    ),
+    (
+        "is_not_set number",
+        {"attr": "total_spent", "op": "is_not_set"},
+        contacts_where("total_spent IS NULL"),
+    ),
     # -- booleans ---------------------------------------------------------------
     ("is_true", {"attr": "opted_out", "op": "is_true"}, contacts_where("opted_out")),
-    ("is_false skips missing", {"attr": "opted_out", "op": "is_false"}, contacts_where("NOT opted_out")),
-    ("not is_true keeps missing", {"not": {"attr": "opted_out", "op": "is_true"}},
-     contacts_where("opted_out IS NULL OR NOT opted_out")),
-    ("is boolean", {"attr": "opted_out", "op": "is", "value": False}, contacts_where("opted_out = false")),
+    (
+        "is_false skips missing",
+        {"attr": "opted_out", "op": "is_false"},
+        contacts_where("NOT opted_out"),
+    ),
+    (
+        "not is_true keeps missing",
+        {"not": {"attr": "opted_out", "op": "is_true"}},
+        contacts_where("opted_out IS NULL OR NOT opted_out"),
+    ),
+    (
+        "is boolean",
+        {"attr": "opted_out", "op": "is", "value": False},
+        contacts_where("opted_out = false"),
+    ),
     # -- timestamps and dates ------------------------------------------------------
-    ("within_last ts edge", {"attr": "signup_at", "op": "within_last", "value": "7d"},
-     contacts_where(f"signup_at >= {ASOF} - INTERVAL 7 DAY AND signup_at <= {ASOF}")),
-    ("within_last date", {"attr": "birthday", "op": "within_last", "value": "7d"},
-     contacts_where("birthday BETWEEN DATE '2026-03-24' AND DATE '2026-03-31'")),
-    ("between dates on ts covers last day", {"attr": "signup_at", "op": "between", "value": ["2026-01-01", "2026-01-31"]},
-     contacts_where("signup_at >= TIMESTAMP '2026-01-01' AND signup_at < TIMESTAMP '2026-02-01'")),
-    ("after date on ts", {"attr": "signup_at", "op": "after", "value": "2026-01-31"},
-     contacts_where("signup_at >= TIMESTAMP '2026-02-01'")),
-    ("before date on ts", {"attr": "signup_at", "op": "before", "value": "2026-02-01"},
-     contacts_where("signup_at < TIMESTAMP '2026-02-01'")),
-    ("gt timestamp", {"attr": "signup_at", "op": "gt", "value": "2026-03-24T12:00:00Z"},
-     contacts_where("signup_at > TIMESTAMP '2026-03-24 12:00:00'")),
-    ("lte relative", {"attr": "signup_at", "op": "lte", "value": "now-7d"},
-     contacts_where("signup_at <= TIMESTAMP '2026-03-24 12:00:00'")),
-    ("is date on ts", {"attr": "signup_at", "op": "is", "value": "2026-03-24"},
-     contacts_where("CAST(signup_at AS DATE) = DATE '2026-03-24'")),
-    ("date gte relative", {"attr": "birthday", "op": "gte", "value": "now-7d"},
-     contacts_where("birthday >= DATE '2026-03-24'")),
-    ("date lt timestamp", {"attr": "birthday", "op": "lt", "value": "2026-02-01T10:00:00Z"},
-     contacts_where("birthday < DATE '2026-02-01'")),
-    ("after now", {"attr": "signup_at", "op": "after", "value": "now"}, contacts_where(f"signup_at > {ASOF}")),
+    (
+        "within_last ts edge",
+        {"attr": "signup_at", "op": "within_last", "value": "7d"},
+        contacts_where(f"signup_at >= {ASOF} - INTERVAL 7 DAY AND signup_at <= {ASOF}"),
+    ),
+    (
+        "within_last date",
+        {"attr": "birthday", "op": "within_last", "value": "7d"},
+        contacts_where("birthday BETWEEN DATE '2026-03-24' AND DATE '2026-03-31'"),
+    ),
+    (
+        "between dates on ts covers last day",
+        {"attr": "signup_at", "op": "between", "value": ["2026-01-01", "2026-01-31"]},
+        contacts_where(
+            "signup_at >= TIMESTAMP '2026-01-01' AND signup_at < TIMESTAMP '2026-02-01'"
+        ),
+    ),
+    (
+        "after date on ts",
+        {"attr": "signup_at", "op": "after", "value": "2026-01-31"},
+        contacts_where("signup_at >= TIMESTAMP '2026-02-01'"),
+    ),
+    (
+        "before date on ts",
+        {"attr": "signup_at", "op": "before", "value": "2026-02-01"},
+        contacts_where("signup_at < TIMESTAMP '2026-02-01'"),
+    ),
+    (
+        "gt timestamp",
+        {"attr": "signup_at", "op": "gt", "value": "2026-03-24T12:00:00Z"},
+        contacts_where("signup_at > TIMESTAMP '2026-03-24 12:00:00'"),
+    ),
+    (
+        "lte relative",
+        {"attr": "signup_at", "op": "lte", "value": "now-7d"},
+        contacts_where("signup_at <= TIMESTAMP '2026-03-24 12:00:00'"),
+    ),
+    (
+        "is date on ts",
+        {"attr": "signup_at", "op": "is", "value": "2026-03-24"},
+        contacts_where("CAST(signup_at AS DATE) = DATE '2026-03-24'"),
+    ),
+    (
+        "date gte relative",
+        {"attr": "birthday", "op": "gte", "value": "now-7d"},
+        contacts_where("birthday >= DATE '2026-03-24'"),
+    ),
+    (
+        "date lt timestamp",
+        {"attr": "birthday", "op": "lt", "value": "2026-02-01T10:00:00Z"},
+        contacts_where("birthday < DATE '2026-02-01'"),
+    ),
+    (
+        "after now",
+        {"attr": "signup_at", "op": "after", "value": "now"},
+        contacts_where(f"signup_at > {ASOF}"),
+    ),
     # -- lists ---------------------------------------------------------------------
-    ("has", {"attr": "tags", "op": "has", "value": "VIP"}, contacts_where("list_contains(tags, 'VIP')")),
-    ("has any", {"attr": "tags", "op": "has", "value": ["vip", "wholesale"]},
-     contacts_where("list_contains(tags, 'vip') OR list_contains(tags, 'wholesale')")),
-    ("has_all", {"attr": "tags", "op": "has_all", "value": ["beta", "wholesale"]},
-     contacts_where("list_contains(tags, 'beta') AND list_contains(tags, 'wholesale')")),
-    ("has_none includes missing", {"attr": "tags", "op": "has_none", "value": "VIP"},
-     contacts_where("tags IS NULL OR NOT list_contains(tags, 'VIP')")),
+    (
+        "has",
+        {"attr": "tags", "op": "has", "value": "VIP"},
+        contacts_where("list_contains(tags, 'VIP')"),
+    ),
+    (
+        "has any",
+        {"attr": "tags", "op": "has", "value": ["vip", "wholesale"]},
+        contacts_where("list_contains(tags, 'vip') OR list_contains(tags, 'wholesale')"),
+    ),
+    (
+        "has_all",
+        {"attr": "tags", "op": "has_all", "value": ["beta", "wholesale"]},
+        contacts_where("list_contains(tags, 'beta') AND list_contains(tags, 'wholesale')"),
+    ),
+    (
+        "has_none includes missing",
+        {"attr": "tags", "op": "has_none", "value": "VIP"},
+        contacts_where("tags IS NULL OR NOT list_contains(tags, 'VIP')"),
+    ),
     ("is_set list", {"attr": "tags", "op": "is_set"}, contacts_where("len(tags) > 0")),
-    ("is_not_set list", {"attr": "tags", "op": "is_not_set"}, contacts_where("tags IS NULL OR len(tags) = 0")),
+    (
+        "is_not_set list",
+        {"attr": "tags", "op": "is_not_set"},
+        contacts_where("tags IS NULL OR len(tags) = 0"),
+    ),
     # -- groups ---------------------------------------------------------------------
     ("empty all", {"all": []}, contacts_where("true")),
-    ("any", {"any": [{"attr": "city", "op": "is", "value": "Pune"}, {"attr": "lead_score", "op": "gt", "value": 90}]},
-     contacts_where("city = 'Pune' OR lead_score > 90")),
-    ("not exact complement", {"not": {"attr": "total_spent", "op": "gt", "value": 100}},
-     contacts_where("total_spent IS NULL OR total_spent <= 100")),
-    ("not not", {"not": {"not": {"attr": "city", "op": "is_not", "value": "Pune"}}},
-     contacts_where("city IS NULL OR city <> 'Pune'")),
+    (
+        "any",
+        {
+            "any": [
+                {"attr": "city", "op": "is", "value": "Pune"},
+                {"attr": "lead_score", "op": "gt", "value": 90},
+            ]
+        },
+        contacts_where("city = 'Pune' OR lead_score > 90"),
+    ),
+    (
+        "not exact complement",
+        {"not": {"attr": "total_spent", "op": "gt", "value": 100}},
+        contacts_where("total_spent IS NULL OR total_spent <= 100"),
+    ),
+    (
+        "not not",
+        {"not": {"not": {"attr": "city", "op": "is_not", "value": "Pune"}}},
+        contacts_where("city IS NULL OR city <> 'Pune'"),
+    ),
     # -- events ------------------------------------------------------------------------
     ("performed", {"performed": "purchase"}, events_count("event = 'purchase'", "n >= 1")),
-    ("performed within edge", {"performed": "purchase", "within": "90d"},
-     events_count(f"event = 'purchase' AND ts >= {ASOF} - INTERVAL 90 DAY", "n >= 1")),
-    ("not_performed within", {"not_performed": "purchase", "within": "90d"},
-     events_count(f"event = 'purchase' AND ts >= {ASOF} - INTERVAL 90 DAY", "coalesce(n, 0) = 0")),
-    ("count lt includes zero", {"performed": "purchase", "count": {"op": "lt", "value": 2}},
-     events_count("event = 'purchase'", "coalesce(n, 0) < 2")),
-    ("count eq 0", {"performed": "purchase", "count": {"op": "eq", "value": 0}},
-     events_count("event = 'purchase'", "coalesce(n, 0) = 0")),
-    ("count gt 3", {"performed": "support_ticket", "count": {"op": "gt", "value": 3}},
-     events_count("event = 'support_ticket'", "n > 3")),
-    ("count between", {"performed": "purchase", "count": {"op": "between", "value": [2, 3]}},
-     events_count("event = 'purchase'", "n BETWEEN 2 AND 3")),
-    ("count neq", {"performed": "purchase", "count": {"op": "neq", "value": 1}},
-     events_count("event = 'purchase'", "coalesce(n, 0) <> 1")),
-    ("list of names", {"performed": ["login", "cart_abandoned"], "within": "14d", "count": {"op": "gte", "value": 2}},
-     events_count(f"event IN ('login', 'cart_abandoned') AND ts >= {ASOF} - INTERVAL 14 DAY", "n >= 2")),
-    ("where prop", {"performed": "purchase", "where": {"prop": "amount", "op": "gt", "value": 100}},
-     events_count("event = 'purchase' AND amount > 100", "n >= 1")),
-    ("where not prop matches missing", {"performed": "purchase", "where": {"not": {"prop": "amount", "op": "gt", "value": 5}}},
-     events_count("event = 'purchase' AND (amount IS NULL OR amount <= 5)", "n >= 1")),
-    ("where text case-insensitive", {"performed": "purchase", "where": {"prop": "category", "op": "contains", "value": "SHOE"}},
-     events_count("event = 'purchase' AND lower(category) LIKE '%shoe%'", "n >= 1")),
-    ("where is_not_set prop", {"performed": "purchase", "where": {"prop": "category", "op": "is_not_set"}},
-     events_count("event = 'purchase' AND (category IS NULL OR category = '')", "n >= 1")),
-    ("sum", {"performed": "purchase", "aggregate": {"fn": "sum", "prop": "amount", "op": "gt", "value": 250}},
-     events_count("event = 'purchase'", "n >= 1 AND total > 250")),
-    ("sum zero without events", {"performed": "purchase", "count": {"op": "gte", "value": 0},
-                                 "aggregate": {"fn": "sum", "prop": "amount", "op": "lt", "value": 1}},
-     events_count("event = 'purchase'", "coalesce(total, 0) < 1")),
-    ("avg ignores missing", {"performed": "purchase", "aggregate": {"fn": "avg", "prop": "amount", "op": "gte", "value": 150}},
-     events_count("event = 'purchase'", "mean >= 150")),
-    ("min", {"performed": "purchase", "aggregate": {"fn": "min", "prop": "amount", "op": "lte", "value": 10}},
-     events_count("event = 'purchase'", "lo <= 10")),
-    ("max between", {"performed": "purchase", "aggregate": {"fn": "max", "prop": "amount", "op": "between", "value": [100, 300]}},
-     events_count("event = 'purchase'", "hi BETWEEN 100 AND 300")),
-    ("count_distinct", {"performed": "purchase", "aggregate": {"fn": "count_distinct", "prop": "amount", "op": "eq", "value": 2}},
-     events_count("event = 'purchase'", "nd = 2")),
-    ("not avg never matched", {"not": {"performed": "purchase", "count": {"op": "gte", "value": 0},
-                                       "aggregate": {"fn": "avg", "prop": "amount", "op": "gt", "value": 5}}},
-     events_count("event = 'purchase'", "mean IS NULL OR mean <= 5")),
-    ("window between dates", {"performed": "purchase", "within": {"between": ["2026-03-01", "2026-03-02"]}},
-     events_count("event = 'purchase' AND ts >= TIMESTAMP '2026-03-01' AND ts < TIMESTAMP '2026-03-03'", "n >= 1")),
-    ("window before", {"performed": "purchase", "within": {"before": "2026-01-01"}},
-     events_count("event = 'purchase' AND ts < TIMESTAMP '2026-01-01'", "n >= 1")),
-    ("window after date", {"performed": "purchase", "within": {"after": "2026-03-29"}},
-     events_count("event = 'purchase' AND ts >= TIMESTAMP '2026-03-30'", "n >= 1")),
-    ("window after timestamp", {"performed": "cart_abandoned", "within": {"after": "2026-03-29T12:00:00Z"}},
-     events_count("event = 'cart_abandoned' AND ts > TIMESTAMP '2026-03-29 12:00:00'", "n >= 1")),
-    ("window last hours edge", {"performed": "cart_abandoned", "within": {"last": "48h"}},
-     events_count(f"event = 'cart_abandoned' AND ts >= {ASOF} - INTERVAL 48 HOUR", "n >= 1")),
-    ("window months", {"performed": "purchase", "within": "3mo"},
-     events_count("event = 'purchase' AND ts >= TIMESTAMP '2025-12-31 12:00:00'", "n >= 1")),
-    ("first_performed before", {"first_performed": "purchase", "before": "2026-01-01"},
-     events_count("event = 'purchase'", "first_ts < TIMESTAMP '2026-01-01'")),
-    ("last_performed within", {"last_performed": "login", "within": "14d"},
-     events_count("event = 'login'", f"last_ts >= {ASOF} - INTERVAL 14 DAY")),
-    ("last_performed after", {"last_performed": "purchase", "after": "2026-03-02"},
-     events_count("event = 'purchase'", "last_ts >= TIMESTAMP '2026-03-03'")),
-    ("not last_performed: never performed included", {"not": {"last_performed": "login", "within": "14d"}},
-     events_count("event = 'login'", f"last_ts IS NULL OR last_ts < {ASOF} - INTERVAL 14 DAY")),
-    ("first_performed where", {"first_performed": "purchase", "where": {"prop": "category", "op": "is", "value": "shoes"},
-                               "after": "2026-02-01"},
-     events_count("event = 'purchase' AND category = 'shoes'", "first_ts >= TIMESTAMP '2026-02-02'")),
+    (
+        "performed within edge",
+        {"performed": "purchase", "within": "90d"},
+        events_count(f"event = 'purchase' AND ts >= {ASOF} - INTERVAL 90 DAY", "n >= 1"),
+    ),
+    (
+        "not_performed within",
+        {"not_performed": "purchase", "within": "90d"},
+        events_count(
+            f"event = 'purchase' AND ts >= {ASOF} - INTERVAL 90 DAY", "coalesce(n, 0) = 0"
+        ),
+    ),
+    (
+        "count lt includes zero",
+        {"performed": "purchase", "count": {"op": "lt", "value": 2}},
+        events_count("event = 'purchase'", "coalesce(n, 0) < 2"),
+    ),
+    (
+        "count eq 0",
+        {"performed": "purchase", "count": {"op": "eq", "value": 0}},
+        events_count("event = 'purchase'", "coalesce(n, 0) = 0"),
+    ),
+    (
+        "count gt 3",
+        {"performed": "support_ticket", "count": {"op": "gt", "value": 3}},
+        events_count("event = 'support_ticket'", "n > 3"),
+    ),
+    (
+        "count between",
+        {"performed": "purchase", "count": {"op": "between", "value": [2, 3]}},
+        events_count("event = 'purchase'", "n BETWEEN 2 AND 3"),
+    ),
+    (
+        "count neq",
+        {"performed": "purchase", "count": {"op": "neq", "value": 1}},
+        events_count("event = 'purchase'", "coalesce(n, 0) <> 1"),
+    ),
+    (
+        "list of names",
+        {
+            "performed": ["login", "cart_abandoned"],
+            "within": "14d",
+            "count": {"op": "gte", "value": 2},
+        },
+        events_count(
+            f"event IN ('login', 'cart_abandoned') AND ts >= {ASOF} - INTERVAL 14 DAY", "n >= 2"
+        ),
+    ),
+    (
+        "where prop",
+        {"performed": "purchase", "where": {"prop": "amount", "op": "gt", "value": 100}},
+        events_count("event = 'purchase' AND amount > 100", "n >= 1"),
+    ),
+    (
+        "where not prop matches missing",
+        {"performed": "purchase", "where": {"not": {"prop": "amount", "op": "gt", "value": 5}}},
+        events_count("event = 'purchase' AND (amount IS NULL OR amount <= 5)", "n >= 1"),
+    ),
+    (
+        "where text case-insensitive",
+        {"performed": "purchase", "where": {"prop": "category", "op": "contains", "value": "SHOE"}},
+        events_count("event = 'purchase' AND lower(category) LIKE '%shoe%'", "n >= 1"),
+    ),
+    (
+        "where is_not_set prop",
+        {"performed": "purchase", "where": {"prop": "category", "op": "is_not_set"}},
+        events_count("event = 'purchase' AND (category IS NULL OR category = '')", "n >= 1"),
+    ),
+    (
+        "sum",
+        {
+            "performed": "purchase",
+            "aggregate": {"fn": "sum", "prop": "amount", "op": "gt", "value": 250},
+        },
+        events_count("event = 'purchase'", "n >= 1 AND total > 250"),
+    ),
+    (
+        "sum zero without events",
+        {
+            "performed": "purchase",
+            "count": {"op": "gte", "value": 0},
+            "aggregate": {"fn": "sum", "prop": "amount", "op": "lt", "value": 1},
+        },
+        events_count("event = 'purchase'", "coalesce(total, 0) < 1"),
+    ),
+    (
+        "avg ignores missing",
+        {
+            "performed": "purchase",
+            "aggregate": {"fn": "avg", "prop": "amount", "op": "gte", "value": 150},
+        },
+        events_count("event = 'purchase'", "mean >= 150"),
+    ),
+    (
+        "min",
+        {
+            "performed": "purchase",
+            "aggregate": {"fn": "min", "prop": "amount", "op": "lte", "value": 10},
+        },
+        events_count("event = 'purchase'", "lo <= 10"),
+    ),
+    (
+        "max between",
+        {
+            "performed": "purchase",
+            "aggregate": {"fn": "max", "prop": "amount", "op": "between", "value": [100, 300]},
+        },
+        events_count("event = 'purchase'", "hi BETWEEN 100 AND 300"),
+    ),
+    (
+        "count_distinct",
+        {
+            "performed": "purchase",
+            "aggregate": {"fn": "count_distinct", "prop": "amount", "op": "eq", "value": 2},
+        },
+        events_count("event = 'purchase'", "nd = 2"),
+    ),
+    (
+        "not avg never matched",
+        {
+            "not": {
+                "performed": "purchase",
+                "count": {"op": "gte", "value": 0},
+                "aggregate": {"fn": "avg", "prop": "amount", "op": "gt", "value": 5},
+            }
+        },
+        events_count("event = 'purchase'", "mean IS NULL OR mean <= 5"),
+    ),
+    (
+        "window between dates",
+        {"performed": "purchase", "within": {"between": ["2026-03-01", "2026-03-02"]}},
+        events_count(
+            "event = 'purchase' AND ts >= TIMESTAMP '2026-03-01' AND ts < TIMESTAMP '2026-03-03'",
+            "n >= 1",
+        ),
+    ),
+    (
+        "window before",
+        {"performed": "purchase", "within": {"before": "2026-01-01"}},
+        events_count("event = 'purchase' AND ts < TIMESTAMP '2026-01-01'", "n >= 1"),
+    ),
+    (
+        "window after date",
+        {"performed": "purchase", "within": {"after": "2026-03-29"}},
+        events_count("event = 'purchase' AND ts >= TIMESTAMP '2026-03-30'", "n >= 1"),
+    ),
+    (
+        "window after timestamp",
+        {"performed": "cart_abandoned", "within": {"after": "2026-03-29T12:00:00Z"}},
+        events_count("event = 'cart_abandoned' AND ts > TIMESTAMP '2026-03-29 12:00:00'", "n >= 1"),
+    ),
+    (
+        "window last hours edge",
+        {"performed": "cart_abandoned", "within": {"last": "48h"}},
+        events_count(f"event = 'cart_abandoned' AND ts >= {ASOF} - INTERVAL 48 HOUR", "n >= 1"),
+    ),
+    (
+        "window months",
+        {"performed": "purchase", "within": "3mo"},
+        events_count("event = 'purchase' AND ts >= TIMESTAMP '2025-12-31 12:00:00'", "n >= 1"),
+    ),
+    (
+        "first_performed before",
+        {"first_performed": "purchase", "before": "2026-01-01"},
+        events_count("event = 'purchase'", "first_ts < TIMESTAMP '2026-01-01'"),
+    ),
+    (
+        "last_performed within",
+        {"last_performed": "login", "within": "14d"},
+        events_count("event = 'login'", f"last_ts >= {ASOF} - INTERVAL 14 DAY"),
+    ),
+    (
+        "last_performed after",
+        {"last_performed": "purchase", "after": "2026-03-02"},
+        events_count("event = 'purchase'", "last_ts >= TIMESTAMP '2026-03-03'"),
+    ),
+    (
+        "not last_performed: never performed included",
+        {"not": {"last_performed": "login", "within": "14d"}},
+        events_count("event = 'login'", f"last_ts IS NULL OR last_ts < {ASOF} - INTERVAL 14 DAY"),
+    ),
+    (
+        "first_performed where",
+        {
+            "first_performed": "purchase",
+            "where": {"prop": "category", "op": "is", "value": "shoes"},
+            "after": "2026-02-01",
+        },
+        events_count(
+            "event = 'purchase' AND category = 'shoes'", "first_ts >= TIMESTAMP '2026-02-02'"
+        ),
+    ),
     # -- references ------------------------------------------------------------------
     ("static segment", {"in_segment": "uploaded"}, contacts_where("contact_id IN ('c2', 'c7')")),
-    ("not static", {"not_in_segment": "uploaded"}, contacts_where("contact_id NOT IN ('c2', 'c7')")),
+    (
+        "not static",
+        {"not_in_segment": "uploaded"},
+        contacts_where("contact_id NOT IN ('c2', 'c7')"),
+    ),
     # -- combined -------------------------------------------------------------------------
-    ("inactive loyal", {"all": [{"attr": "total_spent", "op": "gt", "value": 10000},
-                                {"not_performed": "purchase", "within": "90d"}]},
-     events_count(f"event = 'purchase' AND ts >= {ASOF} - INTERVAL 90 DAY", "c.total_spent > 10000 AND n IS NULL")),
-    ("at risk", {"all": [{"performed": "support_ticket", "count": {"op": "gt", "value": 3}},
-                         {"not_performed": "purchase", "within": "60d"}]},
-     "SELECT contact_id FROM contacts WHERE contact_id = 'c3' AND false"),
+    (
+        "inactive loyal",
+        {
+            "all": [
+                {"attr": "total_spent", "op": "gt", "value": 10000},
+                {"not_performed": "purchase", "within": "90d"},
+            ]
+        },
+        events_count(
+            f"event = 'purchase' AND ts >= {ASOF} - INTERVAL 90 DAY",
+            "c.total_spent > 10000 AND n IS NULL",
+        ),
+    ),
+    (
+        "at risk",
+        {
+            "all": [
+                {"performed": "support_ticket", "count": {"op": "gt", "value": 3}},
+                {"not_performed": "purchase", "within": "60d"},
+            ]
+        },
+        "SELECT contact_id FROM contacts WHERE contact_id = 'c3' AND false",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("case", "where", "reference"), CASES, ids=[c[0] for c in CASES])
-def test_condition_matches_hand_written_sql(lake: MiniLake, case: str, where: Any, reference: str) -> None:
+def test_condition_matches_hand_written_sql(
+    lake: MiniLake, case: str, where: Any, reference: str
+) -> None:
     expected = lake.query(reference)
     got = lake.members(where)
-    assert got == expected, f"{case}: compiled {sorted(got)} != reference {sorted(expected)}\n{lake.sql(where)}"
+    assert got == expected, (
+        f"{case}: compiled {sorted(got)} != reference {sorted(expected)}\n{lake.sql(where)}"
+    )
 
 
 def test_fixture_is_not_trivial(lake: MiniLake) -> None:
@@ -289,7 +609,9 @@ def test_fixture_is_not_trivial(lake: MiniLake) -> None:
 
 def test_events_after_as_of_never_count(lake: MiniLake) -> None:
     # c2's 1000.00 purchase is after as_of; c6's only login is after as_of.
-    assert "c2" not in lake.members({"performed": "purchase", "where": {"prop": "amount", "op": "gt", "value": 500}})
+    assert "c2" not in lake.members(
+        {"performed": "purchase", "where": {"prop": "amount", "op": "gt", "value": 500}}
+    )
     assert "c6" not in lake.members({"performed": "login"})
     later = datetime(2026, 4, 3, tzinfo=UTC)
     assert "c6" in lake.members({"performed": "login"}, as_of=later)
@@ -303,8 +625,15 @@ def test_not_is_exact_complement_for_every_case(lake: MiniLake) -> None:
 
 def test_dates_against_instants_follow_the_workspace_zone(tmp_path: Path) -> None:
     # 2026-01-31T20:00Z is already 1 February in Asia/Kolkata (+05:30).
-    contacts = pa.table({"contact_id": ["a", "b"], "seen_at": pa.array([_dt("2026-01-31 20:00:00"), _dt("2026-01-31 18:00:00")], TS)})
-    events = pa.table({"contact_id": ["a"], "event": ["login"], "ts": pa.array([_dt("2026-01-31 20:00:00")], TS)})
+    contacts = pa.table(
+        {
+            "contact_id": ["a", "b"],
+            "seen_at": pa.array([_dt("2026-01-31 20:00:00"), _dt("2026-01-31 18:00:00")], TS),
+        }
+    )
+    events = pa.table(
+        {"contact_id": ["a"], "event": ["login"], "ts": pa.array([_dt("2026-01-31 20:00:00")], TS)}
+    )
     kolkata = make_lake(tmp_path / "k", contacts, events, zone="Asia/Kolkata")
     utc = make_lake(tmp_path / "u", contacts, events, zone="UTC")
     cond = {"attr": "seen_at", "op": "after", "value": "2026-01-31"}

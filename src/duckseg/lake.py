@@ -50,8 +50,9 @@ import duckdb
 import pyarrow.parquet as pq
 from sqlglot import exp
 
+from duckseg import landing_plan as q
 from duckseg.errors import InputError, Problem
-from duckseg.landing_plan import Column, Plan, build_plan, lake_schema, typed_select
+from duckseg.landing_plan import Column, Plan, build_plan, lake_schema
 from duckseg.readers import Source, read_source, resolve_format
 from duckseg.store import Store, tmp_path_for
 
@@ -99,6 +100,10 @@ def land(
     """Land contacts or events files into the lake; all or nothing.
 
     `progress(done, total)` is called after each input file is read.
+    `row_group_size` is the rows per Parquet row group of the events file
+    (DuckDB writes whole vectors, so a group holds at least 2048 rows).
+    Bad rows are set aside in a rejects file; with `strict`, any bad row
+    raises `InputError` (one problem per row) and nothing is landed.
     """
     if kind not in KINDS:
         raise InputError.single("ingest", f"expected contacts or events, got {kind!r}")
@@ -159,10 +164,6 @@ def _commit(
             raise
 
 
-def _table(name: str) -> exp.Table:
-    return exp.to_table(name)
-
-
 class _Landing:
     def __init__(
         self, store: Store, con: duckdb.DuckDBPyConnection, kind: str, row_group_size: int
@@ -173,16 +174,14 @@ class _Landing:
         self.written: list[Path] = []  # every file this landing created (tmp or final)
         self.files: list[tuple[Path, str, int]] = []  # (path, kind, rows) to register
         self.retired: list[Path] = []  # files the new ones replace
-        self.generation = 0
+        self.generation = 0  # contacts work tables: cur_0, cur_1, ...
 
-    # -- the whole landing ---------------------------------------------------------
     def run(
         self, inputs: Sequence[tuple[Path, str]], strict: bool, progress: Progress | None
     ) -> LandingReport:
         contacts_files = live_contacts_files(self.store)
-        events_files = live_event_files(self.store)
         contacts_lake = lake_schema(self.con, contacts_files, "lake_contacts")
-        events_lake = lake_schema(self.con, events_files, "lake_events")
+        events_lake = lake_schema(self.con, live_event_files(self.store), "lake_events")
         sources: list[Source] = []
         for index, (path, fmt) in enumerate(inputs):
             sources.append(read_source(self.con, path, fmt, index))
@@ -190,10 +189,13 @@ class _Landing:
                 progress(index + 1, len(inputs))
         plan = build_plan(self.con, self.kind, sources, contacts_lake, events_lake)
         for source in sources:
-            self._sql(typed_select(source, plan)).create(f"typed_{source.index}")
+            self._sql(q.typed_select(source, plan)).create(q.typed_table(source).name)
 
         rows_read = sum(s.rows for s in sources)
-        reasons = self._reject_reasons(sources)
+        reasons: dict[str, int] = {}
+        for source in sources:
+            for key, count in self._sql(q.reject_counts(source)).fetchall():
+                reasons[str(key)] = reasons.get(str(key), 0) + int(count)
         rejected = sum(reasons.values())
         if strict and rejected:
             raise InputError(self._problems(sources, rejected))
@@ -202,19 +204,23 @@ class _Landing:
         duplicates = created = 0
         new_attributes: tuple[str, ...] = ()
         if self.kind == "contacts" and good:
-            self._start_contacts(plan.columns, contacts_files)
-            for source in sources:
-                self._upsert(plan.columns, self._contacts_batch(source, plan), plan.present(source))
-            self._write_contacts(plan.columns, contacts_files)
+            self._contacts(plan, contacts_files, sources)
             new_attributes = plan.new_names()
         elif self.kind == "events" and good:
-            kept = self._dedupe(sources, plan, events_lake)
+            has_ids = any(c.name == "event_id" for c in events_lake)
+            self._sql(q.kept_events(sources, plan, has_ids)).create("kept")
+            kept = self._count("kept")
             duplicates = good - kept
-            created = self._create_contacts(plan, contacts_lake, contacts_files)
+            created = self._new_contacts(plan, contacts_lake, contacts_files)
             if kept:
-                self._write_events(plan)
+                name = f"events-{self.landing_id}.parquet"
+                self._write(q.events_output(plan), self._lake("events") / name, "events")
                 new_attributes = plan.new_names()
-        rejects_path = self._write_rejects(sources, plan, rejected) if rejected else None
+        rejects_path = None
+        if rejected:
+            name = f"{self.landing_id}-{self.kind}.parquet"
+            rejects_path = self._lake("rejects") / name
+            self._write(q.rejects_output(sources, plan), rejects_path, "rejects")
 
         landed = good - duplicates
         record = (
@@ -242,37 +248,69 @@ class _Landing:
             dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
         )
 
+    # -- contacts --------------------------------------------------------------------
+    def _contacts(self, plan: Plan, lake_files: Sequence[Path], sources: Sequence[Source]) -> None:
+        """Apply every source's good rows, in order, to the lake's contacts; write the result."""
+        self._sql(q.contacts_start(plan.columns, bool(lake_files))).create(self._current())
+        for source in sources:
+            self._upsert(plan.columns, q.latest_per_contact(source, plan), plan.present(source))
+        self._write_contacts(plan.columns, lake_files)
+
+    def _new_contacts(
+        self, plan: Plan, contacts_lake: Sequence[Column], lake_files: Sequence[Path]
+    ) -> int:
+        """Create the contacts that kept events name but the lake does not know; how many."""
+        id_column = plan.columns[0]
+        self._sql(q.unknown_contacts(id_column.key, bool(lake_files))).create("new_ids")
+        created = self._count("new_ids")
+        if created:
+            columns = q.contacts_columns(id_column.type, contacts_lake)
+            self._sql(q.contacts_start(columns, bool(lake_files))).create(self._current())
+            self._upsert(columns, exp.select("k0").from_("new_ids"), {"k0"})
+            self._write_contacts(columns, lake_files)
+        return created
+
+    def _current(self) -> str:
+        return f"cur_{self.generation}"
+
+    def _upsert(self, columns: Sequence[Column], batch: exp.Select, present: set[str]) -> None:
+        previous = self._current()
+        self.generation += 1
+        self._sql(q.upsert(columns, previous, batch, present)).create(self._current())
+        self.con.execute(exp.Drop(tables=[exp.to_table(previous)], kind="TABLE").sql("duckdb"))
+
+    def _write_contacts(self, columns: Sequence[Column], old_files: Sequence[Path]) -> None:
+        name = f"contacts-{self.landing_id}.parquet"
+        query = q.contacts_output(columns, self._current())
+        self._write(query, self._lake("contacts") / name, "contacts")
+        self.retired.extend(old_files)
+
     # -- helpers ---------------------------------------------------------------------
     def _sql(self, query: exp.Expr) -> duckdb.DuckDBPyRelation:
         return self.con.sql(query.sql("duckdb"))
 
-    def _scalar(self, query: exp.Expr) -> int:
-        rows = self._sql(query).fetchall()
-        return int(rows[0][0])
+    def _count(self, table: str) -> int:
+        return int(self._sql(exp.select("count(*)").from_(table)).fetchall()[0][0])
 
-    def _reject_reasons(self, sources: Sequence[Source]) -> dict[str, int]:
-        reasons: dict[str, int] = {}
-        for source in sources:
-            query = (
-                exp.select("__reason_key", "count(*)")
-                .from_(_table(f"typed_{source.index}"))
-                .where("__reason IS NOT NULL")
-                .group_by("__reason_key")
-            )
-            for key, count in self._sql(query).fetchall():
-                reasons[str(key)] = reasons.get(str(key), 0) + int(count)
-        return reasons
+    def _lake(self, folder: str) -> Path:
+        return self.store.root / "lake" / folder
+
+    def _write(self, query: exp.Expr, final: Path, kind: str) -> None:
+        """Write a query's rows to `final` (via a .tmp name) and queue it for registration."""
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = tmp_path_for(final)
+        self.written += [tmp, final]
+        self._sql(query).write_parquet(
+            str(tmp), row_group_size=self.row_group_size, use_tmp_file=False
+        )
+        os.replace(tmp, final)
+        self.files.append((final, kind, int(pq.ParquetFile(final).metadata.num_rows)))
 
     def _problems(self, sources: Sequence[Source], rejected: int) -> list[Problem]:
+        """Strict mode: one problem per bad row, the first MAX_PROBLEMS, then a summary."""
         problems: list[Problem] = []
         for source in sources:
-            query = (
-                exp.select("__row", "__reason")
-                .from_(_table(f"typed_{source.index}"))
-                .where("__reason IS NOT NULL")
-                .order_by("__row")
-                .limit(MAX_PROBLEMS - len(problems))
-            )
+            query = q.first_rejects(source, MAX_PROBLEMS - len(problems))
             for row, reason in self._sql(query).fetchall():
                 problems.append(Problem(source.label, f"row {row}", str(reason)))
             if len(problems) >= MAX_PROBLEMS:
@@ -288,207 +326,3 @@ class _Landing:
                 )
             )
         return problems
-
-    def _write(self, query: exp.Expr, final: Path, kind: str) -> int:
-        """Write a query's rows to `final` (via a .tmp name) and queue it for registration."""
-        final.parent.mkdir(parents=True, exist_ok=True)
-        tmp = tmp_path_for(final)
-        self.written += [tmp, final]
-        self._sql(query).write_parquet(str(tmp), row_group_size=self.row_group_size)
-        os.replace(tmp, final)
-        rows = int(pq.ParquetFile(final).metadata.num_rows)
-        self.files.append((final, kind, rows))
-        return rows
-
-    # -- contacts --------------------------------------------------------------------
-    def _current(self) -> str:
-        return f"cur_{self.generation}"
-
-    def _start_contacts(self, columns: Sequence[Column], lake_files: Sequence[Path]) -> None:
-        """Table cur_0: the lake's contacts with every plan column (new ones NULL)."""
-        select = exp.select(
-            *(
-                exp.alias_(
-                    exp.column(c.name, quoted=True) if c.in_lake else exp.cast(exp.null(), c.type),
-                    c.key,
-                )
-                for c in columns
-            )
-        )
-        select = select.from_("lake_contacts") if lake_files else select.where(exp.false())
-        self._sql(select).create(self._current())
-
-    def _contacts_batch(self, source: Source, plan: Plan) -> exp.Select:
-        """A source's good rows, the last one per contact_id."""
-        key = plan.columns[0].key
-        window = exp.Window(
-            this=exp.RowNumber(),
-            partition_by=[exp.column(key)],
-            order=exp.Order(expressions=[exp.Ordered(this=exp.column("__row"), desc=True)]),
-        )
-        return (
-            exp.select("*")
-            .from_(_table(f"typed_{source.index}"))
-            .where("__reason IS NULL")
-            .qualify(exp.EQ(this=window, expression=exp.Literal.number(1)))
-        )
-
-    def _upsert(self, columns: Sequence[Column], batch: exp.Select, present: set[str]) -> None:
-        """cur_<n+1> = cur_<n> with the batch's rows applied: present columns set, others kept."""
-        id_key = columns[0].key
-        in_batch = exp.Not(this=exp.Is(this=exp.column(id_key, "b"), expression=exp.null()))
-        out: list[exp.Expr] = [
-            exp.alias_(
-                exp.Coalesce(this=exp.column(id_key, "b"), expressions=[exp.column(id_key, "c")]),
-                id_key,
-            )
-        ]
-        for c in columns[1:]:
-            kept = exp.column(c.key, "c")
-            value = (
-                exp.Case(ifs=[exp.If(this=in_batch, true=exp.column(c.key, "b"))], default=kept)
-                if c.key in present
-                else kept
-            )
-            out.append(exp.alias_(value, c.key))
-        query = (
-            exp.select(*out)
-            .from_(exp.alias_(_table(self._current()), "c", table=True))
-            .join(
-                exp.alias_(exp.Subquery(this=batch), "b", table=True),
-                on=exp.EQ(this=exp.column(id_key, "c"), expression=exp.column(id_key, "b")),
-                join_type="full outer",
-            )
-        )
-        previous = self._current()
-        self.generation += 1
-        self._sql(query).create(self._current())
-        self.con.execute(exp.Drop(tables=[_table(previous)], kind="TABLE").sql("duckdb"))
-
-    def _write_contacts(self, columns: Sequence[Column], old_files: Sequence[Path]) -> None:
-        query = (
-            exp.select(*(exp.alias_(exp.column(c.key), c.name, quoted=True) for c in columns))
-            .from_(_table(self._current()))
-            .order_by(exp.column(columns[0].key))
-        )
-        final = self.store.root / "lake" / "contacts" / f"contacts-{self.landing_id}.parquet"
-        self._write(query, final, "contacts")
-        self.retired.extend(old_files)
-
-    # -- events ----------------------------------------------------------------------
-    def _dedupe(self, sources: Sequence[Source], plan: Plan, events_lake: Sequence[Column]) -> int:
-        """Table `kept`: good events minus event_ids already landed or seen earlier in the batch."""
-        parts = []
-        for source in sources:
-            present = plan.present(source)
-            parts.append(
-                exp.select(
-                    exp.alias_(exp.Literal.number(source.index), "__file"),
-                    "__row",
-                    *(
-                        exp.column(c.key)
-                        if c.key in present
-                        else exp.alias_(exp.cast(exp.null(), c.type), c.key)
-                        for c in plan.columns
-                    ),
-                )
-                .from_(_table(f"typed_{source.index}"))
-                .where("__reason IS NULL")
-            )
-        good: exp.Query = parts[0]
-        for part in parts[1:]:
-            good = exp.union(good, part, distinct=False)
-        query = exp.select("*").from_(exp.Subquery(this=good, alias="good"))
-        event_id = plan.find("event_id")
-        if event_id is not None:
-            eid = exp.column(event_id.key)
-            no_id = exp.Is(this=eid, expression=exp.null())
-            if any(c.name == "event_id" for c in events_lake):
-                landed = exp.select("event_id").from_("lake_events").where("event_id IS NOT NULL")
-                query = query.where(
-                    exp.or_(no_id, exp.Not(this=exp.In(this=eid, query=exp.Subquery(this=landed))))
-                )
-            first = exp.Window(
-                this=exp.RowNumber(),
-                partition_by=[eid],
-                order=exp.Order(expressions=[exp.column("__file"), exp.column("__row")]),
-            )
-            query = query.qualify(
-                exp.or_(no_id, exp.EQ(this=first, expression=exp.Literal.number(1)))
-            )
-        self._sql(query).create("kept")
-        return self._scalar(exp.select("count(*)").from_("kept"))
-
-    def _create_contacts(
-        self, plan: Plan, contacts_lake: Sequence[Column], contacts_files: Sequence[Path]
-    ) -> int:
-        """Contacts for kept events whose contact_id is unknown; returns how many."""
-        id_col = plan.columns[0]
-        ids = exp.select(exp.alias_(exp.column(id_col.key), "k0")).distinct().from_("kept")
-        if contacts_files:
-            known = exp.select("contact_id").from_("lake_contacts")
-            ids = ids.where(
-                exp.Not(this=exp.In(this=exp.column(id_col.key), query=exp.Subquery(this=known)))
-            )
-        self._sql(ids).create("new_ids")
-        created = self._scalar(exp.select("count(*)").from_("new_ids"))
-        if created:
-            columns = [Column("contact_id", id_col.type, "k0", bool(contacts_files))]
-            attributes = [c for c in contacts_lake if c.name != "contact_id"]
-            columns += [
-                Column(c.name, c.type, f"k{n}", True) for n, c in enumerate(attributes, start=1)
-            ]
-            self._start_contacts(columns, contacts_files)
-            self._upsert(columns, exp.select("k0").from_("new_ids"), {"k0"})
-            self._write_contacts(columns, contacts_files)
-        return created
-
-    def _write_events(self, plan: Plan) -> None:
-        out: list[exp.Expr] = [
-            exp.alias_(exp.column(c.key), c.name, quoted=True) for c in plan.columns
-        ]
-        if plan.find("event_id") is None:  # every events file has the column
-            out.insert(3, exp.alias_(exp.cast(exp.null(), "VARCHAR"), "event_id"))
-        keys = [plan.columns[1].key, plan.columns[2].key, plan.columns[0].key]  # event, ts, id
-        query = exp.select(*out).from_("kept").order_by(*(exp.column(k) for k in keys))
-        final = self.store.root / "lake" / "events" / f"events-{self.landing_id}.parquet"
-        self._write(query, final, "events")
-
-    # -- rejects ---------------------------------------------------------------------
-    def _write_rejects(self, sources: Sequence[Source], plan: Plan, rejected: int) -> Path:
-        parts = []
-        for source in sources:
-            present = plan.present(source)
-            parts.append(
-                exp.select(
-                    *(
-                        exp.column(f"r{c.key}")
-                        if c.key in present
-                        else exp.alias_(exp.cast(exp.null(), "VARCHAR"), f"r{c.key}")
-                        for c in plan.columns
-                    ),
-                    exp.alias_(exp.column("__reason"), "_reject_reason"),
-                    exp.alias_(exp.Literal.string(source.label), "_source_file"),
-                    exp.alias_(exp.column("__row"), "_source_row"),
-                    exp.alias_(exp.Literal.number(source.index), "__file"),
-                )
-                .from_(_table(f"typed_{source.index}"))
-                .where("__reason IS NOT NULL")
-            )
-        union: exp.Query = parts[0]
-        for part in parts[1:]:
-            union = exp.union(union, part, distinct=False)
-        query = (
-            exp.select(
-                *(exp.alias_(exp.column(f"r{c.key}"), c.name, quoted=True) for c in plan.columns),
-                "_reject_reason",
-                "_source_file",
-                "_source_row",
-            )
-            .from_(exp.Subquery(this=union, alias="rejected"))
-            .order_by("__file", "_source_row")
-        )
-        final = self.store.root / "lake" / "rejects" / f"{self.landing_id}-{self.kind}.parquet"
-        rows = self._write(query, final, "rejects")
-        assert rows == rejected
-        return final

@@ -1,10 +1,11 @@
-"""The plan of a landing: which lake columns it writes, their types, and the row checks.
+"""The plan of a landing and its queries: lake columns, their types, row checks, upserts.
 
 Plan columns get internal names `k0`, `k1`, ... (in lake order: the key
-columns first); the per-source query `typed_select` turns a source table into
-those columns plus, for each, its original text `r<key>`, and the row's
-`__reason` (NULL for a good row) and `__reason_key` (its first problem, for
-counting).
+columns first). The per-source query `typed_select` turns table `src_<i>`
+into table `typed_<i>`: those columns, for each its original text `r<key>`,
+the row's `__row`, its `__reason` (NULL for a good row) and `__reason_key`
+(its first problem, for counting). The other builders here read those tables;
+none of them runs anything.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from duckseg.readers import (
 REQUIRED = {"contacts": ("contact_id",), "events": ("contact_id", "event", "ts")}
 FIXED_EVENT_TYPES = {"event": "VARCHAR", "ts": "TIMESTAMP", "event_id": "VARCHAR"}
 SHOWN_VALUE_CHARS = 80
+REJECTS_COLUMNS = ("_reject_reason", "_source_file", "_source_row")
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,15 @@ def build_plan(
         for own in source.columns:
             fold = own.name.casefold()
             names.setdefault(fold, lake[fold].name if fold in lake else own.name)
+
+    for source in sources:
+        for own in source.columns:
+            if own.name.casefold() in REJECTS_COLUMNS:
+                raise InputError.single(
+                    source.label,
+                    f"column name {own.name!r} is reserved for the rejects file",
+                    hint="rename the column",
+                )
 
     id_lake = next((c for c in contacts_lake if c.name == "contact_id"), None)
     to_infer = [fold for fold in names if fold not in lake and fold not in FIXED_EVENT_TYPES]
@@ -210,3 +221,204 @@ def typed_select(source: Source, plan: Plan) -> exp.Select:
         exp.alias_(exp.Coalesce(this=reason_keys[0], expressions=reason_keys[1:]), "__reason_key")
     )
     return exp.select(*out).from_(source.table)
+
+
+# -- queries over the typed tables ---------------------------------------------------
+
+
+def typed_table(source: Source) -> exp.Table:
+    return exp.to_table(f"typed_{source.index}")
+
+
+def _good(source: Source) -> exp.Select:
+    return exp.select("*").from_(typed_table(source)).where("__reason IS NULL")
+
+
+def _null(dtype: str, key: str) -> exp.Expr:
+    return exp.alias_(exp.cast(exp.null(), dtype), key)
+
+
+def _union_all(parts: Sequence[exp.Select], alias: str) -> exp.Select:
+    union: exp.Query = parts[0]
+    for part in parts[1:]:
+        union = exp.union(union, part, distinct=False)
+    return exp.select("*").from_(exp.Subquery(this=union, alias=alias))
+
+
+def _row_number(partition: exp.Expr, *order: exp.Expr) -> exp.Window:
+    return exp.Window(
+        this=exp.RowNumber(), partition_by=[partition], order=exp.Order(expressions=list(order))
+    )
+
+
+def reject_counts(source: Source) -> exp.Select:
+    return (
+        exp.select("__reason_key", "count(*)")
+        .from_(typed_table(source))
+        .where("__reason IS NOT NULL")
+        .group_by("__reason_key")
+    )
+
+
+def first_rejects(source: Source, limit: int) -> exp.Select:
+    return (
+        exp.select("__row", "__reason")
+        .from_(typed_table(source))
+        .where("__reason IS NOT NULL")
+        .order_by("__row")
+        .limit(limit)
+    )
+
+
+def contacts_columns(id_type: str, contacts_lake: Sequence[Column]) -> list[Column]:
+    """The contacts table's columns when only contact_ids are added (events landing)."""
+    columns = [Column("contact_id", id_type, "k0", bool(contacts_lake))]
+    attributes = [c for c in contacts_lake if c.name != "contact_id"]
+    return columns + [
+        Column(c.name, c.type, f"k{n}", True) for n, c in enumerate(attributes, start=1)
+    ]
+
+
+def contacts_start(columns: Sequence[Column], has_lake: bool) -> exp.Select:
+    """The lake's contacts (view lake_contacts) in plan columns, new ones NULL."""
+    select = exp.select(
+        *(
+            exp.alias_(exp.column(c.name, quoted=True), c.key)
+            if c.in_lake
+            else _null(c.type, c.key)
+            for c in columns
+        )
+    )
+    return select.from_("lake_contacts") if has_lake else select.where(exp.false())
+
+
+def latest_per_contact(source: Source, plan: Plan) -> exp.Select:
+    """A source's good rows, the last one per contact_id."""
+    window = _row_number(
+        exp.column(plan.columns[0].key), exp.Ordered(this=exp.column("__row"), desc=True)
+    )
+    return _good(source).qualify(exp.EQ(this=window, expression=exp.Literal.number(1)))
+
+
+def upsert(
+    columns: Sequence[Column], current: str, batch: exp.Select, present: set[str]
+) -> exp.Select:
+    """`current` with the batch's rows applied: present columns set (NULL included), others kept."""
+    id_key = columns[0].key
+    in_batch = exp.Not(this=exp.Is(this=exp.column(id_key, "b"), expression=exp.null()))
+    out: list[exp.Expr] = [
+        exp.alias_(
+            exp.Coalesce(this=exp.column(id_key, "b"), expressions=[exp.column(id_key, "c")]),
+            id_key,
+        )
+    ]
+    for c in columns[1:]:
+        kept = exp.column(c.key, "c")
+        value = (
+            exp.Case(ifs=[exp.If(this=in_batch, true=exp.column(c.key, "b"))], default=kept)
+            if c.key in present
+            else kept
+        )
+        out.append(exp.alias_(value, c.key))
+    return (
+        exp.select(*out)
+        .from_(exp.alias_(exp.to_table(current), "c", table=True))
+        .join(
+            exp.alias_(exp.Subquery(this=batch), "b", table=True),
+            on=exp.EQ(this=exp.column(id_key, "c"), expression=exp.column(id_key, "b")),
+            join_type="full outer",
+        )
+    )
+
+
+def contacts_output(columns: Sequence[Column], table: str) -> exp.Select:
+    """The contacts file: lake names, sorted by contact_id."""
+    return (
+        exp.select(*(exp.alias_(exp.column(c.key), c.name, quoted=True) for c in columns))
+        .from_(table)
+        .order_by(exp.column(columns[0].key))
+    )
+
+
+def kept_events(sources: Sequence[Source], plan: Plan, lake_has_event_ids: bool) -> exp.Select:
+    """Good events minus those whose event_id landed before or came earlier in this batch."""
+    parts = []
+    for source in sources:
+        present = plan.present(source)
+        parts.append(
+            exp.select(
+                exp.alias_(exp.Literal.number(source.index), "__file"),
+                "__row",
+                *(
+                    exp.column(c.key) if c.key in present else _null(c.type, c.key)
+                    for c in plan.columns
+                ),
+            )
+            .from_(typed_table(source))
+            .where("__reason IS NULL")
+        )
+    query = _union_all(parts, "good")
+    event_id = plan.find("event_id")
+    if event_id is None:
+        return query
+    eid = exp.column(event_id.key)
+    no_id = exp.Is(this=eid, expression=exp.null())
+    if lake_has_event_ids:
+        landed = exp.select("event_id").from_("lake_events").where("event_id IS NOT NULL")
+        query = query.where(
+            exp.or_(no_id, exp.Not(this=exp.In(this=eid, query=exp.Subquery(this=landed))))
+        )
+    first = _row_number(eid, exp.column("__file"), exp.column("__row"))
+    return query.qualify(exp.or_(no_id, exp.EQ(this=first, expression=exp.Literal.number(1))))
+
+
+def unknown_contacts(id_key: str, has_lake: bool) -> exp.Select:
+    """The distinct contact_ids of table `kept` that are not contacts yet, as column k0."""
+    ids = exp.select(exp.alias_(exp.column(id_key), "k0")).distinct().from_("kept")
+    if has_lake:
+        known = exp.select("contact_id").from_("lake_contacts")
+        ids = ids.where(
+            exp.Not(this=exp.In(this=exp.column(id_key), query=exp.Subquery(this=known)))
+        )
+    return ids
+
+
+def events_output(plan: Plan) -> exp.Select:
+    """The events file: sorted by (event, ts) so row-group statistics prune; always an event_id."""
+    out: list[exp.Expr] = [exp.alias_(exp.column(c.key), c.name, quoted=True) for c in plan.columns]
+    if plan.find("event_id") is None:
+        out.insert(3, _null("VARCHAR", "event_id"))
+    contact_id, event, ts = plan.columns[0].key, plan.columns[1].key, plan.columns[2].key
+    return (
+        exp.select(*out).from_("kept").order_by(*(exp.column(k) for k in (event, ts, contact_id)))
+    )
+
+
+def rejects_output(sources: Sequence[Source], plan: Plan) -> exp.Select:
+    """Every rejected row: its values as text, the reason, the file and the row number."""
+    parts = []
+    for source in sources:
+        present = plan.present(source)
+        parts.append(
+            exp.select(
+                *(
+                    exp.column(f"r{c.key}") if c.key in present else _null("VARCHAR", f"r{c.key}")
+                    for c in plan.columns
+                ),
+                exp.alias_(exp.column("__reason"), "_reject_reason"),
+                exp.alias_(exp.Literal.string(source.label), "_source_file"),
+                exp.alias_(exp.column("__row"), "_source_row"),
+                exp.alias_(exp.Literal.number(source.index), "__file"),
+            )
+            .from_(typed_table(source))
+            .where("__reason IS NOT NULL")
+        )
+    rejected = _union_all(parts, "rejected")
+    return (
+        exp.select(
+            *(exp.alias_(exp.column(f"r{c.key}"), c.name, quoted=True) for c in plan.columns),
+            *REJECTS_COLUMNS,
+        )
+        .from_(exp.Subquery(this=rejected, alias="r"))
+        .order_by("__file", "_source_row")
+    )

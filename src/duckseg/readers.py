@@ -105,6 +105,8 @@ def read_source(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, index: int
     """Load one input file into table `src_<index>`; any reading failure names the file."""
     if not path.is_file():
         raise InputError.single(str(path), "file not found")
+    if path.stat().st_size == 0:
+        raise InputError.single(str(path), "file is empty")
     view, table = f"raw_{index}", f"src_{index}"
     try:
         if fmt == "csv":
@@ -324,9 +326,10 @@ def _text_is_timestamp(text: exp.Expr) -> exp.Expr:
 def infer_flags(
     con: duckdb.DuckDBPyConnection, source: Source, columns: list[SourceColumn]
 ) -> dict[str, tuple[int, set[str]]]:
-    """For each text/json column: how many values it has and which candidate types fit them all.
+    """For each text/json column: how many non-blank values it has and which types fit them all.
 
-    One scan of the source answers every column at once.
+    Blank values ('' or spaces) are missing values to every type but text, so
+    they do not vote. One scan of the source answers every column at once.
     """
     wanted = [c for c in columns if c.flavour is not Flavour.TYPED]
     if not wanted:
@@ -334,11 +337,14 @@ def infer_flags(
     aggregates: list[exp.Expr] = []
     for column in wanted:
         text = raw_text(column)
-        aggregates.append(exp.Count(this=text))
+        filled = exp.and_(
+            _not_null(text), exp.NEQ(this=_fn("trim", text), expression=exp.Literal.string(""))
+        )
+        aggregates.append(exp.Count(this=_when(filled, exp.Literal.number(1))))
         checks = inference_checks(column)
         for candidate in INFERENCE_ORDER:
             definite = exp.Coalesce(this=checks[candidate], expressions=[exp.false()])
-            guarded = _when(_not_null(text), definite)
+            guarded = _when(filled, definite)
             aggregates.append(exp.Coalesce(this=_fn("bool_and", guarded), expressions=[exp.true()]))
     row = con.sql(exp.select(*aggregates).from_(source.table).sql("duckdb")).fetchall()[0]
     flags: dict[str, tuple[int, set[str]]] = {}
