@@ -1,0 +1,120 @@
+"""Every rule the README's "Semantics in plain words" section states is exercised here.
+
+The rules are read from the README itself (the bold lead of each bullet), so a
+rule added there without a check here fails this test, and so does a check for
+a rule the README no longer states.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tests.lakefixture import AS_OF, MiniLake
+from tests.test_semantics import lake  # noqa: F401  (the fixture)
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def readme_rules() -> list[str]:
+    text = README.read_text(encoding="utf-8")
+    section = text.split("### Semantics in plain words", 1)[1].split("\n#", 1)[0]
+    return re.findall(r"^- \*\*(.+?)\*\*", section, flags=re.MULTILINE)
+
+
+def missing_values(lake: MiniLake) -> None:
+    everyone = lake.query("SELECT contact_id FROM contacts")
+    no_city = lake.query("SELECT contact_id FROM contacts WHERE city IS NULL")
+    assert no_city and not (no_city & lake.members({"attr": "city", "op": "is", "value": "Pune"}))
+    assert no_city <= lake.members({"attr": "city", "op": "is_not", "value": "Pune"})
+    assert lake.members(
+        {"attr": "city", "op": "is_not", "value": "Pune"}
+    ) == everyone - lake.members({"attr": "city", "op": "is", "value": "Pune"})
+
+
+def exact_complement(lake: MiniLake) -> None:
+    everyone = lake.query("SELECT contact_id FROM contacts")
+    opted_in_or_unknown = lake.members({"not": {"attr": "opted_out", "op": "is_true"}})
+    unknown = lake.query("SELECT contact_id FROM contacts WHERE opted_out IS NULL")
+    assert unknown and unknown <= opted_in_or_unknown
+    assert not unknown & lake.members({"attr": "opted_out", "op": "is_false"})
+    assert opted_in_or_unknown == everyone - lake.members({"attr": "opted_out", "op": "is_true"})
+
+
+def windows_include_both_ends(lake: MiniLake) -> None:
+    # c1 purchased exactly at as_of - 90d; c2 one microsecond before it.
+    members = lake.members(
+        {
+            "performed": "purchase",
+            "within": "90d",
+            "where": {"prop": "amount", "op": "gte", "value": 50},
+        }
+    )
+    assert "c1" in members and "c2" not in members
+    assert "c1" in lake.members(
+        {"performed": "login", "within": "1s"}
+    )  # c1's login is exactly at as_of
+    assert lake.members({"performed": "purchase", "within": {"after": "2026-03-02"}}) == {
+        "c1",
+        "c3",
+        "c5",
+    }
+
+
+def counts_include_zero(lake: MiniLake) -> None:
+    never = lake.query(
+        "SELECT contact_id FROM contacts WHERE contact_id NOT IN (SELECT contact_id FROM events WHERE event = 'purchase')"
+    )
+    assert never and never <= lake.members(
+        {"performed": "purchase", "count": {"op": "lt", "value": 2}}
+    )
+    assert lake.members(
+        {"performed": "purchase", "count": {"op": "eq", "value": 0}}
+    ) == lake.members({"not_performed": "purchase"})
+
+
+def aggregates_over_nothing(lake: MiniLake) -> None:
+    never = lake.query(
+        "SELECT contact_id FROM contacts WHERE contact_id NOT IN (SELECT contact_id FROM events WHERE event = 'purchase')"
+    )
+    zero_sum = {
+        "performed": "purchase",
+        "count": {"op": "gte", "value": 0},
+        "aggregate": {"fn": "sum", "prop": "amount", "op": "eq", "value": 0},
+    }
+    assert never <= lake.members(zero_sum)
+    any_avg = {
+        "performed": "purchase",
+        "count": {"op": "gte", "value": 0},
+        "aggregate": {"fn": "avg", "prop": "amount", "op": "gte", "value": 0},
+    }
+    assert not never & lake.members(any_avg)
+
+
+def as_of_rule(lake: MiniLake) -> None:
+    assert "c6" not in lake.members({"performed": "login"})  # its only login is after as_of
+    assert "c6" in lake.members({"performed": "login"}, as_of=datetime(2026, 4, 3, tzinfo=UTC))
+    assert AS_OF < datetime(2026, 4, 3, tzinfo=UTC)
+
+
+CHECKS: dict[str, Callable[[MiniLake], None]] = {
+    "Missing values": missing_values,
+    "`not` is an exact complement": exact_complement,
+    "Windows include both ends": windows_include_both_ends,
+    "Counts include zero": counts_include_zero,
+    "Aggregates over nothing": aggregates_over_nothing,
+    "`as_of`": as_of_rule,
+}
+
+
+def test_every_stated_rule_has_a_check() -> None:
+    assert readme_rules() == list(CHECKS)
+
+
+@pytest.mark.parametrize("rule", list(CHECKS))
+def test_rule(lake: MiniLake, rule: str) -> None:  # noqa: F811
+    CHECKS[rule](lake)
