@@ -26,7 +26,12 @@ Rules where the data leaves a choice:
   file order): for a repeated `contact_id` the last row wins, column by
   column for the columns its file has. Every good contacts row counts as
   landed; `duplicates` is about events only.
+- `contact_id` is an integer when the first landing's ids all are, else text.
+  `event_id` is always text, and every events file has the column.
 - Within one events landing, the first event with a given `event_id` is kept.
+  Events without an `event_id` are never duplicates.
+- A row with several problems lists them all in `_reject_reason`; the
+  report's `reject_reasons` counts each rejected row once, by its first.
 - A blank value ('' or spaces) in a non-text column is a missing value, not a
   rejected one; a blank key is a missing key.
 
@@ -100,7 +105,7 @@ def land(
     """Land contacts or events files into the lake; all or nothing.
 
     `progress(done, total)` is called after each input file is read.
-    `row_group_size` is the rows per Parquet row group of the events file
+    `row_group_size` is the rows per Parquet row group of the files written
     (DuckDB writes whole vectors, so a group holds at least 2048 rows).
     Bad rows are set aside in a rejects file; with `strict`, any bad row
     raises `InputError` (one problem per row) and nothing is landed.
@@ -109,6 +114,8 @@ def land(
         raise InputError.single("ingest", f"expected contacts or events, got {kind!r}")
     if not paths:
         raise InputError.single("ingest", "no input files given")
+    if row_group_size < 1:
+        raise ValueError(f"row_group_size must be positive, got {row_group_size}")
     inputs = [(Path(p), resolve_format(Path(p), fmt)) for p in paths]
     with store.writer(), _work_connection() as con:
         landing = _Landing(store, con, kind, row_group_size)
@@ -117,8 +124,7 @@ def land(
         except BaseException:
             _discard(landing.written)
             raise
-    for old in landing.retired:
-        old.unlink(missing_ok=True)
+        _discard(landing.retired)  # committed: the replaced contacts file is no longer live
     return report
 
 
@@ -135,7 +141,7 @@ def _work_connection() -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def _discard(paths: Sequence[Path]) -> None:
-    """Remove what a failed landing wrote (the next writer's sweep is the fallback)."""
+    """Remove files no catalog row names any more (the next writer's sweep is the fallback)."""
     for path in paths:
         path.unlink(missing_ok=True)
 

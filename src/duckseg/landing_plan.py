@@ -84,69 +84,65 @@ def build_plan(
     events_lake: Sequence[Column],
 ) -> Plan:
     required = REQUIRED[kind]
-    for source in sources:
-        for name in required:
-            if source.find(name) is None:
-                found = [c.name for c in source.columns]
-                hint = did_you_mean(name, found) or "columns found: " + ", ".join(found[:20])
-                raise InputError.single(
-                    source.label, f"missing required column {name!r} for {kind}", hint=hint
-                )
-
+    _check_columns(kind, sources, required)
     lake = {c.name.casefold(): c for c in (contacts_lake if kind == "contacts" else events_lake)}
+    fixed = dict(FIXED_EVENT_TYPES) if kind == "events" else {}
+    id_lake = next((c for c in contacts_lake if c.name == "contact_id"), None)
+    if id_lake is not None:
+        fixed["contact_id"] = id_lake.type
+
     # Names in lake order: key columns, then (contacts) every lake attribute, then new ones.
-    names: dict[str, str] = {}
-    for name in required:
-        names[name] = name
+    names: dict[str, str] = {name: name for name in required}
     if kind == "events" and any(s.find("event_id") for s in sources):
         names["event_id"] = "event_id"
     if kind == "contacts":
-        for fold, column in lake.items():
-            names.setdefault(fold, column.name)
+        names |= {fold: c.name for fold, c in lake.items() if fold not in names}
     for source in sources:
         for own in source.columns:
             fold = own.name.casefold()
             names.setdefault(fold, lake[fold].name if fold in lake else own.name)
 
-    for source in sources:
-        for own in source.columns:
-            if own.name.casefold() in REJECTS_COLUMNS:
-                raise InputError.single(
-                    source.label,
-                    f"column name {own.name!r} is reserved for the rejects file",
-                    hint="rename the column",
-                )
-
-    id_lake = next((c for c in contacts_lake if c.name == "contact_id"), None)
-    to_infer = [fold for fold in names if fold not in lake and fold not in FIXED_EVENT_TYPES]
-    if id_lake is not None and "contact_id" in to_infer:
-        to_infer.remove("contact_id")
+    to_infer = [fold for fold in names if fold not in lake and fold not in fixed]
     flags = {
         s.index: infer_flags(con, s, [sc for f in to_infer if (sc := s.find(f)) is not None])
         for s in sources
     }
-
     columns: list[Column] = []
     mapping: dict[int, dict[str, SourceColumn]] = {s.index: {} for s in sources}
     for n, (fold, name) in enumerate(names.items()):
         key = f"k{n}"
-        in_lake = fold in lake
-        if fold == "contact_id" and id_lake is not None:
-            dtype = id_lake.type
-        elif kind == "events" and fold in FIXED_EVENT_TYPES:
-            dtype = FIXED_EVENT_TYPES[fold]
-        elif in_lake:
+        if fold in fixed:
+            dtype = fixed[fold]
+        elif fold in lake:
             dtype = lake[fold].type
         else:
             allowed = ("BIGINT",) if fold == "contact_id" else INFERENCE_ORDER
             dtype = _infer(fold, sources, flags, allowed)
-        columns.append(Column(name, dtype, key, in_lake))
+        columns.append(Column(name, dtype, key, fold in lake))
         for source in sources:
             match = source.find(fold)
             if match is not None:
                 mapping[source.index][key] = match
     required_keys = frozenset(c.key for c in columns if c.name in required)
     return Plan(kind, tuple(columns), mapping, required_keys)
+
+
+def _check_columns(kind: str, sources: Sequence[Source], required: Sequence[str]) -> None:
+    for source in sources:
+        found = [c.name for c in source.columns]
+        for name in required:
+            if source.find(name) is None:
+                hint = did_you_mean(name, found) or "columns found: " + ", ".join(found[:20])
+                raise InputError.single(
+                    source.label, f"missing required column {name!r} for {kind}", hint=hint
+                )
+        for name in found:
+            if name.casefold() in REJECTS_COLUMNS:
+                raise InputError.single(
+                    source.label,
+                    f"column name {name!r} is reserved for the rejects file",
+                    hint="rename the column",
+                )
 
 
 def _infer(
