@@ -56,11 +56,20 @@ class SparkConfig(_Section):
     master: str = "local[*]"
 
 
+class DuckDBConfig(_Section):
+    """Settings for the DuckDB engine; unset means DuckDB's own defaults."""
+
+    memory_limit: str | None = None  # e.g. "2GB": larger work spills to temp_directory
+    threads: int | None = None
+    temp_directory: str | None = None
+
+
 class Config(_Section):
     time: TimeConfig = TimeConfig()
     consent: ConsentConfig = ConsentConfig()
     identity: IdentityConfig = IdentityConfig()
     spark: SparkConfig = SparkConfig()
+    duckdb: DuckDBConfig = DuckDBConfig()
 
 
 DEFAULT_CONFIG_TEXT = """\
@@ -87,6 +96,11 @@ DEFAULT_CONFIG_TEXT = """\
 
 # [spark]
 # master = "local[*]"               # or spark://host:7077; SPARK_REMOTE for Spark Connect
+
+# [duckdb]                          # engine settings; unset keys keep DuckDB's defaults
+# memory_limit = "2GB"              # larger work spills to temp_directory
+# threads = 4
+# temp_directory = "/tmp/duckseg"
 """
 
 

@@ -26,9 +26,9 @@ EMPTY_STATIC = (
 
 
 def connect(
-    memory_limit: str | None = None, threads: int | None = None
+    memory_limit: str | None = None, threads: int | None = None, temp_directory: str | None = None
 ) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
+    con = duckdb.connect(config={"temp_directory": temp_directory} if temp_directory else {})
     # Instants are naive UTC everywhere; a fixed session zone keeps casts deterministic.
     con.execute("SET TimeZone = 'UTC'")
     if memory_limit:
@@ -68,9 +68,14 @@ def bind_lake(
 
 
 def lake_connection(
-    store: Store, static: Sequence[tuple[str, Path]] = (), **settings: object
+    store: Store,
+    static: Sequence[tuple[str, Path]] = (),
+    *,
+    memory_limit: str | None = None,
+    threads: int | None = None,
+    temp_directory: str | None = None,
 ) -> duckdb.DuckDBPyConnection:
-    con = connect(**settings)  # type: ignore[arg-type]
+    con = connect(memory_limit, threads, temp_directory)
     bind_lake(con, store.live_files("contacts"), store.live_files("events"), static)
     return con
 

@@ -187,7 +187,14 @@ class Workspace:
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         """A DuckDB connection with `contacts`, `events` and `static_members` bound to the lake."""
-        return lake_connection(self.store, self._static_files())
+        settings = self.config.duckdb
+        return lake_connection(
+            self.store,
+            self._static_files(),
+            memory_limit=settings.memory_limit,
+            threads=settings.threads,
+            temp_directory=settings.temp_directory,
+        )
 
     def catalog(self) -> Catalog:
         con = self.connect()
