@@ -1,0 +1,493 @@
+"""Hypothesis strategies for small worlds and valid definitions of SPEC section 6.
+
+Values are chosen so that DuckDB and Python agree on them: amounts are quarters
+(exact in binary floating point, so sums do not depend on order), text folds the
+same under both ``lower`` functions, patterns use no feature where RE2 and
+Python's ``re`` differ, and no time literal falls into a DST gap or overlap.
+Times cluster on the edges that matter: as_of itself, as_of - 7d, calendar
+month steps and local midnights of the workspace zone, one microsecond either
+side, and events after as_of.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from typing import Final, TypeAlias
+from zoneinfo import ZoneInfo
+
+from hypothesis import strategies as st
+
+from tests.reference.evaluator import World, shift
+
+Definition: TypeAlias = dict[str, object]
+Draw: TypeAlias = st.DrawFn
+
+AS_OF: Final = datetime(2026, 3, 31, 12, 0, tzinfo=UTC)
+ZONES: Final = ("UTC", "Asia/Kolkata", "America/New_York")
+STATIC_SEGMENT: Final = "hand_picked"
+ATTR_TYPES: Final[dict[str, str]] = {
+    "city": "text",
+    "email": "text",
+    "lead_score": "integer",
+    "total_spent": "float",
+    "opted_out": "boolean",
+    "birthday": "date",
+    "signup_at": "timestamp",
+    "tags": "list of text",
+}
+PROP_TYPES: Final[dict[str, str]] = {"amount": "float", "category": "text", "qty": "integer"}
+EVENT_NAMES: Final = ("purchase", "login", "cart_abandoned", "page_view")
+
+
+@dataclass(frozen=True)
+class Schema:
+    """What a definition may name: attribute and property types, event names."""
+
+    attr_types: dict[str, str]
+    prop_types: dict[str, str]
+    event_names: tuple[str, ...]
+
+
+SCHEMA: Final = Schema(ATTR_TYPES, PROP_TYPES, EVENT_NAMES)
+
+_US: Final = timedelta(microseconds=1)
+_TEXT_POOLS: Final[dict[str, tuple[str | None, ...]]] = {
+    "city": ("Pune", "pune", "PUNE", "", "São Paulo", "SÃO PAULO", "Mumbai", "New York", None),
+    "email": (
+        "ana@example.com",
+        "Ana@Example.COM",
+        "bob@test.org",
+        "first_last@example.com",
+        "",
+        None,
+    ),
+    "category": ("books", "Books", "toys", "electronics", "", None),
+}
+_NEEDLES: Final[dict[str, tuple[str, ...]]] = {
+    "city": ("pun", "PUNE", "une", "São", "sÃo", "york", "New ", "_", "%", ""),
+    "email": ("@example.com", "ANA", "_", "%", ".org", "b"),
+    "category": ("book", "BOOKS", "o", "_", "toys"),
+}
+_PATTERNS: Final[dict[str, tuple[str, ...]]] = {
+    "city": ("^P", "une$", "(?i)^pune$", "S.o", "^$", "York|Pune", "[A-Z]{4}", "a+"),
+    "email": (r"@example\.com$", "(?i)^ana@", "_", r"^[a-z]+@", r"\.org$"),
+    "category": ("^b", "(?i)BOOK", "s$", "^(toys|books)$"),
+}
+_TAG_POOL: Final = ("VIP", "vip", "beta", "gold")
+_TAG_LISTS: Final[tuple[list[str] | None, ...]] = (
+    None,
+    [],
+    ["VIP"],
+    ["vip", "beta"],
+    ["beta"],
+    ["VIP", "vip"],
+    ["gold", "VIP"],
+)
+_INTEGERS: Final = (-5, 0, 1, 10, 49, 50, 51, 100)
+_QUARTERS: Final = (0.0, 0.25, 10.5, 50.0, 99.75, 100.0, 250.25, 1000.0)
+_DATES: Final = (
+    date(2025, 12, 31),
+    date(2026, 1, 1),
+    date(2026, 1, 31),
+    date(2026, 2, 28),
+    date(2026, 3, 1),
+    date(2026, 3, 23),
+    date(2026, 3, 24),
+    date(2026, 3, 30),
+    date(2026, 3, 31),
+)
+# Sorted by the instant they name; none falls in a DST gap or overlap.
+_AWARE: Final = (
+    datetime(2026, 1, 31, 23, 59, 59, tzinfo=UTC),
+    datetime(2026, 2, 28, 12, 0, tzinfo=UTC),
+    datetime(2026, 3, 24, 0, 0, tzinfo=timezone(timedelta(hours=-4))),
+    datetime(2026, 3, 24, 12, 0, tzinfo=UTC),
+    datetime(2026, 3, 30, 18, 30, tzinfo=timezone(timedelta(hours=5, minutes=30))),
+    datetime(2026, 3, 31, 12, 0, tzinfo=UTC),
+)
+_NAIVE: Final = (
+    datetime(2026, 1, 31, 0, 0),
+    datetime(2026, 3, 1, 6, 0),
+    datetime(2026, 3, 24, 0, 0),
+    datetime(2026, 3, 31, 0, 0),
+    datetime(2026, 3, 31, 17, 30),
+)
+_RELATIVE: Final = (
+    "now-1y",
+    "now-90d",
+    "now-1mo",
+    "now-2w",
+    "now-7d",
+    "now-1d",
+    "now-12h",
+    "now",
+    "now+1d",
+)
+_DURATIONS: Final = ("3600s", "90m", "12h", "1d", "7d", "2w", "30d", "1mo", "90d", "1y")
+
+
+# ---------------------------------------------------------------- worlds
+
+
+def _edge_instants(zone_name: str) -> list[datetime]:
+    """Instants on every edge a window or date rule can draw near AS_OF."""
+    zone = ZoneInfo(zone_name)
+    edges = [AS_OF, AS_OF + timedelta(days=1), AS_OF - timedelta(hours=12)]
+    for back in (timedelta(days=7), timedelta(days=30), timedelta(days=90)):
+        edges.append(AS_OF - back)
+    for unit, amount in (("mo", 1), ("y", 1), ("d", 14)):
+        edges.append(shift(AS_OF, -amount, unit, zone))
+    for day in (*_DATES, *(date(2026, 3, 31) - timedelta(days=k) for k in range(10))):
+        midnight = datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+        edges += [midnight, midnight + timedelta(hours=12)]
+    edges += [d.astimezone(UTC) for d in _AWARE]
+    edges += [d.replace(tzinfo=zone).astimezone(UTC) for d in _NAIVE]
+    return sorted({e + delta for e in edges for delta in (-_US, timedelta(0), _US)})
+
+
+def _instants(zone: str) -> st.SearchStrategy[datetime]:
+    random_offset = st.integers(-130 * 86400, 3 * 86400).map(lambda s: AS_OF + timedelta(seconds=s))
+    return st.one_of(st.sampled_from(_edge_instants(zone)), random_offset)
+
+
+def _maybe_missing(
+    draw: Draw, attrs: dict[str, object], key: str, value: st.SearchStrategy[object]
+) -> None:
+    """Set ``key``, or leave it out (a missing key is a missing value too)."""
+    if draw(st.integers(0, 9)) > 0:
+        attrs[key] = draw(value)
+
+
+@st.composite
+def worlds(draw: Draw, zones: Sequence[str] = ZONES) -> World:
+    """A small world: up to 25 contacts, up to 120 events, one static segment."""
+    zone = draw(st.sampled_from(zones))
+    instants = _instants(zone)
+    count = draw(st.integers(0, 25))
+    ids = [f"c{i}" for i in range(1, count + 1)]
+    contacts: dict[str | int, dict[str, object]] = {}
+    for cid in ids:
+        attrs: dict[str, object] = {}
+        _maybe_missing(draw, attrs, "city", st.sampled_from(_TEXT_POOLS["city"]))
+        _maybe_missing(draw, attrs, "email", st.sampled_from(_TEXT_POOLS["email"]))
+        lead = st.one_of(st.sampled_from(_INTEGERS), st.integers(-5, 100), st.none())
+        _maybe_missing(draw, attrs, "lead_score", lead)
+        spent = st.one_of(st.sampled_from(_QUARTERS), _quarters(), st.none())
+        _maybe_missing(draw, attrs, "total_spent", spent)
+        _maybe_missing(draw, attrs, "opted_out", st.sampled_from((True, False, None)))
+        birthday = st.one_of(st.sampled_from((*_DATES, date(1990, 5, 17))), st.none())
+        _maybe_missing(draw, attrs, "birthday", birthday)
+        _maybe_missing(draw, attrs, "signup_at", st.one_of(instants, st.none()))
+        tags = st.sampled_from(_TAG_LISTS).map(lambda t: None if t is None else list(t))
+        _maybe_missing(draw, attrs, "tags", tags)
+        contacts[cid] = attrs
+    # An event may name a contact id that is no contact yet (SPEC 3 creates it).
+    event_ids = st.sampled_from(ids) if ids else st.just("c_new")
+    if draw(st.booleans()) and ids:
+        event_ids = st.one_of(event_ids, st.just("c_new"))
+    events = draw(st.lists(_events(event_ids, instants), max_size=120))
+    static: set[str | int] = set()
+    if ids:
+        static.update(draw(st.lists(st.sampled_from(ids), unique=True)))
+    return World(
+        contacts=contacts,
+        events=events,
+        attr_types=dict(ATTR_TYPES),
+        prop_types=dict(PROP_TYPES),
+        zone=zone,
+        static_members={STATIC_SEGMENT: static},
+    )
+
+
+def _quarters(high: int = 4000) -> st.SearchStrategy[float]:
+    return st.integers(0, high).map(lambda k: k / 4)
+
+
+@st.composite
+def _events(
+    draw: Draw, contact_ids: st.SearchStrategy[str], instants: st.SearchStrategy[datetime]
+) -> dict[str, object]:
+    event: dict[str, object] = {
+        "contact_id": draw(contact_ids),
+        "event": draw(st.sampled_from(EVENT_NAMES)),
+        "ts": draw(instants),
+    }
+    _maybe_missing(draw, event, "amount", st.one_of(_quarters(800), st.none()))
+    _maybe_missing(draw, event, "category", st.sampled_from(_TEXT_POOLS["category"]))
+    _maybe_missing(draw, event, "qty", st.one_of(st.integers(0, 5), st.none()))
+    return event
+
+
+# ----------------------------------------------------------- time values
+
+
+def _date_value(day: date, as_text: bool) -> object:
+    return day.isoformat() if as_text else day
+
+
+def _instant_value(moment: datetime, as_text: bool) -> object:
+    return moment.isoformat().replace("+00:00", "Z") if as_text else moment
+
+
+@st.composite
+def time_values(draw: Draw, dates_only: bool = False) -> object:
+    """One time value of SPEC 6.5, as YAML would give it (text or native)."""
+    family = draw(st.sampled_from(("date", "relative") if dates_only else _FAMILIES))
+    return draw(_ordered_times(family, 1))[0]
+
+
+_FAMILIES: Final = ("date", "aware", "naive", "relative")
+
+
+@st.composite
+def _ordered_times(draw: Draw, family: str, size: int) -> list[object]:
+    """``size`` values of one family in non-decreasing order (valid between bounds)."""
+    pool: Sequence[object] = {
+        "date": _DATES,
+        "aware": _AWARE,
+        "naive": _NAIVE,
+        "relative": _RELATIVE,
+    }[family]
+    picks = sorted(draw(st.lists(st.integers(0, len(pool) - 1), min_size=size, max_size=size)))
+    values: list[object] = []
+    for index in picks:
+        raw, as_text = pool[index], draw(st.booleans())
+        if isinstance(raw, datetime):
+            values.append(_instant_value(raw, as_text))
+        elif isinstance(raw, date):
+            values.append(_date_value(raw, as_text))
+        else:
+            values.append(raw)
+    return values
+
+
+@st.composite
+def _between_times(draw: Draw, dates_only: bool = False) -> list[object]:
+    families = ("date", "relative") if dates_only else _FAMILIES
+    return draw(_ordered_times(draw(st.sampled_from(families)), 2))
+
+
+def windows() -> st.SearchStrategy[object]:
+    """A window of SPEC 6.4: a duration or a one-key mapping."""
+    return st.one_of(
+        st.sampled_from(_DURATIONS),
+        st.sampled_from(_DURATIONS).map(lambda d: {"last": d}),
+        _between_times().map(lambda pair: {"between": pair}),
+        time_values().map(lambda t: {"before": t}),
+        time_values().map(lambda t: {"after": t}),
+    )
+
+
+# ------------------------------------------------------------ conditions
+
+
+_OPS_BY_TYPE: Final[dict[str, tuple[str, ...]]] = {
+    "text": (
+        "is",
+        "is_not",
+        "is_set",
+        "is_not_set",
+        "contains",
+        "not_contains",
+        "starts_with",
+        "ends_with",
+        "matches",
+    ),
+    "integer": ("is", "is_not", "is_set", "is_not_set", "gt", "gte", "lt", "lte", "between"),
+    "float": ("is", "is_not", "is_set", "is_not_set", "gt", "gte", "lt", "lte", "between"),
+    "boolean": ("is", "is_not", "is_set", "is_not_set", "is_true", "is_false"),
+    "date": (
+        *("is", "is_not", "is_set", "is_not_set", "gt", "gte", "lt", "lte", "between"),
+        *("before", "after", "within_last"),
+    ),
+    "list of text": ("is_set", "is_not_set", "has", "has_all", "has_none"),
+}
+_OPS_BY_TYPE["timestamp"] = _OPS_BY_TYPE["date"]
+_CASE_OPS: Final = frozenset(
+    {"is", "is_not", "contains", "not_contains", "starts_with", "ends_with"}
+)
+
+
+def _numbers(name: str) -> st.SearchStrategy[float]:
+    """Numbers near the values the world holds for ``name`` (integers for integer types)."""
+    if name == "qty":
+        return st.integers(-1, 6)
+    if name == "amount":
+        return st.one_of(st.sampled_from((0.0, 0.25, 10.5, 50.0, 100.0)), _quarters(800))
+    integers = st.one_of(st.sampled_from(_INTEGERS), st.integers(-5, 100))
+    if name == "total_spent":
+        return st.one_of(st.sampled_from(_QUARTERS), _quarters(), integers)
+    return integers
+
+
+def _scalars(name: str, typ: str) -> st.SearchStrategy[object]:
+    """Values for ``is`` / comparisons, typed against ``typ``."""
+    if typ == "text":
+        pool = [v for v in _TEXT_POOLS[name] if v is not None]
+        return st.sampled_from([*pool, "Nagpur", "PUNE "])
+    if typ in ("integer", "float"):
+        return _numbers(name)
+    if typ == "boolean":
+        return st.booleans()
+    # A date attribute gets dates and relative times; a timestamp attribute any time value.
+    return time_values(dates_only=typ == "date")
+
+
+@st.composite
+def leaves(draw: Draw, key: str, name: str, typ: str) -> Definition:
+    """One ``{attr|prop: name, op, value}`` leaf valid for ``typ``."""
+    op = draw(st.sampled_from(_OPS_BY_TYPE[typ]))
+    leaf: Definition = {key: name, "op": op}
+    if op in ("is", "is_not"):
+        values = _scalars(name, typ)
+        leaf["value"] = draw(st.one_of(values, st.lists(values, min_size=1, max_size=3)))
+    elif op in ("contains", "not_contains", "starts_with", "ends_with"):
+        leaf["value"] = draw(st.sampled_from(_NEEDLES[name]))
+    elif op == "matches":
+        leaf["value"] = draw(st.sampled_from(_PATTERNS[name]))
+    elif op in ("gt", "gte", "lt", "lte", "before", "after"):
+        leaf["value"] = draw(_scalars(name, typ))
+    elif op == "between":
+        if typ in ("date", "timestamp"):
+            leaf["value"] = draw(_between_times(dates_only=typ == "date"))
+        else:
+            leaf["value"] = sorted([draw(_numbers(name)), draw(_numbers(name))])
+    elif op == "within_last":
+        leaf["value"] = draw(st.sampled_from(_DURATIONS))
+    elif op in ("has", "has_all", "has_none"):
+        tags = st.sampled_from(_TAG_POOL)
+        leaf["value"] = draw(st.one_of(tags, st.lists(tags, min_size=1, max_size=3)))
+    if op in _CASE_OPS and typ == "text" and draw(st.booleans()):
+        leaf["case_sensitive"] = draw(st.booleans())
+    return leaf
+
+
+@st.composite
+def _tree(draw: Draw, depth: int, leaf: st.SearchStrategy[Definition]) -> Definition:
+    """A group tree (all / any / not) of ``depth`` levels at most over ``leaf``."""
+    if depth <= 0 or draw(st.integers(0, 2)) == 0:
+        return draw(leaf)
+    kind = draw(st.sampled_from(("all", "any", "not")))
+    if kind == "not":
+        return {"not": draw(_tree(depth - 1, leaf))}
+    items = st.lists(_tree(depth - 1, leaf), min_size=0 if kind == "all" else 1, max_size=3)
+    return {kind: draw(items)}
+
+
+def event_wheres(schema: Schema = SCHEMA, depth: int = 2) -> st.SearchStrategy[Definition]:
+    """A per-event condition tree over properties."""
+    props = st.sampled_from(sorted(schema.prop_types)).flatmap(
+        lambda p: leaves("prop", p, schema.prop_types[p])
+    )
+    return _tree(depth, props)
+
+
+def _compare(values: st.SearchStrategy[float]) -> st.SearchStrategy[Definition]:
+    simple = st.builds(
+        lambda op, v: {"op": op, "value": v},
+        st.sampled_from(("eq", "neq", "gt", "gte", "lt", "lte")),
+        values,
+    )
+    between = st.lists(values, min_size=2, max_size=2).map(
+        lambda pair: {"op": "between", "value": sorted(pair)}
+    )
+    return st.one_of(simple, between)
+
+
+@st.composite
+def _aggregates(draw: Draw, schema: Schema) -> Definition:
+    numeric = sorted(p for p, t in schema.prop_types.items() if t in ("integer", "float"))
+    fn = draw(st.sampled_from(("sum", "avg", "min", "max", "count_distinct")))
+    props = sorted(schema.prop_types) if fn == "count_distinct" else numeric
+    prop = draw(st.sampled_from(props))
+    if fn == "count_distinct":
+        values: st.SearchStrategy[float] = st.integers(0, 4)
+    elif schema.prop_types[prop] == "integer":
+        values = st.integers(0, 12)
+    else:
+        values = st.one_of(st.sampled_from((0.0, 0.25, 50.0, 100.0)), _quarters(1200))
+    return {"fn": fn, "prop": prop, **draw(_compare(values))}
+
+
+@st.composite
+def event_conditions(draw: Draw, schema: Schema = SCHEMA) -> Definition:
+    """performed / not_performed / first_performed / last_performed (SPEC 6.3)."""
+    kind = draw(
+        st.sampled_from(
+            ("performed", "performed", "not_performed", "first_performed", "last_performed")
+        )
+    )
+    names = st.sampled_from(schema.event_names)
+    if kind == "performed":
+        name = draw(st.one_of(names, st.lists(names, min_size=1, max_size=3, unique=True)))
+    else:
+        name = draw(names)
+    cond: Definition = {kind: name}
+    if draw(st.booleans()):
+        cond["where"] = draw(event_wheres(schema))
+    if kind in ("performed", "not_performed"):
+        if draw(st.booleans()):
+            cond["within"] = draw(windows())
+        if kind == "performed" and draw(st.booleans()):
+            cond["count"] = draw(_compare(st.integers(0, 4)))
+        if kind == "performed" and draw(st.integers(0, 2)) == 0:
+            cond["aggregate"] = draw(_aggregates(schema))
+    else:
+        test = draw(st.sampled_from(("before", "after", "within")))
+        cond[test] = draw(st.sampled_from(_DURATIONS) if test == "within" else time_values())
+    return cond
+
+
+def conditions(
+    schema: Schema = SCHEMA, depth: int = 3, references: Sequence[str] = ()
+) -> st.SearchStrategy[Definition]:
+    """A ``where`` condition of every kind, nested up to ``depth`` group levels."""
+    attrs = st.sampled_from(sorted(schema.attr_types)).flatmap(
+        lambda a: leaves("attr", a, schema.attr_types[a])
+    )
+    kinds: list[st.SearchStrategy[Definition]] = [attrs, attrs, event_conditions(schema)]
+    if references:
+        kinds.append(
+            st.builds(
+                lambda k, n: {k: n},
+                st.sampled_from(("in_segment", "not_in_segment")),
+                st.sampled_from(list(references)),
+            )
+        )
+    return _tree(depth, st.one_of(kinds))
+
+
+@st.composite
+def definitions(
+    draw: Draw,
+    world_schema: Schema = SCHEMA,
+    depth: int = 3,
+    references: Sequence[str] = (),
+    name: str = "target",
+) -> Definition:
+    """A whole segment file as YAML parses it: metadata plus one ``where``."""
+    definition: Definition = {"name": name}
+    if draw(st.booleans()):
+        definition["description"] = "generated"
+        definition["owner"] = "tests"
+    definition["where"] = draw(conditions(world_schema, depth, references))
+    return definition
+
+
+@st.composite
+def segment_families(
+    draw: Draw, schema: Schema = SCHEMA, depth: int = 2
+) -> tuple[dict[str, Definition], str]:
+    """Segments that reference earlier ones (acyclic) and the static segment.
+
+    Returns every definition by name (``STATIC_SEGMENT`` is ``kind: static``;
+    its members are ``World.static_members``) and the name of the last one.
+    """
+    family: dict[str, Definition] = {STATIC_SEGMENT: {"name": STATIC_SEGMENT, "kind": "static"}}
+    size = draw(st.integers(1, 4))
+    for index in range(size):
+        name = f"seg_{index}"
+        family[name] = draw(definitions(schema, depth, list(family), name))
+    return family, f"seg_{size - 1}"
