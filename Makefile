@@ -27,8 +27,9 @@ lint: $(STAMP)  ## ruff and mypy (strict on the package)
 test: lint  ## lint, then the whole test suite
 	$(BIN)/pytest -q
 
-fuzz: $(STAMP)  ## thousands of random definitions and crash trials
-	DUCKSEG_FUZZ=1 $(BIN)/pytest -q -m slow tests
+fuzz: $(STAMP)  ## thousands of random definitions, hostile inputs and SIGKILL trials
+	DUCKSEG_FUZZ=1 $(BIN)/pytest -q tests/test_differential.py tests/test_hostile_input.py \
+		tests/test_crash_safety.py tests/reference
 
 bench: $(STAMP)  ## benchmark suite; results in benchmarks/results/
 	$(BIN)/python -m benchmarks.run
