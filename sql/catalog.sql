@@ -32,7 +32,8 @@ CREATE TABLE IF NOT EXISTS snapshots (
     compiled_sql    VARCHAR NOT NULL,
     engine          VARCHAR NOT NULL,       -- duckdb | spark | static
     member_count    BIGINT NOT NULL,
-    path            VARCHAR NOT NULL        -- Parquet file of contact_id, relative to the root
+    path            VARCHAR NOT NULL,       -- Parquet file of contact_id, relative to the root
+    seq             BIGINT NOT NULL         -- commit order: breaks ties between equal as_of and built_at
 );
 
 CREATE TABLE IF NOT EXISTS exports (

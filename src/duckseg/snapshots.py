@@ -36,8 +36,15 @@ COLUMNS = (
 )
 
 _INSERT = exp.insert(
-    exp.values([tuple(exp.Placeholder() for _ in COLUMNS)]), "snapshots", columns=list(COLUMNS)
+    exp.values([tuple(exp.Placeholder() for _ in (*COLUMNS, "seq"))]),
+    "snapshots",
+    columns=[*COLUMNS, "seq"],
 ).sql("duckdb")
+_NEXT_SEQ = (
+    exp.select(exp.func("COALESCE", exp.func("MAX", exp.column("seq")), exp.Literal.number(0)) + 1)
+    .from_("snapshots")
+    .sql("duckdb")
+)
 
 
 @dataclass(frozen=True)
@@ -131,7 +138,8 @@ class SnapshotStore:
                 written.append((snap, info, final))
             with self.store.connect() as con:
                 con.begin()
-                for _, info, _ in written:
+                (next_seq,) = con.execute(_NEXT_SEQ).fetchall()[0]
+                for offset, (_, info, _) in enumerate(written):
                     con.execute(
                         _INSERT,
                         [
@@ -145,6 +153,7 @@ class SnapshotStore:
                             info.engine,
                             info.count,
                             info.path,
+                            next_seq + offset,
                         ],
                     )
                 con.commit()
@@ -162,7 +171,7 @@ class SnapshotStore:
             exp.select(*COLUMNS)
             .from_("snapshots")
             .where(where)
-            .order_by("as_of", "built_at", "snapshot_id")
+            .order_by("as_of", "built_at", "seq")
         )
         with self.store.connect(read_only=True) as con:
             if not _has_table(con, "snapshots"):

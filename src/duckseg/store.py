@@ -34,6 +34,7 @@ class Store:
         self.root = root
         (root / "state").mkdir(parents=True, exist_ok=True)
         self._locked = False
+        self._schema_ready = False  # catalog.sql has run on this Store's catalog
 
     # -- lock ---------------------------------------------------------------
     @contextmanager
@@ -69,8 +70,9 @@ class Store:
             read_only = False
         con = self._open(path, read_only)
         try:
-            if not read_only:
+            if not read_only and not self._schema_ready:
                 con.execute(read_sql_file("catalog.sql"))
+                self._schema_ready = True
             yield con
         finally:
             con.close()

@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import polars as pl
@@ -31,6 +31,9 @@ from duckseg.spec import Segment
 from duckseg.static import Change, MatchKey, apply_change, match, read_keys
 from duckseg.store import Store
 from duckseg.timewin import AbsoluteDate, Clock, SystemClock, TimeContext, parse_time_value
+
+if TYPE_CHECKING:
+    from duckseg.report import Report
 
 SEGMENTS_DIR = "segments"
 WORKSPACE_DIRS = ("segments", "lake/contacts", "lake/events", "state", "reports", "exports")
@@ -351,10 +354,6 @@ class Workspace:
             raise InputError.single(
                 "--engine", f"unknown engine {engine!r}", hint="choose duckdb or spark"
             )
-        if engine == "spark":
-            raise InputError.single(
-                "--engine", "the spark engine is not available in this installation"
-            )
         segs = [self.load(s) for s in segments]
         static = [s.name for s in segs if s.is_static]
         if static:
@@ -367,25 +366,42 @@ class Workspace:
             try:
                 resolved = self.resolve(segs, con)
                 trees = {r.segment.name: self._tree(r) for r in resolved}
-                build = compile_build(trees, ctx)
-                if build.facts is not None:
-                    con.sql(build.facts.sql("duckdb")).create("event_facts")
-                pending = []
-                for i, seg in enumerate(segs):
-                    if progress:
-                        progress(seg.name, i, len(segs))
-                    members = con.sql(build.members[seg.name].sql("duckdb")).to_arrow_table()
-                    pending.append(
-                        PendingSnapshot(
-                            seg.name,
-                            "dynamic",
-                            ctx.as_of,
-                            self.definition_hash(seg),
-                            to_sql(build.standalone(seg.name)),
-                            "duckdb",
-                            members,
-                        )
+                build = compile_build(trees, ctx, engine)
+                names = [seg.name for seg in segs]
+                members: dict[str, pa.Table] = {}
+                if engine == "spark":
+                    # The same trees as Spark SQL, over the same live Parquet files.
+                    from duckseg import spark_engine
+
+                    keys = con.table("contacts").select("contact_id").limit(0).to_arrow_table()
+                    members = spark_engine.build_members(
+                        self.config.spark,
+                        (self.store.live_files("contacts"), self.store.live_files("events")),
+                        self._static_files(),
+                        build,
+                        names,
+                        keys.schema.field(0).type,  # typed as DuckDB types them
+                        progress,
                     )
+                else:
+                    if build.facts is not None:
+                        con.sql(build.facts.sql("duckdb")).create("event_facts")
+                    for i, name in enumerate(names):
+                        if progress:
+                            progress(name, i, len(names))
+                        members[name] = con.sql(build.members[name].sql("duckdb")).to_arrow_table()
+                pending = [
+                    PendingSnapshot(
+                        seg.name,
+                        "dynamic",
+                        ctx.as_of,
+                        self.definition_hash(seg),
+                        to_sql(build.standalone(seg.name), engine),
+                        engine,
+                        members[seg.name],
+                    )
+                    for seg in segs
+                ]
             finally:
                 con.close()
             infos = self.snapshots.commit(pending, self.clock.now())
@@ -547,24 +563,58 @@ class Workspace:
         return table, column, country
 
     def history(self, name: str) -> pl.DataFrame:
+        """One row per snapshot in as_of order: count, entered, exited, and whether the definition changed."""
         rows = []
+        before: SnapshotInfo | None = None
         for info in self.snapshots.history(name):
-            snap = self._snapshot(info)
+            entered, exited = self.snapshots.diff(before, info)
             rows.append(
                 {
-                    **snap.to_dict(),
+                    "segment": info.segment,
+                    "snapshot_id": info.snapshot_id,
                     "as_of": info.as_of,
                     "built_at": info.built_at,
+                    "count": info.count,
+                    "entered": entered.num_rows,
+                    "exited": exited.num_rows,
                     "engine": info.engine,
+                    "definition_hash": info.definition_hash,
+                    "definition_changed": before is not None
+                    and before.definition_hash != info.definition_hash,
                 }
             )
-        return (
-            pl.DataFrame(rows)
-            if rows
-            else pl.DataFrame(
-                schema={"segment": pl.Utf8, "snapshot_id": pl.Utf8, "count": pl.Int64}
-            )
-        )
+            before = info
+        schema = {
+            "segment": pl.Utf8(),
+            "snapshot_id": pl.Utf8(),
+            "as_of": pl.Datetime("us", "UTC"),
+            "built_at": pl.Datetime("us", "UTC"),
+            "count": pl.Int64(),
+            "entered": pl.Int64(),
+            "exited": pl.Int64(),
+            "engine": pl.Utf8(),
+            "definition_hash": pl.Utf8(),
+            "definition_changed": pl.Boolean(),
+        }
+        return pl.DataFrame(rows, schema=schema)
+
+    # -- reports --------------------------------------------------------------------------
+    def report(
+        self,
+        segments: Sequence[str | Snapshot] = (),
+        out: str | Path | None = None,
+        config: Any = None,
+        progress: Progress | None = None,
+    ) -> Report:
+        """Compare segments with each other and with all contacts; write Parquet tables and HTML.
+
+        `segments`: names (latest snapshot), `name@SNAPSHOT_ID`, or Snapshot objects; none means
+        every built segment. `config`: a report YAML file, a dict or a ReportConfig. `out`:
+        the output folder (default `reports/<config name or timestamp>/`).
+        """
+        from duckseg.report import build_report
+
+        return build_report(self, segments, out=out, config=config, progress=progress)
 
     def list_segments(self) -> list[dict[str, Any]]:
         out = []
