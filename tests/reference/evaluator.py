@@ -9,26 +9,44 @@ Where the SPEC leaves room, the choice made here cites the sentence it rests on.
 
 from __future__ import annotations
 
-import calendar
 import math
 import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any, Final, TypeAlias
 from zoneinfo import ZoneInfo
 
+from tests.reference.timevalues import (
+    TIMESTAMP,
+    InvalidDefinition,
+    TimeValue,
+    landed_time,
+    parse_duration,
+    parse_time_value,
+    shift,
+    time_keys,
+    to_instant,
+)
+
+__all__ = [
+    "ContactId",
+    "InvalidDefinition",
+    "World",
+    "evaluate",
+    "parse_time_value",
+    "shift",
+]
+
 ContactId: TypeAlias = str | int
-# A time value is either date-only (``date``) or an instant (aware ``datetime`` in UTC).
-TimeValue: TypeAlias = date | datetime
 Members: TypeAlias = frozenset[ContactId]
 Event: TypeAlias = Mapping[str, object]
 Test: TypeAlias = Callable[[object], bool]
 
 TEXT, INTEGER, FLOAT, BOOLEAN = "text", "integer", "float", "boolean"
-DATE, TIMESTAMP, TAGS = "date", "timestamp", "list of text"
+DATE, TAGS = "date", "list of text"
 NUMBER_TYPES: Final = frozenset({INTEGER, FLOAT})
 TIME_TYPES: Final = frozenset({DATE, TIMESTAMP})
 ALL_TYPES: Final = frozenset({TEXT, BOOLEAN, TAGS}) | NUMBER_TYPES | TIME_TYPES
@@ -76,16 +94,7 @@ COMPARE_OPS: Final[Mapping[str, Callable[[Any, Any], bool]]] = {
 }
 AGGREGATE_FNS: Final = frozenset({"sum", "avg", "min", "max", "count_distinct"})
 
-_FIXED_SECONDS: Final[Mapping[str, int]] = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_MONTHS: Final[Mapping[str, int]] = {"mo": 1, "y": 12}
-_DURATION = re.compile(r"(\d+)(mo|s|m|h|d|w|y)")
-_RELATIVE = re.compile(r"now(?:\s*([+-])\s*(\d+)(mo|s|m|h|d|w|y))?")
-_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _NO_SEGMENTS: Final[Mapping[str, Mapping[str, object]]] = MappingProxyType({})
-
-
-class InvalidDefinition(ValueError):
-    """The definition breaks a rule of SPEC section 6; the engine must reject it too."""
 
 
 @dataclass
@@ -98,102 +107,6 @@ class World:
     prop_types: dict[str, str]
     zone: str = "UTC"
     static_members: dict[str, set[ContactId]] = field(default_factory=dict)
-
-
-# ---------------------------------------------------------------- time values
-
-
-def parse_duration(raw: object) -> tuple[int, str]:
-    """``"90d"`` -> ``(90, "d")``: a positive integer and a unit (SPEC 6.4)."""
-    found = _DURATION.fullmatch(raw.strip()) if isinstance(raw, str) else None
-    if found is None or int(found.group(1)) <= 0:
-        raise InvalidDefinition(f"not a duration: {raw!r}")
-    return int(found.group(1)), found.group(2)
-
-
-def shift(instant: datetime, amount: int, unit: str, zone: ZoneInfo) -> datetime:
-    """``instant + amount unit``: s m h d w are fixed lengths, mo and y calendar steps.
-
-    SPEC 6.4: "mo y (calendar months / years in the workspace time zone; a day
-    that does not exist is clamped: 31 March - 1mo = 28 February)". The wall
-    clock time in the zone is kept; a wall time that a DST change skips or
-    repeats is read with ``fold=0`` (the offset in force before the change).
-    """
-    instant = instant.astimezone(UTC)
-    if unit in _FIXED_SECONDS:
-        return instant + timedelta(seconds=amount * _FIXED_SECONDS[unit])
-    if unit not in _MONTHS:
-        raise InvalidDefinition(f"unknown duration unit {unit!r}")
-    local = instant.astimezone(zone)
-    year, month0 = divmod(local.year * 12 + local.month - 1 + amount * _MONTHS[unit], 12)
-    day = min(local.day, calendar.monthrange(year, month0 + 1)[1])
-    return local.replace(year=year, month=month0 + 1, day=day, fold=0).astimezone(UTC)
-
-
-def to_instant(value: datetime, zone: ZoneInfo) -> datetime:
-    """An aware UTC instant; a naive value is wall time in ``zone`` (SPEC 3)."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=zone, fold=0)
-    return value.astimezone(UTC)
-
-
-def local_date(instant: datetime, zone: ZoneInfo) -> date:
-    """The calendar date of an instant in the workspace zone."""
-    return instant.astimezone(zone).date()
-
-
-def parse_time_value(raw: object, zone: ZoneInfo, as_of: datetime) -> TimeValue:
-    """A time value of SPEC 6.5: a ``date`` when date-only, else an aware UTC instant."""
-    if isinstance(raw, datetime):
-        return to_instant(raw, zone)
-    if isinstance(raw, date):
-        return raw
-    if not isinstance(raw, str):
-        raise InvalidDefinition(f"not a time value: {raw!r}")
-    text = raw.strip()
-    relative = _RELATIVE.fullmatch(text)
-    if relative is not None:
-        if relative.group(1) is None:
-            return as_of
-        amount = int(relative.group(2))
-        if amount <= 0:
-            raise InvalidDefinition(f"not a time value: {raw!r}")
-        sign = 1 if relative.group(1) == "+" else -1
-        return shift(as_of, sign * amount, relative.group(3), zone)
-    try:
-        if _DATE_ONLY.fullmatch(text):
-            return date.fromisoformat(text)
-        return to_instant(datetime.fromisoformat(text), zone)
-    except ValueError:
-        raise InvalidDefinition(f"not a time value: {raw!r}") from None
-
-
-def _time_keys(actual: TimeValue, bound: TimeValue, zone: ZoneInfo) -> tuple[date, date]:
-    """Two comparable keys, per "Dates against instants" (SPEC 6.2).
-
-    "when a date-only value meets a timestamp ... the timestamp's calendar date
-    in the workspace zone is compared with the date". Two instants or two dates
-    compare as they are (a ``datetime`` is a ``date``, hence the return type).
-    """
-    actual_instant, bound_instant = isinstance(actual, datetime), isinstance(bound, datetime)
-    if actual_instant and not bound_instant:
-        assert isinstance(actual, datetime)
-        return local_date(actual, zone), bound
-    if bound_instant and not actual_instant:
-        assert isinstance(bound, datetime)
-        return actual, local_date(bound, zone)
-    return actual, bound
-
-
-def _landed_time(value: object, typ: str) -> TimeValue:
-    """A stored date or timestamp; naive landed timestamps are UTC (SPEC 3)."""
-    if typ == TIMESTAMP:
-        if not isinstance(value, datetime):
-            raise TypeError(f"timestamp value expected, got {value!r}")
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    if isinstance(value, datetime) or not isinstance(value, date):
-        raise TypeError(f"date value expected, got {value!r}")
-    return value
 
 
 # ------------------------------------------------------------------- context
@@ -213,7 +126,7 @@ class _Context:
     def compare(self, op: str, actual: object, bound: object, typ: str) -> bool:
         if typ in TIME_TYPES:
             assert isinstance(bound, date)
-            actual, bound = _time_keys(_landed_time(actual, typ), bound, self.zone)
+            actual, bound = time_keys(landed_time(actual, typ), bound, self.zone)
         return COMPARE_OPS[op](actual, bound)
 
     def time(self, raw: object) -> TimeValue:
@@ -390,7 +303,7 @@ def _ordered_pair(raw: object, typ: str, ctx: _Context) -> tuple[object, object]
         raise InvalidDefinition(f"between expects [low, high], got {raw!r}")
     low, high = (_scalar(x, typ, ctx) for x in raw)
     if isinstance(low, date) and isinstance(high, date):
-        low_key, high_key = _time_keys(low, high, ctx.zone)
+        low_key, high_key = time_keys(low, high, ctx.zone)
         if low_key > high_key:
             raise InvalidDefinition(f"between: low {raw[0]!r} is after high {raw[1]!r}")
     elif COMPARE_OPS["gt"](low, high):
@@ -705,7 +618,7 @@ def evaluate(
         cid = event["contact_id"]
         assert isinstance(cid, str | int)
         universe.add(cid)
-        ts = _landed_time(event["ts"], TIMESTAMP)
+        ts = landed_time(event["ts"], TIMESTAMP)
         if ts <= cutoff:
             events.setdefault(cid, []).append({**event, "ts": ts})
     ctx = _Context(world, cutoff, zone, segments, frozenset(universe), events)
