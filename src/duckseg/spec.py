@@ -24,7 +24,7 @@ MAX_DEPTH = 64  # deeper nesting is refused rather than risking the recursion li
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 # -- condition models (one per kind) -------------------------------------------
@@ -39,9 +39,7 @@ class GroupAny(_Model):
 
 
 class GroupNot(_Model):
-    not_: Any
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    not_: Any  # `not` is a Python keyword
 
 
 class ValueCond(_Model):
@@ -171,6 +169,11 @@ class Segment:
     @property
     def is_static(self) -> bool:
         return self.kind == "static"
+
+    def _repr_html_(self) -> str:
+        from duckseg.results import segment_html
+
+        return segment_html(self)
 
 
 # -- parsing --------------------------------------------------------------------
