@@ -7,6 +7,7 @@ ws.preview(seg).count
 """
 
 from duckseg.errors import DefinitionError, DucksegError, InputError, WorkspaceBusyError
+from duckseg.report import Report
 from duckseg.results import Diff, Preview, Snapshot
 from duckseg.spec import Segment
 from duckseg.timewin import FixedClock, SystemClock
@@ -21,6 +22,7 @@ __all__ = [
     "FixedClock",
     "InputError",
     "Preview",
+    "Report",
     "Segment",
     "Snapshot",
     "SystemClock",

@@ -394,6 +394,45 @@ def static_remove(
 
 
 @app.command()
+def report(
+    segments: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="segments (latest snapshot) or NAME@SNAPSHOT_ID; none: every built one"
+        ),
+    ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="output folder (default: reports/<name or timestamp>/)"),
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="report YAML: breakdowns and event metrics")
+    ] = None,
+    workspace: WorkspaceOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
+    """Compare segments: size, overlap, breakdowns, event metrics with lift; Parquet + HTML."""
+    ws = _open(workspace)
+    with _progress(not as_json) as update:
+        result = ws.report(segments or [], out=out_dir, config=config, progress=update)
+    if as_json:
+        _json(result.to_dict())
+        return
+    table = Table("population", "members", "share", "as of", "definition")
+    for row in result.to_dict()["segments"]:
+        share = row["share_of_contacts"]
+        table.add_row(
+            row["population"],
+            f"{row['members']:,}",
+            "" if share is None else f"{share:.1%}",
+            row["as_of"] or "",
+            row["definition"] or "",
+        )
+    out.print(table)
+    out.print(f"report written to {result.path} (open {result.html_path})")
+
+
+@app.command()
 def demo(
     directory: Annotated[
         Path | None, typer.Option("--dir", help="where to create the demo workspace")

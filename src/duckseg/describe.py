@@ -1,15 +1,36 @@
-"""Every condition in plain English: for preview, reports, manifests, SQL comments."""
+"""Every condition in plain English: for preview, reports, manifests, SQL comments.
+
+`describe(tree)` turns a typed condition tree into one sentence ("total_spent
+is greater than 10000 and did not perform purchase in the last 90 days");
+`describe_definition(segment)` does the same for a definition that has not been
+checked against a lake yet (a notebook's `Segment`). Each enum of the IR has a
+wording table here, and every chain over an enum ends in `assert_never`, so an
+operator added to the language without words is a type error.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, assert_never
+from zoneinfo import ZoneInfo
 
 from duckseg import ir
-from duckseg.timewin import AbsoluteDate, AbsoluteInstant, Relative
+from duckseg.catalog import ValueType
+from duckseg.timewin import (
+    AbsoluteDate,
+    AbsoluteInstant,
+    Relative,
+    parse_duration,
+    parse_time_value,
+)
 
 if TYPE_CHECKING:
     from duckseg.compiler.facts import Fact
+    from duckseg.spec import Condition, Segment
 
+# The verb phrase of each attribute / property operator, for one value.
 OP_WORDS: dict[ir.Op, str] = {
     ir.Op.IS: "is",
     ir.Op.IS_NOT: "is not",
@@ -30,18 +51,49 @@ OP_WORDS: dict[ir.Op, str] = {
     ir.Op.WITHIN_LAST: "is within the last",
     ir.Op.IS_TRUE: "is true",
     ir.Op.IS_FALSE: "is false",
-    ir.Op.HAS: "has any of",
+    ir.Op.HAS: "has",
     ir.Op.HAS_ALL: "has all of",
-    ir.Op.HAS_NONE: "has none of",
+    ir.Op.HAS_NONE: "does not have",
 }
 
+# Comparisons of dates and timestamps read as time, not size.
+TEMPORAL_OP_WORDS: dict[ir.Op, str] = {
+    ir.Op.GT: "is after",
+    ir.Op.GTE: "is on or after",
+    ir.Op.LT: "is before",
+    ir.Op.LTE: "is on or before",
+}
+
+# How many times an event was performed.
 COMPARE_WORDS: dict[ir.CompareOp, str] = {
     ir.CompareOp.EQ: "exactly",
-    ir.CompareOp.NEQ: "other than",
+    ir.CompareOp.NEQ: "not exactly",
     ir.CompareOp.GT: "more than",
     ir.CompareOp.GTE: "at least",
     ir.CompareOp.LT: "fewer than",
     ir.CompareOp.LTE: "at most",
+    ir.CompareOp.BETWEEN: "between",
+}
+
+# An aggregate of a property against a number ...
+AMOUNT_WORDS: dict[ir.CompareOp, str] = {
+    ir.CompareOp.EQ: "equal to",
+    ir.CompareOp.NEQ: "other than",
+    ir.CompareOp.GT: "greater than",
+    ir.CompareOp.GTE: "at least",
+    ir.CompareOp.LT: "less than",
+    ir.CompareOp.LTE: "at most",
+    ir.CompareOp.BETWEEN: "between",
+}
+
+# ... or against a time.
+TIME_WORDS: dict[ir.CompareOp, str] = {
+    ir.CompareOp.EQ: "at",
+    ir.CompareOp.NEQ: "not at",
+    ir.CompareOp.GT: "after",
+    ir.CompareOp.GTE: "at or after",
+    ir.CompareOp.LT: "before",
+    ir.CompareOp.LTE: "at or before",
     ir.CompareOp.BETWEEN: "between",
 }
 
@@ -55,6 +107,7 @@ AGG_WORDS: dict[ir.AggFn, str] = {
 
 
 def show(value: Any) -> str:
+    """A value as a sentence shows it: text quoted, times in ISO-8601 or words."""
     match value:
         case bool():
             return "true" if value else "false"
@@ -66,42 +119,89 @@ def show(value: Any) -> str:
             return f"{offset.words()} {'ago' if sign < 0 else 'from now'}"
         case AbsoluteDate() | AbsoluteInstant():
             return str(value)
+        case datetime():
+            return value.isoformat().replace("+00:00", "Z")
+        case date():
+            return value.isoformat()
+        case Decimal() | int() | float():
+            return str(value)
         case _:
             return str(value)
 
 
-def _values(values: tuple[Any, ...], joiner: str = "or") -> str:
+def _join(values: Sequence[Any], joiner: str) -> str:
     shown = [show(v) for v in values]
     if len(shown) <= 1:
         return "".join(shown)
     return ", ".join(shown[:-1]) + f" {joiner} " + shown[-1]
 
 
+def _neither(values: Sequence[Any], verb: str, one: str) -> str:
+    """`is not "a"`, `is neither "a" nor "b"`, `is none of "a", "b" or "c"`."""
+    if len(values) == 1:
+        return f"{one} {show(values[0])}"
+    if len(values) == 2:
+        return f"{verb} neither {show(values[0])} nor {show(values[1])}"
+    return f"{verb} none of {_join(values, 'or')}"
+
+
 def describe_value_test(test: ir.ValueTest) -> str:
-    name, op = test.column.name, test.op
-    words = OP_WORDS[op]
-    if op in ir.UNARY_OPS:
-        return f"{name} {words}"
-    if op is ir.Op.WITHIN_LAST:
-        assert test.duration is not None
-        return f"{name} {words} {test.duration.words()}"
-    if op is ir.Op.BETWEEN:
-        return f"{name} {words} {show(test.values[0])} and {show(test.values[1])}"
-    joiner = "and" if op is ir.Op.HAS_ALL else "or"
-    if op is ir.Op.IS and len(test.values) > 1:
-        words = "is one of"
-    elif op is ir.Op.IS_NOT and len(test.values) > 1:
-        words = "is none of"
-        joiner = "or"
-    text = f"{name} {words} {_values(test.values, joiner)}"
-    if test.column.type.value == "text" and op in ir.TEXT_FOLDING_OPS:
+    name, op, values = test.column.name, test.op, test.values
+    temporal = test.column.type.is_temporal
+    phrase: str
+    match op:
+        case ir.Op.IS:
+            phrase = (
+                f"is {show(values[0])}" if len(values) == 1 else f"is one of {_join(values, 'or')}"
+            )
+        case ir.Op.IS_NOT:
+            phrase = _neither(values, "is", "is not")
+        case ir.Op.IS_SET | ir.Op.IS_NOT_SET | ir.Op.IS_TRUE | ir.Op.IS_FALSE:
+            phrase = OP_WORDS[op]
+        case (
+            ir.Op.CONTAINS
+            | ir.Op.NOT_CONTAINS
+            | ir.Op.STARTS_WITH
+            | ir.Op.ENDS_WITH
+            | ir.Op.MATCHES
+            | ir.Op.BEFORE
+            | ir.Op.AFTER
+        ):
+            phrase = f"{OP_WORDS[op]} {show(values[0])}"
+        case ir.Op.GT | ir.Op.GTE | ir.Op.LT | ir.Op.LTE:
+            words = TEMPORAL_OP_WORDS[op] if temporal else OP_WORDS[op]
+            phrase = f"{words} {show(values[0])}"
+        case ir.Op.BETWEEN:
+            phrase = f"{OP_WORDS[op]} {show(values[0])} and {show(values[1])}"
+        case ir.Op.WITHIN_LAST:
+            assert test.duration is not None
+            phrase = f"{OP_WORDS[op]} {test.duration.words()}"
+        case ir.Op.HAS:
+            phrase = f"has {_join(values, 'or')}"
+        case ir.Op.HAS_ALL:
+            if len(values) == 1:
+                phrase = f"has {show(values[0])}"
+            elif len(values) == 2:
+                phrase = f"has both {show(values[0])} and {show(values[1])}"
+            else:
+                phrase = f"{OP_WORDS[op]} {_join(values, 'and')}"
+        case ir.Op.HAS_NONE:
+            phrase = _neither(values, "has", OP_WORDS[op])
+        case _:
+            assert_never(op)
+    text = f"{name} {phrase}"
+    if test.column.type is ValueType.TEXT and op in ir.TEXT_FOLDING_OPS:
         default_sensitive = op in (ir.Op.IS, ir.Op.IS_NOT)
         if test.case_sensitive != default_sensitive:
             text += " (case-sensitive)" if test.case_sensitive else " (ignoring case)"
+    if op in ir.NEGATIVE_OPS and op is not ir.Op.IS_NOT_SET:
+        # SPEC 6.2: negative ops match a missing value; say so.
+        text += f" (including no {name})"
     return text
 
 
 def describe_window(window: ir.Window | None) -> str:
+    """The window as a phrase with a leading space ("" for all history up to as_of)."""
     match window:
         case None:
             return ""
@@ -117,14 +217,18 @@ def describe_window(window: ir.Window | None) -> str:
             assert_never(window)
 
 
-def describe_filter(flt: ir.EventFilter) -> str:
+def describe_events(flt: ir.EventFilter) -> str:
+    """The event names with their per-event condition: `purchase (where amount is ...)`."""
     names = " or ".join(flt.events)
-    where = f" where {describe(flt.where)}" if flt.where is not None else ""
-    return f"{names}{where}{describe_window(flt.window)}"
+    return f"{names} (where {describe(flt.where)})" if flt.where is not None else names
+
+
+def describe_filter(flt: ir.EventFilter) -> str:
+    return describe_events(flt) + describe_window(flt.window)
 
 
 def _times(n: Any) -> str:
-    return "once" if n == 1 else f"{n} times"
+    return {1: "once", 2: "twice"}.get(n, f"{n} times") if isinstance(n, int) else f"{n} times"
 
 
 def describe_count(cmp: ir.Compare) -> str:
@@ -133,30 +237,106 @@ def describe_count(cmp: ir.Compare) -> str:
     return f"{COMPARE_WORDS[cmp.op]} {_times(cmp.values[0])}"
 
 
-def describe_event_test(test: ir.EventTest) -> str:
-    cmp = test.count
-    if cmp.op is ir.CompareOp.EQ and cmp.values == (0,):
-        text = f"did not perform {describe_filter(test.filter)}"
-    elif cmp.op is ir.CompareOp.GTE and cmp.values == (1,):
-        text = f"performed {describe_filter(test.filter)}"
+def _count_matches(cmp: ir.Compare, n: int) -> bool:
+    v = cmp.values
+    match cmp.op:
+        case ir.CompareOp.EQ:
+            return n == v[0]
+        case ir.CompareOp.NEQ:
+            return n != v[0]
+        case ir.CompareOp.GT:
+            return bool(n > v[0])  # type: ignore[operator]
+        case ir.CompareOp.GTE:
+            return bool(n >= v[0])  # type: ignore[operator]
+        case ir.CompareOp.LT:
+            return bool(n < v[0])  # type: ignore[operator]
+        case ir.CompareOp.LTE:
+            return bool(n <= v[0])  # type: ignore[operator]
+        case ir.CompareOp.BETWEEN:
+            return bool(v[0] <= n <= v[1])  # type: ignore[operator]
+        case _:
+            assert_never(cmp.op)
+
+
+def describe_aggregate(agg: ir.Aggregate) -> str:
+    c = agg.compare
+    words = TIME_WORDS if agg.column.type.is_temporal else AMOUNT_WORDS
+    if c.op is ir.CompareOp.BETWEEN:
+        bound = f"between {show(c.values[0])} and {show(c.values[1])}"
     else:
-        text = f"performed {describe_filter(test.filter)} {describe_count(cmp)}"
-    if test.aggregate is not None:
-        agg = test.aggregate
-        c = agg.compare
-        bound = (
-            f"between {show(c.values[0])} and {show(c.values[1])}"
-            if c.op is ir.CompareOp.BETWEEN
-            else f"{COMPARE_WORDS[c.op].replace('fewer', 'less')} {show(c.values[0])}"
+        bound = f"{words[c.op]} {show(c.values[0])}"
+    return f"{AGG_WORDS[agg.fn]} {agg.column.name} {bound}"
+
+
+def describe_event_test(test: ir.EventTest) -> str:
+    cmp, flt = test.count, test.filter
+    includes_zero = _count_matches(cmp, 0)
+    only_zero = includes_zero and not _count_matches(cmp, 1) and cmp.op is not ir.CompareOp.NEQ
+    at_least_once = (cmp.op is ir.CompareOp.GTE and cmp.values == (1,)) or (
+        cmp.op is ir.CompareOp.GT and cmp.values == (0,)
+    )
+    if test.aggregate is None and only_zero:
+        text = f"did not perform {describe_filter(flt)}"
+    elif at_least_once:
+        text = f"performed {describe_filter(flt)}"
+    else:
+        text = (
+            f"performed {describe_events(flt)} {describe_count(cmp)}{describe_window(flt.window)}"
         )
-        text += f", with {AGG_WORDS[agg.fn]} {agg.column.name} {bound}"
+        if includes_zero:
+            text += " (including never)"
+    if test.aggregate is not None:
+        text += f", with {describe_aggregate(test.aggregate)}"
     return text
 
 
 def describe_time_test(test: ir.EventTimeTest) -> str:
-    which = "first" if test.which is ir.Which.FIRST else "last"
-    when = describe_window(test.test).strip()
-    return f"{which} performed {describe_filter(test.filter)} {when}"
+    match test.which:
+        case ir.Which.FIRST:
+            which = "first"
+        case ir.Which.LAST:
+            which = "last"
+        case _:
+            assert_never(test.which)
+    when = describe_window(test.test)
+    if isinstance(test.test, ir.WindowLast):
+        when = f" within the last {test.test.duration.words()}"
+    return f"{which} performed {describe_events(test.filter)}{when}"
+
+
+# `not` of these reads as the other op: exact, since one matches a missing value and the
+# other does not (SPEC 6.2).
+COMPLEMENTS: dict[ir.Op, ir.Op] = {
+    ir.Op.IS: ir.Op.IS_NOT,
+    ir.Op.IS_NOT: ir.Op.IS,
+    ir.Op.IS_SET: ir.Op.IS_NOT_SET,
+    ir.Op.IS_NOT_SET: ir.Op.IS_SET,
+    ir.Op.CONTAINS: ir.Op.NOT_CONTAINS,
+    ir.Op.NOT_CONTAINS: ir.Op.CONTAINS,
+    ir.Op.HAS: ir.Op.HAS_NONE,
+    ir.Op.HAS_NONE: ir.Op.HAS,
+}
+
+
+def describe_not(child: ir.Node) -> str:
+    match child:
+        case ir.ValueTest(column, op) if op in COMPLEMENTS:
+            return describe_value_test(
+                ir.ValueTest(column, COMPLEMENTS[op], child.values, child.case_sensitive)
+            )
+        case ir.ValueTest(column, ir.Op.IS_TRUE | ir.Op.IS_FALSE as op):
+            # false or missing / true or missing
+            return f"{column.name} is not {'true' if op is ir.Op.IS_TRUE else 'false'}"
+        case ir.SegmentRef(name, _) | ir.StaticMembers(name):
+            return f"not in segment {name}"
+        case ir.EventTest(flt, cmp, None) if cmp.op is ir.CompareOp.GTE and cmp.values == (1,):
+            return f"did not perform {describe_filter(flt)}"
+        case ir.EventTest(flt, cmp, None) if cmp.op is ir.CompareOp.EQ and cmp.values == (0,):
+            return f"performed {describe_filter(flt)}"
+        case ir.Not(inner):
+            return describe(inner)
+        case _:
+            return f"not ({describe(child)})"
 
 
 def describe(node: ir.Node) -> str:
@@ -169,9 +349,7 @@ def describe(node: ir.Node) -> str:
         case ir.AnyOf(kids):
             return " or ".join(_nested(k) for k in kids)
         case ir.Not(child):
-            if isinstance(child, ir.SegmentRef | ir.StaticMembers):
-                return f"not in segment {child.name}"
-            return f"not ({describe(child)})"
+            return describe_not(child)
         case ir.ValueTest():
             return describe_value_test(node)
         case ir.EventTest():
@@ -193,3 +371,110 @@ def describe_fact(fact: Fact) -> str:
     what = fact.measure.value.replace("_", " ")
     prop = f" of {fact.column.name}" if fact.column is not None else ""
     return f"{what}{prop}: {describe_filter(fact.filter)}"
+
+
+# -- definitions not yet checked against a lake --------------------------------------
+
+
+def describe_definition(segment: Segment) -> str:
+    """A definition in words without a lake: types are unknown, values are shown as written."""
+    if segment.is_static:
+        return "a static list of contacts"
+    if segment.where is None:
+        return "everyone"
+    try:
+        return describe(_untyped(segment.where))
+    except (ValueError, TypeError, KeyError, IndexError, AssertionError):
+        return "a condition that does not check yet (run duckseg check)"
+
+
+_UTC = ZoneInfo("UTC")
+
+
+def _untyped(cond: Condition) -> ir.Node:
+    from duckseg import spec
+
+    match cond:
+        case spec.GroupAll(all=items):
+            return ir.AllOf(tuple(_untyped(c) for c in items))
+        case spec.GroupAny(any=items):
+            return ir.AnyOf(tuple(_untyped(c) for c in items))
+        case spec.GroupNot(not_=child):
+            return ir.Not(_untyped(child))
+        case spec.ValueCond():
+            return _untyped_value(cond)
+        case spec.PerformedCond():
+            flt = _untyped_filter(cond.performed, cond.where, cond.within)
+            count = (
+                ir.Compare(ir.CompareOp(cond.count.op), _pair(cond.count.value))
+                if cond.count is not None
+                else ir.Compare(ir.CompareOp.GTE, (1,))
+            )
+            agg = None
+            if cond.aggregate is not None:
+                a = cond.aggregate
+                column = ir.Column(a.prop, ValueType.OTHER, "event")
+                agg = ir.Aggregate(
+                    ir.AggFn(a.fn), column, ir.Compare(ir.CompareOp(a.op), _pair(a.value))
+                )
+            return ir.EventTest(flt, count, agg)
+        case spec.NotPerformedCond():
+            flt = _untyped_filter(cond.not_performed, cond.where, cond.within)
+            return ir.EventTest(flt, ir.Compare(ir.CompareOp.EQ, (0,)))
+        case spec.FirstLastCond():
+            flt = _untyped_filter(cond.events, cond.where, None)
+            test: ir.Window
+            if cond.within is not None:
+                test = ir.WindowLast(parse_duration(str(cond.within)))
+            elif cond.before is not None:
+                test = ir.WindowBefore(parse_time_value(cond.before, _UTC))
+            else:
+                test = ir.WindowAfter(parse_time_value(cond.after, _UTC))
+            return ir.EventTimeTest(flt, ir.Which(cond.which), test)
+        case spec.SegmentRefCond(segment=name, negated=negated):
+            ref = ir.SegmentRef(name, ir.AllOf(()))
+            return ir.Not(ref) if negated else ref
+    raise TypeError(f"no description rule for {type(cond).__name__}")
+
+
+def _pair(value: Any) -> tuple[Any, ...]:
+    return tuple(value) if isinstance(value, list) else (value,)
+
+
+def _untyped_value(cond: Any) -> ir.ValueTest:
+    op = ir.Op(cond.op)
+    scope = "contact" if cond.scope == "attr" else "event"
+    column = ir.Column(cond.field, ValueType.OTHER, scope)
+    sensitive = (
+        op in (ir.Op.IS, ir.Op.IS_NOT) if cond.case_sensitive is None else cond.case_sensitive
+    )
+    if op in ir.UNARY_OPS:
+        return ir.ValueTest(column, op, (), sensitive)
+    if op is ir.Op.WITHIN_LAST:
+        return ir.ValueTest(column, op, (), sensitive, parse_duration(str(cond.value)))
+    return ir.ValueTest(column, op, _pair(cond.value), sensitive)
+
+
+def _untyped_filter(names: str | list[str], where: Any, within: Any) -> ir.EventFilter:
+    events = (names,) if isinstance(names, str) else tuple(names)
+    return ir.EventFilter(
+        events,
+        _untyped(where) if where is not None else None,
+        _untyped_window(within) if within is not None else None,
+    )
+
+
+def _untyped_window(raw: Any) -> ir.Window:
+    if isinstance(raw, str):
+        return ir.WindowLast(parse_duration(raw))
+    ((key, value),) = dict(raw).items()
+    if key == "last":
+        return ir.WindowLast(parse_duration(str(value)))
+    if key == "between":
+        low, high = value
+        return ir.WindowBetween(parse_time_value(low, _UTC), parse_time_value(high, _UTC))
+    if key == "before":
+        return ir.WindowBefore(parse_time_value(value, _UTC))
+    if key == "after":
+        return ir.WindowAfter(parse_time_value(value, _UTC))
+    raise ValueError(f"unknown window {key}")

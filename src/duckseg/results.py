@@ -9,11 +9,16 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import pyarrow as pa
+import sqlglot
+import sqlglot.errors
+import yaml
 
 from duckseg.snapshots import SnapshotInfo
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from duckseg.spec import Segment
 
 
 def iso(at: datetime) -> str:
@@ -26,6 +31,43 @@ def _sql_block(sql: str) -> str:
 
 def _table_html(frame: pl.DataFrame, limit: int = 10) -> str:
     return frame.head(limit)._repr_html_()
+
+
+def sql_description(info: SnapshotInfo) -> str | None:
+    """A snapshot's definition in words: the `members of NAME: ...` comment of its SQL."""
+    if info.kind == "static":
+        note = info.compiled_sql.partition(f"static segment {info.segment}: ")[2].strip()
+        return "a static list of contacts" + (f" ({note})" if note else "")
+    try:
+        comments = sqlglot.parse_one(info.compiled_sql, read="duckdb").comments or []
+    except sqlglot.errors.SqlglotError:
+        return None
+    prefix = f"members of {info.segment}: "
+    found = [c.strip()[len(prefix) :] for c in comments if c.strip().startswith(prefix)]
+    return found[0] if found else None
+
+
+def segment_html(segment: Segment) -> str:
+    """A definition in a notebook: its name, description, the rule in words, the YAML folded."""
+    from duckseg.describe import describe_definition
+
+    meta = ", ".join(
+        part
+        for part in (
+            f"owner {segment.owner}" if segment.owner else "",
+            segment.kind if segment.is_static else "",
+            segment.source,
+        )
+        if part
+    )
+    text = yaml.safe_dump(dict(segment.raw), sort_keys=False, allow_unicode=True)
+    return (
+        f"<h4>{html.escape(segment.name)}</h4>"
+        + (f"<p>{html.escape(segment.description)}</p>" if segment.description else "")
+        + f"<p>Members: {html.escape(describe_definition(segment))}</p>"
+        + f"<p><small>{html.escape(meta)}</small></p>"
+        + f"<details><summary>definition</summary><pre>{html.escape(text)}</pre></details>"
+    )
 
 
 @dataclass(frozen=True)
@@ -60,11 +102,27 @@ class Preview:
             }
         return out
 
+    def to_polars(self) -> pl.DataFrame:
+        """The sample rows (members with their attributes)."""
+        return self.sample
+
+    def to_arrow(self) -> pa.Table:
+        return self.sample.to_arrow()
+
+    def to_pandas(self) -> pd.DataFrame:
+        frame: pd.DataFrame = self.sample.to_arrow().to_pandas()
+        return frame
+
     def _repr_html_(self) -> str:
         head = (
             f"<h4>{html.escape(self.segment)}: {self.count:,} contacts</h4>"
             f"<p>{html.escape(self.description)}</p><p>as of {html.escape(iso(self.as_of))}</p>"
         )
+        if self.entered is not None and self.exited is not None:
+            head += (
+                f"<p>against the latest snapshot: {self.entered.height:,} would enter, "
+                f"{self.exited.height:,} would leave</p>"
+            )
         return head + _table_html(self.sample) + _sql_block(self.sql)
 
 
@@ -115,10 +173,17 @@ class Snapshot:
             "as_of": iso(self.as_of),
         }
 
+    @property
+    def description(self) -> str | None:
+        """The definition in plain English, as the build wrote it into the snapshot's SQL."""
+        return sql_description(self.info)
+
     def _repr_html_(self) -> str:
+        words = self.description
         return (
             f"<h4>{html.escape(self.segment)}: {self.count:,} members</h4>"
-            f"<p>snapshot {html.escape(self.snapshot_id)}, as of {html.escape(iso(self.as_of))}; "
+            + (f"<p>{html.escape(words)}</p>" if words else "")
+            + f"<p>snapshot {html.escape(self.snapshot_id)}, as of {html.escape(iso(self.as_of))}; "
             f"{self.entered:,} entered, {self.exited:,} exited</p>"
             + _table_html(self.to_polars())
             + _sql_block(self.info.compiled_sql)

@@ -1,0 +1,345 @@
+"""Building a report: choose snapshots, compute every table, write them all at once.
+
+The output folder (default `reports/<name>/`, or `reports/<timestamp>/`) gets
+one Parquet file per table of `duckseg.report.schemas.SCHEMAS`, `report.json` (what
+was compared, the schemas, the SQL that ran) and `report.html`. Everything is
+written into a temporary folder first and moved into place at the end, so a
+failed report leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import pyarrow.parquet as pq
+
+from duckseg import metrics as m
+from duckseg.describe import describe, describe_definition
+from duckseg.engine import read_catalog
+from duckseg.errors import DefinitionError, InputError, did_you_mean
+from duckseg.report.config import (
+    ConfigLike,
+    ReportConfig,
+    check_breakdowns,
+    load_report_config,
+    resolve_metrics,
+)
+from duckseg.report.html import render_page
+from duckseg.report.result import HTML_FILE, MANIFEST_FILE, Report
+from duckseg.report.schemas import SCHEMAS, to_table
+from duckseg.results import Snapshot
+from duckseg.snapshots import SnapshotInfo
+from duckseg.timewin import TimeContext, parse_duration
+
+if TYPE_CHECKING:
+    from duckseg.workspace import Workspace
+
+Progress = Callable[[str, int, int], None]
+SegmentChoice = str | Snapshot | SnapshotInfo
+DEFAULT_METRIC_EVENTS = 3
+DEFAULT_METRIC_WINDOW = "30d"
+# Identity fields are personal and nearly unique: never a default breakdown.
+PERSONAL = ("email", "phone", "first_name", "last_name", "zip", "date_of_birth", "mobile_ad_id")
+
+
+def choose_snapshots(ws: Workspace, segments: Sequence[SegmentChoice]) -> list[SnapshotInfo]:
+    """`name` (latest snapshot), `name@SNAPSHOT_ID`, or Snapshot objects; none: every built segment."""
+    if not segments:
+        latest: dict[str, SnapshotInfo] = {}
+        for snap in ws.snapshots.all():
+            latest[snap.segment] = snap  # all() is ordered by as_of: the last one wins
+        if not latest:
+            raise InputError.single(
+                "report", "no snapshots yet", hint="build segments first with duckseg build --all"
+            )
+        return [latest[name] for name in sorted(latest)]
+    chosen: list[SnapshotInfo] = []
+    for item in segments:
+        if isinstance(item, Snapshot):
+            info: SnapshotInfo | None = item.info
+        elif isinstance(item, SnapshotInfo):
+            info = item
+        else:
+            name, _, snapshot_id = str(item).partition("@")
+            if snapshot_id:
+                info = ws.snapshots.get(snapshot_id)
+                if info is None or info.segment != name:
+                    raise InputError.single(
+                        str(item),
+                        f"no snapshot {snapshot_id} of segment {name}",
+                        hint="see the snapshot ids with duckseg list or ws.history(name)",
+                    )
+            else:
+                info = ws.snapshots.latest(name)
+                if info is None:
+                    known = set(ws.segment_files())
+                    hint = (
+                        f"build it with duckseg build {name}"
+                        if name in known
+                        else did_you_mean(name, known)
+                    )
+                    message = (
+                        f"no snapshot yet for segment {name}"
+                        if name in known
+                        else (f"unknown segment {name}")
+                    )
+                    raise InputError.single(name, message, hint=hint)
+        assert info is not None
+        if any(c.segment == info.segment for c in chosen):
+            raise InputError.single(
+                info.segment, f"segment {info.segment} is listed twice", hint="list each once"
+            )
+        chosen.append(info)
+    return chosen
+
+
+def _definitions(
+    ws: Workspace, con: duckdb.DuckDBPyConnection, chosen: Sequence[SnapshotInfo]
+) -> dict[str, dict[str, Any]]:
+    """Per segment: its definition in words, description, owner, and whether it changed."""
+    out: dict[str, dict[str, Any]] = {}
+    for info in chosen:
+        row: dict[str, Any] = {
+            "definition": None,
+            "description": None,
+            "owner": None,
+            "definition_changed": False,
+        }
+        try:
+            seg = ws.load(info.segment)
+        except DefinitionError:
+            out[info.segment] = row  # the definition was deleted (--keep-history)
+            continue
+        row.update(description=seg.description, owner=seg.owner)
+        row["definition_changed"] = (
+            info.kind == "dynamic" and ws.definition_hash(seg) != info.definition_hash
+        )
+        try:
+            (resolved,) = ws.resolve([seg], con)
+            row["definition"] = (
+                describe(resolved.tree) if resolved.tree is not None else describe_definition(seg)
+            )
+        except DefinitionError:
+            row["definition"] = describe_definition(seg)
+        out[info.segment] = row
+    return out
+
+
+def _output_dir(ws: Workspace, out: str | Path | None, cfg: ReportConfig, now: datetime) -> Path:
+    if out is not None:
+        return Path(out).resolve()
+    folder = ws.root / "reports"
+    if cfg.name:
+        return folder / cfg.name
+    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    candidate, n = folder / stamp, 2
+    while candidate.exists():
+        candidate, n = folder / f"{stamp}-{n}", n + 1
+    return candidate
+
+
+def build_report(
+    ws: Workspace,
+    segments: Sequence[SegmentChoice] = (),
+    out: str | Path | None = None,
+    config: ConfigLike = None,
+    progress: Progress | None = None,
+) -> Report:
+    cfg, source = load_report_config(config)
+    chosen = choose_snapshots(ws, segments)
+    names = [info.segment for info in chosen]
+    populations = [*names, m.BASE]
+    now = ws.clock.now()
+    as_of = max(info.as_of for info in chosen)
+    tables: dict[str, list[dict[str, Any]]] = {}
+    queries: dict[str, str] = {}
+
+    con = ws.connect()
+    try:
+        catalog = read_catalog(con)
+        if cfg.metrics is not None:
+            metric_defs = resolve_metrics(cfg.metrics, ws.resolver(catalog), catalog, source)
+        else:
+            window = parse_duration(DEFAULT_METRIC_WINDOW)
+            since = TimeContext.create(as_of, ws.config.time.zone).back(window)
+            frequent = m.frequent_events(con, since, as_of, DEFAULT_METRIC_EVENTS)
+            defaults = [
+                {
+                    "name": f"{e}_{DEFAULT_METRIC_WINDOW}",
+                    "kind": "reach",
+                    "event": e,
+                    "within": DEFAULT_METRIC_WINDOW,
+                }
+                for e in frequent
+            ]
+            metric_defs = resolve_metrics(
+                load_report_config({"metrics": defaults})[0].metrics or [],
+                ws.resolver(catalog),
+                catalog,
+                source,
+            )
+        if cfg.breakdowns is not None:
+            attributes = check_breakdowns(cfg.breakdowns, catalog, source)
+        else:
+            personal = {getattr(ws.config.identity, key) for key in PERSONAL}
+            chosen_names = m.default_breakdowns(con, catalog, sorted(personal))
+            attributes = [(a, catalog.attributes[a]) for a in chosen_names]
+        definitions = _definitions(ws, con, chosen)
+
+        steps = 4 + len(attributes) + len(metric_defs)
+        done = 0
+
+        def step(label: str) -> None:
+            nonlocal done
+            if progress:
+                progress(label, done, steps)
+            done += 1
+
+        step("reading snapshots")
+        m.bind_members(con, [(info.segment, ws.root / info.path) for info in chosen])
+        size = {name: 0 for name in populations} | m.sizes(con)
+        total = size.get(m.BASE, 0)
+        queries["sizes"] = m.sizes_query().sql("duckdb", pretty=True)
+        tables["segments"] = [
+            {
+                "population": info.segment,
+                "is_base": False,
+                "snapshot_id": info.snapshot_id,
+                "as_of": info.as_of,
+                "built_at": info.built_at,
+                "members": size.get(info.segment, 0),
+                "share_of_contacts": m.ratio(size.get(info.segment, 0), total),
+                **definitions[info.segment],
+            }
+            for info in chosen
+        ] + [
+            {
+                "population": m.BASE,
+                "is_base": True,
+                "snapshot_id": None,
+                "as_of": as_of,
+                "built_at": None,
+                "members": total,
+                "share_of_contacts": 1.0 if total else None,
+                "definition": "every contact",
+                "description": None,
+                "owner": None,
+                "definition_changed": False,
+            }
+        ]
+
+        step("overlap")
+        tables["overlap"] = m.overlap_rows(con, names, size)
+        queries["overlap"] = m.overlap_query().sql("duckdb", pretty=True)
+
+        tables["breakdowns"] = []
+        for attribute, vtype in attributes:
+            step(f"breakdown by {attribute}")
+            tables["breakdowns"] += m.breakdown_rows(
+                con, attribute, vtype, populations, size, cfg.top_values
+            )
+            queries[f"breakdown {attribute}"] = m.breakdown_query(attribute, vtype).sql(
+                "duckdb", pretty=True
+            )
+
+        tables["metrics"] = []
+        as_ofs = sorted({info.as_of for info in chosen})
+        for metric in metric_defs:
+            step(f"metric {metric.name}")
+            for at in as_ofs:
+                ctx = TimeContext.create(at, ws.config.time.zone)
+                at_names = [info.segment for info in chosen if info.as_of == at]
+                tables["metrics"] += m.metric_rows(con, metric, ctx, at_names, now, queries)
+
+        step("size over time")
+        tables["size_over_time"] = []
+        for info in chosen:
+            tables["size_over_time"] += m.size_over_time_rows(
+                con, ws.root, ws.snapshots.history(info.segment), info.snapshot_id
+            )
+    finally:
+        con.close()
+
+    step("writing")
+    target = _output_dir(ws, out, cfg, now)
+    name = target.name
+    arrow = {table: to_table(table, rows) for table, rows in tables.items()}
+    report = Report(
+        name=name,
+        title=cfg.title or f"Segment report: {', '.join(names)}",
+        path=target,
+        created_at=now,
+        as_of=as_of,
+        tables=arrow,
+        queries=queries,
+    )
+    _write(report, cfg, chosen)
+    if progress:
+        progress("done", steps, steps)
+    return report
+
+
+def _manifest(report: Report, cfg: ReportConfig, chosen: Sequence[SnapshotInfo]) -> dict[str, Any]:
+    return {
+        "name": report.name,
+        "title": report.title,
+        "created_at": report.created_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "as_of": report.as_of.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "snapshots": [
+            {
+                "segment": info.segment,
+                "snapshot_id": info.snapshot_id,
+                "as_of": info.as_of.isoformat().replace("+00:00", "Z"),
+            }
+            for info in chosen
+        ],
+        "config": cfg.model_dump(mode="json", exclude_none=True),
+        "files": report.files(),
+        "rows": {name: table.num_rows for name, table in report.tables.items()},
+        "schemas": {
+            name: [
+                {
+                    "column": f.name,
+                    "type": str(f.type),
+                    "description": (f.metadata or {}).get(b"description", b"").decode(),
+                }
+                for f in schema
+            ]
+            for name, schema in SCHEMAS.items()
+        },
+        "queries": dict(report.queries),
+    }
+
+
+def _write(report: Report, cfg: ReportConfig, chosen: Sequence[SnapshotInfo]) -> None:
+    target = report.path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.parent / f".{target.name}.tmp-{secrets.token_hex(4)}"
+    tmp.mkdir()
+    try:
+        for name, table in report.tables.items():
+            pq.write_table(table, tmp / f"{name}.parquet", compression="zstd")
+        (tmp / MANIFEST_FILE).write_text(
+            json.dumps(_manifest(report, cfg, chosen), indent=2) + "\n", encoding="utf-8"
+        )
+        (tmp / HTML_FILE).write_text(render_page(report), encoding="utf-8")
+        if target.exists():
+            for path in sorted(tmp.iterdir()):
+                os.replace(path, target / path.name)
+            tmp.rmdir()
+        else:
+            os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+__all__ = ["build_report", "choose_snapshots"]
