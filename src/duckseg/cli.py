@@ -357,40 +357,25 @@ def _static(change: str, name: str, csv: Path, key: str, workspace: Path, as_jso
             out.print(f"  ... and {len(result.unmatched) - 50:,} more (use --json for all)")
 
 
-@static_app.command("create")
-def static_create(
-    name: str,
-    csv: CsvOpt,
-    key: KeyOpt = "contact_id",
-    workspace: WorkspaceOpt = Path("."),
-    as_json: JsonOpt = False,
-) -> None:
-    """Create a static segment whose members are the contacts the CSV names."""
-    _static("create", name, csv, key, workspace, as_json)
+def _static_verb(change: str, summary: str) -> None:
+    """Register `duckseg static CHANGE`: the three verbs differ only in what they do to the list."""
+
+    def verb(
+        name: str,
+        csv: CsvOpt,
+        key: KeyOpt = "contact_id",
+        workspace: WorkspaceOpt = Path("."),
+        as_json: JsonOpt = False,
+    ) -> None:
+        _static(change, name, csv, key, workspace, as_json)
+
+    verb.__doc__ = summary
+    static_app.command(change)(verb)
 
 
-@static_app.command("add")
-def static_add(
-    name: str,
-    csv: CsvOpt,
-    key: KeyOpt = "contact_id",
-    workspace: WorkspaceOpt = Path("."),
-    as_json: JsonOpt = False,
-) -> None:
-    """Add the contacts the CSV names."""
-    _static("add", name, csv, key, workspace, as_json)
-
-
-@static_app.command("remove")
-def static_remove(
-    name: str,
-    csv: CsvOpt,
-    key: KeyOpt = "contact_id",
-    workspace: WorkspaceOpt = Path("."),
-    as_json: JsonOpt = False,
-) -> None:
-    """Remove the contacts the CSV names."""
-    _static("remove", name, csv, key, workspace, as_json)
+_static_verb("create", "Create a static segment whose members are the contacts the CSV names.")
+_static_verb("add", "Add the contacts the CSV names.")
+_static_verb("remove", "Remove the contacts the CSV names.")
 
 
 @app.command()
