@@ -71,27 +71,23 @@ class City:
     region: str  # festival calendar: IN, GULF, WEST
 
 
-def _langs(*pairs: tuple[str, float]) -> tuple[tuple[str, float], ...]:
-    return pairs
-
-
 # fmt: off
 CITIES = (
-    City("Mumbai", "IN", 14, 5.5, _langs(("en", 40), ("mr", 32), ("hi", 28)), "marathi", "IN"),
-    City("Pune", "IN", 10, 5.5, _langs(("en", 38), ("mr", 42), ("hi", 20)), "marathi", "IN"),
-    City("Nagpur", "IN", 4, 5.5, _langs(("en", 30), ("mr", 45), ("hi", 25)), "marathi", "IN"),
-    City("Delhi", "IN", 10, 5.5, _langs(("en", 48), ("hi", 52)), "hindi", "IN"),
-    City("Bengaluru", "IN", 10, 5.5, _langs(("en", 62), ("kn", 24), ("hi", 14)), "south", "IN"),
-    City("Hyderabad", "IN", 4, 5.5, _langs(("en", 55), ("te", 30), ("hi", 15)), "south", "IN"),
-    City("Chennai", "IN", 3, 5.5, _langs(("en", 55), ("ta", 45)), "south", "IN"),
-    City("Ahmedabad", "IN", 2, 5.5, _langs(("en", 40), ("gu", 40), ("hi", 20)), "hindi", "IN"),
-    City("Kolkata", "IN", 2, 5.5, _langs(("en", 45), ("bn", 40), ("hi", 15)), "hindi", "IN"),
-    City("Jaipur", "IN", 1, 5.5, _langs(("en", 40), ("hi", 60)), "hindi", "IN"),
-    City("Muscat", "OM", 8, 4.0, _langs(("ar", 68), ("en", 32)), "arabic", "GULF"),
-    City("Dubai", "AE", 9, 4.0, _langs(("ar", 42), ("en", 45), ("hi", 8), ("ur", 5)), "arabic", "GULF"),
-    City("Riyadh", "SA", 7, 3.0, _langs(("ar", 75), ("en", 25)), "arabic", "GULF"),
-    City("London", "GB", 8, 0.0, _langs(("en", 92), ("hi", 4), ("ar", 4)), "english", "WEST"),
-    City("New York", "US", 8, -5.0, _langs(("en", 86), ("es", 14)), "english", "WEST"),
+    City("Mumbai", "IN", 14, 5.5, (("en", 40), ("mr", 32), ("hi", 28)), "marathi", "IN"),
+    City("Pune", "IN", 10, 5.5, (("en", 38), ("mr", 42), ("hi", 20)), "marathi", "IN"),
+    City("Nagpur", "IN", 4, 5.5, (("en", 30), ("mr", 45), ("hi", 25)), "marathi", "IN"),
+    City("Delhi", "IN", 10, 5.5, (("en", 48), ("hi", 52)), "hindi", "IN"),
+    City("Bengaluru", "IN", 10, 5.5, (("en", 62), ("kn", 24), ("hi", 14)), "south", "IN"),
+    City("Hyderabad", "IN", 4, 5.5, (("en", 55), ("te", 30), ("hi", 15)), "south", "IN"),
+    City("Chennai", "IN", 3, 5.5, (("en", 55), ("ta", 45)), "south", "IN"),
+    City("Ahmedabad", "IN", 2, 5.5, (("en", 40), ("gu", 40), ("hi", 20)), "hindi", "IN"),
+    City("Kolkata", "IN", 2, 5.5, (("en", 45), ("bn", 40), ("hi", 15)), "hindi", "IN"),
+    City("Jaipur", "IN", 1, 5.5, (("en", 40), ("hi", 60)), "hindi", "IN"),
+    City("Muscat", "OM", 8, 4.0, (("ar", 68), ("en", 32)), "arabic", "GULF"),
+    City("Dubai", "AE", 9, 4.0, (("ar", 42), ("en", 45), ("hi", 8), ("ur", 5)), "arabic", "GULF"),
+    City("Riyadh", "SA", 7, 3.0, (("ar", 75), ("en", 25)), "arabic", "GULF"),
+    City("London", "GB", 8, 0.0, (("en", 92), ("hi", 4), ("ar", 4)), "english", "WEST"),
+    City("New York", "US", 8, -5.0, (("en", 86), ("es", 14)), "english", "WEST"),
 )
 
 FIRST_NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # (male, female)
