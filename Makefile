@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SF ?= 1
+RUNS ?= 5
 
 .DEFAULT_GOAL := help
 .PHONY: help demo test lint fuzz bench clean
@@ -31,8 +33,8 @@ fuzz: $(STAMP)  ## thousands of random definitions, hostile inputs and SIGKILL t
 	DUCKSEG_FUZZ=1 $(BIN)/pytest -q tests/test_differential.py tests/test_hostile_input.py \
 		tests/test_crash_safety.py tests/reference
 
-bench: $(STAMP)  ## benchmark suite; results in benchmarks/results/
-	$(BIN)/python -m benchmarks.run
+bench: $(STAMP)  ## benchmark suite (make bench SF=10 RUNS=5); results in benchmarks/results/
+	$(BIN)/python -m benchmarks.run --sf $(SF) --runs $(RUNS)
 
 clean:  ## remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

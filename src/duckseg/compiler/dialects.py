@@ -1,12 +1,56 @@
 """Engine differences as settings, not scattered ifs.
 
 Each SQL dialect the compiler targets is one `DialectSettings`: the sqlglot
-dialect name plus the few capabilities the generated SQL depends on.
+dialect name plus the few capabilities the generated SQL depends on. The
+builder reads these settings; it never tests a dialect's name.
+
+Two engines run the SQL themselves (DuckDB and Spark) and must give identical
+members for every definition (SPEC 10); the other dialects are printed by
+`duckseg compile` for warehouses users run on their own, and are held to
+"parses back, and uses only functions that exist there".
 """
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
+
+from sqlglot import exp
+
+
+class ListTests(enum.Enum):
+    """How `has` (any of) and `has_all` test a list attribute against constant values."""
+
+    # col && ARRAY[...] / col @> ARRAY[...] (sqlglot's ArrayOverlaps / ArrayContainsAll)
+    OPERATORS = "operators"
+    # SIZE(ARRAY_INTERSECT(col, [...])) > 0 / SIZE(ARRAY_EXCEPT([...], col)) = 0: two-valued
+    # even when the list holds NULL elements (Spark's ARRAYS_OVERLAP then returns NULL)
+    ARRAY_SETS = "array_sets"
+    # EXISTS (SELECT 1 FROM UNNEST(col) ...) / (SELECT COUNT(DISTINCT ...) FROM UNNEST(col) ...)
+    UNNEST = "unnest"
+
+
+class RegexSearch(enum.Enum):
+    """How `matches` (pattern found anywhere in the value) is written."""
+
+    LIKE = "like"  # sqlglot's RegexpLike: REGEXP_MATCHES, RLIKE, REGEXP_CONTAINS, ~, REGEXP_LIKE
+    # REGEXP_INSTR(col, pattern) > 0, for engines whose REGEXP_LIKE must match the whole value
+    INSTR = "instr"
+
+
+# Float sums and averages are exact on every engine (SPEC 6.3): each value is cast to this
+# decimal type and summed exactly, so the total depends neither on scan order nor on the
+# engine. DuckDB's compensated FSUM is order-independent too, but Spark and the warehouses
+# have no equivalent, and FSUM is not exact: for amounts whose decimal total is a whole
+# number (cents adding up to 500.00), it returns 499.99999999999994 or 500.00000000000006
+# for about 0.4% of contacts, which puts them on the wrong side of `gte 500`, and on a
+# different side on each engine. Why six decimals: DuckDB converts a double by scaling it
+# by 10^scale in floating point, Spark by rounding its shortest decimal form. The two agree
+# on every value with at most six decimals below 2^32 (4.29e9), and on every whole number
+# below 5e11; at nine decimals they already disagree above 2^22 (4.19e6: 4275462.218 becomes
+# 4275462.218000001 in DuckDB). Six decimals keep fractional cents and micro-units; 32
+# integer digits keep any total.
+EXACT_SUM_TYPE = exp.DataType.build("DECIMAL(38, 6)")
 
 
 @dataclass(frozen=True)
@@ -14,23 +58,42 @@ class DialectSettings:
     name: str  # sqlglot dialect
     # `AGG(x) FILTER (WHERE p)`; otherwise `AGG(CASE WHEN p THEN x END)`.
     supports_filter_clause: bool = True
-    # Order-independent float sums (SPEC 6.3): DuckDB's compensated fsum / favg.
-    compensated_sum: str | None = None
-    compensated_avg: str | None = None
-    # Function names for list tests; None means sqlglot's own operator node.
-    list_has_any: str | None = None
-    list_has_all: str | None = None
+    list_tests: ListTests = ListTests.OPERATORS
+    # The function for a list's length when sqlglot's ArraySize is wrong for empty lists
+    # (Postgres ARRAY_LENGTH(x, 1) is NULL for an empty array; CARDINALITY is 0).
+    list_size_function: str | None = None
+    # The type of timestamp constants: the lake stores instants as naive UTC, so constants
+    # must be zone-less too (Spark's plain TIMESTAMP is zone-aware; TIMESTAMP_NTZ is not).
+    timestamp_type: exp.DType = exp.DType.TIMESTAMP
+    # False where the engine has no ENDS_WITH: RIGHT(x, LENGTH(s)) = s instead.
+    has_ends_with: bool = True
+    regex_search: RegexSearch = RegexSearch.LIKE
+    # Inline flags put before every `matches` pattern. Java's (?i) folds ASCII only; with
+    # (?u) it folds Unicode like RE2, and (?d) makes `.`, `^` and `$` treat only "\n" as a
+    # line end, as RE2 does. Neither flag changes a pattern that does not use them.
+    regex_flags: str = ""
 
 
 DIALECTS: dict[str, DialectSettings] = {
-    "duckdb": DialectSettings("duckdb", compensated_sum="FSUM", compensated_avg="FAVG"),
-    "spark": DialectSettings("spark", list_has_any="ARRAYS_OVERLAP"),
-    "bigquery": DialectSettings("bigquery", supports_filter_clause=False),
-    "snowflake": DialectSettings(
-        "snowflake", supports_filter_clause=False, list_has_any="ARRAYS_OVERLAP"
+    "duckdb": DialectSettings("duckdb"),
+    "spark": DialectSettings(
+        "spark",
+        list_tests=ListTests.ARRAY_SETS,
+        timestamp_type=exp.DType.TIMESTAMPNTZ,
+        regex_flags="(?du)",
     ),
-    "trino": DialectSettings("trino", list_has_any="ARRAYS_OVERLAP"),
-    "postgres": DialectSettings("postgres"),
+    "bigquery": DialectSettings(
+        "bigquery", supports_filter_clause=False, list_tests=ListTests.UNNEST
+    ),
+    "snowflake": DialectSettings(
+        "snowflake",
+        supports_filter_clause=False,
+        list_tests=ListTests.ARRAY_SETS,
+        timestamp_type=exp.DType.TIMESTAMPNTZ,
+        regex_search=RegexSearch.INSTR,
+    ),
+    "trino": DialectSettings("trino", list_tests=ListTests.ARRAY_SETS, has_ends_with=False),
+    "postgres": DialectSettings("postgres", list_size_function="CARDINALITY", has_ends_with=False),
 }
 
 

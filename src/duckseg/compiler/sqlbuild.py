@@ -16,7 +16,7 @@ from sqlglot import exp
 
 from duckseg import ir
 from duckseg.catalog import ValueType
-from duckseg.compiler.dialects import DialectSettings
+from duckseg.compiler.dialects import EXACT_SUM_TYPE, DialectSettings, ListTests, RegexSearch
 from duckseg.compiler.facts import Fact, FactPlan, Measure, facts_of
 from duckseg.timewin import Bound, Cmp, InstantRange, TimeContext, TimeValue, instant_range
 
@@ -34,10 +34,10 @@ class CompileError(Exception):
 # -- literals --------------------------------------------------------------------
 
 
-def timestamp_literal(at: datetime) -> exp.Expr:
+def timestamp_literal(at: datetime, type_: exp.DType = exp.DType.TIMESTAMP) -> exp.Expr:
     """A naive-UTC TIMESTAMP constant (the lake stores instants as naive UTC)."""
     naive_utc = at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo is not None else at
-    return exp.cast(exp.Literal.string(naive_utc.isoformat(sep=" ")), exp.DataType.Type.TIMESTAMP)
+    return exp.cast(exp.Literal.string(naive_utc.isoformat(sep=" ")), type_)
 
 
 def date_literal(day: date) -> exp.Expr:
@@ -166,8 +166,12 @@ class SqlBuilder:
         if vtype is ValueType.TEXT:
             return [exp.NEQ(this=col, expression=exp.Literal.string(""))]
         if vtype is ValueType.TEXT_LIST:
-            return [exp.GT(this=exp.ArraySize(this=col), expression=exp.Literal.number(0))]
+            return [exp.GT(this=self.list_size(col), expression=exp.Literal.number(0))]
         return []
+
+    def list_size(self, array: exp.Expr) -> exp.Expr:
+        name = self.settings.list_size_function
+        return exp.Anonymous(this=name, expressions=[array]) if name else exp.ArraySize(this=array)
 
     def positive_core(self, col: exp.Expr, test: ir.ValueTest) -> exp.Expr:
         """The op on a present value (the caller handles missing values)."""
@@ -192,9 +196,12 @@ class SqlBuilder:
             case ir.Op.STARTS_WITH:
                 return exp.StartsWith(this=subject, expression=lits[0])
             case ir.Op.ENDS_WITH:
+                if not self.settings.has_ends_with:
+                    suffix = exp.Right(this=subject, expression=exp.Length(this=lits[0]))
+                    return suffix.eq(lits[0].copy())
                 return exp.EndsWith(this=subject, expression=lits[0])
             case ir.Op.MATCHES:
-                return exp.RegexpLike(this=col, expression=lits[0])
+                return self.regex_test(col, str(values[0]))
             case ir.Op.GT:
                 return exp.GT(this=col, expression=lits[0])
             case ir.Op.GTE:
@@ -227,13 +234,53 @@ class SqlBuilder:
             case _:
                 assert_never(op)
 
+    def regex_test(self, col: exp.Expr, pattern: str) -> exp.Expr:
+        flagged = exp.Literal.string(self.settings.regex_flags + pattern)
+        match self.settings.regex_search:
+            case RegexSearch.LIKE:
+                return exp.RegexpLike(this=col, expression=flagged)
+            case RegexSearch.INSTR:
+                found = exp.RegexpInstr(this=col, expression=flagged)
+                return exp.GT(this=found, expression=exp.Literal.number(0))
+            case _:
+                assert_never(self.settings.regex_search)
+
     def list_test(self, col: exp.Expr, lits: list[exp.Expr], *, all_of: bool) -> exp.Expr:
-        array = exp.Array(expressions=lits)
-        name = self.settings.list_has_all if all_of else self.settings.list_has_any
-        if name is not None:
-            return exp.Anonymous(this=name, expressions=[col, array])
-        node = exp.ArrayContainsAll if all_of else exp.ArrayOverlaps
-        return node(this=col, expression=array)
+        """Tags test, two-valued for a present list (NULL elements never match)."""
+        distinct = list({lit.sql(): lit for lit in lits}.values())  # has_all counts each once
+        array = exp.Array(expressions=distinct)
+        zero = exp.Literal.number(0)
+        match self.settings.list_tests:
+            case ListTests.OPERATORS:
+                node = exp.ArrayContainsAll if all_of else exp.ArrayOverlaps
+                return node(this=col, expression=array)
+            case ListTests.ARRAY_SETS:
+                if all_of:
+                    missing = exp.ArrayExcept(this=array, expression=col)
+                    return exp.EQ(this=self.list_size(missing), expression=zero)
+                common = exp.ArrayIntersect(expressions=[col, array])
+                return exp.GT(this=self.list_size(common), expression=zero)
+            case ListTests.UNNEST:
+                tag = exp.column("tag")
+                unnest = exp.Unnest(
+                    expressions=[col], alias=exp.TableAlias(columns=[exp.to_identifier("tag")])
+                )
+                wanted = exp.In(this=tag, expressions=distinct)
+                if all_of:
+                    found = (
+                        exp.select(exp.Count(this=exp.Distinct(expressions=[tag.copy()])))
+                        .from_(unnest)
+                        .where(wanted)
+                    )
+                    return exp.EQ(
+                        this=exp.Subquery(this=found),
+                        expression=exp.Literal.number(len(distinct)),
+                    )
+                return exp.Exists(
+                    this=exp.select(exp.Literal.number(1)).from_(unnest).where(wanted)
+                )
+            case _:
+                assert_never(self.settings.list_tests)
 
     def temporal_core(
         self,
@@ -295,12 +342,13 @@ class SqlBuilder:
 
     def range_parts(self, col: exp.Expr, rng: InstantRange) -> list[exp.Expr]:
         parts: list[exp.Expr] = []
+        stamp = self.settings.timestamp_type
         if rng.low is not None:
             low = exp.GTE if rng.low.inclusive else exp.GT
-            parts.append(low(this=col, expression=timestamp_literal(rng.low.at)))
+            parts.append(low(this=col, expression=timestamp_literal(rng.low.at, stamp)))
         if rng.high is not None:
             high = exp.LTE if rng.high.inclusive else exp.LT
-            parts.append(high(this=col, expression=timestamp_literal(rng.high.at)))
+            parts.append(high(this=col, expression=timestamp_literal(rng.high.at, stamp)))
         return parts
 
     # -- count / aggregate comparisons -------------------------------------------------
@@ -388,27 +436,40 @@ class SqlBuilder:
 
     def aggregate(self, fact: Fact) -> exp.Expr:
         cond = self.event_predicate(fact.filter)
-        prop = column(fact.column.name, EVENTS) if fact.column is not None else None
-        is_float = fact.column is not None and fact.column.type is ValueType.FLOAT
         ts = column("ts", EVENTS)
-        arg: exp.Expr
+        prop = column(fact.column.name, EVENTS) if fact.column is not None else ts
+        # Floats are summed as exact decimals (EXACT_SUM_TYPE): no scan order and no engine
+        # gives a different total. Integers and decimals sum exactly as they are.
+        is_float = fact.column is not None and fact.column.type is ValueType.FLOAT
+        exact = exp.cast(prop.copy(), EXACT_SUM_TYPE.copy()) if is_float else prop.copy()
         match fact.measure:
             case Measure.COUNT:
-                name, arg = "COUNT", exp.Star()
+                return self.filtered("COUNT", exp.Star(), cond)
             case Measure.SUM:
-                name = (self.settings.compensated_sum if is_float else None) or "SUM"
-                arg = prop  # type: ignore[assignment]
+                return self.filtered("SUM", exact, cond)
             case Measure.AVG:
-                name = (self.settings.compensated_avg if is_float else None) or "AVG"
-                arg = prop  # type: ignore[assignment]
-            case Measure.MIN | Measure.FIRST_TS:
-                name, arg = "MIN", prop if fact.measure is Measure.MIN else ts  # type: ignore[assignment]
-            case Measure.MAX | Measure.LAST_TS:
-                name, arg = "MAX", prop if fact.measure is Measure.MAX else ts  # type: ignore[assignment]
+                # The exact sum over the count of present values: engines' own AVG differ
+                # (Spark averages decimals to a decimal, DuckDB to a double).
+                total = exp.cast(self.filtered("SUM", exact, cond), exp.DataType.Type.DOUBLE)
+                count = self.filtered("COUNT", prop, cond.copy())
+                return exp.Div(
+                    this=total, expression=exp.func("NULLIF", count, exp.Literal.number(0))
+                )
+            case Measure.MIN:
+                return self.filtered("MIN", prop, cond)
+            case Measure.FIRST_TS:
+                return self.filtered("MIN", ts, cond)
+            case Measure.MAX:
+                return self.filtered("MAX", prop, cond)
+            case Measure.LAST_TS:
+                return self.filtered("MAX", ts, cond)
             case Measure.COUNT_DISTINCT:
-                name, arg = "COUNT", exp.Distinct(expressions=[prop])
+                return self.filtered("COUNT", exp.Distinct(expressions=[prop]), cond)
             case _:
                 assert_never(fact.measure)
+
+    def filtered(self, name: str, arg: exp.Expr, cond: exp.Expr) -> exp.Expr:
+        """`name(arg)` over the rows where `cond` holds."""
         if self.settings.supports_filter_clause:
             return exp.Filter(this=exp.func(name, arg), expression=exp.Where(this=cond))
         # CASE WHEN p THEN x END: rows failing p become NULL, which every aggregate ignores.

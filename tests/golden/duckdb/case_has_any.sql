@@ -1,0 +1,9 @@
+-- tests/test_dialects.py::test_case_sql[has_any-duckdb]
+-- semantic case 'has any'; dialect duckdb, as_of 2026-03-31T12:00:00+00:00, zone UTC
+-- generated: rewrite with `pytest tests/test_dialects.py --update-golden`
+/* members of case_has_any: tags has "vip" or "wholesale" */
+SELECT
+  "contacts"."contact_id"
+FROM contacts
+WHERE
+  NOT "contacts"."tags" IS NULL AND "contacts"."tags" && ['vip', 'wholesale']

@@ -1,0 +1,25 @@
+-- tests/test_dialects.py::test_case_sql[count_gt_3-postgres]
+-- semantic case 'count gt 3'; dialect postgres, as_of 2026-03-31T12:00:00+00:00, zone UTC
+-- generated: rewrite with `pytest tests/test_dialects.py --update-golden`
+WITH event_facts AS (
+  /* one pass over the events: per contact, what each event condition needs */
+  SELECT
+    "events"."contact_id",
+    COUNT(*) FILTER(WHERE
+      "events"."event" = 'support_ticket'
+      AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)) AS "f0" /* count: support_ticket */
+  FROM events
+  WHERE
+    "events"."event" = 'support_ticket'
+    AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
+  GROUP BY
+    "events"."contact_id"
+)
+/* members of case_count_gt_3: performed support_ticket more than 3 times */
+SELECT
+  "contacts"."contact_id"
+FROM contacts
+LEFT JOIN event_facts
+  ON "event_facts"."contact_id" = "contacts"."contact_id"
+WHERE
+  COALESCE("event_facts"."f0", 0) > 3

@@ -1,0 +1,7 @@
+-- tests/test_dialects.py::test_case_sql[empty_all-postgres]
+-- semantic case 'empty all'; dialect postgres, as_of 2026-03-31T12:00:00+00:00, zone UTC
+-- generated: rewrite with `pytest tests/test_dialects.py --update-golden`
+/* members of case_empty_all: everyone */
+SELECT
+  "contacts"."contact_id"
+FROM contacts

@@ -1,0 +1,27 @@
+-- tests/test_dialects.py::test_case_sql[window_after_timestamp-postgres]
+-- semantic case 'window after timestamp'; dialect postgres, as_of 2026-03-31T12:00:00+00:00, zone UTC
+-- generated: rewrite with `pytest tests/test_dialects.py --update-golden`
+WITH event_facts AS (
+  /* one pass over the events: per contact, what each event condition needs */
+  SELECT
+    "events"."contact_id",
+    COUNT(*) FILTER(WHERE
+      "events"."event" = 'cart_abandoned'
+      AND "events"."ts" > CAST('2026-03-29 12:00:00' AS TIMESTAMP)
+      AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)) AS "f0" /* count: cart_abandoned after 2026-03-29T12:00:00Z */
+  FROM events
+  WHERE
+    "events"."event" = 'cart_abandoned'
+    AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
+    AND "events"."ts" >= CAST('2026-03-29 12:00:00' AS TIMESTAMP)
+  GROUP BY
+    "events"."contact_id"
+)
+/* members of case_window_after_timestamp: performed cart_abandoned after 2026-03-29T12:00:00Z */
+SELECT
+  "contacts"."contact_id"
+FROM contacts
+LEFT JOIN event_facts
+  ON "event_facts"."contact_id" = "contacts"."contact_id"
+WHERE
+  COALESCE("event_facts"."f0", 0) >= 1

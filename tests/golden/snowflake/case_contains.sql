@@ -1,0 +1,10 @@
+-- tests/test_dialects.py::test_case_sql[contains-snowflake]
+-- semantic case 'contains'; dialect snowflake, as_of 2026-03-31T12:00:00+00:00, zone UTC
+-- generated: rewrite with `pytest tests/test_dialects.py --update-golden`
+/* members of case_contains: city contains "UN" */
+SELECT
+  "contacts"."contact_id"
+FROM contacts
+WHERE
+  NOT "contacts"."city" IS NULL
+  AND CHARINDEX(LOWER('UN'), LOWER("contacts"."city")) > 0

@@ -1,0 +1,36 @@
+-- tests/test_dialects.py::test_case_sql[count_distinct-snowflake]
+-- semantic case 'count_distinct'; dialect snowflake, as_of 2026-03-31T12:00:00+00:00, zone UTC
+-- generated: rewrite with `pytest tests/test_dialects.py --update-golden`
+WITH event_facts AS (
+  /* one pass over the events: per contact, what each event condition needs */
+  SELECT
+    "events"."contact_id",
+    COUNT(
+      CASE
+        WHEN "events"."event" = 'purchase'
+        AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
+        THEN 1
+      END
+    ) AS "f0", /* count: purchase */
+    COUNT(
+      DISTINCT CASE
+        WHEN "events"."event" = 'purchase'
+        AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
+        THEN "events"."amount"
+      END
+    ) AS "f1" /* count distinct of amount: purchase */
+  FROM events
+  WHERE
+    "events"."event" = 'purchase'
+    AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
+  GROUP BY
+    "events"."contact_id"
+)
+/* members of case_count_distinct: performed purchase, with number of distinct amount equal to 2 */
+SELECT
+  "contacts"."contact_id"
+FROM contacts
+LEFT JOIN event_facts
+  ON "event_facts"."contact_id" = "contacts"."contact_id"
+WHERE
+  COALESCE("event_facts"."f0", 0) >= 1 AND COALESCE("event_facts"."f1", 0) = 2

@@ -1,0 +1,31 @@
+-- tests/test_dialects.py::test_case_sql[list_of_names-snowflake]
+-- semantic case 'list of names'; dialect snowflake, as_of 2026-03-31T12:00:00+00:00, zone UTC
+-- generated: rewrite with `pytest tests/test_dialects.py --update-golden`
+WITH event_facts AS (
+  /* one pass over the events: per contact, what each event condition needs */
+  SELECT
+    "events"."contact_id",
+    COUNT(
+      CASE
+        WHEN "events"."event" IN ('login', 'cart_abandoned')
+        AND "events"."ts" >= CAST('2026-03-17 12:00:00' AS TIMESTAMPNTZ)
+        AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
+        THEN 1
+      END
+    ) AS "f0" /* count: login or cart_abandoned in the last 14 days */
+  FROM events
+  WHERE
+    "events"."event" IN ('cart_abandoned', 'login')
+    AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
+    AND "events"."ts" >= CAST('2026-03-17 12:00:00' AS TIMESTAMPNTZ)
+  GROUP BY
+    "events"."contact_id"
+)
+/* members of case_list_of_names: performed login or cart_abandoned at least twice in the last 14 days */
+SELECT
+  "contacts"."contact_id"
+FROM contacts
+LEFT JOIN event_facts
+  ON "event_facts"."contact_id" = "contacts"."contact_id"
+WHERE
+  COALESCE("event_facts"."f0", 0) >= 2

@@ -1,0 +1,9 @@
+-- tests/test_dialects.py::test_case_sql[gte-spark]
+-- semantic case 'gte'; dialect spark, as_of 2026-03-31T12:00:00+00:00, zone UTC
+-- generated: rewrite with `pytest tests/test_dialects.py --update-golden`
+/* members of case_gte: total_spent is at least 10000 */
+SELECT
+  `contacts`.`contact_id`
+FROM contacts
+WHERE
+  NOT `contacts`.`total_spent` IS NULL AND `contacts`.`total_spent` >= 10000

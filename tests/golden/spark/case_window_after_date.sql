@@ -1,0 +1,27 @@
+-- tests/test_dialects.py::test_case_sql[window_after_date-spark]
+-- semantic case 'window after date'; dialect spark, as_of 2026-03-31T12:00:00+00:00, zone UTC
+-- generated: rewrite with `pytest tests/test_dialects.py --update-golden`
+WITH event_facts AS (
+  /* one pass over the events: per contact, what each event condition needs */
+  SELECT
+    `events`.`contact_id`,
+    COUNT(*) FILTER(WHERE
+      `events`.`event` = 'purchase'
+      AND `events`.`ts` >= CAST('2026-03-30 00:00:00' AS TIMESTAMP_NTZ)
+      AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)) AS `f0` /* count: purchase after 2026-03-29 */
+  FROM events
+  WHERE
+    `events`.`event` = 'purchase'
+    AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)
+    AND `events`.`ts` >= CAST('2026-03-30 00:00:00' AS TIMESTAMP_NTZ)
+  GROUP BY
+    `events`.`contact_id`
+)
+/* members of case_window_after_date: performed purchase after 2026-03-29 */
+SELECT
+  `contacts`.`contact_id`
+FROM contacts
+LEFT JOIN event_facts
+  ON `event_facts`.`contact_id` = `contacts`.`contact_id`
+WHERE
+  COALESCE(`event_facts`.`f0`, 0) >= 1

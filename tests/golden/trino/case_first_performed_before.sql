@@ -1,0 +1,26 @@
+-- tests/test_dialects.py::test_case_sql[first_performed_before-trino]
+-- semantic case 'first_performed before'; dialect trino, as_of 2026-03-31T12:00:00+00:00, zone UTC
+-- generated: rewrite with `pytest tests/test_dialects.py --update-golden`
+WITH event_facts AS (
+  /* one pass over the events: per contact, what each event condition needs */
+  SELECT
+    "events"."contact_id",
+    MIN("events"."ts") FILTER(WHERE
+      "events"."event" = 'purchase'
+      AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)) AS "f0" /* first ts: purchase */
+  FROM events
+  WHERE
+    "events"."event" = 'purchase'
+    AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
+  GROUP BY
+    "events"."contact_id"
+)
+/* members of case_first_performed_before: first performed purchase before 2026-01-01 */
+SELECT
+  "contacts"."contact_id"
+FROM contacts
+LEFT JOIN event_facts
+  ON "event_facts"."contact_id" = "contacts"."contact_id"
+WHERE
+  NOT "event_facts"."f0" IS NULL
+  AND "event_facts"."f0" < CAST('2026-01-01 00:00:00' AS TIMESTAMP)

@@ -1,0 +1,10 @@
+-- tests/test_dialects.py::test_case_sql[has-trino]
+-- semantic case 'has'; dialect trino, as_of 2026-03-31T12:00:00+00:00, zone UTC
+-- generated: rewrite with `pytest tests/test_dialects.py --update-golden`
+/* members of case_has: tags has "VIP" */
+SELECT
+  "contacts"."contact_id"
+FROM contacts
+WHERE
+  NOT "contacts"."tags" IS NULL
+  AND CARDINALITY(ARRAY_INTERSECT("contacts"."tags", ARRAY['VIP'])) > 0

@@ -1,0 +1,9 @@
+-- tests/test_dialects.py::test_case_sql[is_list-trino]
+-- semantic case 'is list'; dialect trino, as_of 2026-03-31T12:00:00+00:00, zone UTC
+-- generated: rewrite with `pytest tests/test_dialects.py --update-golden`
+/* members of case_is_list: city is one of "Pune" or "Mumbai" */
+SELECT
+  "contacts"."contact_id"
+FROM contacts
+WHERE
+  NOT "contacts"."city" IS NULL AND "contacts"."city" IN ('Pune', 'Mumbai')

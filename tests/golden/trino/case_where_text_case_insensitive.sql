@@ -1,0 +1,29 @@
+-- tests/test_dialects.py::test_case_sql[where_text_case_insensitive-trino]
+-- semantic case 'where text case-insensitive'; dialect trino, as_of 2026-03-31T12:00:00+00:00, zone UTC
+-- generated: rewrite with `pytest tests/test_dialects.py --update-golden`
+WITH event_facts AS (
+  /* one pass over the events: per contact, what each event condition needs */
+  SELECT
+    "events"."contact_id",
+    COUNT(*) FILTER(WHERE
+      "events"."event" = 'purchase'
+      AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
+      AND (
+        NOT "events"."category" IS NULL
+        AND STRPOS(LOWER("events"."category"), LOWER('SHOE')) > 0
+      )) AS "f0" /* count: purchase (where category contains "SHOE") */
+  FROM events
+  WHERE
+    "events"."event" = 'purchase'
+    AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
+  GROUP BY
+    "events"."contact_id"
+)
+/* members of case_where_text_case_insensitive: performed purchase (where category contains "SHOE") */
+SELECT
+  "contacts"."contact_id"
+FROM contacts
+LEFT JOIN event_facts
+  ON "event_facts"."contact_id" = "contacts"."contact_id"
+WHERE
+  COALESCE("event_facts"."f0", 0) >= 1

@@ -1,0 +1,15 @@
+-- tests/test_dialects.py::test_example_segment_sql[vip-trino]
+-- example segment vip (data/segments/vip.yaml); dialect trino, as_of 2026-06-30T18:00:00+00:00, zone UTC
+-- generated: rewrite with `pytest tests/test_dialects.py --update-golden`
+/* members of vip: lifetime_value is greater than 5000 or tags has "VIP" */
+SELECT
+  "contacts"."contact_id"
+FROM contacts
+WHERE
+  (
+    NOT "contacts"."lifetime_value" IS NULL AND "contacts"."lifetime_value" > 5000
+  )
+  OR (
+    NOT "contacts"."tags" IS NULL
+    AND CARDINALITY(ARRAY_INTERSECT("contacts"."tags", ARRAY['VIP'])) > 0
+  )

@@ -1,0 +1,201 @@
+"""The dialect matrix: golden SQL per dialect for every example segment and semantic case.
+
+Each definition is compiled for every dialect at a fixed as_of and zone and compared
+exactly with `tests/golden/<dialect>/<name>.sql`. A file is rewritten only with
+`pytest --update-golden`; read its diff as a review of what the change does to the
+SQL users see. Every output must also parse back with sqlglot for its dialect and
+call only functions that exist there.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlglot
+from sqlglot import exp
+
+from duckseg import FixedClock, Segment, Workspace
+from duckseg.compiler import DIALECTS, compile_build, to_sql
+from duckseg.sample import EXAMPLE_SEGMENTS, sample_as_of
+from duckseg.timewin import TimeContext
+from tests.lakefixture import AS_OF, MiniLake, make_lake
+from tests.test_semantics import CASES, CONTACTS, EVENTS
+
+GOLDEN = Path(__file__).parent / "golden"
+CASE_ZONE = "UTC"
+EXAMPLES = sorted(p.stem for p in EXAMPLE_SEGMENTS.glob("*.yaml"))
+
+# Every function each dialect's output may call, checked against the engines' documentation.
+# A new name here is a claim that the function exists there: check it before adding it.
+FUNCTIONS: dict[str, set[str]] = {
+    "duckdb": {"ARRAY_LENGTH", "ENDS_WITH", "REGEXP_MATCHES", "STARTS_WITH", "STRPOS"},
+    "spark": {
+        "ARRAY",
+        "ARRAY_EXCEPT",
+        "ARRAY_INTERSECT",
+        "ENDSWITH",
+        "LOCATE",
+        "SIZE",
+        "STARTSWITH",
+    },
+    "bigquery": {
+        "ARRAY_LENGTH",
+        "ENDS_WITH",
+        "EXISTS",
+        "IF",
+        "INSTR",
+        "REGEXP_CONTAINS",
+        "STARTS_WITH",
+        "UNNEST",
+    },
+    "snowflake": {
+        "ARRAY_EXCEPT",
+        "ARRAY_INTERSECTION",
+        "ARRAY_SIZE",
+        "CHARINDEX",
+        "ENDSWITH",
+        "IFF",
+        "REGEXP_INSTR",
+        "STARTSWITH",
+    },
+    "trino": {
+        "ARRAY_EXCEPT",
+        "ARRAY_INTERSECT",
+        "CARDINALITY",
+        "LENGTH",
+        "REGEXP_LIKE",
+        "STARTS_WITH",
+        "STRPOS",
+        "SUBSTR",
+    },
+    "postgres": {"CARDINALITY", "LENGTH", "POSITION", "RIGHT", "STARTS_WITH"},
+}
+COMMON_FUNCTIONS = {"CAST", "COALESCE", "COUNT", "LOWER", "MAX", "MIN", "NULLIF", "SUM"}
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower().replace("''", "empty")).strip("_")
+
+
+CASE_SLUGS = [_slug(case) for case, _, _ in CASES]
+assert len(set(CASE_SLUGS)) == len(CASE_SLUGS), "two semantic cases share a golden file name"
+
+
+def _header(test: str, what: str, dialect: str, as_of: datetime, zone: str) -> str:
+    return (
+        f"-- tests/test_dialects.py::{test}\n"
+        f"-- {what}; dialect {dialect}, as_of {as_of.isoformat()}, zone {zone}\n"
+        "-- generated: rewrite with `pytest tests/test_dialects.py --update-golden`\n"
+    )
+
+
+def check_golden(path: Path, text: str, update: bool) -> None:
+    if update:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return
+    assert path.exists(), f"no golden file {path}: run pytest --update-golden to create it"
+    expected = path.read_text(encoding="utf-8")
+    if text != expected:
+        diff = "".join(
+            difflib.unified_diff(
+                expected.splitlines(keepends=True),
+                text.splitlines(keepends=True),
+                str(path),
+                "compiled now",
+            )
+        )
+        pytest.fail(f"compiled SQL differs from {path.name} (--update-golden to accept):\n{diff}")
+
+
+def check_dialect(text: str, dialect: str) -> None:
+    """Parses back for its dialect, and calls only functions known to exist there."""
+    tree = sqlglot.parse_one(text, read=dialect)
+    assert isinstance(tree, exp.Select)
+    called = set()
+    for node in tree.walk():
+        if isinstance(node, exp.Func):
+            name = re.match(r"([A-Z_][A-Z0-9_]*)\(", node.sql(dialect))
+            if name:
+                called.add(name.group(1))
+    unknown = called - FUNCTIONS[dialect] - COMMON_FUNCTIONS
+    assert not unknown, f"{dialect} output calls {sorted(unknown)}, not known to exist there"
+    if not DIALECTS[dialect].supports_filter_clause:
+        assert not list(tree.find_all(exp.Filter)), f"{dialect} has no FILTER clause"
+
+
+@pytest.fixture(scope="module")
+def case_lake(tmp_path_factory: pytest.TempPathFactory) -> MiniLake:
+    return make_lake(
+        tmp_path_factory.mktemp("dialect-lake"), CONTACTS, EVENTS, static={"uploaded": ["c2", "c7"]}
+    )
+
+
+@pytest.mark.parametrize("dialect", list(DIALECTS))
+@pytest.mark.parametrize(
+    ("slug", "case", "where"),
+    [(s, c[0], c[1]) for s, c in zip(CASE_SLUGS, CASES, strict=True)],
+    ids=CASE_SLUGS,
+)
+def test_case_sql(
+    case_lake: MiniLake, update_golden: bool, dialect: str, slug: str, case: str, where: Any
+) -> None:
+    name = f"case_{slug}"
+    tree = case_lake.resolver().resolve(Segment.from_dict({"name": name, "where": where})).tree
+    assert tree is not None
+    build = compile_build({name: tree}, TimeContext.create(AS_OF, CASE_ZONE), dialect)
+    sql = to_sql(build.standalone(name), dialect)
+    header = _header(
+        f"test_case_sql[{slug}-{dialect}]", f"semantic case {case!r}", dialect, AS_OF, CASE_ZONE
+    )
+    text = header + sql + "\n"
+    check_golden(GOLDEN / dialect / f"{name}.sql", text, update_golden)
+    check_dialect(text, dialect)
+
+
+@pytest.fixture(scope="module")
+def sample_workspace(sample_workspace_dir: Path, sample_clock: FixedClock) -> Workspace:
+    return Workspace.open(sample_workspace_dir, clock=sample_clock)
+
+
+@pytest.mark.parametrize("dialect", list(DIALECTS))
+@pytest.mark.parametrize("segment", EXAMPLES)
+def test_example_segment_sql(
+    sample_workspace: Workspace, update_golden: bool, dialect: str, segment: str
+) -> None:
+    as_of = sample_as_of()
+    sql = sample_workspace.compile(segment, dialect=dialect, as_of=as_of)
+    zone = sample_workspace.config.time.zone
+    what = f"example segment {segment} (data/segments/{segment}.yaml)"
+    text = _header(f"test_example_segment_sql[{segment}-{dialect}]", what, dialect, as_of, zone)
+    text += sql + "\n"
+    check_golden(GOLDEN / dialect / f"segment_{segment}.sql", text, update_golden)
+    check_dialect(text, dialect)
+
+
+def test_every_golden_file_belongs_to_a_test() -> None:
+    expected = {f"case_{s}.sql" for s in CASE_SLUGS} | {f"segment_{s}.sql" for s in EXAMPLES}
+    for dialect in DIALECTS:
+        found = {p.name for p in (GOLDEN / dialect).glob("*.sql")}
+        assert found <= expected, f"stale golden files in {dialect}/: {sorted(found - expected)}"
+
+
+def test_float_sums_are_exact_decimals_everywhere(case_lake: MiniLake) -> None:
+    where = {
+        "performed": "purchase",
+        "aggregate": {"fn": "sum", "prop": "amount", "op": "gt", "value": 250},
+    }
+    for dialect in DIALECTS:
+        sql = case_lake.sql(where, dialect=dialect)
+        casts = [
+            c
+            for c in sqlglot.parse_one(sql, read=dialect).find_all(exp.Cast)
+            if c.to.is_type(exp.DType.DECIMAL, exp.DType.BIGDECIMAL)
+        ]
+        assert casts, f"{dialect}: the float sum is not over exact decimals"
+        assert "FSUM" not in sql.upper()
