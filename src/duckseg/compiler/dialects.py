@@ -38,18 +38,15 @@ class RegexSearch(enum.Enum):
     INSTR = "instr"
 
 
-# Float sums and averages are exact on every engine (SPEC 6.3): each value is cast to this
-# decimal type and summed exactly, so the total depends neither on scan order nor on the
-# engine. DuckDB's compensated FSUM is order-independent too, but Spark and the warehouses
-# have no equivalent, and FSUM is not exact: for amounts whose decimal total is a whole
-# number (cents adding up to 500.00), it returns 499.99999999999994 or 500.00000000000006
-# for about 0.4% of contacts, which puts them on the wrong side of `gte 500`, and on a
-# different side on each engine. Why six decimals: DuckDB converts a double by scaling it
-# by 10^scale in floating point, Spark by rounding its shortest decimal form. The two agree
-# on every value with at most six decimals below 2^32 (4.29e9), and on every whole number
-# below 5e11; at nine decimals they already disagree above 2^22 (4.19e6: 4275462.218 becomes
-# 4275462.218000001 in DuckDB). Six decimals keep fractional cents and micro-units; 32
-# integer digits keep any total.
+# Float sums and averages must not depend on scan order (SPEC 6.3). DuckDB has compensated
+# summation built in (FSUM / FAVG), which SPEC 6.3 names. The other engines have none, so
+# there each value is cast to this decimal type and summed exactly. Why six decimals: DuckDB
+# converts a double by scaling it by 10^scale in floating point, Spark by rounding its
+# shortest decimal form; the two agree on every value with at most six decimals below 2^32
+# (4.29e9) and on every whole number below 5e11. The exact sum and DuckDB's FSUM agree except
+# where a float total lies within rounding error of a decimal boundary (cents adding up to
+# exactly 500.00 can come out of FSUM as 499.99999999999994): a condition whose threshold is
+# that very boundary can then differ between DuckDB and the other engines.
 EXACT_SUM_TYPE = exp.DataType.build("DECIMAL(38, 6)")
 
 
@@ -72,10 +69,13 @@ class DialectSettings:
     # (?u) it folds Unicode like RE2, and (?d) makes `.`, `^` and `$` treat only "\n" as a
     # line end, as RE2 does. Neither flag changes a pattern that does not use them.
     regex_flags: str = ""
+    # Compensated float SUM / AVG functions; None means the exact decimal sum above.
+    compensated_sum: str | None = None
+    compensated_avg: str | None = None
 
 
 DIALECTS: dict[str, DialectSettings] = {
-    "duckdb": DialectSettings("duckdb"),
+    "duckdb": DialectSettings("duckdb", compensated_sum="FSUM", compensated_avg="FAVG"),
     "spark": DialectSettings(
         "spark",
         list_tests=ListTests.ARRAY_SETS,

@@ -438,15 +438,21 @@ class SqlBuilder:
         cond = self.event_predicate(fact.filter)
         ts = column("ts", EVENTS)
         prop = column(fact.column.name, EVENTS) if fact.column is not None else ts
-        # Floats are summed as exact decimals (EXACT_SUM_TYPE): no scan order and no engine
-        # gives a different total. Integers and decimals sum exactly as they are.
+        # Float sums must not depend on scan order: compensated summation where the engine
+        # has it (DuckDB FSUM / FAVG), exact decimals (EXACT_SUM_TYPE) elsewhere. Integers
+        # and decimals sum exactly as they are.
         is_float = fact.column is not None and fact.column.type is ValueType.FLOAT
         exact = exp.cast(prop.copy(), EXACT_SUM_TYPE.copy()) if is_float else prop.copy()
+        compensated = self.settings.compensated_sum if is_float else None
         match fact.measure:
             case Measure.COUNT:
                 return self.filtered("COUNT", exp.Star(), cond)
+            case Measure.SUM if compensated is not None:
+                return self.filtered(compensated, prop, cond)
             case Measure.SUM:
                 return self.filtered("SUM", exact, cond)
+            case Measure.AVG if is_float and self.settings.compensated_avg is not None:
+                return self.filtered(self.settings.compensated_avg, prop, cond)
             case Measure.AVG:
                 # The exact sum over the count of present values: engines' own AVG differ
                 # (Spark averages decimals to a decimal, DuckDB to a double).

@@ -8,14 +8,9 @@ WITH event_facts AS (
     COUNT(*) FILTER(WHERE
       "events"."event" = 'purchase'
       AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)) AS "f0", /* count: purchase */
-    CAST(SUM(CAST("events"."amount" AS DECIMAL(38, 6))) FILTER(WHERE
+    FAVG("events"."amount") FILTER(WHERE
       "events"."event" = 'purchase'
-      AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)) AS DOUBLE) / NULLIF(
-      COUNT("events"."amount") FILTER(WHERE
-        "events"."event" = 'purchase'
-        AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)),
-      0
-    ) AS "f1" /* avg of amount: purchase */
+      AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)) AS "f1" /* avg of amount: purchase */
   FROM events
   WHERE
     "events"."event" = 'purchase'

@@ -8,7 +8,7 @@ WITH event_facts AS (
     COUNT(*) FILTER(WHERE
       "events"."event" = 'purchase'
       AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)) AS "f0", /* count: purchase */
-    SUM(CAST("events"."amount" AS DECIMAL(38, 6))) FILTER(WHERE
+    FSUM("events"."amount") FILTER(WHERE
       "events"."event" = 'purchase'
       AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)) AS "f1" /* sum of amount: purchase */
   FROM events
