@@ -45,3 +45,18 @@ CREATE TABLE IF NOT EXISTS exports (
     out_dir     VARCHAR NOT NULL,
     rows        BIGINT NOT NULL
 );
+
+-- One row per export (in `exports` above): the rows it sent, kept so that the
+-- next `export --changes` of the same segment to the same format can send only
+-- what changed. For ad-platform formats the file holds contact_id and the
+-- upload columns as written (hashed); for csv / parquet, the member contact_ids.
+CREATE TABLE IF NOT EXISTS export_state (
+    export_id         VARCHAR PRIMARY KEY,  -- exports.export_id
+    segment           VARCHAR NOT NULL,
+    format            VARCHAR NOT NULL,
+    path              VARCHAR NOT NULL,     -- Parquet file under state/exports/, relative to the root
+    rows              BIGINT NOT NULL,      -- rows in that file: the audience as exported
+    changes           BOOLEAN NOT NULL,     -- the export wrote adds / removes only
+    include_opted_out BOOLEAN NOT NULL,     -- [consent] exclude_when was not applied
+    seq               BIGINT NOT NULL       -- commit order: the greatest is the last export
+);

@@ -33,7 +33,15 @@ EXAMPLES = sorted(p.stem for p in EXAMPLE_SEGMENTS.glob("*.yaml"))
 # Every function each dialect's output may call, checked against the engines' documentation.
 # A new name here is a claim that the function exists there: check it before adding it.
 FUNCTIONS: dict[str, set[str]] = {
-    "duckdb": {"ARRAY_LENGTH", "ENDS_WITH", "FAVG", "FSUM", "REGEXP_MATCHES", "STARTS_WITH", "STRPOS"},
+    "duckdb": {
+        "ARRAY_LENGTH",
+        "ENDS_WITH",
+        "FAVG",
+        "FSUM",
+        "REGEXP_MATCHES",
+        "STARTS_WITH",
+        "STRPOS",
+    },
     "spark": {
         "ARRAY",
         "ARRAY_EXCEPT",

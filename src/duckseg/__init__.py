@@ -7,6 +7,7 @@ ws.preview(seg).count
 """
 
 from duckseg.errors import DefinitionError, DucksegError, InputError, WorkspaceBusyError
+from duckseg.export import ExportResult
 from duckseg.report import Report
 from duckseg.results import Diff, Preview, Snapshot
 from duckseg.spec import Segment
@@ -19,6 +20,7 @@ __all__ = [
     "DefinitionError",
     "Diff",
     "DucksegError",
+    "ExportResult",
     "FixedClock",
     "InputError",
     "Preview",

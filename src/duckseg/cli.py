@@ -418,6 +418,77 @@ def report(
 
 
 @app.command()
+def export(
+    segment: str,
+    fmt: Annotated[str, typer.Option("--format", help="csv|parquet|meta|google|tiktok|linkedin")],
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="output folder (default: exports/<segment>/<format>/<snapshot_id>/)"
+        ),
+    ] = None,
+    snapshot: Annotated[
+        str | None, typer.Option("--snapshot", help="snapshot id (default: the latest)")
+    ] = None,
+    columns: Annotated[
+        str | None,
+        typer.Option("--columns", help="csv/parquet: attributes, comma-separated (default: all)"),
+    ] = None,
+    changes: Annotated[
+        bool,
+        typer.Option(
+            "--changes", help="only adds and removes since the last export to this format"
+        ),
+    ] = False,
+    include_opted_out: Annotated[
+        bool,
+        typer.Option(
+            "--include-opted-out", help="do not apply [consent] exclude_when to ad-platform files"
+        ),
+    ] = False,
+    max_rows: Annotated[
+        int | None,
+        typer.Option(
+            "--max-rows", help="rows per ad-platform file (default: the platform's limit)"
+        ),
+    ] = None,
+    workspace: WorkspaceOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
+    """Write a snapshot's members as csv/parquet or an ad-platform upload, with manifest.json."""
+    result = _open(workspace).export(
+        segment,
+        fmt,
+        out=out_dir,
+        snapshot=snapshot,
+        columns=columns,
+        changes=changes,
+        include_opted_out=include_opted_out,
+        max_rows=max_rows,
+    )
+    for warning in result.warnings:
+        err.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+    if as_json:
+        _json(result.to_dict())
+        return
+    manifest = result.manifest
+    what = (
+        f"{manifest['adds']:,} adds and {manifest['removes']:,} removes"
+        if changes
+        else f"{result.rows:,} rows"
+    )
+    out.print(
+        f"{segment} -> {result.format}: {what} in {len(manifest['files'])} file(s), "
+        f"snapshot {result.snapshot_id}",
+        highlight=False,
+    )
+    skipped = ", ".join(f"{n:,} {reason}" for reason, n in result.skipped.items() if n)
+    if skipped:
+        out.print(f"skipped: {skipped}", highlight=False)
+    out.print(f"written to {result.path}", highlight=False)
+
+
+@app.command()
 def demo(
     directory: Annotated[
         Path | None, typer.Option("--dir", help="where to create the demo workspace")

@@ -15,10 +15,12 @@ from duckseg.sample import sample_as_of
 from duckseg.workspace import Workspace
 
 DEFAULT_DIR = Path("demo-workspace")
+DEMO_EXPORT = ("vip", "meta")  # segment, format: the upload file the demo writes
 
 
 def run_demo(directory: Path | None = None, console: Console | None = None) -> dict[str, Any]:
-    """Create a fresh workspace, land the sample, build every example segment at the sample's as_of."""
+    """Create a fresh workspace, land the sample, build every example segment at the sample's
+    as_of, export the vip segment as a Meta upload file and write a report of them all."""
     root = directory or DEFAULT_DIR
     if root.exists() and (root / CONFIG_FILE).exists():
         shutil.rmtree(root)  # a previous demo run: start again from nothing
@@ -26,12 +28,16 @@ def run_demo(directory: Path | None = None, console: Console | None = None) -> d
     as_of = sample_as_of()
     snaps = ws.build_all(as_of=as_of)
     by_name = {row["segment"]: row for row in ws.list_segments()}
+    upload = ws.export(DEMO_EXPORT[0], DEMO_EXPORT[1])
+    report = ws.report()
     result: dict[str, Any] = {
         "workspace": str(ws.root),
         "as_of": iso(as_of),
         "segments": [
             {**s.to_dict(), "description": by_name[s.segment].get("description")} for s in snaps
         ],
+        "export": upload.to_dict(),
+        "report": str(report.html_path),
     }
     if console is not None:
         table = Table(
@@ -40,5 +46,13 @@ def run_demo(directory: Path | None = None, console: Console | None = None) -> d
         for s in snaps:
             table.add_row(s.segment, f"{s.count:,}", by_name[s.segment].get("description") or "")
         console.print(table)
+        skipped = ", ".join(f"{n:,} {reason}" for reason, n in upload.skipped.items() if n)
+        console.print(
+            f"export: {upload.segment} -> {upload.format}, {upload.rows:,} rows"
+            + (f" (skipped {skipped})" if skipped else "")
+            + f", in {upload.path}",
+            highlight=False,
+        )
+        console.print(f"report: {report.html_path}", highlight=False)
         console.print(f"workspace: {ws.root}")
     return result

@@ -26,7 +26,7 @@ CATALOG_FILE = Path("state") / "catalog.duckdb"
 LOCK_FILE = Path("state") / ".lock"
 TMP_SUFFIX = ".tmp"
 # Folders whose files the catalog accounts for; anything unregistered there is a leftover.
-MANAGED_DIRS = ("lake/contacts", "lake/events", "lake/rejects", "state/snapshots")
+MANAGED_DIRS = ("lake/contacts", "lake/events", "lake/rejects", "state/snapshots", "state/exports")
 
 
 class Store:
@@ -35,6 +35,7 @@ class Store:
         (root / "state").mkdir(parents=True, exist_ok=True)
         self._locked = False
         self._schema_ready = False  # catalog.sql has run on this Store's catalog
+        self._shared: duckdb.DuckDBPyConnection | None = None  # see session()
 
     # -- lock ---------------------------------------------------------------
     @contextmanager
@@ -63,8 +64,28 @@ class Store:
 
     # -- catalog connection -------------------------------------------------
     @contextmanager
+    def session(self) -> Iterator[None]:
+        """Share one catalog connection for everything done inside (re-entrant).
+
+        A command opens the catalog a dozen times (live files, snapshots, commit);
+        opening a DuckDB file costs tens of milliseconds, so a command opens it once.
+        """
+        if self._shared is not None:
+            yield
+            return
+        with self.connect() as con:
+            self._shared = con
+            try:
+                yield
+            finally:
+                self._shared = None
+
+    @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """A short-lived connection to the catalog (created on first use)."""
+        if self._shared is not None:
+            yield self._shared
+            return
         path = self.root / CATALOG_FILE
         if read_only and not path.exists():
             read_only = False
@@ -106,6 +127,12 @@ class Store:
         rows = con.execute(
             "SELECT path FROM lake_files UNION ALL SELECT path FROM snapshots"
         ).fetchall()
+        # Export state files (a catalog opened read-only may predate the table).
+        (has_exports,) = con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'export_state'"
+        ).fetchall()[0]
+        if has_exports:
+            rows += con.execute("SELECT path FROM export_state").fetchall()
         return {r[0] for r in rows}
 
     def sweep_orphans(self) -> list[Path]:

@@ -33,6 +33,7 @@ from duckseg.store import Store
 from duckseg.timewin import AbsoluteDate, Clock, SystemClock, TimeContext, parse_time_value
 
 if TYPE_CHECKING:
+    from duckseg.export.result import ExportResult
     from duckseg.report import Report
 
 SEGMENTS_DIR = "segments"
@@ -361,7 +362,7 @@ class Workspace:
                 SEGMENTS_DIR, f"{static[0]} is a static segment: change it with duckseg static"
             )
         ctx = self.time_context(as_of)
-        with self.store.writer():
+        with self.store.writer(), self.store.session():
             con = self.connect()
             try:
                 resolved = self.resolve(segs, con)
@@ -405,10 +406,10 @@ class Workspace:
             finally:
                 con.close()
             infos = self.snapshots.commit(pending, self.clock.now())
-        return [
-            self._snapshot(info, pending_members)
-            for info, pending_members in zip(infos, [p.members for p in pending], strict=True)
-        ]
+            return [
+                self._snapshot(info, pending_members)
+                for info, pending_members in zip(infos, [p.members for p in pending], strict=True)
+            ]
 
     def _snapshot(self, info: SnapshotInfo, members: pa.Table | None = None) -> Snapshot:
         before = self.snapshots.previous(info)
@@ -615,6 +616,41 @@ class Workspace:
         from duckseg.report import build_report
 
         return build_report(self, segments, out=out, config=config, progress=progress)
+
+    # -- exports --------------------------------------------------------------------------
+    def export(
+        self,
+        segment: str,
+        format: str,
+        out: str | Path | None = None,
+        snapshot: str | None = None,
+        columns: str | Sequence[str] | None = None,
+        changes: bool = False,
+        include_opted_out: bool = False,
+        max_rows: int | None = None,
+    ) -> ExportResult:
+        """Write a snapshot's members as csv, parquet or an ad-platform upload, with a manifest.
+
+        `format`: csv | parquet | meta | google | tiktok | linkedin. `out`: the output folder
+        (default `exports/<segment>/<format>/<snapshot_id>/`). `snapshot`: a snapshot id
+        (default: the latest). `columns`: csv / parquet attributes (default: all).
+        `changes`: only adds and removes since the last export of `segment` to `format`.
+        `include_opted_out`: do not apply `[consent] exclude_when` to ad-platform files.
+        `max_rows`: rows per ad-platform file (default: the platform's limit).
+        """
+        from duckseg.export.run import run_export
+
+        return run_export(
+            self,
+            segment,
+            format,
+            out=out,
+            snapshot=snapshot,
+            columns=columns,
+            changes=changes,
+            include_opted_out=include_opted_out,
+            max_rows=max_rows,
+        )
 
     def list_segments(self) -> list[dict[str, Any]]:
         out = []

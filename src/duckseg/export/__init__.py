@@ -1,8 +1,10 @@
-"""Exports: ad-platform upload files (normalised, hashed, chunked) and manifests."""
+"""Exports: csv / parquet files and ad-platform upload files (normalised, hashed,
+chunked), each with a manifest. `duckseg.export.run.run_export` is `Workspace.export`."""
 
 from duckseg.export.base import PlatformSpec, Row, Skip
 from duckseg.export.normalize import Dropped, Reason, sha256_hex
 from duckseg.export.platforms import PLATFORMS, get_platform
+from duckseg.export.result import ExportResult
 from duckseg.export.writer import (
     PlatformWriteResult,
     WrittenFile,
@@ -14,6 +16,7 @@ from duckseg.export.writer import (
 __all__ = [
     "PLATFORMS",
     "Dropped",
+    "ExportResult",
     "PlatformSpec",
     "PlatformWriteResult",
     "Reason",

@@ -7,6 +7,10 @@ row, and writes CSV parts of at most the platform's row and byte limits:
 endings. Only the current batch is ever held in memory. Each part is written
 under a temporary name and renamed when complete; if writing fails, every
 part of this call is removed again.
+
+Its two halves are used on their own by `duckseg export`: `PlatformRows`
+(one batch of contacts -> the platform's rows, counting skips and drops) and
+`CsvParts` (rows -> chunked CSV files with their SHA-256).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import itertools
 import json
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -83,50 +87,89 @@ def write_platform_files(
     if (row_limit is not None and row_limit < 1) or (byte_limit is not None and byte_limit < 1):
         raise ValueError("row and byte limits must be positive")
 
-    columns = {role: str(column) for role, column in identity.model_dump().items()}
-    columns[CONTACT_ID] = CONTACT_ID
+    rows_of = PlatformRows(spec, identity, prehashed=prehashed)
     it = iter(batches)
     first = next(it, None)
-    names = set(first.schema.names) if first is not None else set()
-    headers = spec.headers_for({role for role, column in columns.items() if column in names})
+    headers = rows_of.headers(first.schema.names if first is not None else ())
 
     stream = itertools.chain([] if first is None else [first], it)
     del first  # the stream alone holds it, and lets go once it is written
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    parts = _CsvParts(out_dir, stem, headers, row_limit, byte_limit)
-    skipped: Counter[str] = Counter()
-    dropped: Counter[str] = Counter()
+    parts = CsvParts(out_dir, stem, headers, row_limit, byte_limit)
     try:
         for batch in stream:
-            for attributes in _contacts(batch, columns):
-                outcome = spec.row(attributes, prehashed=prehashed)
-                if isinstance(outcome, Skip):
-                    skipped[outcome.reason] += 1
-                    continue
-                dropped.update(outcome.dropped)
-                parts.write([outcome.values[h] for h in headers])
+            _, lines = rows_of.convert(batch, headers)
+            parts.write_many(lines)
         files = parts.close()
     except BaseException:
         parts.discard()
         raise
 
     rows = sum(f.rows for f in files)
-    warnings = []
-    if rows < spec.min_audience:
-        warnings.append(
-            f"{spec.name}: {rows:,} rows is below the {spec.min_audience:,} a {spec.title} "
-            "audience needs to be usable; the platform may refuse or never serve it"
-        )
     return PlatformWriteResult(
         platform=spec.name,
         headers=headers,
         files=files,
         rows=rows,
-        skipped=dict(sorted(skipped.items())),
-        dropped=dict(sorted(dropped.items())),
-        warnings=tuple(warnings),
+        skipped=dict(sorted(rows_of.skipped.items())),
+        dropped=dict(sorted(rows_of.dropped.items())),
+        warnings=audience_warnings(spec, rows),
     )
+
+
+def audience_warnings(spec: PlatformSpec, rows: int) -> tuple[str, ...]:
+    """A warning when an audience of `rows` rows is below the platform's minimum."""
+    if rows >= spec.min_audience:
+        return ()
+    return (
+        f"{spec.name}: {rows:,} rows is below the {spec.min_audience:,} a {spec.title} "
+        "audience needs to be usable; the platform may refuse or never serve it",
+    )
+
+
+class PlatformRows:
+    """Turns Arrow batches of contacts into one platform's rows, one batch at a time.
+
+    Columns are named as in `[identity]` (plus `contact_id`); a mapped column
+    missing from a batch means that identifier is absent. Contacts that get no
+    row are counted in `skipped` by reason, values left out of written rows in
+    `dropped`.
+    """
+
+    def __init__(
+        self, spec: PlatformSpec, identity: IdentityConfig, *, prehashed: bool = False
+    ) -> None:
+        self.spec = spec
+        self.prehashed = prehashed
+        self.columns = {role: str(column) for role, column in identity.model_dump().items()}
+        self.columns[CONTACT_ID] = CONTACT_ID
+        self.skipped: Counter[str] = Counter()
+        self.dropped: Counter[str] = Counter()
+
+    def headers(self, names: Collection[str]) -> tuple[str, ...]:
+        """The header row for input whose columns are `names`."""
+        present = set(names)
+        return self.spec.headers_for(
+            {role for role, column in self.columns.items() if column in present}
+        )
+
+    def convert(
+        self, batch: pa.RecordBatch, headers: Sequence[str]
+    ) -> tuple[list[object], list[list[str]]]:
+        """The contact ids and rows (values in `headers` order) of the contacts in
+        `batch` that get a row."""
+        ids: list[object] = []
+        rows: list[list[str]] = []
+        for attributes in _contacts(batch, self.columns):
+            outcome = self.spec.row(attributes, prehashed=self.prehashed)
+            if isinstance(outcome, Skip):
+                self.skipped[outcome.reason] += 1
+                continue
+            self.dropped.update(outcome.dropped)
+            ids.append(attributes.get(CONTACT_ID))
+            rows.append([outcome.values[h] for h in headers])
+        return ids, rows
 
 
 def _contacts(batch: pa.RecordBatch, columns: Mapping[str, str]) -> Iterator[dict[str, object]]:
@@ -148,7 +191,7 @@ class _LineSink:
         return len(text)
 
 
-class _CsvParts:
+class CsvParts:
     """CSV parts of at most `max_rows` rows and `max_bytes` bytes each."""
 
     def __init__(
@@ -205,6 +248,10 @@ class _CsvParts:
         self._fh.close()
         os.replace(self._tmp, self._dir / self._name)
         self._done.append(WrittenFile(self._name, self._rows, self._hash.hexdigest()))
+
+    def write_many(self, rows: Iterable[Sequence[str]]) -> None:
+        for fields in rows:
+            self.write(fields)
 
     def close(self) -> tuple[WrittenFile, ...]:
         self._finish()

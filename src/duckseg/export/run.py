@@ -1,0 +1,511 @@
+"""`duckseg export`: one snapshot of a segment to csv, parquet or an ad-platform upload.
+
+An export reads the members of a snapshot (the segment's latest by default)
+and writes, into its output folder, data files and `manifest.json`:
+
+- csv / parquet: members with their current attributes (all, or `--columns`);
+- meta / google / tiktok / linkedin: the platform's upload files (normalised,
+  hashed, chunked), without the contacts `[consent] exclude_when` keeps out
+  unless `include_opted_out`.
+
+The default folder is `exports/<segment>/<format>/<snapshot_id>/`
+(`<snapshot_id>-changes/` for `--changes`; `-2`, `-3`, ... when that folder is
+already there). Everything is written into a hidden folder beside the target
+and renamed into place at the end, and the export is recorded in the catalog
+last: a failed export leaves no files and no history. With `changes`, only
+the difference from the last export of the segment to the same format is
+written (adds and removes).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+from sqlglot import exp
+
+from duckseg.catalog import Catalog
+from duckseg.compiler.sqlbuild import KEY
+from duckseg.config import CONFIG_FILE
+from duckseg.describe import describe_definition
+from duckseg.engine import read_catalog
+from duckseg.errors import DefinitionError, DucksegError, InputError, did_you_mean
+from duckseg.export import tabular, upload
+from duckseg.export.consent import ConsentRule, consent_rule, exclusions_query
+from duckseg.export.history import ExportRecord, last_export, record_export, state_path
+from duckseg.export.platforms import PLATFORMS, get_platform
+from duckseg.export.result import ExportResult
+from duckseg.export.writer import MANIFEST_FILE, audience_warnings, write_manifest
+from duckseg.results import iso, sql_description
+from duckseg.snapshots import SnapshotInfo, new_snapshot_id
+from duckseg.store import tmp_path_for
+
+if TYPE_CHECKING:
+    from duckseg.workspace import Workspace
+
+FORMATS = (*tabular.FORMATS, *PLATFORMS)
+EXPORTS_DIR = "exports"
+_STAGING = re.compile(r"\..+\.tmp-[0-9a-f]{8}")  # the hidden folder an export is written in
+
+
+def run_export(
+    ws: Workspace,
+    segment: str,
+    fmt: str,
+    *,
+    out: str | Path | None = None,
+    snapshot: str | None = None,
+    columns: str | Sequence[str] | None = None,
+    changes: bool = False,
+    include_opted_out: bool = False,
+    max_rows: int | None = None,
+) -> ExportResult:
+    """Export one snapshot of `segment` as `fmt`; see the module docstring."""
+    if fmt not in FORMATS:
+        hint = did_you_mean(fmt, FORMATS) or f"one of: {', '.join(FORMATS)}"
+        raise InputError.single("--format", f"unknown export format {fmt!r}", hint=hint)
+    requested = tabular.parse_columns(columns)
+    platform = fmt in PLATFORMS
+    if platform and requested is not None:
+        raise InputError.single(
+            "--columns",
+            f"--columns applies to csv and parquet exports, not {fmt}",
+            hint="an ad-platform file has the platform's own columns, read through [identity]",
+        )
+    if max_rows is not None and (not platform or max_rows < 1):
+        raise InputError.single(
+            "--max-rows",
+            f"--max-rows must be a positive number of rows per {fmt} file"
+            if platform
+            else f"--max-rows applies to ad-platform exports, not {fmt}",
+        )
+    with ws.store.writer():
+        info = _snapshot_info(ws, segment, snapshot)
+        job = _Export(ws, info, fmt, changes, include_opted_out, max_rows)
+        return job.run(out, requested)
+
+
+def _snapshot_info(ws: Workspace, segment: str, snapshot: str | None) -> SnapshotInfo:
+    info = ws.snapshots.get(snapshot) if snapshot else ws.snapshots.latest(segment)
+    if info is None or info.segment != segment:
+        if snapshot:
+            raise InputError.single(
+                "--snapshot",
+                f"no snapshot {snapshot} of segment {segment}",
+                hint="duckseg build prints snapshot ids; ws.history(segment) lists them"
+                if ws.snapshots.latest(segment)
+                else f"build it with duckseg build {segment}",
+            )
+        raise InputError.single(
+            segment,
+            f"no snapshot yet for segment {segment}",
+            hint=f"build it with duckseg build {segment}",
+        )
+    return info
+
+
+@dataclass
+class _Export:
+    ws: Workspace
+    info: SnapshotInfo
+    fmt: str
+    changes: bool
+    include_opted_out: bool
+    max_rows: int | None
+    warnings: list[str] = field(default_factory=list)
+
+    def run(self, out: str | Path | None, requested: list[str] | None) -> ExportResult:
+        ws, info = self.ws, self.info
+        now = ws.clock.now()
+        export_id = new_snapshot_id(now)
+        target = _target(ws, out, info, self.fmt, self.changes)
+        previous = last_export(ws.store, info.segment, self.fmt) if self.changes else None
+        previous_path = ws.root / previous.state_path if previous else None
+        if previous_path is not None and not previous_path.exists():
+            raise DucksegError(
+                f"the state of the last {self.fmt} export of {info.segment} is missing "
+                f"({previous_path}); export without --changes to start again"
+            )
+        state_rel = state_path(info.segment, self.fmt, export_id)
+        state_final = ws.root / state_rel
+        state_tmp = tmp_path_for(state_final)
+        con = ws.connect()
+        staging: _Staging | None = None
+        try:
+            catalog = read_catalog(con)
+            rule = consent_rule(ws, catalog)
+            chosen = (
+                None
+                if self.fmt in PLATFORMS
+                else tabular.choose_columns(requested, catalog.attributes)
+            )
+            if chosen is not None and self.changes and tabular.CHANGE in chosen:
+                raise InputError.single(
+                    "--columns",
+                    f"attribute {tabular.CHANGE} clashes with the change column of --changes",
+                    hint="leave it out with --columns",
+                )
+            con.read_parquet(str(ws.root / info.path)).create_view(upload.MEMBERS)
+            matching = _bind_exclusions(con, ws, rule)
+            staging = _Staging(target)
+            staging.created += _make_parents(state_final.parent)
+            if chosen is not None:
+                body = self._tabular(con, chosen, staging.dir, state_tmp, previous_path)
+            else:
+                body = self._platform(con, catalog, rule, staging.dir, state_tmp, previous_path)
+        except BaseException:
+            con.close()
+            state_tmp.unlink(missing_ok=True)
+            if staging is not None:
+                staging.discard()
+            raise
+        con.close()
+
+        try:
+            applied = self.fmt in PLATFORMS and rule.tree is not None and not self.include_opted_out
+            manifest = self._manifest(export_id, now, body, rule, matching, applied, previous)
+            write_manifest(staging.dir, manifest)
+            state_tmp.replace(state_final)
+            staging.publish()
+        except BaseException:
+            state_tmp.unlink(missing_ok=True)
+            state_final.unlink(missing_ok=True)
+            staging.discard()
+            raise
+        record = ExportRecord(
+            export_id,
+            info.segment,
+            self.fmt,
+            info.snapshot_id,
+            now,
+            _relative(ws.root, target),
+            int(manifest["rows"]),
+            state_rel.as_posix(),
+            int(body["audience"]),
+            self.changes,
+            self.include_opted_out,
+        )
+        try:
+            record_export(ws.store, record)
+        except BaseException:
+            state_final.unlink(missing_ok=True)
+            staging.unpublish()
+            raise
+        return ExportResult(
+            export_id,
+            info.segment,
+            self.fmt,
+            info.snapshot_id,
+            info.as_of,
+            target,
+            int(manifest["rows"]),
+            dict(manifest["skipped"]),
+            tuple(manifest["warnings"]),
+            manifest,
+        )
+
+    # -- csv / parquet -----------------------------------------------------------
+    def _tabular(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        columns: list[str],
+        folder: Path,
+        state_tmp: Path,
+        previous: Path | None,
+    ) -> dict[str, Any]:
+        info = self.info
+        ids = exp.select(exp.column(KEY, quoted=True)).from_(exp.to_table(upload.MEMBERS))
+        con.sql(ids.order_by(exp.column(KEY, quoted=True)).sql("duckdb")).write_parquet(
+            str(state_tmp), compression="zstd"
+        )
+        body: dict[str, Any] = {"columns": [KEY, *columns], "audience": info.count}
+        if not self.changes:
+            name = f"{info.segment}.{self.fmt}"
+            query = tabular.members_query(columns)
+            written = tabular.write_file(con, query, self.fmt, folder / name, info.count)
+            body["files"] = [written.as_dict()]
+            body["rows"] = info.count
+            return body
+        if previous is None:  # the first export: every member is an add
+            con.sql(ids.where(exp.false()).sql("duckdb")).create_view(tabular.PREVIOUS)
+        else:
+            con.read_parquet(str(previous)).create_view(tabular.PREVIOUS)
+        adds, removes = tabular.change_counts(con)
+        name = f"{info.segment}-changes.{self.fmt}"
+        query = tabular.changes_query(columns)
+        written = tabular.write_file(con, query, self.fmt, folder / name, adds + removes)
+        body["columns"] = [tabular.CHANGE, *body["columns"]]
+        body["files"] = [written.as_dict()]  # its change column says add or remove
+        body.update(rows=adds + removes, adds=adds, removes=removes)
+        return body
+
+    # -- ad platforms --------------------------------------------------------------
+    def _platform(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        catalog: Catalog,
+        rule: ConsentRule,
+        folder: Path,
+        state_tmp: Path,
+        previous: Path | None,
+    ) -> dict[str, Any]:
+        spec = get_platform(self.fmt)
+        identity = self.ws.config.identity
+        row_limit = spec.max_rows if self.max_rows is None else self.max_rows
+        stem = f"{self.info.segment}-{self.fmt}"
+        columns = upload.identity_columns(identity, catalog.attributes)
+        for role in sorted(identity.model_fields_set):
+            attribute = getattr(identity, role)
+            if attribute not in catalog.attributes:
+                self.warnings.append(
+                    f"{CONFIG_FILE}: identity.{role} names {attribute}, which the contacts "
+                    f"do not have; no {role} is exported"
+                )
+        exclude = rule.tree is not None and not self.include_opted_out
+        query = upload.members_query(columns, exclude)
+        target = upload.PartsTarget(folder, stem, row_limit, spec.max_bytes)
+        headers, rows_of, audience, files = upload.write_audience(
+            con, query, spec, identity, state_tmp, None if self.changes else target
+        )
+        entries: list[dict[str, Any]] = [f.as_dict() for f in files]
+        body: dict[str, Any] = {"headers": list(headers), "audience": audience}
+        if self.changes:
+            headers = upload.change_headers(spec, state_tmp, previous)
+            counts, changed = upload.write_changes(state_tmp, previous, headers, target)
+            entries += changed
+            body.update(headers=list(headers), adds=counts["add"], removes=counts["remove"])
+        self.warnings.extend(audience_warnings(spec, audience))
+        body.update(
+            files=entries,
+            rows=sum(int(e["rows"]) for e in entries),
+            skipped=dict(sorted(rows_of.skipped.items())),
+            dropped=dict(sorted(rows_of.dropped.items())),
+        )
+        return body
+
+    # -- manifest ----------------------------------------------------------------------
+    def _manifest(
+        self,
+        export_id: str,
+        now: datetime,
+        body: dict[str, Any],
+        rule: ConsentRule,
+        matching: int,
+        applied: bool,
+        previous: ExportRecord | None,
+    ) -> dict[str, Any]:
+        info, platform = self.info, self.fmt in PLATFORMS
+        skipped: dict[str, int] = dict(body.get("skipped", {}))
+        if platform:
+            skipped["opted_out"] = matching if applied else 0
+            if rule.tree is None:
+                self.warnings.append(
+                    "no [consent] exclude_when is set in duckseg.toml and the contacts have "
+                    "no boolean opted_out attribute: no contact was excluded for consent"
+                )
+            elif not applied and matching:
+                self.warnings.append(
+                    f"--include-opted-out: {matching:,} members matching [consent] exclude_when "
+                    "are in this upload"
+                )
+        if previous is not None and previous.include_opted_out != self.include_opted_out:
+            self.warnings.append(
+                f"the previous export ({previous.export_id}) was made "
+                + ("with" if previous.include_opted_out else "without")
+                + " --include-opted-out; adds and removes include that difference"
+            )
+        manifest: dict[str, Any] = {
+            "segment": info.segment,
+            "format": self.fmt,
+            "snapshot_id": info.snapshot_id,
+            "as_of": iso(info.as_of),
+            "rows": body["rows"],
+            "skipped": dict(sorted(skipped.items())),
+            "files": body["files"],
+            "export_id": export_id,
+            "exported_at": iso(now),
+            "description": self._description(),
+            "summary": self._summary(),
+            "members": info.count,
+        }
+        if platform:
+            manifest["audience_rows"] = body["audience"]
+            manifest["headers"] = body["headers"]
+            manifest["dropped"] = body["dropped"]
+        else:
+            manifest["columns"] = body["columns"]
+        manifest["changes"] = self.changes
+        if self.changes:
+            manifest["adds"] = body["adds"]
+            manifest["removes"] = body["removes"]
+            manifest["since"] = (
+                None
+                if previous is None
+                else {
+                    "export_id": previous.export_id,
+                    "snapshot_id": previous.snapshot_id,
+                    "exported_at": iso(previous.exported_at),
+                }
+            )
+        manifest["consent"] = {**rule.as_dict(), "matching": matching, "applied": applied}
+        manifest["warnings"] = list(self.warnings)
+        return manifest
+
+    def _description(self) -> str | None:
+        """The snapshot's definition in words (as built), else the current definition's."""
+        words = sql_description(self.info)
+        if words is None:
+            try:
+                words = describe_definition(self.ws.load(self.info.segment))
+            except DefinitionError:
+                return None
+        return words
+
+    def _summary(self) -> str | None:
+        """The definition's own `description:`, when it has one."""
+        try:
+            return self.ws.load(self.info.segment).description
+        except DefinitionError:
+            return None
+
+
+def _bind_exclusions(con: duckdb.DuckDBPyConnection, ws: Workspace, rule: ConsentRule) -> int:
+    """Create `consent_excluded` (contact_ids the rule excludes, evaluated now) and
+    return how many snapshot members it holds."""
+    con.sql(exclusions_query(ws, rule).sql("duckdb")).create(upload.EXCLUDED)
+    m, x = "m", "x"
+    count = (
+        exp.select(exp.func("count", exp.Star()))
+        .from_(exp.to_table(upload.MEMBERS).as_(m))
+        .join(
+            exp.to_table(upload.EXCLUDED).as_(x),
+            on=exp.column(KEY, table=x, quoted=True).eq(exp.column(KEY, table=m, quoted=True)),
+        )
+    )
+    return int(con.sql(count.sql("duckdb")).fetchall()[0][0])
+
+
+# -- output folder -------------------------------------------------------------------
+
+
+def _target(
+    ws: Workspace, out: str | Path | None, info: SnapshotInfo, fmt: str, changes: bool
+) -> Path:
+    """The output folder. An explicit one must be new, empty, or hold an earlier
+    export (which is then replaced); the default one is always new."""
+    if out is None:
+        base = ws.root / EXPORTS_DIR / info.segment / fmt
+        _sweep_staging(base)
+        name = info.snapshot_id + ("-changes" if changes else "")
+        candidate, n = base / name, 2
+        while candidate.exists():
+            candidate, n = base / f"{name}-{n}", n + 1
+        return candidate
+    target = Path(out).resolve()
+    if target.exists() and not target.is_dir():
+        raise InputError.single("--out", f"{out} is a file, not a folder")
+    if target.is_dir() and any(target.iterdir()):
+        if not (target / MANIFEST_FILE).is_file():
+            raise InputError.single(
+                "--out",
+                f"{out} is not empty and holds no earlier export",
+                hint="choose a new or empty folder (an earlier export's folder is replaced)",
+            )
+        _earlier_files(target)  # readable, or an input error now rather than later
+    return target
+
+
+def _sweep_staging(folder: Path) -> None:
+    """Remove hidden staging folders that an export killed half-way left behind
+    (safe: the caller holds the workspace's write lock)."""
+    if folder.is_dir():
+        for path in folder.iterdir():
+            if path.is_dir() and _STAGING.fullmatch(path.name):
+                shutil.rmtree(path, ignore_errors=True)
+
+
+def _earlier_files(folder: Path) -> list[Path]:
+    """The files of the export whose manifest is in `folder`, manifest included."""
+    manifest = folder / MANIFEST_FILE
+    try:
+        entries = json.loads(manifest.read_text(encoding="utf-8"))["files"]
+        names = [str(entry["path"]) for entry in entries]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError.single(
+            str(manifest),
+            "is not the manifest of an earlier export",
+            hint="choose a new or empty folder for --out",
+        ) from exc
+    files = [folder / name for name in names if Path(name).name == name and name[:1] != "."]
+    return [*files, manifest]
+
+
+def _relative(root: Path, path: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+class _Staging:
+    """A hidden folder beside the target, renamed into place when complete."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        self.created = _make_parents(target.parent)
+        self.dir = target.parent / f".{target.name}.tmp-{secrets.token_hex(4)}"
+        self.dir.mkdir()
+        self.moved: list[Path] | None = None  # files moved into an existing target
+
+    def publish(self) -> None:
+        if not self.target.exists():
+            os.replace(self.dir, self.target)
+            return
+        for path in _earlier_files(self.target) if any(self.target.iterdir()) else []:
+            path.unlink(missing_ok=True)
+        self.moved = []
+        for path in sorted(self.dir.iterdir()):
+            os.replace(path, self.target / path.name)
+            self.moved.append(self.target / path.name)
+        self.dir.rmdir()
+
+    def discard(self) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)
+        _remove_empty(self.created)
+
+    def unpublish(self) -> None:
+        """Take a published export back out (its catalog record failed)."""
+        if self.moved is None:
+            shutil.rmtree(self.target, ignore_errors=True)
+        else:
+            for path in self.moved:
+                path.unlink(missing_ok=True)
+        _remove_empty(self.created)
+
+
+def _make_parents(folder: Path) -> list[Path]:
+    """mkdir -p, returning the folders it created (outermost first)."""
+    missing = []
+    current = folder
+    while not current.exists():
+        missing.append(current)
+        current = current.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    return list(reversed(missing))
+
+
+def _remove_empty(folders: Sequence[Path]) -> None:
+    for folder in reversed(folders):  # innermost first; a folder still in use stays
+        try:
+            folder.rmdir()
+        except OSError:
+            continue
