@@ -22,6 +22,11 @@ CREATE TABLE IF NOT EXISTS lake_files (
     rows       BIGINT NOT NULL
 );
 
+-- Every event name ever landed: definitions are checked against it without scanning events.
+CREATE TABLE IF NOT EXISTS event_names (
+    event VARCHAR PRIMARY KEY
+);
+
 CREATE TABLE IF NOT EXISTS snapshots (
     snapshot_id     VARCHAR PRIMARY KEY,
     segment         VARCHAR NOT NULL,

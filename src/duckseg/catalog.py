@@ -75,8 +75,14 @@ class Catalog:
     contact_id_type: ValueType = ValueType.TEXT
 
     @classmethod
-    def from_connection(cls, con: duckdb.DuckDBPyConnection) -> Catalog:
-        """Read types from the `contacts` and `events` relations bound on `con`."""
+    def from_connection(
+        cls, con: duckdb.DuckDBPyConnection, event_names: frozenset[str] | None = None
+    ) -> Catalog:
+        """Read types from the `contacts` and `events` relations bound on `con`.
+
+        `event_names`, when known (the workspace catalog records them at landing), saves a
+        scan of every event.
+        """
         contact_cols = con.execute("DESCRIBE SELECT * FROM contacts").fetchall()
         attributes = {name: value_type_of(t) for name, t, *_ in contact_cols}
         id_type = attributes.pop("contact_id", ValueType.TEXT)
@@ -84,5 +90,8 @@ class Catalog:
         properties = {
             name: value_type_of(t) for name, t, *_ in event_cols if name not in EVENT_KEY_COLUMNS
         }
-        names = {r[0] for r in con.execute("SELECT DISTINCT event FROM events").fetchall()}
-        return cls(attributes, properties, frozenset(names), id_type)
+        if event_names is None:
+            event_names = frozenset(
+                r[0] for r in con.execute("SELECT DISTINCT event FROM events").fetchall()
+            )
+        return cls(attributes, properties, event_names, id_type)

@@ -80,8 +80,10 @@ def lake_connection(
     return con
 
 
-def read_catalog(con: duckdb.DuckDBPyConnection) -> Catalog:
-    catalog = Catalog.from_connection(con)
+def read_catalog(
+    con: duckdb.DuckDBPyConnection, event_names: frozenset[str] | None = None
+) -> Catalog:
+    catalog = Catalog.from_connection(con, event_names)
     if catalog.contact_id_type not in (ValueType.TEXT, ValueType.INTEGER):
         return Catalog(catalog.attributes, catalog.properties, catalog.event_names, ValueType.TEXT)
     return catalog

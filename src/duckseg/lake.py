@@ -151,8 +151,10 @@ def _commit(
     record: Sequence[object],
     files: Sequence[tuple[Path, str, int]],
     retired: Sequence[Path],
+    event_names: Sequence[str] = (),
 ) -> None:
-    """Register the landing: its row, its new files, the files it replaces; one transaction."""
+    """Register the landing: its row, its new files, the files it replaces, the event names
+    it brought; one transaction."""
     with store.connect() as con:
         con.execute("BEGIN TRANSACTION")
         try:
@@ -164,6 +166,8 @@ def _commit(
                 )
             for path in retired:
                 con.execute("DELETE FROM lake_files WHERE path = ?", [store.relative(path)])
+            for name in event_names:
+                con.execute("INSERT OR IGNORE INTO event_names VALUES (?)", [name])
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -180,6 +184,7 @@ class _Landing:
         self.written: list[Path] = []  # every file this landing created (tmp or final)
         self.files: list[tuple[Path, str, int]] = []  # (path, kind, rows) to register
         self.retired: list[Path] = []  # files the new ones replace
+        self.event_names: list[str] = []  # event names of the landed events
         self.generation = 0  # contacts work tables: cur_0, cur_1, ...
 
     def run(
@@ -221,6 +226,9 @@ class _Landing:
             if kept:
                 name = f"events-{self.landing_id}.parquet"
                 self._write(q.events_output(plan), self._lake("events") / name, "events")
+                written = self.con.read_parquet(str(self._lake("events") / name))
+                names = written.select("event").distinct().fetchall()
+                self.event_names = sorted(str(row[0]) for row in names)
                 new_attributes = plan.new_names()
         rejects_path = None
         if rejected:
@@ -240,7 +248,7 @@ class _Landing:
             duplicates,
             created,
         )
-        _commit(self.store, record, self.files, self.retired)
+        _commit(self.store, record, self.files, self.retired, self.event_names)
         return LandingReport(
             self.landing_id,
             self.kind,

@@ -123,6 +123,20 @@ class Store:
             ).fetchall()
         return [self.root / r[0] for r in rows]
 
+    def event_names(self) -> frozenset[str]:
+        """Event names recorded by landings (empty for a catalog that predates the record)."""
+        if not (self.root / CATALOG_FILE).exists():
+            return frozenset()
+        with self.connect(read_only=True) as con:
+            found = con.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'event_names'"
+            ).fetchall()[0][0]
+            if not found:
+                return frozenset()
+            return frozenset(
+                str(r[0]) for r in con.execute("SELECT event FROM event_names").fetchall()
+            )
+
     def registered_paths(self, con: duckdb.DuckDBPyConnection) -> set[str]:
         rows = con.execute(
             "SELECT path FROM lake_files UNION ALL SELECT path FROM snapshots"

@@ -203,15 +203,19 @@ class Workspace:
     def catalog(self) -> Catalog:
         con = self.connect()
         try:
-            return read_catalog(con)
+            return self.read_catalog(con)
         finally:
             con.close()
+
+    def read_catalog(self, con: duckdb.DuckDBPyConnection) -> Catalog:
+        """Attribute and property types of the lake bound on `con`, event names from landings."""
+        return read_catalog(con, self.store.event_names() or None)
 
     # -- compile / preview / build --------------------------------------------------------
     def resolve(
         self, segments: Sequence[Segment], con: duckdb.DuckDBPyConnection
     ) -> list[ResolvedSegment]:
-        resolver = self.resolver(read_catalog(con), segments)
+        resolver = self.resolver(self.read_catalog(con), segments)
         problems: list[Problem] = []
         out = []
         for seg in segments:
@@ -545,7 +549,7 @@ class Workspace:
         }[key]
         con = self.connect()
         try:
-            attrs = read_catalog(con).attributes
+            attrs = self.read_catalog(con).attributes
             if key is not MatchKey.CONTACT_ID and column not in attrs:
                 raise InputError.single(
                     CONFIG_FILE,

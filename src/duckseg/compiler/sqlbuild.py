@@ -25,6 +25,9 @@ EVENTS = "events"
 FACTS = "event_facts"
 STATIC_MEMBERS = "static_members"
 KEY = "contact_id"
+# Beyond this many distinct fact predicates (a build of many segments), OR-ing them into the
+# scan filter costs more per row than the rows it drops save: names and time range only.
+MAX_SCAN_PREDICATES = 8
 
 
 class CompileError(Exception):
@@ -487,19 +490,28 @@ class SqlBuilder:
         return exp.func(name, exp.Case(ifs=[exp.If(this=cond, true=arg)]))
 
     def scan_filter(self, facts: Sequence[Fact]) -> exp.Expr:
-        """A filter on the events scan that every fact's events pass: lets Parquet statistics prune."""
+        """A filter on the events scan that exactly the events some fact needs pass.
+
+        Its first conjuncts (event names, the widest time range) are simple enough for
+        Parquet row-group statistics to prune with; the last one, the OR of every fact's
+        own predicate, drops rows no condition counts (a `where` on properties, say) before
+        they reach the aggregation.
+        """
         names = sorted({n for f in facts for n in f.filter.events})
         ranges = [self.window_range(f.filter.window) for f in facts]
-        parts = [
-            self.names_in(names),
-            *self.range_parts(column("ts", EVENTS), InstantRange(high=Bound(self.ctx.as_of, True))),
-        ]
-        lows = [r.low for r in ranges]
-        if all(low is not None for low in lows):
-            earliest = min(
-                (low for low in lows if low is not None), key=lambda b: (b.at, not b.inclusive)
-            )
-            parts.extend(
-                self.range_parts(column("ts", EVENTS), InstantRange(low=Bound(earliest.at, True)))
-            )
+        ts = column("ts", EVENTS)
+        parts = [self.names_in(names)]
+        lows, highs = [r.low for r in ranges], [r.high for r in ranges]
+        low = None
+        if all(b is not None for b in lows):
+            low = min((b for b in lows if b is not None), key=lambda b: (b.at, not b.inclusive))
+        # Every window ends at as_of, so every fact has an upper bound.
+        high = max((b for b in highs if b is not None), key=lambda b: (b.at, b.inclusive))
+        parts.extend(self.range_parts(ts, InstantRange(low, high)))
+        predicates = list(dict.fromkeys(self.event_predicate(f.filter) for f in facts))
+        # Needed only where some fact is narrower than the names and range above.
+        shapes = {(frozenset(f.filter.events), r) for f, r in zip(facts, ranges, strict=True)}
+        narrower = len(shapes) > 1 or any(f.filter.where is not None for f in facts)
+        if narrower and len(predicates) <= MAX_SCAN_PREDICATES:
+            parts.append(exp.paren(exp.or_(*predicates)) if len(predicates) > 1 else predicates[0])
         return exp.and_(*parts)

@@ -37,7 +37,6 @@ from duckseg.catalog import Catalog
 from duckseg.compiler.sqlbuild import KEY
 from duckseg.config import CONFIG_FILE
 from duckseg.describe import describe_definition
-from duckseg.engine import read_catalog
 from duckseg.errors import DefinitionError, DucksegError, InputError, did_you_mean
 from duckseg.export import tabular, upload
 from duckseg.export.consent import ConsentRule, consent_rule, exclusions_query
@@ -141,7 +140,7 @@ class _Export:
         con = ws.connect()
         staging: _Staging | None = None
         try:
-            catalog = read_catalog(con)
+            catalog = ws.read_catalog(con)
             rule = consent_rule(ws, catalog)
             chosen = (
                 None

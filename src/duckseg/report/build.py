@@ -23,7 +23,6 @@ import pyarrow.parquet as pq
 
 from duckseg import metrics as m
 from duckseg.describe import describe, describe_definition
-from duckseg.engine import read_catalog
 from duckseg.errors import DefinitionError, InputError, did_you_mean
 from duckseg.report.config import (
     ConfigLike,
@@ -164,7 +163,7 @@ def build_report(
 
     con = ws.connect()
     try:
-        catalog = read_catalog(con)
+        catalog = ws.read_catalog(con)
         if cfg.metrics is not None:
             metric_defs = resolve_metrics(cfg.metrics, ws.resolver(catalog), catalog, source)
         else:

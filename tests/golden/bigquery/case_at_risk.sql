@@ -24,6 +24,17 @@ WITH event_facts AS (
   WHERE
     `events`.`event` IN ('purchase', 'support_ticket')
     AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS DATETIME)
+    AND (
+      (
+        `events`.`event` = 'support_ticket'
+        AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS DATETIME)
+      )
+      OR (
+        `events`.`event` = 'purchase'
+        AND `events`.`ts` >= CAST('2026-01-30 12:00:00' AS DATETIME)
+        AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS DATETIME)
+      )
+    )
   GROUP BY
     `events`.`contact_id`
 )

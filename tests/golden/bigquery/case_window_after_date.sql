@@ -16,8 +16,8 @@ WITH event_facts AS (
   FROM events
   WHERE
     `events`.`event` = 'purchase'
-    AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS DATETIME)
     AND `events`.`ts` >= CAST('2026-03-30 00:00:00' AS DATETIME)
+    AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS DATETIME)
   GROUP BY
     `events`.`contact_id`
 )

@@ -16,8 +16,8 @@ WITH event_facts AS (
   FROM events
   WHERE
     `events`.`event` = 'purchase'
-    AND `events`.`ts` <= CAST('2026-06-30 18:00:00' AS DATETIME)
     AND `events`.`ts` >= CAST('2026-04-01 18:00:00' AS DATETIME)
+    AND `events`.`ts` <= CAST('2026-06-30 18:00:00' AS DATETIME)
   GROUP BY
     `events`.`contact_id`
 )

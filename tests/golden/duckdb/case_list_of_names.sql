@@ -12,8 +12,8 @@ WITH event_facts AS (
   FROM events
   WHERE
     "events"."event" IN ('cart_abandoned', 'login')
-    AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
     AND "events"."ts" >= CAST('2026-03-17 12:00:00' AS TIMESTAMP)
+    AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
   GROUP BY
     "events"."contact_id"
 )

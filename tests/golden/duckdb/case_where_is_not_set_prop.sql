@@ -17,6 +17,15 @@ WITH event_facts AS (
   WHERE
     "events"."event" = 'purchase'
     AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
+    AND (
+      "events"."event" = 'purchase'
+      AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
+      AND (
+        NOT (
+          NOT "events"."category" IS NULL AND "events"."category" <> ''
+        )
+      )
+    )
   GROUP BY
     "events"."contact_id"
 )

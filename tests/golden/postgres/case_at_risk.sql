@@ -16,6 +16,17 @@ WITH event_facts AS (
   WHERE
     "events"."event" IN ('purchase', 'support_ticket')
     AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
+    AND (
+      (
+        "events"."event" = 'support_ticket'
+        AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
+      )
+      OR (
+        "events"."event" = 'purchase'
+        AND "events"."ts" >= CAST('2026-01-30 12:00:00' AS TIMESTAMP)
+        AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
+      )
+    )
   GROUP BY
     "events"."contact_id"
 )

@@ -12,8 +12,8 @@ WITH event_facts AS (
   FROM events
   WHERE
     "events"."event" = 'purchase'
-    AND "events"."ts" <= CAST('2026-06-30 18:00:00' AS TIMESTAMP)
     AND "events"."ts" >= CAST('2026-04-01 18:00:00' AS TIMESTAMP)
+    AND "events"."ts" <= CAST('2026-06-30 18:00:00' AS TIMESTAMP)
   GROUP BY
     "events"."contact_id"
 )

@@ -19,6 +19,13 @@ WITH event_facts AS (
   WHERE
     "events"."event" = 'purchase'
     AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
+    AND (
+      "events"."event" = 'purchase'
+      AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
+      AND (
+        NOT "events"."amount" IS NULL AND "events"."amount" > 100
+      )
+    )
   GROUP BY
     "events"."contact_id"
 )

@@ -20,6 +20,14 @@ WITH event_facts AS (
   WHERE
     "events"."event" = 'purchase'
     AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
+    AND (
+      "events"."event" = 'purchase'
+      AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
+      AND (
+        NOT "events"."category" IS NULL
+        AND CHARINDEX(LOWER('SHOE'), LOWER("events"."category")) > 0
+      )
+    )
   GROUP BY
     "events"."contact_id"
 )

@@ -15,7 +15,7 @@ WITH event_facts AS (
   FROM events
   WHERE
     "events"."event" = 'purchase'
-    AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
+    AND "events"."ts" < CAST('2026-01-01 00:00:00' AS TIMESTAMPNTZ)
   GROUP BY
     "events"."contact_id"
 )

@@ -16,8 +16,8 @@ WITH event_facts AS (
   FROM events
   WHERE
     "events"."event" = 'cart_abandoned'
-    AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
     AND "events"."ts" >= CAST('2026-03-29 12:00:00' AS TIMESTAMPNTZ)
+    AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
   GROUP BY
     "events"."contact_id"
 )

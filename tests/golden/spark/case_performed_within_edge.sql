@@ -12,8 +12,8 @@ WITH event_facts AS (
   FROM events
   WHERE
     `events`.`event` = 'purchase'
-    AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)
     AND `events`.`ts` >= CAST('2025-12-31 12:00:00' AS TIMESTAMP_NTZ)
+    AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)
   GROUP BY
     `events`.`contact_id`
 )

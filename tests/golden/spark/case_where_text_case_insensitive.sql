@@ -16,6 +16,14 @@ WITH event_facts AS (
   WHERE
     `events`.`event` = 'purchase'
     AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)
+    AND (
+      `events`.`event` = 'purchase'
+      AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)
+      AND (
+        NOT `events`.`category` IS NULL
+        AND LOCATE(LOWER('SHOE'), LOWER(`events`.`category`)) > 0
+      )
+    )
   GROUP BY
     `events`.`contact_id`
 )

@@ -16,6 +16,14 @@ WITH event_facts AS (
   WHERE
     "events"."event" = 'purchase'
     AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
+    AND (
+      "events"."event" = 'purchase'
+      AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
+      AND (
+        NOT "events"."category" IS NULL
+        AND STRPOS(LOWER("events"."category"), LOWER('SHOE')) > 0
+      )
+    )
   GROUP BY
     "events"."contact_id"
 )
