@@ -220,13 +220,16 @@ EDGE_CASES: list[tuple[str, Any, set[int]]] = [
 ]
 
 
-# Where a float total lies on a decimal boundary the engines part: DuckDB's compensated FSUM
-# adds the binary doubles (0.1 + 0.2 is 0.30000000000000004), Spark, which has no compensated
-# sum, adds exact decimals (0.3). The README documents this difference; these cases pin it.
-BOUNDARY_CASES: list[tuple[str, Any, set[int], set[int]]] = [
-    ("sum 0.1 + 0.2", _total("sum", "eq", 0.3), set(), {1}),
-    ("sum exactly on a threshold", _total("sum", "gte", 500), {5, 7}, {2, 5, 7}),
-    ("avg of 0.1 and 0.2", _total("avg", "eq", 0.15), set(), {1}),
+# Where a float total lies on a decimal boundary the engines can part: DuckDB's compensated
+# FSUM adds the binary doubles (0.1 + 0.2 is 0.30000000000000004; cents adding up to 500.00
+# come out as 500 or as 499.99999999999994 depending on the order of the additions), Spark,
+# which has no compensated sum, adds exact decimals. The README documents this; these cases
+# pin Spark's exact answer and the members DuckDB can give.
+BOUNDARY_CASES: list[tuple[str, Any, set[int], set[int], set[int]]] = [
+    # (case, condition, DuckDB always, DuckDB possibly, Spark)
+    ("sum 0.1 + 0.2", _total("sum", "eq", 0.3), set(), set(), {1}),
+    ("sum exactly on a threshold", _total("sum", "gte", 500), {5, 7}, {2}, {2, 5, 7}),
+    ("avg of 0.1 and 0.2", _total("avg", "eq", 0.15), set(), set(), {1}),
 ]
 
 
@@ -247,14 +250,20 @@ def test_edge_cases_agree_and_are_exact(
 
 
 @pytest.mark.parametrize(
-    ("case", "where", "duckdb_members", "spark_members"),
+    ("case", "where", "duckdb_always", "duckdb_maybe", "spark_members"),
     BOUNDARY_CASES,
     ids=[c[0] for c in BOUNDARY_CASES],
 )
 def test_float_totals_on_a_decimal_boundary(
-    edge_lake: TwinLake, case: str, where: Any, duckdb_members: set[int], spark_members: set[int]
+    edge_lake: TwinLake,
+    case: str,
+    where: Any,
+    duckdb_always: set[int],
+    duckdb_maybe: set[int],
+    spark_members: set[int],
 ) -> None:
-    assert edge_lake.duck.members(where) == duckdb_members, case
+    duck = edge_lake.duck.members(where)
+    assert duckdb_always <= duck <= duckdb_always | duckdb_maybe, case
     assert edge_lake.spark_members(where) == spark_members, case
 
 
