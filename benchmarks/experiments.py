@@ -1,0 +1,397 @@
+"""Where the compiled query's time goes: rewrites of duckseg's own SQL, measured pair by pair.
+
+Each experiment takes the SQL `Workspace.compile` prints for a seed segment and
+changes one thing with sqlglot, then times both on the same connection and
+checks the members are unchanged (a rewrite that changes members is reported
+as not applicable: it would need the compiler to prove it safe first).
+
+- `tight_scan`: the events scan filter ends at the latest window end of the
+  segment's conditions instead of at as_of, so a window in the past prunes the
+  row groups after it too.
+- `inner_join`: `contacts LEFT JOIN event_facts` becomes an inner join; only
+  valid when the member test needs a fact row (a performed condition in a
+  conjunction), which the compiler can tell from the tree.
+- `plain_sum`, `fsum`, `decimal_sum`: float sums as a plain double SUM, DuckDB's
+  compensated FSUM, or an exact SUM over DECIMAL(38, 9): the price of each.
+- `facts_having`: the fact query keeps only contacts that can pass (a HAVING
+  with the event part of the test), before the join; valid for the same
+  segments as `inner_join`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import duckdb
+import sqlglot
+from sqlglot import exp
+
+from benchmarks.common import AS_OF
+from benchmarks.measure import Timings, paired_ratio, rotate, timed
+from benchmarks.segment_bench import compare_members
+from duckseg import Workspace
+from duckseg.compiler import compile_build
+from duckseg.compiler.dialects import dialect_settings
+from duckseg.compiler.facts import Fact, FactPlan
+from duckseg.compiler.rewrites import lower
+from duckseg.compiler.sqlbuild import EVENTS, KEY, SqlBuilder, column
+
+Rewrite = Callable[[exp.Expr], exp.Expr | None]
+FACTS = "event_facts"
+
+
+def _quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
+def _facts_cte(tree: exp.Expr) -> exp.Select | None:
+    for cte in tree.find_all(exp.CTE):
+        if cte.alias == FACTS and isinstance(cte.this, exp.Select):
+            return cte.this
+    return None
+
+
+def _is_ts(node: exp.Expr) -> bool:
+    return isinstance(node, exp.Column) and node.name == "ts"
+
+
+def tight_scan(tree: exp.Expr) -> exp.Expr | None:
+    """Replace the scan's `ts <= as_of` by the latest upper bound of the FILTER clauses."""
+    tree = tree.copy()
+    facts = _facts_cte(tree)
+    if facts is None:
+        return None
+    highs: list[exp.Expr] = []
+    for flt in facts.find_all(exp.Filter):
+        bounds = [
+            cmp
+            for cmp in flt.expression.find_all(exp.LT, exp.LTE)
+            if _is_ts(cmp.this) and isinstance(cmp.expression, exp.Cast)
+        ]
+        if not bounds:
+            return None
+        highs.append(bounds[0])
+    where = facts.args.get("where")
+    if where is None or not highs:
+        return None
+    latest = max(highs, key=lambda cmp: (cmp.expression.this.name, isinstance(cmp, exp.LTE)))
+    scan_high = [
+        cmp
+        for cmp in where.find_all(exp.LT, exp.LTE)
+        if _is_ts(cmp.this) and cmp.parent is not None
+    ]
+    if not scan_high or scan_high[0].sql() == latest.sql():
+        return None
+    scan_high[0].replace(latest.copy())
+    return tree
+
+
+def inner_join(tree: exp.Expr) -> exp.Expr | None:
+    tree = tree.copy()
+    joins = [j for j in tree.find_all(exp.Join) if j.this.name == FACTS]
+    if not joins:
+        return None
+    for join in joins:
+        join.set("side", None)
+        join.set("kind", None)
+    return tree
+
+
+def _sums(tree: exp.Expr) -> list[tuple[exp.Expr, exp.Expr]]:
+    """(node, summed column) for every float sum: FSUM(x), SUM(CAST(x AS DECIMAL)), SUM(x)."""
+    found: list[tuple[exp.Expr, exp.Expr]] = []
+    for node in tree.find_all(exp.Sum, exp.Anonymous):
+        if isinstance(node, exp.Anonymous) and node.name.upper() == "FSUM":
+            found.append((node, node.expressions[0]))
+        elif isinstance(node, exp.Sum):
+            arg = node.this
+            found.append((node, arg.this if isinstance(arg, exp.Cast) else arg))
+    return found
+
+
+def _rewrite_sums(tree: exp.Expr, make: Callable[[exp.Expr], exp.Expr]) -> exp.Expr | None:
+    tree = tree.copy()
+    sums = _sums(tree)
+    for node, arg in sums:
+        node.replace(make(arg.copy()))
+    return tree if sums else None
+
+
+def plain_sum(tree: exp.Expr) -> exp.Expr | None:
+    """Float sums as a plain double SUM (order-dependent)."""
+    return _rewrite_sums(tree, lambda arg: exp.Sum(this=arg))
+
+
+def fsum(tree: exp.Expr) -> exp.Expr | None:
+    """Float sums as DuckDB's compensated FSUM."""
+    return _rewrite_sums(tree, lambda arg: exp.Anonymous(this="FSUM", expressions=[arg]))
+
+
+def decimal_sum(tree: exp.Expr) -> exp.Expr | None:
+    """Float sums as an exact decimal sum: SUM(CAST(x AS DECIMAL(38, 9)))."""
+    return _rewrite_sums(
+        tree, lambda arg: exp.Sum(this=exp.cast(arg, exp.DataType.build("DECIMAL(38, 9)")))
+    )
+
+
+def facts_having(tree: exp.Expr) -> exp.Expr | None:
+    """Move the member test's fact-only conjuncts into a HAVING of the fact query."""
+    tree = tree.copy()
+    facts = _facts_cte(tree)
+    outer_where = tree.args.get("where")
+    if facts is None or outer_where is None:
+        return None
+    conjuncts = (
+        list(outer_where.this.flatten())
+        if isinstance(outer_where.this, exp.And)
+        else [outer_where.this]
+    )
+    fact_only = [
+        c
+        for c in conjuncts
+        if all(col.table == FACTS for col in c.find_all(exp.Column))
+        and any(True for _ in c.find_all(exp.Column))
+    ]
+    if not fact_only:
+        return None
+    aliases = {
+        sel.alias: sel.this for sel in facts.expressions if isinstance(sel, exp.Alias) and sel.alias
+    }
+    having = []
+    for cond in fact_only:
+        moved = cond.copy()
+        for col in list(moved.find_all(exp.Column)):
+            col.replace(aliases[col.name].copy())
+        having.append(moved)
+    facts.set("having", exp.Having(this=exp.and_(*having)))
+    return inner_join(tree)
+
+
+EXPERIMENTS: dict[str, Rewrite] = {
+    "tight_scan": tight_scan,
+    "inner_join": inner_join,
+    "plain_sum": plain_sum,
+    "fsum": fsum,
+    "decimal_sum": decimal_sum,
+    "facts_having": facts_having,
+}
+
+
+def bench_shapes(
+    ws: Workspace, names: Sequence[str], runs: int, log: Callable[[str], None] = print
+) -> dict[str, Any]:
+    con = _quiet(ws.connect())
+    out: dict[str, Any] = {}
+    try:
+        for name in names:
+            compiled = ws.compile(name, as_of=AS_OF)
+            tree = sqlglot.parse_one(compiled, read="duckdb")
+            variants = {"compiled": compiled}
+            for label, rewrite in EXPERIMENTS.items():
+                rewritten = rewrite(tree)
+                if rewritten is not None:
+                    variants[label] = rewritten.sql("duckdb")
+            if len(variants) == 1:
+                continue
+            out[name] = _measure(con, variants, runs)
+            log(f"  {name}: {out[name]['summary']}")
+    finally:
+        con.close()
+    return out
+
+
+def _measure(con: duckdb.DuckDBPyConnection, variants: dict[str, str], runs: int) -> dict[str, Any]:
+    reference = [r[0] for r in con.sql(variants["compiled"]).fetchall()]
+    valid = {"compiled": variants["compiled"]}
+    invalid: dict[str, Any] = {}
+    for label, sql in variants.items():
+        if label == "compiled":
+            continue
+        diff = compare_members(reference, [r[0] for r in con.sql(sql).fetchall()])
+        if diff is None:
+            valid[label] = sql
+        else:
+            invalid[label] = diff
+    times = {label: Timings() for label in valid}
+    for round_no in range(runs + 1):
+        for label in rotate(list(valid), round_no):
+            seconds, _ = timed(lambda s=valid[label]: con.sql(s).to_arrow_table())
+            if round_no:
+                times[label].add(seconds)
+    ratios = {
+        label: round(paired_ratio(times[label].seconds, times["compiled"].seconds), 3)
+        for label in valid
+        if label != "compiled"
+    }
+    return {
+        "compiled_median_s": round(times["compiled"].median, 4),
+        "vs_compiled": ratios,
+        "changes_members": invalid,
+        "summary": {**ratios, **{k: "changes members" for k in invalid}},
+    }
+
+
+# -- build --all: one shared pass against one pass per group of event names ---------------
+
+
+def _build_plan(ws: Workspace, names: Sequence[str], con: duckdb.DuckDBPyConnection) -> Any:
+    segs = [ws.load(n) for n in names]
+    trees = {}
+    for resolved in ws.resolve(segs, con):
+        assert resolved.tree is not None
+        trees[resolved.segment.name] = resolved.tree
+    return compile_build(trees, ws.time_context(AS_OF))
+
+
+def grouped_facts(ws: Workspace, names: Sequence[str]) -> dict[str, Any]:
+    """The facts of a build computed as one aggregate per distinct set of event names.
+
+    Each group scans only its names and its own earliest window start, instead of the
+    union of every name from the earliest start of all. The groups are then joined into
+    the same `event_facts` table, so the member queries run unchanged. Returns the
+    seconds of each phase.
+    """
+    con = _quiet(ws.connect())
+    try:
+        build = _build_plan(ws, names, con)
+        plan = FactPlan()
+        lowered = {}
+        for name in names:
+            lowered[name] = lower(ws.resolve([ws.load(name)], con)[0].tree)
+            plan.collect(lowered[name])
+        builder = SqlBuilder(ws.time_context(AS_OF), dialect_settings("duckdb"), plan)
+        groups: dict[frozenset[str], list[Fact]] = {}
+        for fact in plan.columns:
+            groups.setdefault(frozenset(fact.filter.events), []).append(fact)
+        started = time.perf_counter()
+        tables = []
+        for index, facts in enumerate(groups.values()):
+            columns: list[exp.Expr] = [column(KEY, EVENTS)]
+            columns += [
+                exp.alias_(builder.aggregate(f), plan.columns[f], quoted=True) for f in facts
+            ]
+            query = (
+                exp.select(*columns)
+                .from_(exp.to_table(EVENTS))
+                .where(builder.scan_filter(facts))
+                .group_by(column(KEY, EVENTS))
+            )
+            table = f"facts_group_{index}"
+            con.sql(query.sql("duckdb")).create(table)
+            tables.append((table, [plan.columns[f] for f in facts]))
+        facts_s = time.perf_counter() - started
+        started = time.perf_counter()
+        keys = (
+            exp.union(*(exp.select(KEY).from_(table) for table, _ in tables), distinct=True)
+            if len(tables) > 1
+            else exp.select(KEY).from_(tables[0][0])
+        )
+        combined = exp.select(column(KEY, "k")).from_(
+            exp.alias_(exp.Subquery(this=keys), "k", table=True)
+        )
+        for table, cols in tables:
+            combined = combined.select(*(column(c, table) for c in cols))
+            combined = combined.join(
+                exp.to_table(table), on=column(KEY, table).eq(column(KEY, "k")), join_type="left"
+            )
+        con.sql(combined.sql("duckdb")).create(FACTS)
+        combine_s = time.perf_counter() - started
+        started = time.perf_counter()
+        counts = {
+            n: con.sql(build.members[n].sql("duckdb")).to_arrow_table().num_rows for n in names
+        }
+        members_s = time.perf_counter() - started
+    finally:
+        con.close()
+    return {
+        "engine_s": facts_s + combine_s + members_s,
+        "groups": len(groups),
+        "facts": len(plan.columns),
+        "facts_s": facts_s,
+        "combine_s": combine_s,
+        "members_s": members_s,
+        "counts": counts,
+    }
+
+
+def shared_pass(ws: Workspace, names: Sequence[str]) -> dict[str, Any]:
+    """What build_many runs today: one aggregate over the events for every fact, then members."""
+    con = _quiet(ws.connect())
+    try:
+        build = _build_plan(ws, names, con)
+        started = time.perf_counter()
+        con.sql(build.facts.sql("duckdb")).create(FACTS)
+        facts_s = time.perf_counter() - started
+        started = time.perf_counter()
+        counts = {
+            n: con.sql(build.members[n].sql("duckdb")).to_arrow_table().num_rows for n in names
+        }
+        members_s = time.perf_counter() - started
+    finally:
+        con.close()
+    return {
+        "engine_s": facts_s + members_s,
+        "facts": len(build.facts.expressions) - 1,
+        "scan_filter": build.facts.args["where"].sql("duckdb"),
+        "facts_s": facts_s,
+        "members_s": members_s,
+        "counts": counts,
+    }
+
+
+def separate_queries(ws: Workspace, names: Sequence[str]) -> dict[str, Any]:
+    """Each segment's standalone compiled query on its own: no sharing at all."""
+    con = _quiet(ws.connect())
+    try:
+        sqls = {n: ws.compile(n, as_of=AS_OF) for n in names}
+        started = time.perf_counter()
+        counts = {n: con.sql(sql).to_arrow_table().num_rows for n, sql in sqls.items()}
+        total_s = time.perf_counter() - started
+    finally:
+        con.close()
+    return {"engine_s": total_s, "counts": counts}
+
+
+def bench_fact_passes(
+    ws: Workspace, runs: int, log: Callable[[str], None] = print
+) -> dict[str, Any]:
+    """The DuckDB part of `build --all`, three ways, same members required."""
+    names = ws.dependency_order()
+    ways: dict[str, Callable[[], dict[str, Any]]] = {
+        "one shared pass": lambda: shared_pass(ws, names),
+        "one pass per event-name group": lambda: grouped_facts(ws, names),
+        "one query per segment": lambda: separate_queries(ws, names),
+    }
+    times = {label: Timings() for label in ways}
+    detail: dict[str, Any] = {}
+    counts: dict[str, dict[str, int]] = {}
+    for round_no in range(runs + 1):
+        for label in rotate(list(ways), round_no):
+            _, result = timed(ways[label])
+            if round_no:
+                times[label].add(result["engine_s"])
+            counts.setdefault(label, result["counts"])
+            detail[label] = {k: v for k, v in result.items() if k != "counts"}
+    reference = counts["one shared pass"]
+    differ = {
+        name: {label: c[name] for label, c in counts.items()}
+        for name in reference
+        if len({c[name] for c in counts.values()}) > 1
+    }
+    same = not differ
+    out = {
+        "segments": len(names),
+        "same_members": same,
+        "member_counts_that_differ": differ,
+        "timings": {label: t.as_dict() for label, t in times.items()},
+        "vs_shared": {
+            label: round(paired_ratio(t.seconds, times["one shared pass"].seconds), 3)
+            for label, t in times.items()
+        },
+        "detail": detail,
+    }
+    log(f"  fact passes: {out['vs_shared']}; counts that differ: {differ}")
+    return out
