@@ -46,3 +46,34 @@ def test_example_matches_hand_written_sql(built: Workspace, name: str) -> None:
     members = set(built.snapshot(name).to_arrow().column("contact_id").to_pylist())
     assert members == expected
     assert 0 < len(members) < 5000, "an example that matches no one or everyone shows nothing"
+
+
+def test_many_facts_split_into_passes_give_the_same_members(
+    sample_workspace_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build of many segments splits its facts into one pass per set of event names."""
+    import shutil
+
+    import duckseg.compiler as compiler
+    from duckseg.sample import sample_as_of
+    from duckseg.timewin import FixedClock
+
+    root = tmp_path / "ws"
+    shutil.copytree(sample_workspace_dir, root)
+    ws = Workspace.open(root, clock=FixedClock(sample_as_of()))
+    one_pass = {
+        s.segment: set(s.to_arrow().column("contact_id").to_pylist()) for s in ws.build_all()
+    }
+    monkeypatch.setattr(compiler, "MAX_FACTS_PER_PASS", 2)
+    con = ws.connect()
+    try:
+        names = ws.dependency_order()
+        trees = {r.segment.name: r.tree for r in ws.resolve([ws.load(n) for n in names], con)}
+        build = compiler.compile_build(
+            {n: t for n, t in trees.items() if t is not None}, ws.time_context(None)
+        )
+        assert build.facts is not None and "pass_1" in build.facts.sql("duckdb")
+    finally:
+        con.close()
+    split = {s.segment: set(s.to_arrow().column("contact_id").to_pylist()) for s in ws.build_all()}
+    assert split == one_pass

@@ -17,7 +17,7 @@ from sqlglot import exp
 
 from duckseg import ir
 from duckseg.compiler.dialects import DIALECTS, DialectSettings, dialect_settings
-from duckseg.compiler.facts import FactPlan
+from duckseg.compiler.facts import Fact, FactPlan
 from duckseg.compiler.rewrites import lower
 from duckseg.compiler.sqlbuild import CONTACTS, EVENTS, FACTS, KEY, SqlBuilder, column, safe_comment
 from duckseg.describe import describe, describe_fact
@@ -70,22 +70,60 @@ def compile_build(
     return CompiledBuild(facts_query, members)
 
 
+# Up to this many facts, one pass over the events computes them all. A build of many
+# segments needs many more; every row would then test every fact's FILTER, so the facts are
+# split into one pass per set of event names, each scanning only its own events (the lake is
+# sorted by event name, so each pass skips the others' row groups), and joined on contact_id.
+MAX_FACTS_PER_PASS = 16
+
+
 def _facts_query(builder: SqlBuilder, plan: FactPlan) -> exp.Select:
-    columns: list[exp.Expr] = [column(KEY, EVENTS)]
-    for fact, name in plan.columns.items():
-        agg = exp.alias_(builder.aggregate(fact), name, quoted=True)
-        agg.add_comments([safe_comment(describe_fact(fact))])
-        columns.append(agg)
-    query = (
-        exp.select(*columns)
-        .from_(exp.to_table(EVENTS))
-        .where(builder.scan_filter(list(plan.columns)))
-        .group_by(column(KEY, EVENTS))
+    facts = list(plan.columns)
+    if len(facts) <= MAX_FACTS_PER_PASS:
+        query = _one_pass(builder, plan, facts)
+        query.add_comments(
+            [safe_comment("one pass over the events: per contact, what each event condition needs")]
+        )
+        return query
+    groups: dict[frozenset[str], list[Fact]] = {}
+    for fact in facts:
+        groups.setdefault(frozenset(fact.filter.events), []).append(fact)
+    passes = [f"pass_{i}" for i in range(len(groups))]
+    ids = exp.union(
+        *(exp.select(column(KEY, name)).from_(exp.to_table(name)) for name in passes), distinct=True
+    )
+    query = exp.select(column(KEY, "ids")).from_(exp.alias_(ids.subquery(), "ids"))
+    owner = {}
+    for name, group in zip(passes, groups.values(), strict=True):
+        query = query.with_(name, as_=_one_pass(builder, plan, group))
+        query = query.join(
+            exp.to_table(name), on=column(KEY, name).eq(column(KEY, "ids")), join_type="left"
+        )
+        owner.update({fact: name for fact in group})
+    query = query.select(
+        *(
+            exp.alias_(column(plan.columns[f], owner[f]), plan.columns[f], quoted=True)
+            for f in facts
+        )
     )
     query.add_comments(
-        [safe_comment("one pass over the events: per contact, what each event condition needs")]
+        [safe_comment("one pass over the events per set of event names, joined per contact")]
     )
     return query
+
+
+def _one_pass(builder: SqlBuilder, plan: FactPlan, facts: list[Fact]) -> exp.Select:
+    columns: list[exp.Expr] = [column(KEY, EVENTS)]
+    for fact in facts:
+        agg = exp.alias_(builder.aggregate(fact), plan.columns[fact], quoted=True)
+        agg.add_comments([safe_comment(describe_fact(fact))])
+        columns.append(agg)
+    return (
+        exp.select(*columns)
+        .from_(exp.to_table(EVENTS))
+        .where(builder.scan_filter(facts))
+        .group_by(column(KEY, EVENTS))
+    )
 
 
 def compile_segment(
