@@ -80,9 +80,13 @@ def init(
     demo: Annotated[
         bool, typer.Option("--demo", help="land the bundled sample and its example segments")
     ] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Create a workspace: duckseg.toml, segments/, lake/, state/."""
     ws = Workspace.init(directory, demo=demo)
+    if as_json:
+        _json({"workspace": str(ws.root), "segments": sorted(ws.segment_files()), "demo": demo})
+        return
     err.print(f"workspace ready at {ws.root}" + (" with the sample landed" if demo else ""))
 
 
@@ -184,6 +188,7 @@ def compile_(
     dialect: Annotated[str, typer.Option("--dialect", help="|".join(dialect_names()))] = "duckdb",
     as_of: AsOfOpt = None,
     workspace: WorkspaceOpt = Path("."),
+    as_json: JsonOpt = False,
 ) -> None:
     """Print the SQL for a segment."""
     if dialect not in dialect_names():
@@ -192,7 +197,12 @@ def compile_(
             f"unknown dialect {dialect}",
             hint=f"choose one of {', '.join(dialect_names())}",
         )
-    sys.stdout.write(_open(workspace).compile(segment, dialect=dialect, as_of=as_of) + "\n")
+    ws = _open(workspace)
+    sql = ws.compile(segment, dialect=dialect, as_of=as_of)
+    if as_json:
+        _json({"segment": segment, "dialect": dialect, "as_of": ws.as_of(as_of), "sql": sql})
+        return
+    sys.stdout.write(sql + "\n")
 
 
 @app.command()
