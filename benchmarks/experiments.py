@@ -8,11 +8,15 @@ as not applicable: it would need the compiler to prove it safe first).
 - `tight_scan`: the events scan filter ends at the latest window end of the
   segment's conditions instead of at as_of, so a window in the past prunes the
   row groups after it too.
+- `lean_filters`: each FILTER clause without the conditions the scan's WHERE
+  already guarantees (the window and name repeated per aggregate).
 - `inner_join`: `contacts LEFT JOIN event_facts` becomes an inner join; only
   valid when the member test needs a fact row (a performed condition in a
   conjunction), which the compiler can tell from the tree.
 - `plain_sum`, `fsum`, `decimal_sum`: float sums as a plain double SUM, DuckDB's
   compensated FSUM, or an exact SUM over DECIMAL(38, 9): the price of each.
+- `facts_only`: no contacts at all when the test reads no attribute and needs a
+  fact row: members are the fact rows that pass (the hand-written `agg` shape).
 - `facts_having`: the fact query keeps only contacts that can pass (a HAVING
   with the event part of the test), before the join; valid for the same
   segments as `inner_join`.
@@ -36,10 +40,9 @@ from duckseg.compiler import compile_build
 from duckseg.compiler.dialects import dialect_settings
 from duckseg.compiler.facts import Fact, FactPlan
 from duckseg.compiler.rewrites import lower
-from duckseg.compiler.sqlbuild import EVENTS, KEY, SqlBuilder, column
+from duckseg.compiler.sqlbuild import EVENTS, FACTS, KEY, SqlBuilder, column
 
 Rewrite = Callable[[exp.Expr], exp.Expr | None]
-FACTS = "event_facts"
 
 
 def _quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
@@ -87,6 +90,50 @@ def tight_scan(tree: exp.Expr) -> exp.Expr | None:
         return None
     scan_high[0].replace(latest.copy())
     return tree
+
+
+def facts_only(tree: exp.Expr) -> exp.Expr | None:
+    """Members straight from the fact table, without contacts, when no attribute is tested.
+
+    Valid when the member test needs a fact row (a performed condition in a conjunction),
+    like the hand-written `agg` shape; the member check catches the other cases.
+    """
+    tree = tree.copy()
+    outer_where = tree.args.get("where")
+    if _facts_cte(tree) is None or outer_where is None:
+        return None
+    if any(col.table == "contacts" for col in outer_where.find_all(exp.Column)):
+        return None
+    select = (
+        exp.select(column(KEY, FACTS)).from_(exp.to_table(FACTS)).where(outer_where.this.copy())
+    )
+    select.set("with_", tree.args.get("with_"))
+    return select
+
+
+def lean_filters(tree: exp.Expr) -> exp.Expr | None:
+    """Drop from each FILTER clause the conditions the scan's WHERE already guarantees."""
+    tree = tree.copy()
+    facts = _facts_cte(tree)
+    where = facts.args.get("where") if facts is not None else None
+    if facts is None or where is None:
+        return None
+    guaranteed = {c.sql() for c in _conjuncts(where.this)}
+    changed = False
+    for flt in facts.find_all(exp.Filter):
+        parts = _conjuncts(flt.expression.this)
+        kept = [p for p in parts if p.sql() not in guaranteed]
+        if len(kept) < len(parts):
+            changed = True
+            if kept:
+                flt.expression.set("this", exp.and_(*(p.copy() for p in kept)))
+            else:
+                flt.replace(flt.this.copy())
+    return tree if changed else None
+
+
+def _conjuncts(node: exp.Expr) -> list[exp.Expr]:
+    return list(node.flatten()) if isinstance(node, exp.And) else [node]
 
 
 def inner_join(tree: exp.Expr) -> exp.Expr | None:
@@ -172,7 +219,9 @@ def facts_having(tree: exp.Expr) -> exp.Expr | None:
 
 EXPERIMENTS: dict[str, Rewrite] = {
     "tight_scan": tight_scan,
+    "lean_filters": lean_filters,
     "inner_join": inner_join,
+    "facts_only": facts_only,
     "plain_sum": plain_sum,
     "fsum": fsum,
     "decimal_sum": decimal_sum,

@@ -24,7 +24,7 @@ import duckdb
 from benchmarks.common import AS_OF, sf_dir
 from benchmarks.scale_bench import workspace_root
 from benchmarks.segments import SEED
-from duckseg import FixedClock, Workspace
+from duckseg import Workspace
 from duckseg.engine import lake_connection
 
 
@@ -48,7 +48,7 @@ def run_limited(sf: float, memory_limit: str, threads: int | None) -> dict[str, 
     LimitedWorkspace.memory_limit = memory_limit
     LimitedWorkspace.threads = threads
     LimitedWorkspace.spill = sf_dir(sf) / "spill"
-    ws = LimitedWorkspace.open(workspace_root(sf), clock=FixedClock(AS_OF))
+    ws = LimitedWorkspace.open(workspace_root(sf))
     out: dict[str, Any] = {
         "memory_limit": memory_limit,
         "threads": threads,
@@ -80,6 +80,14 @@ def run_limited(sf: float, memory_limit: str, threads: int | None) -> dict[str, 
 
 
 def _peak_rss_mb() -> int:
+    """This process's peak resident memory (VmHWM). Not ru_maxrss: Linux carries that
+    over from the parent through fork and exec, so a child would report its parent's peak."""
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024)
+    except OSError:
+        pass
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 

@@ -92,7 +92,7 @@ def summary(result: Mapping[str, Any]) -> dict[str, Any]:
             "at": slowest,
         }
         out["all_verified"] = all(s["verified"] for s in segs.values())
-    if result.get("build_all"):
+    if result.get("build_all") and "failed" not in result["build_all"]:
         out["build_all_vs_one"] = {"value": result["build_all"]["all_vs_one"]}
     if result.get("landing"):
         out["land_vs_copy"] = {"value": result["landing"]["land_vs_copy"]}
@@ -111,6 +111,14 @@ def write_json(result: Mapping[str, Any], name: str) -> Path:
     path = RESULTS_DIR / f"{name}.json"
     path.write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
     return path
+
+
+def read_json(name: str) -> dict[str, Any] | None:
+    path = RESULTS_DIR / f"{name}.json"
+    if not path.exists():
+        return None
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
 
 
 def load_results() -> list[dict[str, Any]]:
@@ -253,12 +261,21 @@ def render_result(r: Mapping[str, Any]) -> list[str]:
                 *_table(["segment", *shapes], rows),
                 "",
             ]
-    for key in ("shapes", "fact_passes", "outputs"):
+    for key in ("shapes", "build_all", "fact_passes", "outputs"):
         if isinstance(r.get(key), Mapping) and "failed" in r[key]:
             lines += [f"#### {key}: failed: `{r[key]['failed']}`", ""]
     shapes = r.get("shapes")
     if shapes and "failed" not in shapes:
-        labels = ["tight_scan", "inner_join", "facts_having", "plain_sum", "fsum", "decimal_sum"]
+        labels = [
+            "tight_scan",
+            "lean_filters",
+            "inner_join",
+            "facts_only",
+            "facts_having",
+            "plain_sum",
+            "fsum",
+            "decimal_sum",
+        ]
         rows = []
         for name, shape in shapes.items():
             cells = [name, _s(shape["compiled_median_s"])]
@@ -295,7 +312,7 @@ def render_result(r: Mapping[str, Any]) -> list[str]:
             "",
         ]
     ba = r.get("build_all")
-    if ba:
+    if ba and "failed" not in ba:
         rows = [[k, _s(v["median_s"])] for k, v in ba["timings"].items()]
         rows += [
             [f"build --all / build {ba['reference_segment']}", _x(ba["all_vs_one"])],

@@ -31,9 +31,11 @@ from benchmarks import (
 )
 from benchmarks.common import AS_OF, sf_dir, sf_label
 from benchmarks.segments import SEED
-from duckseg import FixedClock, Workspace
+from duckseg import Workspace
 
 STEPS = ("landing", "segments", "shapes", "build-all", "memory", "outputs")
+# The result keys each step writes (what --merge replaces).
+STEP_KEYS = {"landing", "segments", "shapes", "build_all", "fact_passes", "memory", "outputs"}
 
 
 def log(message: str) -> None:
@@ -60,6 +62,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--memory-limit", default="2GB")
     parser.add_argument("--no-write", action="store_true", help="do not write results files")
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="update only the steps run in an existing results file, keep the others",
+    )
     return parser.parse_args(argv)
 
 
@@ -99,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         log(f"landing ({landing_runs} runs, fresh workspace each) and COPY baselines")
         ws, result["landing"] = scale_bench.bench_landing(raw, landing_runs, log)
     else:
-        ws = Workspace.open(root, clock=FixedClock(AS_OF))
+        ws = Workspace.open(root)
         log(f"reusing the landed workspace {root}")
 
     def guarded(step: str, fn: Callable[[], Any]) -> Any:
@@ -131,7 +138,10 @@ def main(argv: list[str] | None = None) -> int:
             log("build --all needs the single builds: timing them")
             single_builds = _single_builds(ws, names, args.runs)
         log(f"build --all of 50 definitions, {args.runs} rounds")
-        result["build_all"] = scale_bench.bench_build_all(ws, args.runs, single_builds, log)
+        result["build_all"] = guarded(
+            "build --all",
+            lambda: scale_bench.bench_build_all(ws, args.runs, single_builds, log),
+        )
         log(f"the DuckDB part of build --all three ways, {args.runs} rounds")
         result["fact_passes"] = guarded(
             "fact passes", lambda: experiments.bench_fact_passes(ws, args.runs, log)
@@ -140,7 +150,12 @@ def main(argv: list[str] | None = None) -> int:
     if "memory" in steps:
         log(f"builds under a {args.memory_limit} DuckDB memory limit (separate process)")
         mem = memory.run_in_subprocess(args.sf, args.memory_limit)
-        counts = {n: s["count"] for n, s in (result.get("segments") or {}).items()}
+        known = result.get("segments") or (
+            (report.read_json(f"sf{sf_label(args.sf)}") or {}).get("segments")
+            if args.merge
+            else None
+        )
+        counts = {n: s["count"] for n, s in (known or {}).items()}
         if mem.get("ok") and counts:
             mem["counts_match"] = all(
                 mem["segments"][n]["count"] == c for n, c in counts.items() if n in mem["segments"]
@@ -159,6 +174,13 @@ def main(argv: list[str] | None = None) -> int:
         )
 
     result["finished_at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    if args.merge:
+        previous = report.read_json(f"sf{sf_label(args.sf)}")
+        if previous is not None:
+            merged_steps = sorted(set(previous.get("steps", [])) | set(steps))
+            result = {**previous, **{k: v for k, v in result.items() if k in STEP_KEYS}}
+            result["steps"] = merged_steps
+            result["merged_at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     result["summary"] = report.summary(result)
     log(f"summary: {result['summary']}")
     if not args.no_write:

@@ -15,7 +15,7 @@ from benchmarks import segments
 from benchmarks.common import AS_OF, sf_dir
 from benchmarks.generate import RawData
 from benchmarks.measure import Timings, paired_ratio, rotate, timed
-from duckseg import FixedClock, Workspace
+from duckseg import Workspace
 from duckseg.compiler import compile_build
 
 Log = Callable[[str], None]
@@ -26,7 +26,7 @@ PARTITIONED_COPY = "COPY events PARTITION_BY (event)"
 def fresh_workspace(root: Path) -> Workspace:
     if root.exists():
         shutil.rmtree(root)
-    ws = Workspace.init(root, clock=FixedClock(AS_OF))
+    ws = Workspace.init(root)
     segments.write_segments(ws.root / "segments", segments.all_definitions())
     return ws
 
