@@ -52,6 +52,7 @@ def _copy(raw: RawData, target: Path, how: str) -> None:
         shutil.rmtree(target)
     target.unlink(missing_ok=True)
     con = duckdb.connect(config={"temp_directory": str(target.parent / "spill")})
+    con.execute("SET enable_progress_bar = false")
     files = [str(p) for p in raw.events]
     try:
         if how == "partitioned":
