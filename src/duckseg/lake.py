@@ -89,7 +89,7 @@ def live_event_files(store: Store) -> list[Path]:
 
 
 def new_landing_id() -> str:
-    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f") + "-" + secrets.token_hex(3)
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f") + "-" + secrets.token_hex(8)
 
 
 def land(

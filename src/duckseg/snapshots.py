@@ -75,7 +75,7 @@ class PendingSnapshot:
 
 
 def new_snapshot_id(now: datetime) -> str:
-    return now.astimezone(UTC).strftime("%Y%m%dT%H%M%S%f") + "-" + secrets.token_hex(3)
+    return now.astimezone(UTC).strftime("%Y%m%dT%H%M%S%f") + "-" + secrets.token_hex(8)
 
 
 def _naive(at: datetime) -> datetime:
