@@ -506,7 +506,7 @@ class _Context:
         if low is None or high is None:
             return None
         if _out_of_order(low, high):
-            self.fail(path, f"between needs low <= high, got [{_plain(low)}, {_plain(high)}]")
+            self.fail(path, f"between needs low <= high, got [{low}, {high}]")
             return None
         return low, high
 
@@ -526,10 +526,6 @@ def _regex_checker() -> duckdb.DuckDBPyConnection:
     if not _CHECKER:
         _CHECKER.append(duckdb.connect())
     return _CHECKER[0]
-
-
-def _plain(value: Any) -> str:
-    return str(value)
 
 
 def _out_of_order(low: Any, high: Any) -> bool:

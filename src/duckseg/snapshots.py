@@ -114,7 +114,7 @@ class SnapshotStore:
         try:
             for snap in pending:
                 sid = new_snapshot_id(built_at)
-                rel = SNAPSHOT_DIR / _safe_dirname(snap.segment) / f"{sid}.parquet"
+                rel = SNAPSHOT_DIR / snap.segment / f"{sid}.parquet"
                 final = self.root / rel
                 final.parent.mkdir(parents=True, exist_ok=True)
                 tmp = tmp_path_for(final)
@@ -231,8 +231,3 @@ def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
         "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
     ).fetchall()[0]
     return bool(found and found[0])
-
-
-def _safe_dirname(segment: str) -> str:
-    # Segment names are restricted to letters, digits, _ and - by the definition parser.
-    return segment

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
@@ -21,7 +20,7 @@ from duckseg.compiler import compile_build, to_sql
 from duckseg.config import CONFIG_FILE, DEFAULT_CONFIG_TEXT, Config, load_config
 from duckseg.describe import describe
 from duckseg.engine import lake_connection, read_catalog
-from duckseg.errors import DefinitionError, InputError, Problem
+from duckseg.errors import DefinitionError, InputError, Problem, did_you_mean
 from duckseg.memberships import intervals, members_at
 from duckseg.resolve import ResolvedSegment, Resolver
 from duckseg.results import Diff, Preview, Snapshot, StaticResult
@@ -110,7 +109,7 @@ class Workspace:
                 path = self.root / text
         else:
             raise DefinitionError(
-                [Problem(SEGMENTS_DIR, "", f"unknown segment {text}", _did_you_mean(text, files))]
+                [Problem(SEGMENTS_DIR, "", f"unknown segment {text}", did_you_mean(text, files))]
             )
         try:
             content = path.read_text(encoding="utf-8")
@@ -711,7 +710,7 @@ class Workspace:
         files = self.segment_files()
         if name not in files:
             raise InputError.single(
-                SEGMENTS_DIR, f"unknown segment {name}", hint=_did_you_mean(name, files)
+                SEGMENTS_DIR, f"unknown segment {name}", hint=did_you_mean(name, files)
             )
         with self.store.writer():
             users = [n for n in files if n != name and name in _references(self.load(n))]
@@ -741,20 +740,10 @@ def _references(seg: Segment) -> set[str]:
     return found
 
 
-def _did_you_mean(name: str, names: Iterable[str]) -> str | None:
-    from duckseg.errors import did_you_mean
-
-    return did_you_mean(name, names)
-
-
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     row = con.execute(sql).fetchall()[0]
     assert row is not None
     return int(row[0])
-
-
-def copy_tree(src: Path, dst: Path) -> None:
-    shutil.copytree(src, dst, dirs_exist_ok=True)
 
 
 __all__ = ["Workspace"]
