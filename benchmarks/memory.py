@@ -1,8 +1,9 @@
 """Builds under a DuckDB memory limit, in a process of their own (so its peak RSS is theirs).
 
-`Workspace.connect` takes no engine settings, so this module opens the
-workspace through a subclass whose `connect` passes `memory_limit`, `threads`
-and a spill folder to `duckseg.engine.connect` / DuckDB. Prints one JSON
+The limits come from the command line rather than the workspace's `[duckdb]`
+table, so this module opens the workspace through a subclass whose `connect`
+passes `memory_limit`, `threads` and a spill folder to
+`duckseg.engine.lake_connection`. Prints one JSON
 document: seconds, member counts and the peak resident memory of the process.
 
     python -m benchmarks.memory --sf 10 --memory-limit 2GB
@@ -36,12 +37,13 @@ class LimitedWorkspace(Workspace):
     spill: Path | None = None
 
     def connect(self) -> duckdb.DuckDBPyConnection:
-        con = lake_connection(
-            self.store, self._static_files(), memory_limit=self.memory_limit, threads=self.threads
+        return lake_connection(
+            self.store,
+            self._static_files(),
+            memory_limit=self.memory_limit,
+            threads=self.threads,
+            temp_directory=str(self.spill) if self.spill else None,
         )
-        if self.spill is not None:
-            con.execute("SET temp_directory = ?", [str(self.spill)])
-        return con
 
 
 def run_limited(sf: float, memory_limit: str, threads: int | None) -> dict[str, Any]:

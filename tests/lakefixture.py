@@ -14,7 +14,8 @@ import pyarrow.parquet as pq
 
 from duckseg import Segment
 from duckseg.compiler import compile_build, to_sql
-from duckseg.engine import bind_lake, connect, read_catalog
+from duckseg.database import cursor as connect
+from duckseg.engine import bind_lake, read_catalog
 from duckseg.resolve import Resolver
 from duckseg.timewin import TimeContext
 

@@ -21,7 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from duckseg import Segment
 from duckseg.catalog import Catalog
 from duckseg.compiler import compile_build
-from duckseg.engine import bind_lake, connect, read_catalog
+from duckseg.database import cursor as connect
+from duckseg.engine import bind_lake, read_catalog
 from duckseg.resolve import Resolver
 from duckseg.timewin import TimeContext
 from tests.reference import strategies as refs

@@ -13,6 +13,7 @@ from duckseg.export import run as export_run
 from duckseg.export import upload, writer
 from duckseg.export.history import last_export
 from duckseg.export.result import ExportResult
+from duckseg.store import WRITING_MARKER
 from tests.exportshop import (
     EARLY,
     IDS,
@@ -195,7 +196,8 @@ def test_export_state_survives_the_sweep_and_orphans_do_not(shop: Workspace) -> 
     state = shop.root / record.state_path
     orphan = state.with_name("leftover.parquet")
     orphan.write_bytes(b"x")
-    shop.build("buyers", as_of=LATE)  # any writer sweeps unregistered files
+    (shop.root / WRITING_MARKER).touch()  # as a writer killed after writing the file leaves it
+    shop.build("buyers", as_of=LATE)  # the next writer sweeps unregistered files
     assert state.exists() and not orphan.exists()
     audience = pq.read_table(state)
     assert audience.column_names == [

@@ -11,8 +11,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
+import sqlglot
+from sqlglot import exp
 
+from duckseg import database
 from duckseg.catalog import Catalog, ValueType
+from duckseg.database import create_temp, parquet_scan
 from duckseg.store import Store
 
 EMPTY_CONTACTS = "SELECT CAST(NULL AS VARCHAR) AS contact_id WHERE FALSE"
@@ -25,46 +29,33 @@ EMPTY_STATIC = (
 )
 
 
-def connect(
-    memory_limit: str | None = None, threads: int | None = None, temp_directory: str | None = None
-) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(config={"temp_directory": temp_directory} if temp_directory else {})
-    # Instants are naive UTC everywhere; a fixed session zone keeps casts deterministic.
-    con.execute("SET TimeZone = 'UTC'")
-    if memory_limit:
-        con.execute("SET memory_limit = ?", [memory_limit])
-    if threads:
-        con.execute("SET threads = ?", [threads])
-    return con
-
-
 def bind_lake(
     con: duckdb.DuckDBPyConnection,
     contacts: Sequence[Path],
     events: Sequence[Path],
     static: Sequence[tuple[str, Path]] = (),
 ) -> None:
-    """Create the views `contacts`, `events`, `static_members` on `con`."""
-    if contacts:
-        con.read_parquet([str(p) for p in contacts]).create_view("contacts")
-    else:
-        con.sql(EMPTY_CONTACTS).create_view("contacts")
-    if events:
-        con.read_parquet([str(p) for p in events], union_by_name=True).create_view("events")
-    else:
-        con.sql(EMPTY_EVENTS).create_view("events")
+    """Create the temporary views `contacts`, `events`, `static_members` on `con`."""
+    create_temp(
+        con, "contacts", parquet_scan(contacts) if contacts else sqlglot.parse_one(EMPTY_CONTACTS)
+    )
+    create_temp(
+        con,
+        "events",
+        parquet_scan(events, union_by_name=True) if events else sqlglot.parse_one(EMPTY_EVENTS),
+    )
     if static:
-        relation = None
-        for name, path in static:
-            part = con.read_parquet(str(path)).select(
-                duckdb.ConstantExpression(name).alias("segment"),
-                duckdb.ColumnExpression("contact_id").alias("contact_id"),
-            )
-            relation = part if relation is None else relation.union(part)
-        assert relation is not None
-        relation.create_view("static_members")
+        parts = [
+            exp.select(
+                exp.alias_(exp.Literal.string(name), "segment"), exp.column("contact_id")
+            ).from_(parquet_scan([path]).subquery())
+            for name, path in static
+        ]
+        create_temp(
+            con, "static_members", exp.union(*parts, distinct=False) if len(parts) > 1 else parts[0]
+        )
     else:
-        con.sql(EMPTY_STATIC).create_view("static_members")
+        create_temp(con, "static_members", sqlglot.parse_one(EMPTY_STATIC))
 
 
 def lake_connection(
@@ -75,7 +66,8 @@ def lake_connection(
     threads: int | None = None,
     temp_directory: str | None = None,
 ) -> duckdb.DuckDBPyConnection:
-    con = connect(memory_limit, threads, temp_directory)
+    """A cursor on the process's DuckDB instance with the lake bound; close it when done."""
+    con = database.cursor(memory_limit, threads, temp_directory)
     bind_lake(con, store.live_files("contacts"), store.live_files("events"), static)
     return con
 

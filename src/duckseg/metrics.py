@@ -30,6 +30,7 @@ from duckseg.catalog import Catalog, ValueType
 from duckseg.compiler.dialects import dialect_settings
 from duckseg.compiler.facts import FactPlan
 from duckseg.compiler.sqlbuild import SqlBuilder, safe_comment, timestamp_literal
+from duckseg.database import create_temp, parquet_scan, union_all
 from duckseg.describe import describe_events, describe_filter, describe_window
 from duckseg.snapshots import SnapshotInfo
 from duckseg.timewin import Bound, InstantRange, TimeContext
@@ -151,17 +152,16 @@ def ratio(num: float | None, den: float | None) -> float | None:
 
 def bind_members(con: duckdb.DuckDBPyConnection, snapshots: Sequence[tuple[str, Path]]) -> None:
     """Create `report_members`: each snapshot's members, then all contacts under BASE."""
-    relation = con.table("contacts").select(
-        duckdb.ConstantExpression(BASE).alias("population"),
-        duckdb.ColumnExpression("contact_id").alias("contact_id"),
-    )
-    for name, path in snapshots:
-        part = con.read_parquet(str(path)).select(
-            duckdb.ConstantExpression(name).alias("population"),
-            duckdb.ColumnExpression("contact_id").alias("contact_id"),
-        )
-        relation = part.union(relation)
-    relation.create(MEMBERS)
+    parts = [
+        _population(exp.Literal.string(name), parquet_scan([path])) for name, path in snapshots
+    ]
+    parts.append(_population(exp.Literal.string(BASE), exp.select("*").from_("contacts")))
+    create_temp(con, MEMBERS, union_all(parts), kind="TABLE")
+
+
+def _population(label: exp.Expr, source: exp.Select, column: str = "population") -> exp.Select:
+    """SELECT label AS column, contact_id FROM (source)."""
+    return exp.select(exp.alias_(label, column), "contact_id").from_(source.subquery())
 
 
 def sizes_query() -> exp.Select:
@@ -521,16 +521,11 @@ def size_over_time_rows(
     """Every snapshot of a segment with its size and who entered / exited since the one before."""
     if not history:
         return []
-    relation = None
-    for seq, info in enumerate(history):
-        part = con.read_parquet(str(root / info.path)).select(
-            duckdb.ConstantExpression(seq).alias("seq"),
-            duckdb.ColumnExpression("contact_id").alias("contact_id"),
-        )
-        relation = part if relation is None else relation.union(part)
-    assert relation is not None
-    con.execute(exp.Drop(tables=[exp.to_table(HISTORY)], kind="TABLE", exists=True).sql("duckdb"))
-    relation.create(HISTORY)
+    parts = [
+        _population(exp.Literal.number(seq), parquet_scan([root / info.path]), "seq")
+        for seq, info in enumerate(history)
+    ]
+    create_temp(con, HISTORY, union_all(parts), kind="TABLE")
     cur, prev = "cur", "prev"
     kept_query = (
         exp.select(_col("seq", cur), exp.alias_(_count(), "kept"))

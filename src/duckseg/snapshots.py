@@ -9,7 +9,7 @@ catalog in one transaction with every other snapshot of the same build.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +19,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlglot import exp
 
+from duckseg import database
+from duckseg.database import parquet_scan, union_all
 from duckseg.store import Store, tmp_path_for
 
 SNAPSHOT_DIR = Path("state") / "snapshots"
@@ -35,6 +37,8 @@ COLUMNS = (
     "path",
 )
 
+PENDING_MEMBERS = "pending_members"
+ORDER = ("as_of", "built_at", "seq")  # a segment's history order
 _INSERT = exp.insert(
     exp.values([tuple(exp.Placeholder() for _ in (*COLUMNS, "seq"))]),
     "snapshots",
@@ -71,7 +75,7 @@ class PendingSnapshot:
     definition_hash: str
     compiled_sql: str
     engine: str
-    members: pa.Table  # one column contact_id, no duplicates
+    members: pa.Table  # one column contact_id, no duplicates, sorted
 
 
 def new_snapshot_id(now: datetime) -> str:
@@ -118,10 +122,7 @@ class SnapshotStore:
                 final = self.root / rel
                 final.parent.mkdir(parents=True, exist_ok=True)
                 tmp = tmp_path_for(final)
-                members = (
-                    snap.members.sort_by("contact_id") if snap.members.num_rows else snap.members
-                )
-                pq.write_table(members, tmp, compression="zstd")
+                pq.write_table(snap.members, tmp, compression="zstd")
                 tmp.replace(final)
                 info = SnapshotInfo(
                     sid,
@@ -164,18 +165,26 @@ class SnapshotStore:
         return [info for _, info, _ in written]
 
     # -- reading -------------------------------------------------------------------
-    def _query(self, where: exp.Expr) -> list[SnapshotInfo]:
+    def _query(
+        self, where: exp.Expr, newest: bool = False, per_segment: bool = False
+    ) -> list[SnapshotInfo]:
+        """Snapshots matching `where` in history order; `newest`: only the last one (per
+        segment with `per_segment`)."""
         if not (self.root / "state" / "catalog.duckdb").exists():
             return []
-        query = (
-            exp.select(*COLUMNS)
-            .from_("snapshots")
-            .where(where)
-            .order_by("as_of", "built_at", "seq")
-        )
         with self.store.connect(read_only=True) as con:
             if not _has_table(con, "snapshots"):
                 return []
+            if newest:
+                # Choose the ids first, then read the wide rows (compiled SQL) of those only.
+                ids = [
+                    r[0]
+                    for r in con.execute(_newest_ids(where, per_segment).sql("duckdb")).fetchall()
+                ]
+                if not ids:
+                    return []
+                where = exp.column("snapshot_id").isin(*(exp.Literal.string(i) for i in ids))
+            query = exp.select(*COLUMNS).from_("snapshots").where(where).order_by(*ORDER)
             rows = con.execute(query.sql("duckdb")).fetchall()
         return [_info(r) for r in rows]
 
@@ -186,8 +195,8 @@ class SnapshotStore:
         return self._query(exp.true())
 
     def latest(self, segment: str) -> SnapshotInfo | None:
-        history = self.history(segment)
-        return history[-1] if history else None
+        found = self._query(exp.column("segment").eq(exp.Literal.string(segment)), newest=True)
+        return found[0] if found else None
 
     def get(self, snapshot_id: str) -> SnapshotInfo | None:
         found = self._query(exp.column("snapshot_id").eq(exp.Literal.string(snapshot_id)))
@@ -195,16 +204,45 @@ class SnapshotStore:
 
     def previous(self, info: SnapshotInfo) -> SnapshotInfo | None:
         """The snapshot before `info` in its segment's as_of order."""
-        history = self.history(info.segment)
-        index = next(i for i, h in enumerate(history) if h.snapshot_id == info.snapshot_id)
-        return history[index - 1] if index > 0 else None
+        ordered = exp.Window(
+            this=exp.func("LAG", exp.column("snapshot_id")),
+            order=exp.Order(expressions=[exp.column(c) for c in ORDER]),
+        )
+        before = (
+            exp.select(exp.alias_(ordered, "before"), "snapshot_id")
+            .from_("snapshots")
+            .where(exp.column("segment").eq(exp.Literal.string(info.segment)))
+            .subquery("h")
+        )
+        chosen = (
+            exp.select("before")
+            .from_(before)
+            .where(exp.column("snapshot_id").eq(exp.Literal.string(info.snapshot_id)))
+        )
+        found = self._query(exp.column("snapshot_id").eq(chosen.subquery()))
+        return found[0] if found else None
+
+    def latest_up_to(self, segments: Sequence[str], as_of: datetime) -> dict[str, SnapshotInfo]:
+        """Per segment, the last snapshot with an as_of at or before `as_of`: the one a new
+        build at `as_of` comes after."""
+        where = exp.and_(
+            exp.column("segment").isin(*(exp.Literal.string(s) for s in segments)),
+            exp.column("as_of")
+            <= exp.cast(exp.Literal.string(_naive(as_of).isoformat()), "TIMESTAMP"),
+        )
+        return {info.segment: info for info in self._query(where, newest=True, per_segment=True)}
+
+    def latest_static(self) -> list[SnapshotInfo]:
+        """The current member list of every static segment, by name."""
+        where = exp.column("kind").eq(exp.Literal.string("static"))
+        return sorted(self._query(where, newest=True, per_segment=True), key=lambda i: i.segment)
 
     def members(self, info: SnapshotInfo) -> pa.Table:
         return pq.read_table(self.root / info.path)
 
     def diff(self, before: SnapshotInfo | None, after: SnapshotInfo) -> tuple[pa.Table, pa.Table]:
         """(entered, exited) contact_ids going from `before` to `after`."""
-        con = duckdb.connect()
+        con = database.cursor()
         try:
             new = con.read_parquet(str(self.root / after.path))
             if before is None:
@@ -216,6 +254,50 @@ class SnapshotStore:
         finally:
             con.close()
 
+    def count_changes(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        members: Mapping[str, pa.Table],
+        before: Mapping[str, SnapshotInfo],
+    ) -> dict[str, tuple[int, int]]:
+        """Per segment, (entered, exited) going from its snapshot in `before` to its members
+        not yet written: one query on `con` for the whole build."""
+        changes = {name: (table.num_rows, 0) for name, table in members.items()}
+        compared = [name for name in members if name in before]
+        if not compared:
+            return changes
+        views = [f"{PENDING_MEMBERS}_{i}" for i in range(len(compared))]
+        new_rows, old_rows = [], []
+        for name, view in zip(compared, views, strict=True):
+            con.register(view, members[name])
+            changes[name] = (0, 0)
+            new_rows.append(_tagged(name, exp.select("contact_id").from_(view)))
+            old_rows.append(_tagged(name, parquet_scan([self.root / before[name].path])))
+        new, old = "n", "o"
+        same = exp.and_(
+            *(
+                exp.column(c, table=new).eq(exp.column(c, table=old))
+                for c in ("segment", "contact_id")
+            )
+        )
+        segment = exp.func(
+            "coalesce", exp.column("segment", table=new), exp.column("segment", table=old)
+        )
+        query = (
+            exp.select(exp.alias_(segment, "segment"), _count_missing(old), _count_missing(new))
+            .from_(union_all(new_rows).subquery(new))
+            .join(union_all(old_rows).subquery(old), on=same, join_type="full outer")
+            .group_by(exp.Literal.number(1))
+        )
+        try:
+            rows = con.execute(query.sql("duckdb")).fetchall()
+        finally:
+            for view in views:
+                con.unregister(view)
+        for name, entered, exited in rows:
+            changes[name] = (int(entered), int(exited))
+        return changes
+
     def delete_history(self, segment: str) -> int:
         """Unregister and remove every snapshot of a segment; returns how many."""
         history = self.history(segment)
@@ -226,8 +308,36 @@ class SnapshotStore:
         return len(history)
 
 
+def _newest_ids(where: exp.Expr, per_segment: bool) -> exp.Select:
+    """The id of the last snapshot matching `where` in history order (per segment)."""
+    last_first = [exp.Ordered(this=exp.column(c), desc=True) for c in ORDER]
+    ids = exp.select("snapshot_id").from_("snapshots").where(where)
+    if not per_segment:
+        return ids.order_by(*last_first).limit(1)
+    rank = exp.Window(
+        this=exp.func("ROW_NUMBER"),
+        partition_by=[exp.column("segment")],
+        order=exp.Order(expressions=last_first),
+    )
+    return ids.qualify(rank.eq(1))
+
+
+def _tagged(segment: str, source: exp.Select) -> exp.Select:
+    """SELECT segment, contact_id FROM (source)."""
+    return exp.select(exp.alias_(exp.Literal.string(segment), "segment"), "contact_id").from_(
+        source.subquery()
+    )
+
+
+def _count_missing(side: str) -> exp.Expr:
+    """Rows of a full join with no contact on `side`: only on the other one."""
+    return exp.func("count_if", exp.column("contact_id", table=side).is_(exp.null()))
+
+
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     found = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND table_name = ?",
+        [name],
     ).fetchall()[0]
     return bool(found and found[0])

@@ -5,25 +5,32 @@ Writers (ingest, build, static, delete, export) hold an exclusive lock on
 under `lake/` and `state/snapshots/` is written first and then registered in the
 catalog inside one transaction: the registration is the commit point. Files
 that no catalog row names are leftovers of a crash and are removed by the next
-writer (`sweep_orphans`).
+writer (`sweep_orphans`), which knows there may be some from the marker file
+`state/.writing` that a writer removes only when it finishes.
 """
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
+from sqlglot import exp
 
+from duckseg import database
 from duckseg.errors import WorkspaceBusyError
 from duckseg.sqlfiles import read_sql_file
 
 CATALOG_FILE = Path("state") / "catalog.duckdb"
 LOCK_FILE = Path("state") / ".lock"
+WRITING_MARKER = Path("state") / ".writing"  # present while a writer runs, or after one died
 TMP_SUFFIX = ".tmp"
 # Folders whose files the catalog accounts for; anything unregistered there is a leftover.
 MANAGED_DIRS = ("lake/contacts", "lake/events", "lake/rejects", "state/snapshots", "state/exports")
@@ -40,7 +47,12 @@ class Store:
     # -- lock ---------------------------------------------------------------
     @contextmanager
     def writer(self) -> Iterator[None]:
-        """Hold the workspace's write lock (re-entrant within one Store)."""
+        """Hold the workspace's write lock (re-entrant within one Store).
+
+        A writer that stops half-way (killed, or failing) may leave unregistered
+        files. The marker `state/.writing` exists while a writer runs, so the next
+        writer knows when the walk over the managed folders is needed.
+        """
         if self._locked:
             yield
             return
@@ -53,9 +65,13 @@ class Store:
                     f"workspace is busy: another duckseg command is writing to {self.root}"
                 ) from exc
             self._locked = True
+            marker = self.root / WRITING_MARKER
             try:
-                self.sweep_orphans()
+                if marker.exists():
+                    self.sweep_orphans()
+                marker.touch()
                 yield
+                marker.unlink()  # not reached when the writer fails: the next one sweeps
             finally:
                 self._locked = False
                 fcntl.flock(fd, fcntl.LOCK_UN)
@@ -67,8 +83,8 @@ class Store:
     def session(self) -> Iterator[None]:
         """Share one catalog connection for everything done inside (re-entrant).
 
-        A command opens the catalog a dozen times (live files, snapshots, commit);
-        opening a DuckDB file costs tens of milliseconds, so a command opens it once.
+        A command reads the catalog a dozen times (live files, snapshots, commit);
+        inside a session they all use one attachment of the catalog file.
         """
         if self._shared is not None:
             yield
@@ -82,35 +98,28 @@ class Store:
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A short-lived connection to the catalog (created on first use)."""
+        """A cursor whose default database is the catalog (created on first use).
+
+        The catalog is ATTACHed to the process's DuckDB instance for as long as a
+        connection to it is open, and DETACHed after, which releases the file to
+        other processes.
+        """
         if self._shared is not None:
             yield self._shared
             return
         path = self.root / CATALOG_FILE
         if read_only and not path.exists():
             read_only = False
-        con = self._open(path, read_only)
-        try:
-            if not read_only and not self._schema_ready:
-                con.execute(read_sql_file("catalog.sql"))
-                self._schema_ready = True
-            yield con
-        finally:
-            con.close()
-
-    @staticmethod
-    def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
-        # Another process may hold the catalog file for a moment; wait briefly, then say so.
-        deadline = time.monotonic() + 10.0
-        while True:
+        with _attached(path, read_only) as alias:
+            con = database.cursor()
             try:
-                return duckdb.connect(str(path), read_only=read_only)
-            except duckdb.IOException as exc:
-                if "lock" not in str(exc).lower() or time.monotonic() > deadline:
-                    raise WorkspaceBusyError(
-                        f"workspace is busy: cannot open {path}: {exc}"
-                    ) from exc
-                time.sleep(0.05)
+                con.execute(exp.Use(this=exp.to_table(alias)).sql("duckdb"))
+                if not read_only and not self._schema_ready:
+                    con.execute(read_sql_file("catalog.sql"))
+                    self._schema_ready = True
+                yield con
+            finally:
+                con.close()
 
     # -- lake file registry --------------------------------------------------
     def live_files(self, kind: str) -> list[Path]:
@@ -168,6 +177,66 @@ class Store:
 
     def relative(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
+
+
+# Catalogs attached to this process's DuckDB instance: path -> [alias, read_only, users].
+_attachments: dict[Path, list[Any]] = {}
+_attach_lock = threading.Lock()
+BUSY_WAIT_S = 10.0
+
+
+@contextmanager
+def _attached(path: Path, read_only: bool) -> Iterator[str]:
+    """ATTACH the catalog file (once per process however many users), DETACH after the last."""
+    with _attach_lock:
+        entry = _attachments.get(path)
+        if entry is not None:
+            alias, attached_read_only, _ = entry
+            if attached_read_only and not read_only:
+                raise WorkspaceBusyError(
+                    f"workspace is busy: {path} is open read-only in this process"
+                )
+            entry[2] += 1
+        else:
+            alias = "catalog_" + hashlib.sha1(str(path).encode()).hexdigest()[:12]
+            _attach(path, alias, read_only)
+            _attachments[path] = [alias, read_only, 1]
+    try:
+        yield alias
+    finally:
+        with _attach_lock:
+            entry = _attachments[path]
+            entry[2] -= 1
+            if entry[2] == 0:
+                del _attachments[path]
+                con = database.cursor()
+                try:
+                    con.execute(exp.Detach(this=exp.var(alias)).sql("duckdb"))
+                finally:
+                    con.close()
+
+
+def _attach(path: Path, alias: str, read_only: bool) -> None:
+    # Another process may hold the catalog file for a moment; wait briefly, then say so.
+    statement = exp.Attach(
+        this=exp.alias_(exp.Literal.string(str(path)), alias),
+        expressions=[exp.AttachOption(this=exp.var("READ_ONLY"))] if read_only else [],
+    ).sql("duckdb")
+    deadline = time.monotonic() + BUSY_WAIT_S
+    con = database.cursor()
+    try:
+        while True:
+            try:
+                con.execute(statement)
+                return
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                    raise WorkspaceBusyError(
+                        f"workspace is busy: cannot open {path}: {exc}"
+                    ) from exc
+                time.sleep(0.05)
+    finally:
+        con.close()
 
 
 def tmp_path_for(final: Path) -> Path:

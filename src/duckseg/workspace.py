@@ -13,11 +13,14 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import polars as pl
 import pyarrow as pa
+from sqlglot import exp
 
 from duckseg import ir
 from duckseg.catalog import Catalog
-from duckseg.compiler import compile_build, to_sql
+from duckseg.compiler import CompiledBuild, compile_build, to_sql
+from duckseg.compiler.sqlbuild import FACTS
 from duckseg.config import CONFIG_FILE, DEFAULT_CONFIG_TEXT, Config, load_config
+from duckseg.database import create_temp, parquet_scan
 from duckseg.describe import describe
 from duckseg.engine import lake_connection, read_catalog
 from duckseg.errors import DefinitionError, InputError, Problem, did_you_mean
@@ -182,11 +185,7 @@ class Workspace:
         )
 
     def _static_files(self) -> list[tuple[str, Path]]:
-        latest: dict[str, SnapshotInfo] = {}
-        for info in self.snapshots.all():
-            if info.kind == "static":
-                latest[info.segment] = info
-        return [(name, self.root / info.path) for name, info in sorted(latest.items())]
+        return [(info.segment, self.root / info.path) for info in self.snapshots.latest_static()]
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         """A DuckDB connection with `contacts`, `events` and `static_members` bound to the lake."""
@@ -261,7 +260,7 @@ class Workspace:
             build = compile_build({seg.name: tree}, ctx)
             query = build.standalone(seg.name)
             sql = to_sql(query)
-            con.sql(query.sql("duckdb")).create("preview_members")
+            create_temp(con, "preview_members", query, kind="TABLE")
             count = _scalar(con, "SELECT count(*) FROM preview_members")
             sample = con.sql(
                 "SELECT c.* FROM contacts c JOIN preview_members m USING (contact_id) ORDER BY c.contact_id LIMIT ?",
@@ -274,7 +273,7 @@ class Workspace:
                     entered = con.sql("SELECT contact_id FROM preview_members ORDER BY 1").pl()
                     exited = entered.head(0)
                 else:
-                    con.read_parquet(str(self.root / latest.path)).create_view("latest_members")
+                    create_temp(con, "latest_members", parquet_scan([self.root / latest.path]))
                     entered = con.sql(
                         "SELECT contact_id FROM preview_members EXCEPT SELECT contact_id FROM latest_members ORDER BY 1"
                     ).pl()
@@ -365,54 +364,91 @@ class Workspace:
                 SEGMENTS_DIR, f"{static[0]} is a static segment: change it with duckseg static"
             )
         ctx = self.time_context(as_of)
+        names = [seg.name for seg in segs]
         with self.store.writer(), self.store.session():
             con = self.connect()
             try:
                 resolved = self.resolve(segs, con)
                 trees = {r.segment.name: self._tree(r) for r in resolved}
                 build = compile_build(trees, ctx, engine)
-                names = [seg.name for seg in segs]
-                members: dict[str, pa.Table] = {}
                 if engine == "spark":
-                    # The same trees as Spark SQL, over the same live Parquet files.
-                    from duckseg import spark_engine
-
-                    keys = con.table("contacts").select("contact_id").limit(0).to_arrow_table()
-                    members = spark_engine.build_members(
-                        self.config.spark,
-                        (self.store.live_files("contacts"), self.store.live_files("events")),
-                        self._static_files(),
-                        build,
-                        names,
-                        keys.schema.field(0).type,  # typed as DuckDB types them
-                        progress,
-                    )
+                    members = self._spark_members(con, build, names, progress)
                 else:
-                    if build.facts is not None:
-                        con.sql(build.facts.sql("duckdb")).create("event_facts")
-                    for i, name in enumerate(names):
-                        if progress:
-                            progress(name, i, len(names))
-                        members[name] = con.sql(build.members[name].sql("duckdb")).to_arrow_table()
-                pending = [
-                    PendingSnapshot(
-                        seg.name,
-                        "dynamic",
-                        ctx.as_of,
-                        self.definition_hash(seg),
-                        to_sql(build.standalone(seg.name), engine),
-                        engine,
-                        members[seg.name],
-                    )
-                    for seg in segs
-                ]
+                    members = self._duckdb_members(con, build, names, progress)
+                before = self.snapshots.latest_up_to(names, ctx.as_of)
+                changes = self.snapshots.count_changes(con, members, before)
             finally:
                 con.close()
-            infos = self.snapshots.commit(pending, self.clock.now())
-            return [
-                self._snapshot(info, pending_members)
-                for info, pending_members in zip(infos, [p.members for p in pending], strict=True)
+            pending = [
+                PendingSnapshot(
+                    seg.name,
+                    "dynamic",
+                    ctx.as_of,
+                    self.definition_hash(seg),
+                    self._own_sql(build, trees, seg.name, ctx, engine),
+                    engine,
+                    members[seg.name],
+                )
+                for seg in segs
             ]
+            infos = self.snapshots.commit(pending, self.clock.now())
+        return [Snapshot(info, *changes[info.segment], members[info.segment]) for info in infos]
+
+    @staticmethod
+    def _own_sql(
+        build: CompiledBuild,
+        trees: dict[str, ir.Node],
+        name: str,
+        ctx: TimeContext,
+        engine: str,
+    ) -> str:
+        """The SQL a snapshot records: its segment's query alone, as `compile` prints it,
+        not the build's shared fact pass with every other segment's facts."""
+        alone = build if len(trees) == 1 else compile_build({name: trees[name]}, ctx, engine)
+        return to_sql(alone.standalone(name), engine)
+
+    def _duckdb_members(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        build: CompiledBuild,
+        names: Sequence[str],
+        progress: Progress | None,
+    ) -> dict[str, pa.Table]:
+        shared = len(names) > 1 and build.facts is not None
+        if shared:
+            assert build.facts is not None
+            create_temp(con, FACTS, build.facts, kind="TABLE")
+        members = {}
+        for i, name in enumerate(names):
+            if progress:
+                progress(name, i, len(names))
+            # One segment alone runs with its fact pass inlined, no table in between.
+            query = build.members[name] if shared else build.standalone(name)
+            # Sorted here, in parallel, as the snapshot file stores them.
+            ordered = query.order_by(exp.Literal.number(1), copy=True)
+            members[name] = con.sql(ordered.sql("duckdb")).to_arrow_table()
+        return members
+
+    def _spark_members(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        build: CompiledBuild,
+        names: Sequence[str],
+        progress: Progress | None,
+    ) -> dict[str, pa.Table]:
+        # The same trees as Spark SQL, over the same live Parquet files.
+        from duckseg import spark_engine
+
+        keys = con.table("contacts").select("contact_id").limit(0).to_arrow_table()
+        return spark_engine.build_members(
+            self.config.spark,
+            (self.store.live_files("contacts"), self.store.live_files("events")),
+            self._static_files(),
+            build,
+            names,
+            keys.schema.field(0).type,  # typed as DuckDB types them
+            progress,
+        )
 
     def _snapshot(self, info: SnapshotInfo, members: pa.Table | None = None) -> Snapshot:
         before = self.snapshots.previous(info)
@@ -436,7 +472,7 @@ class Workspace:
         snap = self.snapshot(name, snapshot)
         con = self.connect()
         try:
-            con.read_parquet(str(self.root / snap.info.path)).create_view("snapshot_members")
+            create_temp(con, "snapshot_members", parquet_scan([self.root / snap.info.path]))
             frame: pl.DataFrame = con.sql(
                 "SELECT c.* FROM snapshot_members m JOIN contacts c USING (contact_id) ORDER BY c.contact_id"
             ).pl()

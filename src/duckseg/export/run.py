@@ -36,6 +36,7 @@ from sqlglot import exp
 from duckseg.catalog import Catalog
 from duckseg.compiler.sqlbuild import KEY
 from duckseg.config import CONFIG_FILE
+from duckseg.database import create_temp, parquet_scan
 from duckseg.describe import describe_definition
 from duckseg.errors import DefinitionError, DucksegError, InputError, did_you_mean
 from duckseg.export import tabular, upload
@@ -153,7 +154,7 @@ class _Export:
                     f"attribute {tabular.CHANGE} clashes with the change column of --changes",
                     hint="leave it out with --columns",
                 )
-            con.read_parquet(str(ws.root / info.path)).create_view(upload.MEMBERS)
+            create_temp(con, upload.MEMBERS, parquet_scan([ws.root / info.path]))
             matching = _bind_exclusions(con, ws, rule)
             staging = _Staging(target)
             staging.created += _make_parents(state_final.parent)
@@ -235,9 +236,9 @@ class _Export:
             body["rows"] = info.count
             return body
         if previous is None:  # the first export: every member is an add
-            con.sql(ids.where(exp.false()).sql("duckdb")).create_view(tabular.PREVIOUS)
+            create_temp(con, tabular.PREVIOUS, ids.where(exp.false()))
         else:
-            con.read_parquet(str(previous)).create_view(tabular.PREVIOUS)
+            create_temp(con, tabular.PREVIOUS, parquet_scan([previous]))
         adds, removes = tabular.change_counts(con)
         name = f"{info.segment}-changes.{self.fmt}"
         query = tabular.changes_query(columns)
@@ -380,7 +381,7 @@ class _Export:
 def _bind_exclusions(con: duckdb.DuckDBPyConnection, ws: Workspace, rule: ConsentRule) -> int:
     """Create `consent_excluded` (contact_ids the rule excludes, evaluated now) and
     return how many snapshot members it holds."""
-    con.sql(exclusions_query(ws, rule).sql("duckdb")).create(upload.EXCLUDED)
+    create_temp(con, upload.EXCLUDED, exclusions_query(ws, rule), kind="TABLE")
     m, x = "m", "x"
     count = (
         exp.select(exp.func("count", exp.Star()))

@@ -1,0 +1,78 @@
+"""The process's DuckDB instance, and the SQL that names things on it.
+
+Opening a DuckDB instance costs ~13 ms; a cursor on an open one costs nothing.
+So a process keeps one in-memory instance per set of engine settings and every
+command works on cursors of it: the lake views, the catalog (ATTACHed for the
+length of a command, so other processes can open it in between) and any work
+tables. Everything a command creates is TEMPORARY, which DuckDB keeps per
+cursor: two cursors never see each other's views, and closing a cursor drops
+what it made.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+from sqlglot import exp
+
+_lock = threading.Lock()
+_instances: dict[tuple[str | None, int | None, str | None], duckdb.DuckDBPyConnection] = {}
+
+
+def cursor(
+    memory_limit: str | None = None, threads: int | None = None, temp_directory: str | None = None
+) -> duckdb.DuckDBPyConnection:
+    """A new connection to the shared instance with these settings (created on first use)."""
+    key = (memory_limit, threads, temp_directory)
+    with _lock:
+        instance = _instances.get(key)
+        if instance is None:
+            instance = open_instance(memory_limit, threads, temp_directory)
+            _instances[key] = instance
+        return instance.cursor()
+
+
+def open_instance(
+    memory_limit: str | None = None, threads: int | None = None, temp_directory: str | None = None
+) -> duckdb.DuckDBPyConnection:
+    """A new in-memory DuckDB instance with duckseg's session settings."""
+    con = duckdb.connect(config={"temp_directory": temp_directory} if temp_directory else {})
+    # Instants are naive UTC everywhere; a fixed zone keeps casts deterministic on every cursor.
+    con.execute("SET GLOBAL TimeZone = 'UTC'")
+    # Lake and snapshot files are never rewritten in place, so their footers can be kept.
+    con.execute("SET GLOBAL parquet_metadata_cache = true")
+    if memory_limit:
+        con.execute("SET GLOBAL memory_limit = ?", [memory_limit])
+    if threads:
+        con.execute("SET GLOBAL threads = ?", [threads])
+    return con
+
+
+def parquet_scan(paths: Sequence[Path | str], union_by_name: bool = False) -> exp.Select:
+    """SELECT * FROM read_parquet([...]) for a list of files."""
+    args: list[exp.Expr] = [exp.Array(expressions=[exp.Literal.string(str(p)) for p in paths])]
+    if union_by_name:
+        args.append(exp.EQ(this=exp.column("union_by_name"), expression=exp.true()))
+    return exp.select(exp.Star()).from_(exp.Table(this=exp.ReadParquet(expressions=args)))
+
+
+def create_temp(
+    con: duckdb.DuckDBPyConnection, name: str, query: exp.Expr, kind: str = "VIEW"
+) -> None:
+    """CREATE OR REPLACE TEMPORARY VIEW|TABLE name AS query, visible to `con` only."""
+    statement = exp.Create(
+        this=exp.to_table(name),
+        kind=kind,
+        replace=True,
+        expression=query,
+        properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
+    )
+    con.execute(statement.sql("duckdb"))
+
+
+def union_all(parts: Sequence[exp.Select]) -> exp.Query:
+    """UNION ALL of one or more SELECTs."""
+    return exp.union(*parts, distinct=False) if len(parts) > 1 else parts[0]
