@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlglot import exp
 
@@ -21,7 +22,7 @@ from duckseg.compiler.facts import Fact, FactPlan
 from duckseg.compiler.rewrites import lower
 from duckseg.compiler.sqlbuild import CONTACTS, EVENTS, FACTS, KEY, SqlBuilder, column, safe_comment
 from duckseg.describe import describe, describe_fact
-from duckseg.timewin import TimeContext
+from duckseg.timewin import InstantRange, TimeContext
 
 __all__ = ["DIALECTS", "CompiledBuild", "compile_build", "compile_segment", "to_sql"]
 
@@ -85,16 +86,14 @@ def _facts_query(builder: SqlBuilder, plan: FactPlan) -> exp.Select:
             [safe_comment("one pass over the events: per contact, what each event condition needs")]
         )
         return query
-    groups: dict[frozenset[str], list[Fact]] = {}
-    for fact in facts:
-        groups.setdefault(frozenset(fact.filter.events), []).append(fact)
+    groups = _passes(builder, facts)
     passes = [f"pass_{i}" for i in range(len(groups))]
     ids = exp.union(
         *(exp.select(column(KEY, name)).from_(exp.to_table(name)) for name in passes), distinct=True
     )
     query = exp.select(column(KEY, "ids")).from_(exp.alias_(ids.subquery(), "ids"))
     owner = {}
-    for name, group in zip(passes, groups.values(), strict=True):
+    for name, group in zip(passes, groups, strict=True):
         query = query.with_(name, as_=_one_pass(builder, plan, group))
         query = query.join(
             exp.to_table(name), on=column(KEY, name).eq(column(KEY, "ids")), join_type="left"
@@ -110,6 +109,37 @@ def _facts_query(builder: SqlBuilder, plan: FactPlan) -> exp.Select:
         [safe_comment("one pass over the events per set of event names, joined per contact")]
     )
     return query
+
+
+def _passes(builder: SqlBuilder, facts: list[Fact]) -> list[list[Fact]]:
+    """Facts grouped into passes: by set of event names, then by time, so that facts whose
+    windows do not overlap (a festival last year, the last 30 days) scan only their own
+    stretch of the lake instead of everything between them."""
+    by_names: dict[frozenset[str], list[Fact]] = {}
+    for fact in facts:
+        by_names.setdefault(frozenset(fact.filter.events), []).append(fact)
+    passes: list[list[Fact]] = []
+    for group in by_names.values():
+        ranges = {fact: builder.window_range(fact.filter.window) for fact in group}
+        # Earliest start first (an unbounded start is the earliest of all).
+        ordered = sorted(group, key=lambda f: _start_key(ranges[f]))
+        current: list[Fact] = []
+        reach: datetime | None = None  # the latest end within `current`
+        for fact in ordered:
+            rng = ranges[fact]
+            assert rng.high is not None  # every window ends at as_of
+            starts_after = rng.low is not None and reach is not None and rng.low.at > reach
+            if current and starts_after:
+                passes.append(current)
+                current, reach = [], None
+            current.append(fact)
+            reach = rng.high.at if reach is None else max(reach, rng.high.at)
+        passes.append(current)
+    return passes
+
+
+def _start_key(rng: InstantRange) -> tuple[bool, datetime]:
+    return (rng.low is not None, rng.low.at if rng.low is not None else datetime.min)
 
 
 def _one_pass(builder: SqlBuilder, plan: FactPlan, facts: list[Fact]) -> exp.Select:
