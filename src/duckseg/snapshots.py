@@ -44,6 +44,53 @@ _INSERT = exp.insert(
     "snapshots",
     columns=[*COLUMNS, "seq"],
 ).sql("duckdb")
+# Reading queries, built once. `?` placeholders take the values.
+_ROWS = exp.select(*COLUMNS).from_("snapshots")
+_LAST_FIRST = [exp.Ordered(this=exp.column(c), desc=True) for c in ORDER]
+_ALL = _ROWS.order_by(*ORDER).sql("duckdb")
+_HISTORY = _ROWS.where(exp.column("segment").eq(exp.Placeholder())).order_by(*ORDER).sql("duckdb")
+_BY_IDS = (
+    _ROWS.where(exp.func("list_contains", exp.Placeholder(), exp.column("snapshot_id")))
+    .order_by(*ORDER)
+    .sql("duckdb")
+)
+_IDS = exp.select("snapshot_id").from_("snapshots")
+_LATEST_ID = (
+    _IDS.where(exp.column("segment").eq(exp.Placeholder())).order_by(*_LAST_FIRST).limit(1)
+).sql("duckdb")
+_PER_SEGMENT_LAST = exp.Window(
+    this=exp.func("ROW_NUMBER"),
+    partition_by=[exp.column("segment")],
+    order=exp.Order(expressions=_LAST_FIRST),
+).eq(1)
+_LATEST_IDS_UP_TO = (
+    _IDS.where(exp.func("list_contains", exp.Placeholder(), exp.column("segment")))
+    .where(exp.column("as_of") <= exp.Placeholder())
+    .qualify(_PER_SEGMENT_LAST)
+).sql("duckdb")
+_LATEST_STATIC_IDS = (
+    _IDS.where(exp.column("kind").eq(exp.Literal.string("static"))).qualify(_PER_SEGMENT_LAST)
+).sql("duckdb")
+_PREVIOUS_ID = (
+    exp.select("before")
+    .from_(
+        exp.select(
+            exp.alias_(
+                exp.Window(
+                    this=exp.func("LAG", exp.column("snapshot_id")),
+                    order=exp.Order(expressions=[exp.column(c) for c in ORDER]),
+                ),
+                "before",
+            ),
+            "snapshot_id",
+        )
+        .from_("snapshots")
+        .where(exp.column("segment").eq(exp.Placeholder()))
+        .subquery("h")
+    )
+    .where(exp.column("snapshot_id").eq(exp.Placeholder()))
+    .where(exp.column("before").is_(exp.null()).not_())
+).sql("duckdb")
 _NEXT_SEQ = (
     exp.select(exp.func("COALESCE", exp.func("MAX", exp.column("seq")), exp.Literal.number(0)) + 1)
     .from_("snapshots")
@@ -165,77 +212,53 @@ class SnapshotStore:
         return [info for _, info, _ in written]
 
     # -- reading -------------------------------------------------------------------
-    def _query(
-        self, where: exp.Expr, newest: bool = False, per_segment: bool = False
-    ) -> list[SnapshotInfo]:
-        """Snapshots matching `where` in history order; `newest`: only the last one (per
-        segment with `per_segment`)."""
+    def _query(self, sql: str, params: Sequence[object] = ()) -> list[SnapshotInfo]:
         if not (self.root / "state" / "catalog.duckdb").exists():
             return []
         with self.store.connect(read_only=True) as con:
-            if not _has_table(con, "snapshots"):
+            if not self.store.has_table(con, "snapshots"):
                 return []
-            if newest:
-                # Choose the ids first, then read the wide rows (compiled SQL) of those only.
-                ids = [
-                    r[0]
-                    for r in con.execute(_newest_ids(where, per_segment).sql("duckdb")).fetchall()
-                ]
-                if not ids:
-                    return []
-                where = exp.column("snapshot_id").isin(*(exp.Literal.string(i) for i in ids))
-            query = exp.select(*COLUMNS).from_("snapshots").where(where).order_by(*ORDER)
-            rows = con.execute(query.sql("duckdb")).fetchall()
+            rows = con.execute(sql, list(params)).fetchall()
         return [_info(r) for r in rows]
 
+    def _newest(self, ids_sql: str, params: Sequence[object]) -> list[SnapshotInfo]:
+        """Choose ids with `ids_sql`, then read the rows (compiled SQL and all) of those only."""
+        if not (self.root / "state" / "catalog.duckdb").exists():
+            return []
+        with self.store.connect(read_only=True) as con:
+            if not self.store.has_table(con, "snapshots"):
+                return []
+            ids = [r[0] for r in con.execute(ids_sql, list(params)).fetchall()]
+            return self._query(_BY_IDS, [ids]) if ids else []
+
     def history(self, segment: str) -> list[SnapshotInfo]:
-        return self._query(exp.column("segment").eq(exp.Literal.string(segment)))
+        return self._query(_HISTORY, [segment])
 
     def all(self) -> list[SnapshotInfo]:
-        return self._query(exp.true())
+        return self._query(_ALL)
 
     def latest(self, segment: str) -> SnapshotInfo | None:
-        found = self._query(exp.column("segment").eq(exp.Literal.string(segment)), newest=True)
+        found = self._newest(_LATEST_ID, [segment])
         return found[0] if found else None
 
     def get(self, snapshot_id: str) -> SnapshotInfo | None:
-        found = self._query(exp.column("snapshot_id").eq(exp.Literal.string(snapshot_id)))
+        found = self._query(_BY_IDS, [[snapshot_id]])
         return found[0] if found else None
 
     def previous(self, info: SnapshotInfo) -> SnapshotInfo | None:
         """The snapshot before `info` in its segment's as_of order."""
-        ordered = exp.Window(
-            this=exp.func("LAG", exp.column("snapshot_id")),
-            order=exp.Order(expressions=[exp.column(c) for c in ORDER]),
-        )
-        before = (
-            exp.select(exp.alias_(ordered, "before"), "snapshot_id")
-            .from_("snapshots")
-            .where(exp.column("segment").eq(exp.Literal.string(info.segment)))
-            .subquery("h")
-        )
-        chosen = (
-            exp.select("before")
-            .from_(before)
-            .where(exp.column("snapshot_id").eq(exp.Literal.string(info.snapshot_id)))
-        )
-        found = self._query(exp.column("snapshot_id").eq(chosen.subquery()))
+        found = self._newest(_PREVIOUS_ID, [info.segment, info.snapshot_id])
         return found[0] if found else None
 
     def latest_up_to(self, segments: Sequence[str], as_of: datetime) -> dict[str, SnapshotInfo]:
         """Per segment, the last snapshot with an as_of at or before `as_of`: the one a new
         build at `as_of` comes after."""
-        where = exp.and_(
-            exp.column("segment").isin(*(exp.Literal.string(s) for s in segments)),
-            exp.column("as_of")
-            <= exp.cast(exp.Literal.string(_naive(as_of).isoformat()), "TIMESTAMP"),
-        )
-        return {info.segment: info for info in self._query(where, newest=True, per_segment=True)}
+        found = self._newest(_LATEST_IDS_UP_TO, [list(segments), _naive(as_of)])
+        return {info.segment: info for info in found}
 
     def latest_static(self) -> list[SnapshotInfo]:
         """The current member list of every static segment, by name."""
-        where = exp.column("kind").eq(exp.Literal.string("static"))
-        return sorted(self._query(where, newest=True, per_segment=True), key=lambda i: i.segment)
+        return sorted(self._newest(_LATEST_STATIC_IDS, []), key=lambda i: i.segment)
 
     def members(self, info: SnapshotInfo) -> pa.Table:
         return pq.read_table(self.root / info.path)
@@ -308,20 +331,6 @@ class SnapshotStore:
         return len(history)
 
 
-def _newest_ids(where: exp.Expr, per_segment: bool) -> exp.Select:
-    """The id of the last snapshot matching `where` in history order (per segment)."""
-    last_first = [exp.Ordered(this=exp.column(c), desc=True) for c in ORDER]
-    ids = exp.select("snapshot_id").from_("snapshots").where(where)
-    if not per_segment:
-        return ids.order_by(*last_first).limit(1)
-    rank = exp.Window(
-        this=exp.func("ROW_NUMBER"),
-        partition_by=[exp.column("segment")],
-        order=exp.Order(expressions=last_first),
-    )
-    return ids.qualify(rank.eq(1))
-
-
 def _tagged(segment: str, source: exp.Select) -> exp.Select:
     """SELECT segment, contact_id FROM (source)."""
     return exp.select(exp.alias_(exp.Literal.string(segment), "segment"), "contact_id").from_(
@@ -332,12 +341,3 @@ def _tagged(segment: str, source: exp.Select) -> exp.Select:
 def _count_missing(side: str) -> exp.Expr:
     """Rows of a full join with no contact on `side`: only on the other one."""
     return exp.func("count_if", exp.column("contact_id", table=side).is_(exp.null()))
-
-
-def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    found = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-        "AND table_name = ?",
-        [name],
-    ).fetchall()[0]
-    return bool(found and found[0])

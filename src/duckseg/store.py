@@ -121,6 +121,17 @@ class Store:
             finally:
                 con.close()
 
+    def has_table(self, con: duckdb.DuckDBPyConnection, name: str) -> bool:
+        """Whether the catalog has a table (one opened read-only may predate some)."""
+        if self._schema_ready:
+            return True
+        found = con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+            "AND table_name = ?",
+            [name],
+        ).fetchall()[0][0]
+        return bool(found)
+
     # -- lake file registry --------------------------------------------------
     def live_files(self, kind: str) -> list[Path]:
         """Absolute paths of the registered files of one kind, oldest landing first."""
@@ -137,10 +148,7 @@ class Store:
         if not (self.root / CATALOG_FILE).exists():
             return frozenset()
         with self.connect(read_only=True) as con:
-            found = con.execute(
-                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'event_names'"
-            ).fetchall()[0][0]
-            if not found:
+            if not self.has_table(con, "event_names"):
                 return frozenset()
             return frozenset(
                 str(r[0]) for r in con.execute("SELECT event FROM event_names").fetchall()
@@ -150,11 +158,7 @@ class Store:
         rows = con.execute(
             "SELECT path FROM lake_files UNION ALL SELECT path FROM snapshots"
         ).fetchall()
-        # Export state files (a catalog opened read-only may predate the table).
-        (has_exports,) = con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'export_state'"
-        ).fetchall()[0]
-        if has_exports:
+        if self.has_table(con, "export_state"):
             rows += con.execute("SELECT path FROM export_state").fetchall()
         return {r[0] for r in rows}
 
