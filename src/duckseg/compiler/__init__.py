@@ -20,6 +20,7 @@ from duckseg import ir
 from duckseg.compiler.dialects import DIALECTS, DialectSettings, dialect_settings
 from duckseg.compiler.facts import Fact, FactPlan
 from duckseg.compiler.rewrites import lower
+from duckseg.compiler.shapes import facts_only
 from duckseg.compiler.sqlbuild import CONTACTS, EVENTS, FACTS, KEY, SqlBuilder, column, safe_comment
 from duckseg.describe import describe, describe_fact
 from duckseg.timewin import InstantRange, TimeContext
@@ -59,10 +60,14 @@ def compile_build(
     facts_query = _facts_query(builder, plan) if plan else None
     members = {}
     for name, tree in lowered.items():
-        query = exp.select(column(KEY, CONTACTS)).from_(exp.to_table(CONTACTS))
-        if plan:
-            on = column(KEY, FACTS).eq(column(KEY, CONTACTS))
-            query = query.join(exp.to_table(FACTS), on=on, join_type="left")
+        if plan and facts_only(tree):
+            # Every member has a fact row: no need to walk every contact.
+            query = exp.select(column(KEY, FACTS)).from_(exp.to_table(FACTS))
+        else:
+            query = exp.select(column(KEY, CONTACTS)).from_(exp.to_table(CONTACTS))
+            if plan:
+                on = column(KEY, FACTS).eq(column(KEY, CONTACTS))
+                query = query.join(exp.to_table(FACTS), on=on, join_type="left")
         if not (isinstance(tree, ir.AllOf) and not tree.children):
             query = query.where(builder.predicate(tree))
         words = (descriptions or {}).get(name) or describe(tree)

@@ -28,9 +28,7 @@ WITH event_facts AS (
 )
 /* members of case_count_distinct: performed purchase, with number of distinct amount equal to 2 */
 SELECT
-  `contacts`.`contact_id`
-FROM contacts
-LEFT JOIN event_facts
-  ON `event_facts`.`contact_id` = `contacts`.`contact_id`
+  `event_facts`.`contact_id`
+FROM event_facts
 WHERE
   COALESCE(`event_facts`.`f0`, 0) >= 1 AND COALESCE(`event_facts`.`f1`, 0) = 2

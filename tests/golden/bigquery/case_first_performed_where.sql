@@ -31,10 +31,8 @@ WITH event_facts AS (
 )
 /* members of case_first_performed_where: first performed purchase (where category is "shoes") after 2026-02-01 */
 SELECT
-  `contacts`.`contact_id`
-FROM contacts
-LEFT JOIN event_facts
-  ON `event_facts`.`contact_id` = `contacts`.`contact_id`
+  `event_facts`.`contact_id`
+FROM event_facts
 WHERE
   NOT `event_facts`.`f0` IS NULL
   AND `event_facts`.`f0` >= CAST('2026-02-02 00:00:00' AS DATETIME)

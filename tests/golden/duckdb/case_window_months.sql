@@ -19,9 +19,7 @@ WITH event_facts AS (
 )
 /* members of case_window_months: performed purchase in the last 3 months */
 SELECT
-  "contacts"."contact_id"
-FROM contacts
-LEFT JOIN event_facts
-  ON "event_facts"."contact_id" = "contacts"."contact_id"
+  "event_facts"."contact_id"
+FROM event_facts
 WHERE
   COALESCE("event_facts"."f0", 0) >= 1

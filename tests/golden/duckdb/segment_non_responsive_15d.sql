@@ -35,9 +35,7 @@ WITH event_facts AS (
 )
 /* members of non_responsive_15d: performed message_received in the last 15 days and did not perform message_replied in the last 15 days */
 SELECT
-  "contacts"."contact_id"
-FROM contacts
-LEFT JOIN event_facts
-  ON "event_facts"."contact_id" = "contacts"."contact_id"
+  "event_facts"."contact_id"
+FROM event_facts
 WHERE
   COALESCE("event_facts"."f0", 0) >= 1 AND COALESCE("event_facts"."f1", 0) = 0

@@ -32,9 +32,7 @@ WITH event_facts AS (
 )
 /* members of case_at_risk: performed support_ticket more than 3 times and did not perform purchase in the last 60 days */
 SELECT
-  "contacts"."contact_id"
-FROM contacts
-LEFT JOIN event_facts
-  ON "event_facts"."contact_id" = "contacts"."contact_id"
+  "event_facts"."contact_id"
+FROM event_facts
 WHERE
   COALESCE("event_facts"."f0", 0) > 3 AND COALESCE("event_facts"."f1", 0) = 0

@@ -17,9 +17,7 @@ WITH event_facts AS (
 )
 /* members of case_count_between: performed purchase between 2 and 3 times */
 SELECT
-  "contacts"."contact_id"
-FROM contacts
-LEFT JOIN event_facts
-  ON "event_facts"."contact_id" = "contacts"."contact_id"
+  "event_facts"."contact_id"
+FROM event_facts
 WHERE
   COALESCE("event_facts"."f0", 0) BETWEEN 2 AND 3

@@ -17,10 +17,8 @@ WITH event_facts AS (
 )
 /* members of case_first_performed_before: first performed purchase before 2026-01-01 */
 SELECT
-  "contacts"."contact_id"
-FROM contacts
-LEFT JOIN event_facts
-  ON "event_facts"."contact_id" = "contacts"."contact_id"
+  "event_facts"."contact_id"
+FROM event_facts
 WHERE
   NOT "event_facts"."f0" IS NULL
   AND "event_facts"."f0" < CAST('2026-01-01 00:00:00' AS TIMESTAMP)

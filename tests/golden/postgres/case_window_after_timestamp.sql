@@ -19,9 +19,7 @@ WITH event_facts AS (
 )
 /* members of case_window_after_timestamp: performed cart_abandoned after 2026-03-29T12:00:00Z */
 SELECT
-  "contacts"."contact_id"
-FROM contacts
-LEFT JOIN event_facts
-  ON "event_facts"."contact_id" = "contacts"."contact_id"
+  "event_facts"."contact_id"
+FROM event_facts
 WHERE
   COALESCE("event_facts"."f0", 0) >= 1

@@ -35,9 +35,7 @@ WITH event_facts AS (
 )
 /* members of abandoned_cart_48h: performed cart_abandoned in the last 48 hours and did not perform purchase in the last 48 hours */
 SELECT
-  "contacts"."contact_id"
-FROM contacts
-LEFT JOIN event_facts
-  ON "event_facts"."contact_id" = "contacts"."contact_id"
+  "event_facts"."contact_id"
+FROM event_facts
 WHERE
   COALESCE("event_facts"."f0", 0) >= 1 AND COALESCE("event_facts"."f1", 0) = 0

@@ -35,9 +35,7 @@ WITH event_facts AS (
 )
 /* members of case_where_is_not_set_prop: performed purchase (where category is not set) */
 SELECT
-  "contacts"."contact_id"
-FROM contacts
-LEFT JOIN event_facts
-  ON "event_facts"."contact_id" = "contacts"."contact_id"
+  "event_facts"."contact_id"
+FROM event_facts
 WHERE
   COALESCE("event_facts"."f0", 0) >= 1

@@ -43,9 +43,7 @@ WITH event_facts AS (
 )
 /* members of high_intent_leads: performed pricing_page_view in the last 30 days and performed demo_request in the last 30 days */
 SELECT
-  "contacts"."contact_id"
-FROM contacts
-LEFT JOIN event_facts
-  ON "event_facts"."contact_id" = "contacts"."contact_id"
+  "event_facts"."contact_id"
+FROM event_facts
 WHERE
   COALESCE("event_facts"."f0", 0) >= 1 AND COALESCE("event_facts"."f1", 0) >= 1

@@ -27,9 +27,7 @@ WITH event_facts AS (
 )
 /* members of case_where_prop: performed purchase (where amount is greater than 100) */
 SELECT
-  `contacts`.`contact_id`
-FROM contacts
-LEFT JOIN event_facts
-  ON `event_facts`.`contact_id` = `contacts`.`contact_id`
+  `event_facts`.`contact_id`
+FROM event_facts
 WHERE
   COALESCE(`event_facts`.`f0`, 0) >= 1

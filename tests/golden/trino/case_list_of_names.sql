@@ -19,9 +19,7 @@ WITH event_facts AS (
 )
 /* members of case_list_of_names: performed login or cart_abandoned at least twice in the last 14 days */
 SELECT
-  "contacts"."contact_id"
-FROM contacts
-LEFT JOIN event_facts
-  ON "event_facts"."contact_id" = "contacts"."contact_id"
+  "event_facts"."contact_id"
+FROM event_facts
 WHERE
   COALESCE("event_facts"."f0", 0) >= 2
