@@ -13,6 +13,7 @@ import duckseg.compiler as compiler
 from duckseg import Segment
 from duckseg.compiler.rewrites import lower
 from duckseg.compiler.shapes import facts_only, matches_without_events
+from duckseg.timewin import TimeContext
 from tests.lakefixture import AS_OF, MiniLake, make_lake
 
 HOUR = 3_600_000_000  # microseconds
@@ -122,3 +123,48 @@ def test_facts_only_query_reads_no_contacts(lake: MiniLake) -> None:
     sql = lake.sql({"performed": "cart", "within": "48h"})
     assert "FROM event_facts" in sql and "contacts" not in sql
     assert lake.members({"performed": "cart", "within": "48h"}) == {"a", "b"}
+
+
+def _build(lake: MiniLake, wheres: dict[str, Any]) -> Any:
+    trees = {}
+    for name, where in wheres.items():
+        tree = lake.resolver().resolve(Segment.from_dict({"name": name, "where": where})).tree
+        assert tree is not None
+        trees[name] = tree
+    return compiler.compile_build(trees, TimeContext.create(AS_OF, "UTC"))
+
+
+def _members(lake: MiniLake, build: Any, name: str) -> set[Any]:
+    return {r[0] for r in lake.con.execute(build.standalone(name).sql("duckdb")).fetchall()}
+
+
+BIG_BUYERS = {
+    "any": [
+        {"attr": "city", "op": "is", "value": "Delhi"},
+        {
+            "performed": "buy",
+            "aggregate": {"fn": "sum", "prop": "amount", "op": "gt", "value": 500},
+        },
+    ]
+}
+
+
+def test_a_pass_read_only_by_positive_tests_keeps_candidates_only(
+    lake: MiniLake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build = _build(lake, {"big": BIG_BUYERS, "carts": {"performed": "cart", "within": "48h"}})
+    facts = build.facts.sql("duckdb")
+    assert "AS event_facts WHERE" in facts  # the candidate filter around the pass
+    filtered = {n: _members(lake, build, n) for n in ("big", "carts")}
+    assert filtered == {"big": {"c", "d"}, "carts": {"a", "b"}}
+    monkeypatch.setattr(compiler, "matches_without_events", lambda node: None)
+    plain = _build(lake, {"big": BIG_BUYERS, "carts": {"performed": "cart", "within": "48h"}})
+    assert "AS event_facts WHERE" not in plain.facts.sql("duckdb")
+    assert {n: _members(lake, plain, n) for n in ("big", "carts")} == filtered
+
+
+def test_a_fact_that_a_negative_test_reads_keeps_every_contact(lake: MiniLake) -> None:
+    build = _build(lake, {"buyers": {"performed": "buy"}, "never": {"not_performed": "buy"}})
+    assert "AS event_facts WHERE" not in build.facts.sql("duckdb")
+    assert _members(lake, build, "never") == {"b", "d", "e"}
+    assert _members(lake, build, "buyers") == {"a", "c"}

@@ -18,9 +18,9 @@ from sqlglot import exp
 
 from duckseg import ir
 from duckseg.compiler.dialects import DIALECTS, DialectSettings, dialect_settings
-from duckseg.compiler.facts import Fact, FactPlan
+from duckseg.compiler.facts import Fact, FactPlan, facts_of
 from duckseg.compiler.rewrites import lower
-from duckseg.compiler.shapes import facts_only
+from duckseg.compiler.shapes import facts_only, matches_without_events
 from duckseg.compiler.sqlbuild import CONTACTS, EVENTS, FACTS, KEY, SqlBuilder, column, safe_comment
 from duckseg.describe import describe, describe_fact
 from duckseg.timewin import InstantRange, TimeContext
@@ -57,7 +57,12 @@ def compile_build(
     for tree in lowered.values():
         plan.collect(tree)
     builder = SqlBuilder(ctx, settings, plan)
-    facts_query = _facts_query(builder, plan) if plan else None
+    users: dict[Fact, list[ir.Node]] = {}
+    for tree in lowered.values():
+        for node in ir.walk(tree):
+            for fact in facts_of(node):
+                users.setdefault(fact, []).append(node)
+    facts_query = _facts_query(builder, plan, users) if plan else None
     members = {}
     for name, tree in lowered.items():
         if plan and facts_only(tree):
@@ -83,10 +88,12 @@ def compile_build(
 MAX_FACTS_PER_PASS = 16
 
 
-def _facts_query(builder: SqlBuilder, plan: FactPlan) -> exp.Select:
+def _facts_query(
+    builder: SqlBuilder, plan: FactPlan, users: Mapping[Fact, Sequence[ir.Node]]
+) -> exp.Select:
     facts = list(plan.columns)
     if len(facts) <= MAX_FACTS_PER_PASS:
-        query = _one_pass(builder, plan, facts)
+        query = _one_pass(builder, plan, facts, users)
         query.add_comments(
             [safe_comment("one pass over the events: per contact, what each event condition needs")]
         )
@@ -99,7 +106,7 @@ def _facts_query(builder: SqlBuilder, plan: FactPlan) -> exp.Select:
     query = exp.select(column(KEY, "ids")).from_(exp.alias_(ids.subquery(), "ids"))
     owner = {}
     for name, group in zip(passes, groups, strict=True):
-        query = query.with_(name, as_=_one_pass(builder, plan, group))
+        query = query.with_(name, as_=_one_pass(builder, plan, group, users))
         query = query.join(
             exp.to_table(name), on=column(KEY, name).eq(column(KEY, "ids")), join_type="left"
         )
@@ -147,18 +154,31 @@ def _start_key(rng: InstantRange) -> tuple[bool, datetime]:
     return (rng.low is not None, rng.low.at if rng.low is not None else datetime.min)
 
 
-def _one_pass(builder: SqlBuilder, plan: FactPlan, facts: list[Fact]) -> exp.Select:
+def _one_pass(
+    builder: SqlBuilder,
+    plan: FactPlan,
+    facts: list[Fact],
+    users: Mapping[Fact, Sequence[ir.Node]],
+) -> exp.Select:
     columns: list[exp.Expr] = [column(KEY, EVENTS)]
     for fact in facts:
         agg = exp.alias_(builder.aggregate(fact), plan.columns[fact], quoted=True)
         agg.add_comments([safe_comment(describe_fact(fact))])
         columns.append(agg)
-    return (
+    query = (
         exp.select(*columns)
         .from_(exp.to_table(EVENTS))
         .where(builder.scan_filter(facts))
         .group_by(column(KEY, EVENTS))
     )
+    tests = list(dict.fromkeys(node for fact in facts for node in users[fact]))
+    if tests and all(matches_without_events(node) is False for node in tests):
+        # Every condition reading these facts is false for a contact without events, so a
+        # contact for whom all of them are false is as good as absent: keep the candidates
+        # only, and whatever joins this table joins a few rows instead of every actor.
+        keep = exp.or_(*(builder.predicate(node) for node in tests))
+        query = exp.select(exp.Star()).from_(query.subquery(FACTS)).where(keep)
+    return query
 
 
 def compile_segment(

@@ -4,27 +4,33 @@
 WITH event_facts AS (
   /* one pass over the events: per contact, what each event condition needs */
   SELECT
-    `events`.`contact_id`,
-    COUNT(
-      CASE
-        WHEN `events`.`event` = 'purchase'
-        AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS DATETIME)
-        THEN 1
-      END
-    ) AS `f0`, /* count: purchase */
-    COUNT(
-      DISTINCT CASE
-        WHEN `events`.`event` = 'purchase'
-        AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS DATETIME)
-        THEN `events`.`amount`
-      END
-    ) AS `f1` /* count distinct of amount: purchase */
-  FROM events
+    *
+  FROM (
+    SELECT
+      `events`.`contact_id`,
+      COUNT(
+        CASE
+          WHEN `events`.`event` = 'purchase'
+          AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS DATETIME)
+          THEN 1
+        END
+      ) AS `f0`, /* count: purchase */
+      COUNT(
+        DISTINCT CASE
+          WHEN `events`.`event` = 'purchase'
+          AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS DATETIME)
+          THEN `events`.`amount`
+        END
+      ) AS `f1` /* count distinct of amount: purchase */
+    FROM events
+    WHERE
+      `events`.`event` = 'purchase'
+      AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS DATETIME)
+    GROUP BY
+      `events`.`contact_id`
+  ) AS event_facts
   WHERE
-    `events`.`event` = 'purchase'
-    AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS DATETIME)
-  GROUP BY
-    `events`.`contact_id`
+    COALESCE(`event_facts`.`f0`, 0) >= 1 AND COALESCE(`event_facts`.`f1`, 0) = 2
 )
 /* members of case_count_distinct: performed purchase, with number of distinct amount equal to 2 */
 SELECT

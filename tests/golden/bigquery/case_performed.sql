@@ -4,20 +4,26 @@
 WITH event_facts AS (
   /* one pass over the events: per contact, what each event condition needs */
   SELECT
-    `events`.`contact_id`,
-    COUNT(
-      CASE
-        WHEN `events`.`event` = 'purchase'
-        AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS DATETIME)
-        THEN 1
-      END
-    ) AS `f0` /* count: purchase */
-  FROM events
+    *
+  FROM (
+    SELECT
+      `events`.`contact_id`,
+      COUNT(
+        CASE
+          WHEN `events`.`event` = 'purchase'
+          AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS DATETIME)
+          THEN 1
+        END
+      ) AS `f0` /* count: purchase */
+    FROM events
+    WHERE
+      `events`.`event` = 'purchase'
+      AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS DATETIME)
+    GROUP BY
+      `events`.`contact_id`
+  ) AS event_facts
   WHERE
-    `events`.`event` = 'purchase'
-    AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS DATETIME)
-  GROUP BY
-    `events`.`contact_id`
+    COALESCE(`event_facts`.`f0`, 0) >= 1
 )
 /* members of case_performed: performed purchase */
 SELECT

@@ -4,34 +4,40 @@
 WITH event_facts AS (
   /* one pass over the events: per contact, what each event condition needs */
   SELECT
-    `events`.`contact_id`,
-    COUNT(
-      CASE
-        WHEN `events`.`event` = 'purchase'
+    *
+  FROM (
+    SELECT
+      `events`.`contact_id`,
+      COUNT(
+        CASE
+          WHEN `events`.`event` = 'purchase'
+          AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS DATETIME)
+          AND (
+            NOT (
+              NOT `events`.`amount` IS NULL AND `events`.`amount` > 5
+            )
+          )
+          THEN 1
+        END
+      ) AS `f0` /* count: purchase (where not (amount is greater than 5)) */
+    FROM events
+    WHERE
+      `events`.`event` = 'purchase'
+      AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS DATETIME)
+      AND (
+        `events`.`event` = 'purchase'
         AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS DATETIME)
         AND (
           NOT (
             NOT `events`.`amount` IS NULL AND `events`.`amount` > 5
           )
         )
-        THEN 1
-      END
-    ) AS `f0` /* count: purchase (where not (amount is greater than 5)) */
-  FROM events
-  WHERE
-    `events`.`event` = 'purchase'
-    AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS DATETIME)
-    AND (
-      `events`.`event` = 'purchase'
-      AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS DATETIME)
-      AND (
-        NOT (
-          NOT `events`.`amount` IS NULL AND `events`.`amount` > 5
-        )
       )
-    )
-  GROUP BY
-    `events`.`contact_id`
+    GROUP BY
+      `events`.`contact_id`
+  ) AS event_facts
+  WHERE
+    COALESCE(`event_facts`.`f0`, 0) >= 1
 )
 /* members of case_where_not_prop_matches_missing: performed purchase (where not (amount is greater than 5)) */
 SELECT

@@ -4,42 +4,48 @@
 WITH event_facts AS (
   /* one pass over the events: per contact, what each event condition needs */
   SELECT
-    `events`.`contact_id`,
-    COUNT(
-      CASE
-        WHEN `events`.`event` = 'pricing_page_view'
-        AND `events`.`ts` >= CAST('2026-05-31 18:00:00' AS DATETIME)
-        AND `events`.`ts` <= CAST('2026-06-30 18:00:00' AS DATETIME)
-        THEN 1
-      END
-    ) AS `f0`, /* count: pricing_page_view in the last 30 days */
-    COUNT(
-      CASE
-        WHEN `events`.`event` = 'demo_request'
-        AND `events`.`ts` >= CAST('2026-05-31 18:00:00' AS DATETIME)
-        AND `events`.`ts` <= CAST('2026-06-30 18:00:00' AS DATETIME)
-        THEN 1
-      END
-    ) AS `f1` /* count: demo_request in the last 30 days */
-  FROM events
+    *
+  FROM (
+    SELECT
+      `events`.`contact_id`,
+      COUNT(
+        CASE
+          WHEN `events`.`event` = 'pricing_page_view'
+          AND `events`.`ts` >= CAST('2026-05-31 18:00:00' AS DATETIME)
+          AND `events`.`ts` <= CAST('2026-06-30 18:00:00' AS DATETIME)
+          THEN 1
+        END
+      ) AS `f0`, /* count: pricing_page_view in the last 30 days */
+      COUNT(
+        CASE
+          WHEN `events`.`event` = 'demo_request'
+          AND `events`.`ts` >= CAST('2026-05-31 18:00:00' AS DATETIME)
+          AND `events`.`ts` <= CAST('2026-06-30 18:00:00' AS DATETIME)
+          THEN 1
+        END
+      ) AS `f1` /* count: demo_request in the last 30 days */
+    FROM events
+    WHERE
+      `events`.`event` IN ('demo_request', 'pricing_page_view')
+      AND `events`.`ts` >= CAST('2026-05-31 18:00:00' AS DATETIME)
+      AND `events`.`ts` <= CAST('2026-06-30 18:00:00' AS DATETIME)
+      AND (
+        (
+          `events`.`event` = 'pricing_page_view'
+          AND `events`.`ts` >= CAST('2026-05-31 18:00:00' AS DATETIME)
+          AND `events`.`ts` <= CAST('2026-06-30 18:00:00' AS DATETIME)
+        )
+        OR (
+          `events`.`event` = 'demo_request'
+          AND `events`.`ts` >= CAST('2026-05-31 18:00:00' AS DATETIME)
+          AND `events`.`ts` <= CAST('2026-06-30 18:00:00' AS DATETIME)
+        )
+      )
+    GROUP BY
+      `events`.`contact_id`
+  ) AS event_facts
   WHERE
-    `events`.`event` IN ('demo_request', 'pricing_page_view')
-    AND `events`.`ts` >= CAST('2026-05-31 18:00:00' AS DATETIME)
-    AND `events`.`ts` <= CAST('2026-06-30 18:00:00' AS DATETIME)
-    AND (
-      (
-        `events`.`event` = 'pricing_page_view'
-        AND `events`.`ts` >= CAST('2026-05-31 18:00:00' AS DATETIME)
-        AND `events`.`ts` <= CAST('2026-06-30 18:00:00' AS DATETIME)
-      )
-      OR (
-        `events`.`event` = 'demo_request'
-        AND `events`.`ts` >= CAST('2026-05-31 18:00:00' AS DATETIME)
-        AND `events`.`ts` <= CAST('2026-06-30 18:00:00' AS DATETIME)
-      )
-    )
-  GROUP BY
-    `events`.`contact_id`
+    COALESCE(`event_facts`.`f0`, 0) >= 1 OR COALESCE(`event_facts`.`f1`, 0) >= 1
 )
 /* members of high_intent_leads: performed pricing_page_view in the last 30 days and performed demo_request in the last 30 days */
 SELECT

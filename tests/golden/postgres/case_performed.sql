@@ -4,16 +4,22 @@
 WITH event_facts AS (
   /* one pass over the events: per contact, what each event condition needs */
   SELECT
-    "events"."contact_id",
-    COUNT(*) FILTER(WHERE
+    *
+  FROM (
+    SELECT
+      "events"."contact_id",
+      COUNT(*) FILTER(WHERE
+        "events"."event" = 'purchase'
+        AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)) AS "f0" /* count: purchase */
+    FROM events
+    WHERE
       "events"."event" = 'purchase'
-      AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)) AS "f0" /* count: purchase */
-  FROM events
+      AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
+    GROUP BY
+      "events"."contact_id"
+  ) AS event_facts
   WHERE
-    "events"."event" = 'purchase'
-    AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
-  GROUP BY
-    "events"."contact_id"
+    COALESCE("event_facts"."f0", 0) >= 1
 )
 /* members of case_performed: performed purchase */
 SELECT

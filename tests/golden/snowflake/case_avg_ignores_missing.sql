@@ -4,36 +4,47 @@
 WITH event_facts AS (
   /* one pass over the events: per contact, what each event condition needs */
   SELECT
-    "events"."contact_id",
-    COUNT(
-      CASE
-        WHEN "events"."event" = 'purchase'
-        AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
-        THEN 1
-      END
-    ) AS "f0", /* count: purchase */
-    CAST(SUM(
-      CASE
-        WHEN "events"."event" = 'purchase'
-        AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
-        THEN CAST("events"."amount" AS DECIMAL(38, 6))
-      END
-    ) AS DOUBLE) / NULLIF(
+    *
+  FROM (
+    SELECT
+      "events"."contact_id",
       COUNT(
         CASE
           WHEN "events"."event" = 'purchase'
           AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
-          THEN "events"."amount"
+          THEN 1
         END
-      ),
-      0
-    ) AS "f1" /* avg of amount: purchase */
-  FROM events
+      ) AS "f0", /* count: purchase */
+      CAST(SUM(
+        CASE
+          WHEN "events"."event" = 'purchase'
+          AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
+          THEN CAST("events"."amount" AS DECIMAL(38, 6))
+        END
+      ) AS DOUBLE) / NULLIF(
+        COUNT(
+          CASE
+            WHEN "events"."event" = 'purchase'
+            AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
+            THEN "events"."amount"
+          END
+        ),
+        0
+      ) AS "f1" /* avg of amount: purchase */
+    FROM events
+    WHERE
+      "events"."event" = 'purchase'
+      AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
+    GROUP BY
+      "events"."contact_id"
+  ) AS event_facts
   WHERE
-    "events"."event" = 'purchase'
-    AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
-  GROUP BY
-    "events"."contact_id"
+    COALESCE("event_facts"."f0", 0) >= 1
+    AND (
+      NOT "event_facts"."f1" IS NULL AND (
+        "event_facts"."f1" >= 150
+      )
+    )
 )
 /* members of case_avg_ignores_missing: performed purchase, with average amount at least 150 */
 SELECT

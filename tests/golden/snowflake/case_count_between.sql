@@ -4,20 +4,26 @@
 WITH event_facts AS (
   /* one pass over the events: per contact, what each event condition needs */
   SELECT
-    "events"."contact_id",
-    COUNT(
-      CASE
-        WHEN "events"."event" = 'purchase'
-        AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
-        THEN 1
-      END
-    ) AS "f0" /* count: purchase */
-  FROM events
+    *
+  FROM (
+    SELECT
+      "events"."contact_id",
+      COUNT(
+        CASE
+          WHEN "events"."event" = 'purchase'
+          AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
+          THEN 1
+        END
+      ) AS "f0" /* count: purchase */
+    FROM events
+    WHERE
+      "events"."event" = 'purchase'
+      AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
+    GROUP BY
+      "events"."contact_id"
+  ) AS event_facts
   WHERE
-    "events"."event" = 'purchase'
-    AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
-  GROUP BY
-    "events"."contact_id"
+    COALESCE("event_facts"."f0", 0) BETWEEN 2 AND 3
 )
 /* members of case_count_between: performed purchase between 2 and 3 times */
 SELECT

@@ -4,20 +4,28 @@
 WITH event_facts AS (
   /* one pass over the events: per contact, what each event condition needs */
   SELECT
-    "events"."contact_id",
-    MAX(
-      CASE
-        WHEN "events"."event" = 'login'
-        AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
-        THEN "events"."ts"
-      END
-    ) AS "f0" /* last ts: login */
-  FROM events
+    *
+  FROM (
+    SELECT
+      "events"."contact_id",
+      MAX(
+        CASE
+          WHEN "events"."event" = 'login'
+          AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
+          THEN "events"."ts"
+        END
+      ) AS "f0" /* last ts: login */
+    FROM events
+    WHERE
+      "events"."event" = 'login'
+      AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
+    GROUP BY
+      "events"."contact_id"
+  ) AS event_facts
   WHERE
-    "events"."event" = 'login'
-    AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
-  GROUP BY
-    "events"."contact_id"
+    NOT "event_facts"."f0" IS NULL
+    AND "event_facts"."f0" >= CAST('2026-03-17 12:00:00' AS TIMESTAMPNTZ)
+    AND "event_facts"."f0" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
 )
 /* members of case_last_performed_within: last performed login within the last 14 days */
 SELECT

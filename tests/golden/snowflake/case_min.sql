@@ -4,27 +4,38 @@
 WITH event_facts AS (
   /* one pass over the events: per contact, what each event condition needs */
   SELECT
-    "events"."contact_id",
-    COUNT(
-      CASE
-        WHEN "events"."event" = 'purchase'
-        AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
-        THEN 1
-      END
-    ) AS "f0", /* count: purchase */
-    MIN(
-      CASE
-        WHEN "events"."event" = 'purchase'
-        AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
-        THEN "events"."amount"
-      END
-    ) AS "f1" /* min of amount: purchase */
-  FROM events
+    *
+  FROM (
+    SELECT
+      "events"."contact_id",
+      COUNT(
+        CASE
+          WHEN "events"."event" = 'purchase'
+          AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
+          THEN 1
+        END
+      ) AS "f0", /* count: purchase */
+      MIN(
+        CASE
+          WHEN "events"."event" = 'purchase'
+          AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
+          THEN "events"."amount"
+        END
+      ) AS "f1" /* min of amount: purchase */
+    FROM events
+    WHERE
+      "events"."event" = 'purchase'
+      AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
+    GROUP BY
+      "events"."contact_id"
+  ) AS event_facts
   WHERE
-    "events"."event" = 'purchase'
-    AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
-  GROUP BY
-    "events"."contact_id"
+    COALESCE("event_facts"."f0", 0) >= 1
+    AND (
+      NOT "event_facts"."f1" IS NULL AND (
+        "event_facts"."f1" <= 10
+      )
+    )
 )
 /* members of case_min: performed purchase, with smallest amount at most 10 */
 SELECT

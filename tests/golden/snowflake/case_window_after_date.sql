@@ -4,22 +4,28 @@
 WITH event_facts AS (
   /* one pass over the events: per contact, what each event condition needs */
   SELECT
-    "events"."contact_id",
-    COUNT(
-      CASE
-        WHEN "events"."event" = 'purchase'
-        AND "events"."ts" >= CAST('2026-03-30 00:00:00' AS TIMESTAMPNTZ)
-        AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
-        THEN 1
-      END
-    ) AS "f0" /* count: purchase after 2026-03-29 */
-  FROM events
+    *
+  FROM (
+    SELECT
+      "events"."contact_id",
+      COUNT(
+        CASE
+          WHEN "events"."event" = 'purchase'
+          AND "events"."ts" >= CAST('2026-03-30 00:00:00' AS TIMESTAMPNTZ)
+          AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
+          THEN 1
+        END
+      ) AS "f0" /* count: purchase after 2026-03-29 */
+    FROM events
+    WHERE
+      "events"."event" = 'purchase'
+      AND "events"."ts" >= CAST('2026-03-30 00:00:00' AS TIMESTAMPNTZ)
+      AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
+    GROUP BY
+      "events"."contact_id"
+  ) AS event_facts
   WHERE
-    "events"."event" = 'purchase'
-    AND "events"."ts" >= CAST('2026-03-30 00:00:00' AS TIMESTAMPNTZ)
-    AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
-  GROUP BY
-    "events"."contact_id"
+    COALESCE("event_facts"."f0", 0) >= 1
 )
 /* members of case_window_after_date: performed purchase after 2026-03-29 */
 SELECT

@@ -4,24 +4,35 @@
 WITH event_facts AS (
   /* one pass over the events: per contact, what each event condition needs */
   SELECT
-    `events`.`contact_id`,
-    COUNT(*) FILTER(WHERE
-      `events`.`event` = 'purchase'
-      AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)) AS `f0`, /* count: purchase */
-    CAST(SUM(CAST(`events`.`amount` AS DECIMAL(38, 6))) FILTER(WHERE
-      `events`.`event` = 'purchase'
-      AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)) AS DOUBLE) / NULLIF(
-      COUNT(`events`.`amount`) FILTER(WHERE
+    *
+  FROM (
+    SELECT
+      `events`.`contact_id`,
+      COUNT(*) FILTER(WHERE
         `events`.`event` = 'purchase'
-        AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)),
-      0
-    ) AS `f1` /* avg of amount: purchase */
-  FROM events
+        AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)) AS `f0`, /* count: purchase */
+      CAST(SUM(CAST(`events`.`amount` AS DECIMAL(38, 6))) FILTER(WHERE
+        `events`.`event` = 'purchase'
+        AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)) AS DOUBLE) / NULLIF(
+        COUNT(`events`.`amount`) FILTER(WHERE
+          `events`.`event` = 'purchase'
+          AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)),
+        0
+      ) AS `f1` /* avg of amount: purchase */
+    FROM events
+    WHERE
+      `events`.`event` = 'purchase'
+      AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)
+    GROUP BY
+      `events`.`contact_id`
+  ) AS event_facts
   WHERE
-    `events`.`event` = 'purchase'
-    AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)
-  GROUP BY
-    `events`.`contact_id`
+    COALESCE(`event_facts`.`f0`, 0) >= 1
+    AND (
+      NOT `event_facts`.`f1` IS NULL AND (
+        `event_facts`.`f1` >= 150
+      )
+    )
 )
 /* members of case_avg_ignores_missing: performed purchase, with average amount at least 150 */
 SELECT

@@ -4,18 +4,24 @@
 WITH event_facts AS (
   /* one pass over the events: per contact, what each event condition needs */
   SELECT
-    `events`.`contact_id`,
-    COUNT(*) FILTER(WHERE
+    *
+  FROM (
+    SELECT
+      `events`.`contact_id`,
+      COUNT(*) FILTER(WHERE
+        `events`.`event` = 'purchase'
+        AND `events`.`ts` >= CAST('2025-12-31 12:00:00' AS TIMESTAMP_NTZ)
+        AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)) AS `f0` /* count: purchase in the last 3 months */
+    FROM events
+    WHERE
       `events`.`event` = 'purchase'
       AND `events`.`ts` >= CAST('2025-12-31 12:00:00' AS TIMESTAMP_NTZ)
-      AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)) AS `f0` /* count: purchase in the last 3 months */
-  FROM events
+      AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)
+    GROUP BY
+      `events`.`contact_id`
+  ) AS event_facts
   WHERE
-    `events`.`event` = 'purchase'
-    AND `events`.`ts` >= CAST('2025-12-31 12:00:00' AS TIMESTAMP_NTZ)
-    AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)
-  GROUP BY
-    `events`.`contact_id`
+    COALESCE(`event_facts`.`f0`, 0) >= 1
 )
 /* members of case_window_months: performed purchase in the last 3 months */
 SELECT

@@ -4,16 +4,23 @@
 WITH event_facts AS (
   /* one pass over the events: per contact, what each event condition needs */
   SELECT
-    "events"."contact_id",
-    MIN("events"."ts") FILTER(WHERE
+    *
+  FROM (
+    SELECT
+      "events"."contact_id",
+      MIN("events"."ts") FILTER(WHERE
+        "events"."event" = 'purchase'
+        AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)) AS "f0" /* first ts: purchase */
+    FROM events
+    WHERE
       "events"."event" = 'purchase'
-      AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)) AS "f0" /* first ts: purchase */
-  FROM events
+      AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
+    GROUP BY
+      "events"."contact_id"
+  ) AS event_facts
   WHERE
-    "events"."event" = 'purchase'
-    AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
-  GROUP BY
-    "events"."contact_id"
+    NOT "event_facts"."f0" IS NULL
+    AND "event_facts"."f0" < CAST('2026-01-01 00:00:00' AS TIMESTAMP)
 )
 /* members of case_first_performed_before: first performed purchase before 2026-01-01 */
 SELECT

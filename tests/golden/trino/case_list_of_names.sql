@@ -4,18 +4,24 @@
 WITH event_facts AS (
   /* one pass over the events: per contact, what each event condition needs */
   SELECT
-    "events"."contact_id",
-    COUNT(*) FILTER(WHERE
-      "events"."event" IN ('login', 'cart_abandoned')
+    *
+  FROM (
+    SELECT
+      "events"."contact_id",
+      COUNT(*) FILTER(WHERE
+        "events"."event" IN ('login', 'cart_abandoned')
+        AND "events"."ts" >= CAST('2026-03-17 12:00:00' AS TIMESTAMP)
+        AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)) AS "f0" /* count: login or cart_abandoned in the last 14 days */
+    FROM events
+    WHERE
+      "events"."event" IN ('cart_abandoned', 'login')
       AND "events"."ts" >= CAST('2026-03-17 12:00:00' AS TIMESTAMP)
-      AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)) AS "f0" /* count: login or cart_abandoned in the last 14 days */
-  FROM events
+      AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
+    GROUP BY
+      "events"."contact_id"
+  ) AS event_facts
   WHERE
-    "events"."event" IN ('cart_abandoned', 'login')
-    AND "events"."ts" >= CAST('2026-03-17 12:00:00' AS TIMESTAMP)
-    AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
-  GROUP BY
-    "events"."contact_id"
+    COALESCE("event_facts"."f0", 0) >= 2
 )
 /* members of case_list_of_names: performed login or cart_abandoned at least twice in the last 14 days */
 SELECT

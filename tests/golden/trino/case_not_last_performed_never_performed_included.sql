@@ -4,16 +4,24 @@
 WITH event_facts AS (
   /* one pass over the events: per contact, what each event condition needs */
   SELECT
-    "events"."contact_id",
-    MAX("events"."ts") FILTER(WHERE
+    *
+  FROM (
+    SELECT
+      "events"."contact_id",
+      MAX("events"."ts") FILTER(WHERE
+        "events"."event" = 'login'
+        AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)) AS "f0" /* last ts: login */
+    FROM events
+    WHERE
       "events"."event" = 'login'
-      AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)) AS "f0" /* last ts: login */
-  FROM events
+      AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
+    GROUP BY
+      "events"."contact_id"
+  ) AS event_facts
   WHERE
-    "events"."event" = 'login'
-    AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
-  GROUP BY
-    "events"."contact_id"
+    NOT "event_facts"."f0" IS NULL
+    AND "event_facts"."f0" >= CAST('2026-03-17 12:00:00' AS TIMESTAMP)
+    AND "event_facts"."f0" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
 )
 /* members of case_not_last_performed_never_performed_included: not (last performed login within the last 14 days) */
 SELECT

@@ -4,30 +4,36 @@
 WITH event_facts AS (
   /* one pass over the events: per contact, what each event condition needs */
   SELECT
-    "events"."contact_id",
-    COUNT(*) FILTER(WHERE
+    *
+  FROM (
+    SELECT
+      "events"."contact_id",
+      COUNT(*) FILTER(WHERE
+        "events"."event" = 'purchase'
+        AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
+        AND (
+          NOT (
+            NOT "events"."category" IS NULL AND "events"."category" <> ''
+          )
+        )) AS "f0" /* count: purchase (where category is not set) */
+    FROM events
+    WHERE
       "events"."event" = 'purchase'
       AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
       AND (
-        NOT (
-          NOT "events"."category" IS NULL AND "events"."category" <> ''
-        )
-      )) AS "f0" /* count: purchase (where category is not set) */
-  FROM events
-  WHERE
-    "events"."event" = 'purchase'
-    AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
-    AND (
-      "events"."event" = 'purchase'
-      AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
-      AND (
-        NOT (
-          NOT "events"."category" IS NULL AND "events"."category" <> ''
+        "events"."event" = 'purchase'
+        AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
+        AND (
+          NOT (
+            NOT "events"."category" IS NULL AND "events"."category" <> ''
+          )
         )
       )
-    )
-  GROUP BY
-    "events"."contact_id"
+    GROUP BY
+      "events"."contact_id"
+  ) AS event_facts
+  WHERE
+    COALESCE("event_facts"."f0", 0) >= 1
 )
 /* members of case_where_is_not_set_prop: performed purchase (where category is not set) */
 SELECT

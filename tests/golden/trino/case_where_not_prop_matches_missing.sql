@@ -4,30 +4,36 @@
 WITH event_facts AS (
   /* one pass over the events: per contact, what each event condition needs */
   SELECT
-    "events"."contact_id",
-    COUNT(*) FILTER(WHERE
+    *
+  FROM (
+    SELECT
+      "events"."contact_id",
+      COUNT(*) FILTER(WHERE
+        "events"."event" = 'purchase'
+        AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
+        AND (
+          NOT (
+            NOT "events"."amount" IS NULL AND "events"."amount" > 5
+          )
+        )) AS "f0" /* count: purchase (where not (amount is greater than 5)) */
+    FROM events
+    WHERE
       "events"."event" = 'purchase'
       AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
       AND (
-        NOT (
-          NOT "events"."amount" IS NULL AND "events"."amount" > 5
-        )
-      )) AS "f0" /* count: purchase (where not (amount is greater than 5)) */
-  FROM events
-  WHERE
-    "events"."event" = 'purchase'
-    AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
-    AND (
-      "events"."event" = 'purchase'
-      AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
-      AND (
-        NOT (
-          NOT "events"."amount" IS NULL AND "events"."amount" > 5
+        "events"."event" = 'purchase'
+        AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
+        AND (
+          NOT (
+            NOT "events"."amount" IS NULL AND "events"."amount" > 5
+          )
         )
       )
-    )
-  GROUP BY
-    "events"."contact_id"
+    GROUP BY
+      "events"."contact_id"
+  ) AS event_facts
+  WHERE
+    COALESCE("event_facts"."f0", 0) >= 1
 )
 /* members of case_where_not_prop_matches_missing: performed purchase (where not (amount is greater than 5)) */
 SELECT

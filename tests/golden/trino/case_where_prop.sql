@@ -4,26 +4,32 @@
 WITH event_facts AS (
   /* one pass over the events: per contact, what each event condition needs */
   SELECT
-    "events"."contact_id",
-    COUNT(*) FILTER(WHERE
+    *
+  FROM (
+    SELECT
+      "events"."contact_id",
+      COUNT(*) FILTER(WHERE
+        "events"."event" = 'purchase'
+        AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
+        AND (
+          NOT "events"."amount" IS NULL AND "events"."amount" > 100
+        )) AS "f0" /* count: purchase (where amount is greater than 100) */
+    FROM events
+    WHERE
       "events"."event" = 'purchase'
       AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
       AND (
-        NOT "events"."amount" IS NULL AND "events"."amount" > 100
-      )) AS "f0" /* count: purchase (where amount is greater than 100) */
-  FROM events
-  WHERE
-    "events"."event" = 'purchase'
-    AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
-    AND (
-      "events"."event" = 'purchase'
-      AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
-      AND (
-        NOT "events"."amount" IS NULL AND "events"."amount" > 100
+        "events"."event" = 'purchase'
+        AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
+        AND (
+          NOT "events"."amount" IS NULL AND "events"."amount" > 100
+        )
       )
-    )
-  GROUP BY
-    "events"."contact_id"
+    GROUP BY
+      "events"."contact_id"
+  ) AS event_facts
+  WHERE
+    COALESCE("event_facts"."f0", 0) >= 1
 )
 /* members of case_where_prop: performed purchase (where amount is greater than 100) */
 SELECT

@@ -4,18 +4,24 @@
 WITH event_facts AS (
   /* one pass over the events: per contact, what each event condition needs */
   SELECT
-    "events"."contact_id",
-    COUNT(*) FILTER(WHERE
+    *
+  FROM (
+    SELECT
+      "events"."contact_id",
+      COUNT(*) FILTER(WHERE
+        "events"."event" = 'purchase'
+        AND "events"."ts" >= CAST('2026-03-01 00:00:00' AS TIMESTAMP)
+        AND "events"."ts" < CAST('2026-03-03 00:00:00' AS TIMESTAMP)) AS "f0" /* count: purchase between 2026-03-01 and 2026-03-02 */
+    FROM events
+    WHERE
       "events"."event" = 'purchase'
       AND "events"."ts" >= CAST('2026-03-01 00:00:00' AS TIMESTAMP)
-      AND "events"."ts" < CAST('2026-03-03 00:00:00' AS TIMESTAMP)) AS "f0" /* count: purchase between 2026-03-01 and 2026-03-02 */
-  FROM events
+      AND "events"."ts" < CAST('2026-03-03 00:00:00' AS TIMESTAMP)
+    GROUP BY
+      "events"."contact_id"
+  ) AS event_facts
   WHERE
-    "events"."event" = 'purchase'
-    AND "events"."ts" >= CAST('2026-03-01 00:00:00' AS TIMESTAMP)
-    AND "events"."ts" < CAST('2026-03-03 00:00:00' AS TIMESTAMP)
-  GROUP BY
-    "events"."contact_id"
+    COALESCE("event_facts"."f0", 0) >= 1
 )
 /* members of case_window_between_dates: performed purchase between 2026-03-01 and 2026-03-02 */
 SELECT

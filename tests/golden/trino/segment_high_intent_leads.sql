@@ -4,34 +4,40 @@
 WITH event_facts AS (
   /* one pass over the events: per contact, what each event condition needs */
   SELECT
-    "events"."contact_id",
-    COUNT(*) FILTER(WHERE
-      "events"."event" = 'pricing_page_view'
-      AND "events"."ts" >= CAST('2026-05-31 18:00:00' AS TIMESTAMP)
-      AND "events"."ts" <= CAST('2026-06-30 18:00:00' AS TIMESTAMP)) AS "f0", /* count: pricing_page_view in the last 30 days */
-    COUNT(*) FILTER(WHERE
-      "events"."event" = 'demo_request'
-      AND "events"."ts" >= CAST('2026-05-31 18:00:00' AS TIMESTAMP)
-      AND "events"."ts" <= CAST('2026-06-30 18:00:00' AS TIMESTAMP)) AS "f1" /* count: demo_request in the last 30 days */
-  FROM events
-  WHERE
-    "events"."event" IN ('demo_request', 'pricing_page_view')
-    AND "events"."ts" >= CAST('2026-05-31 18:00:00' AS TIMESTAMP)
-    AND "events"."ts" <= CAST('2026-06-30 18:00:00' AS TIMESTAMP)
-    AND (
-      (
+    *
+  FROM (
+    SELECT
+      "events"."contact_id",
+      COUNT(*) FILTER(WHERE
         "events"."event" = 'pricing_page_view'
         AND "events"."ts" >= CAST('2026-05-31 18:00:00' AS TIMESTAMP)
-        AND "events"."ts" <= CAST('2026-06-30 18:00:00' AS TIMESTAMP)
-      )
-      OR (
+        AND "events"."ts" <= CAST('2026-06-30 18:00:00' AS TIMESTAMP)) AS "f0", /* count: pricing_page_view in the last 30 days */
+      COUNT(*) FILTER(WHERE
         "events"."event" = 'demo_request'
         AND "events"."ts" >= CAST('2026-05-31 18:00:00' AS TIMESTAMP)
-        AND "events"."ts" <= CAST('2026-06-30 18:00:00' AS TIMESTAMP)
+        AND "events"."ts" <= CAST('2026-06-30 18:00:00' AS TIMESTAMP)) AS "f1" /* count: demo_request in the last 30 days */
+    FROM events
+    WHERE
+      "events"."event" IN ('demo_request', 'pricing_page_view')
+      AND "events"."ts" >= CAST('2026-05-31 18:00:00' AS TIMESTAMP)
+      AND "events"."ts" <= CAST('2026-06-30 18:00:00' AS TIMESTAMP)
+      AND (
+        (
+          "events"."event" = 'pricing_page_view'
+          AND "events"."ts" >= CAST('2026-05-31 18:00:00' AS TIMESTAMP)
+          AND "events"."ts" <= CAST('2026-06-30 18:00:00' AS TIMESTAMP)
+        )
+        OR (
+          "events"."event" = 'demo_request'
+          AND "events"."ts" >= CAST('2026-05-31 18:00:00' AS TIMESTAMP)
+          AND "events"."ts" <= CAST('2026-06-30 18:00:00' AS TIMESTAMP)
+        )
       )
-    )
-  GROUP BY
-    "events"."contact_id"
+    GROUP BY
+      "events"."contact_id"
+  ) AS event_facts
+  WHERE
+    COALESCE("event_facts"."f0", 0) >= 1 OR COALESCE("event_facts"."f1", 0) >= 1
 )
 /* members of high_intent_leads: performed pricing_page_view in the last 30 days and performed demo_request in the last 30 days */
 SELECT
