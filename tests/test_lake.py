@@ -628,3 +628,100 @@ def test_dates_stay_dates_and_reject_times(store: Store, tmp_path: Path) -> None
     )
     assert report.reject_reasons == {"born: not a date (YYYY-MM-DD)": 1}
     assert contacts(store)[1]["born"] == date(1990, 1, 2)
+
+
+# -- Parquet batches stream from the file ---------------------------------------------
+
+
+def _events_parquet(path: Path, rows: list[tuple[Any, ...]]) -> Path:
+    """Events with (contact_id, event, ts, event_id, amount) rows as typed Parquet."""
+    pq.write_table(
+        pa.table(
+            {
+                "contact_id": [r[0] for r in rows],
+                "event": [r[1] for r in rows],
+                "ts": pa.array([r[2] for r in rows], pa.timestamp("us")),
+                "event_id": [r[3] for r in rows],
+                "amount": [r[4] for r in rows],
+            }
+        ),
+        path,
+        row_group_size=2,
+    )
+    return path
+
+
+def test_parquet_events_without_repeats_land_as_they_are(store: Store, tmp_path: Path) -> None:
+    day = datetime(2026, 1, 1)
+    batch = _events_parquet(
+        tmp_path / "e.parquet",
+        [
+            ("2", "open", day, "e1", 1.5),
+            ("1", "buy", day, "e2", None),
+            ("1", "open", day, None, 2.0),
+        ],
+    )
+    report = land(store, "events", [batch])
+    assert (report.rows_read, report.rows_landed, report.duplicates, report.rows_rejected) == (
+        3,
+        3,
+        0,
+        0,
+    )
+    assert report.contacts_created == 2 and set(contacts(store)) == {"1", "2"}
+    landed = [(r["event"], r["contact_id"], r["event_id"]) for r in events(store)]
+    assert landed == [("buy", "1", "e2"), ("open", "1", None), ("open", "2", "e1")]
+
+
+def test_parquet_events_with_repeats_and_bad_rows(store: Store, tmp_path: Path) -> None:
+    day = datetime(2026, 1, 1)
+    land(
+        store, "events", [_events_parquet(tmp_path / "a.parquet", [("1", "open", day, "e1", 1.0)])]
+    )
+    batch = _events_parquet(
+        tmp_path / "b.parquet",
+        [
+            ("1", "open", day, "e1", 1.0),  # landed before
+            ("2", "buy", day, "e2", 5.0),
+            ("2", "buy", day, "e2", 5.0),  # repeated in the batch
+            (None, "buy", day, "e3", 1.0),  # no contact
+            ("3", "", None, "e4", 1.0),  # no event name, no time
+            ("3", "open", day, None, None),
+        ],
+    )
+    report = land(store, "events", [batch])
+    assert_balanced(report)
+    assert (report.rows_read, report.rows_landed, report.duplicates, report.rows_rejected) == (
+        6,
+        2,
+        2,
+        2,
+    )
+    assert report.reject_reasons == {"contact_id: missing": 1, "event: missing": 1}
+    assert report.rejects_path is not None
+    rejected = rows(report.rejects_path)
+    assert [r["_source_row"] for r in rejected] == [4, 5]
+    assert rejected[1]["_reject_reason"] == "event: missing; ts: missing"
+    assert sorted(r["event_id"] or "" for r in events(store)) == ["", "e1", "e2"]
+
+
+def test_a_parquet_column_named_like_the_row_position_still_lands(
+    store: Store, tmp_path: Path
+) -> None:
+    path = tmp_path / "e.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "contact_id": ["1", None],
+                "event": ["open", "open"],
+                "ts": pa.array([datetime(2026, 1, 1)] * 2, pa.timestamp("us")),
+                "file_row_number": [7, 8],
+            }
+        ),
+        path,
+    )
+    report = land(store, "events", [path])
+    assert (report.rows_landed, report.rows_rejected) == (1, 1)
+    assert report.rejects_path is not None
+    assert rows(report.rejects_path)[0]["_source_row"] == 2
+    assert events(store)[0]["file_row_number"] == 7

@@ -200,13 +200,20 @@ class _Landing:
                 progress(index + 1, len(inputs))
         plan = build_plan(self.con, self.kind, sources, contacts_lake, events_lake)
         for source in sources:
-            self._sql(q.typed_select(source, plan)).create(q.typed_table(source).name)
+            # A streamed (Parquet) source stays a view: its rows go from the file to the lake.
+            kind = "VIEW" if source.streamed else "TABLE"
+            self._create(q.typed_table(source).name, q.typed_select(source, plan), kind)
 
         rows_read = sum(s.rows for s in sources)
+        bad: int | None = None
+        repeats: int | None = None
+        if self.kind == "events":
+            bad, repeats = self._sql(q.events_first_look(sources, plan)).fetchall()[0]
         reasons: dict[str, int] = {}
-        for source in sources:
-            for key, count in self._sql(q.reject_counts(source)).fetchall():
-                reasons[str(key)] = reasons.get(str(key), 0) + int(count)
+        if bad is None or bad:  # contacts, or events with bad rows: count them by reason
+            for source in sources:
+                for key, count in self._sql(q.reject_counts(source)).fetchall():
+                    reasons[str(key)] = reasons.get(str(key), 0) + int(count)
         rejected = sum(reasons.values())
         if strict and rejected:
             raise InputError(self._problems(sources, rejected))
@@ -219,8 +226,16 @@ class _Landing:
             new_attributes = plan.new_names()
         elif self.kind == "events" and good:
             has_ids = any(c.name == "event_id" for c in events_lake)
-            self._sql(q.kept_events(sources, plan, has_ids)).create("kept")
-            kept = self._count("kept")
+            self._create("good", q.good_events(sources, plan), "VIEW")
+            seen = q.landed_before(plan) if has_ids else None
+            if seen is not None and not repeats:
+                repeats = self._sql(seen).fetchall()[0][0]
+            if not repeats:
+                self._create("kept", exp.select("*").from_("good"), "VIEW")
+                kept = good
+            else:
+                self._create("kept", q.kept_events(plan, has_ids), "TABLE")
+                kept = self._count("kept")
             duplicates = good - kept
             created = self._new_contacts(plan, contacts_lake, contacts_files)
             if kept:
@@ -300,6 +315,10 @@ class _Landing:
         self.retired.extend(old_files)
 
     # -- helpers ---------------------------------------------------------------------
+    def _create(self, name: str, query: exp.Expr, kind: str) -> None:
+        statement = exp.Create(this=exp.to_table(name), kind=kind, expression=query)
+        self.con.execute(statement.sql("duckdb"))
+
     def _sql(self, query: exp.Expr) -> duckdb.DuckDBPyRelation:
         return self.con.sql(query.sql("duckdb"))
 

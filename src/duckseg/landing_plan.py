@@ -176,7 +176,9 @@ def _lit(text: str) -> exp.Expr:
 def typed_select(source: Source, plan: Plan) -> exp.Select:
     """One source's rows in lake types, with their original text and what is wrong with them."""
     out: list[exp.Expr] = [
-        exp.alias_(exp.Add(this=exp.column("rowid"), expression=exp.Literal.number(1)), "__row")
+        exp.alias_(
+            exp.Add(this=source.row_number.copy(), expression=exp.Literal.number(1)), "__row"
+        )
     ]
     reasons: list[exp.Expr] = []
     reason_keys: list[exp.Expr] = []
@@ -191,10 +193,14 @@ def typed_select(source: Source, plan: Plan) -> exp.Select:
             continue
         value, raw = convert(sc, column.type), raw_text(sc)
         out += [exp.alias_(value, column.key), exp.alias_(raw, "r" + column.key)]
-        blank = exp.or_(
-            exp.Is(this=raw, expression=exp.null()),
-            exp.EQ(this=exp.Anonymous(this="trim", expressions=[raw]), expression=_lit("")),
-        )
+        if sc.flavour is Flavour.TYPED and value_type_of(sc.duckdb_type) is not ValueType.TEXT:
+            # A typed value is blank only when missing: no need to print it as text.
+            blank: exp.Expr = exp.Is(this=exp.column(sc.internal), expression=exp.null())
+        else:
+            blank = exp.or_(
+                exp.Is(this=raw, expression=exp.null()),
+                exp.EQ(this=exp.Anonymous(this="trim", expressions=[raw]), expression=_lit("")),
+            )
         if column.key in plan.required:
             problem(blank, _lit(f"{column.name}: missing"), f"{column.name}: missing")
         if value_type_of(column.type) is not ValueType.TEXT:
@@ -336,8 +342,8 @@ def contacts_output(columns: Sequence[Column], table: str) -> exp.Select:
     )
 
 
-def kept_events(sources: Sequence[Source], plan: Plan, lake_has_event_ids: bool) -> exp.Select:
-    """Good events minus those whose event_id landed before or came earlier in this batch."""
+def good_events(sources: Sequence[Source], plan: Plan) -> exp.Select:
+    """Every source's good events in plan columns, with the file and row they came from."""
     parts = []
     for source in sources:
         present = plan.present(source)
@@ -353,30 +359,85 @@ def kept_events(sources: Sequence[Source], plan: Plan, lake_has_event_ids: bool)
             .from_(typed_table(source))
             .where("__reason IS NULL")
         )
-    query = _union_all(parts, "good")
+    return _union_all(parts, "good")
+
+
+def _landed_ids() -> exp.Select:
+    return exp.select("event_id").from_("lake_events").where("event_id IS NOT NULL")
+
+
+def events_first_look(sources: Sequence[Source], plan: Plan) -> exp.Select:
+    """One scan of an events batch: (bad rows, repeated event_ids among the good ones).
+
+    Repeats are counted as good event_ids minus distinct hashes of them: far cheaper
+    than distinct strings, and a collision only makes the count positive, which sends
+    the landing down the exact de-duplication. Zero bad rows and zero repeats let the
+    landing skip the reasons query and the de-duplication.
+    """
+    event_id = plan.find("event_id")
+    parts = []
+    for source in sources:
+        present = event_id is not None and event_id.key in plan.present(source)
+        eid = exp.column(event_id.key) if present and event_id else _null("VARCHAR", "eid")
+        parts.append(
+            exp.select("__reason", exp.alias_(eid, "eid") if present else eid).from_(
+                typed_table(source)
+            )
+        )
+    is_good = exp.Is(this=exp.column("__reason"), expression=exp.null())
+    eid = exp.column("eid")
+    bad = exp.Filter(
+        this=exp.Count(this=exp.Star()), expression=exp.Where(this=exp.Not(this=is_good))
+    )
+    ids = exp.Filter(this=exp.Count(this=eid), expression=exp.Where(this=is_good.copy()))
+    distinct = exp.Filter(
+        this=exp.Count(this=exp.Distinct(expressions=[exp.func("hash", eid.copy())])),
+        expression=exp.Where(this=is_good.copy()),
+    )
+    return exp.select(
+        exp.alias_(bad, "bad"), exp.alias_(exp.Sub(this=ids, expression=distinct), "repeats")
+    ).from_(_union_all(parts, "checked").subquery("batch"))
+
+
+def landed_before(plan: Plan) -> exp.Select | None:
+    """How many events of view `good` carry an event_id the lake already has."""
+    event_id = plan.find("event_id")
+    if event_id is None:
+        return None
+    eid = exp.column(event_id.key)
+    return (
+        exp.select("count(*)")
+        .from_("good")
+        .where(exp.In(this=eid, query=exp.Subquery(this=_landed_ids())))
+    )
+
+
+def kept_events(plan: Plan, lake_has_event_ids: bool) -> exp.Select:
+    """View `good` minus events whose event_id landed before or came earlier in this batch."""
+    query = exp.select("*").from_("good")
     event_id = plan.find("event_id")
     if event_id is None:
         return query
     eid = exp.column(event_id.key)
     no_id = exp.Is(this=eid, expression=exp.null())
     if lake_has_event_ids:
-        landed = exp.select("event_id").from_("lake_events").where("event_id IS NOT NULL")
         query = query.where(
-            exp.or_(no_id, exp.Not(this=exp.In(this=eid, query=exp.Subquery(this=landed))))
+            exp.or_(no_id, exp.Not(this=exp.In(this=eid, query=exp.Subquery(this=_landed_ids()))))
         )
     first = _row_number(eid, exp.column("__file"), exp.column("__row"))
     return query.qualify(exp.or_(no_id, exp.EQ(this=first, expression=exp.Literal.number(1))))
 
 
 def unknown_contacts(id_key: str, has_lake: bool) -> exp.Select:
-    """The distinct contact_ids of table `kept` that are not contacts yet, as column k0."""
-    ids = exp.select(exp.alias_(exp.column(id_key), "k0")).distinct().from_("kept")
+    """The distinct contact_ids of `kept` that are not contacts yet, as column k0."""
+    ids = exp.select(exp.alias_(exp.column(id_key), "k0")).from_("kept")
     if has_lake:
+        # Probe the (smaller) contacts first; only the unknown ids reach the DISTINCT.
         known = exp.select("contact_id").from_("lake_contacts")
         ids = ids.where(
             exp.Not(this=exp.In(this=exp.column(id_key), query=exp.Subquery(this=known)))
         )
-    return ids
+    return exp.select("k0").distinct().from_(ids.subquery("ids"))
 
 
 def events_output(plan: Plan) -> exp.Select:

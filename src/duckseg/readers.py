@@ -1,9 +1,10 @@
 """Reading the input files of a landing, and turning their values into lake types.
 
-Each input file becomes a table `src_<i>` in the landing's work database. Its
-columns are renamed by position (`c0`, `c1`, ...) so that user column names,
-however odd, only ever appear in SQL as quoted sqlglot identifiers, and its rows
-keep file order (`rowid + 1` is the 1-based row number shown in rejects).
+Each input file becomes a relation `src_<i>` in the landing's work database: a
+table for CSV and JSON, a view over the file for Parquet. Its columns are
+renamed by position (`c0`, `c1`, ...) so that user column names, however odd,
+only ever appear in SQL as quoted sqlglot identifiers, and each row knows its
+position in the file (`row_number + 1` is the 1-based row shown in rejects).
 
 Three flavours of column come out of the readers:
 
@@ -47,6 +48,9 @@ _INT_RE = r"[+-]?[0-9]+"
 _DATE_RE = r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
 _TIMESTAMP_RE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}.*)?"
 
+FILE_ROW_NUMBER = "file_row_number"  # read_parquet's own row position
+ROW_COLUMN = "__src_row"
+
 # Candidate types for a new text column, most specific first; text always fits.
 INFERENCE_ORDER = ("BIGINT", "DOUBLE", "BOOLEAN", "DATE", "TIMESTAMP", "VARCHAR[]")
 
@@ -73,6 +77,8 @@ class Source:
     table: str
     columns: tuple[SourceColumn, ...]
     rows: int
+    row_number: exp.Expr  # 0-based position of a row in its file
+    streamed: bool = False  # a view over the file (Parquet), not a loaded table
 
     @property
     def label(self) -> str:
@@ -102,13 +108,20 @@ def resolve_format(path: Path, fmt: str | None) -> str:
 
 
 def read_source(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, index: int) -> Source:
-    """Load one input file into table `src_<index>`; any reading failure names the file."""
+    """Bind one input file as `src_<index>`; any reading failure names the file.
+
+    CSV and JSON are loaded into a table once (their text is parsed more than
+    once). A Parquet file stays a view over the file: its values are already
+    typed, and the landing streams it from disk to the lake instead of holding
+    a copy of every row in memory.
+    """
     if not path.is_file():
         raise InputError.single(str(path), "file not found")
     if path.stat().st_size == 0:
         raise InputError.single(str(path), "file is empty")
     view, table = f"raw_{index}", f"src_{index}"
     try:
+        row_number: exp.Expr = exp.column("rowid")
         if fmt == "csv":
             rel = con.read_csv(str(path), header=True, all_varchar=True, allow_quoted_nulls=False)
             flavour = Flavour.TEXT
@@ -123,16 +136,31 @@ def read_source(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, index: int
             SourceColumn(name, f"c{j}", flavour, str(dtype))
             for j, (name, dtype) in enumerate(zip(rel.columns, rel.types, strict=True))
         )
-        select = exp.select(
-            *(exp.alias_(exp.column(c.name, quoted=True), c.internal) for c in columns)
-        ).from_(view)
-        con.sql(select.sql("duckdb")).create(table)
+        streamed = flavour is Flavour.TYPED and not any(
+            c.name.casefold() == FILE_ROW_NUMBER for c in columns
+        )
+        renamed = [exp.alias_(exp.column(c.name, quoted=True), c.internal) for c in columns]
+        if streamed:
+            scan = exp.func(
+                "read_parquet",
+                exp.Literal.string(str(path)),
+                exp.EQ(this=exp.column(FILE_ROW_NUMBER), expression=exp.true()),
+            )
+            select = exp.select(
+                *renamed, exp.alias_(exp.column(FILE_ROW_NUMBER), ROW_COLUMN)
+            ).from_(scan)
+            con.execute(
+                exp.Create(this=exp.to_table(table), kind="VIEW", expression=select).sql("duckdb")
+            )
+            row_number = exp.column(ROW_COLUMN)
+        else:
+            con.sql(exp.select(*renamed).from_(view).sql("duckdb")).create(table)
         rows = _count(con, table)
     except duckdb.Error as exc:
         raise InputError.single(
             str(path), f"cannot read as {fmt.upper()}: {_first_line(exc)}"
         ) from exc
-    return Source(index, path, fmt, table, columns, rows)
+    return Source(index, path, fmt, table, columns, rows, row_number, streamed)
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
