@@ -15,11 +15,11 @@ as not applicable: it would need the compiler to prove it safe first).
   conjunction), which the compiler can tell from the tree.
 - `plain_sum`, `fsum`, `decimal_sum`: float sums as a plain double SUM, DuckDB's
   compensated FSUM, or an exact SUM over DECIMAL(38, 9): the price of each.
-- `facts_only`: no contacts at all when the test reads no attribute and needs a
-  fact row: members are the fact rows that pass (the hand-written `agg` shape).
-- `facts_having`: the fact query keeps only contacts that can pass (a HAVING
-  with the event part of the test), before the join; valid for the same
-  segments as `inner_join`.
+
+Two earlier experiments are now shapes the compiler chooses itself (see
+compiler/shapes.py): members straight from the fact table when no attribute is
+tested and no contact without events can match, and a fact pass that keeps
+only candidate contacts when only such conditions read it.
 
 `bench_fact_passes` does the same for `build --all`: the DuckDB part of a build
 of all 50 definitions as compiled, as one aggregate for every fact, as one
@@ -45,6 +45,7 @@ from duckseg.compiler.dialects import dialect_settings
 from duckseg.compiler.facts import Fact, FactPlan
 from duckseg.compiler.rewrites import lower
 from duckseg.compiler.sqlbuild import EVENTS, FACTS, KEY, SqlBuilder, column
+from duckseg.database import create_temp
 
 Rewrite = Callable[[exp.Expr], exp.Expr | None]
 
@@ -55,8 +56,13 @@ def _quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
 
 
 def _facts_cte(tree: exp.Expr) -> exp.Select | None:
+    """The aggregate over the events inside the `event_facts` CTE (under its candidate
+    filter, when it has one)."""
     for cte in tree.find_all(exp.CTE):
         if cte.alias == FACTS and isinstance(cte.this, exp.Select):
+            inner = cte.this.args["from_"].this
+            if isinstance(inner, exp.Subquery) and isinstance(inner.this, exp.Select):
+                return inner.this
             return cte.this
     return None
 
@@ -94,25 +100,6 @@ def tight_scan(tree: exp.Expr) -> exp.Expr | None:
         return None
     scan_high[0].replace(latest.copy())
     return tree
-
-
-def facts_only(tree: exp.Expr) -> exp.Expr | None:
-    """Members straight from the fact table, without contacts, when no attribute is tested.
-
-    Valid when the member test needs a fact row (a performed condition in a conjunction),
-    like the hand-written `agg` shape; the member check catches the other cases.
-    """
-    tree = tree.copy()
-    outer_where = tree.args.get("where")
-    if _facts_cte(tree) is None or outer_where is None:
-        return None
-    if any(col.table == "contacts" for col in outer_where.find_all(exp.Column)):
-        return None
-    select = (
-        exp.select(column(KEY, FACTS)).from_(exp.to_table(FACTS)).where(outer_where.this.copy())
-    )
-    select.set("with_", tree.args.get("with_"))
-    return select
 
 
 def lean_filters(tree: exp.Expr) -> exp.Expr | None:
@@ -188,48 +175,13 @@ def decimal_sum(tree: exp.Expr) -> exp.Expr | None:
     )
 
 
-def facts_having(tree: exp.Expr) -> exp.Expr | None:
-    """Move the member test's fact-only conjuncts into a HAVING of the fact query."""
-    tree = tree.copy()
-    facts = _facts_cte(tree)
-    outer_where = tree.args.get("where")
-    if facts is None or outer_where is None:
-        return None
-    conjuncts = (
-        list(outer_where.this.flatten())
-        if isinstance(outer_where.this, exp.And)
-        else [outer_where.this]
-    )
-    fact_only = [
-        c
-        for c in conjuncts
-        if all(col.table == FACTS for col in c.find_all(exp.Column))
-        and any(True for _ in c.find_all(exp.Column))
-    ]
-    if not fact_only:
-        return None
-    aliases = {
-        sel.alias: sel.this for sel in facts.expressions if isinstance(sel, exp.Alias) and sel.alias
-    }
-    having = []
-    for cond in fact_only:
-        moved = cond.copy()
-        for col in list(moved.find_all(exp.Column)):
-            col.replace(aliases[col.name].copy())
-        having.append(moved)
-    facts.set("having", exp.Having(this=exp.and_(*having)))
-    return inner_join(tree)
-
-
 EXPERIMENTS: dict[str, Rewrite] = {
     "tight_scan": tight_scan,
     "lean_filters": lean_filters,
     "inner_join": inner_join,
-    "facts_only": facts_only,
     "plain_sum": plain_sum,
     "fsum": fsum,
     "decimal_sum": decimal_sum,
-    "facts_having": facts_having,
 }
 
 
@@ -331,7 +283,7 @@ def _passes(ws: Workspace, names: Sequence[str], by_names: bool) -> dict[str, An
                 .group_by(column(KEY, EVENTS))
             )
             table = f"facts_group_{index}"
-            con.sql(query.sql("duckdb")).create(table)
+            create_temp(con, table, query, kind="TABLE")
             tables.append((table, [plan.columns[f] for f in facts]))
         facts_s = time.perf_counter() - started
         started = time.perf_counter()
@@ -346,7 +298,7 @@ def _passes(ws: Workspace, names: Sequence[str], by_names: bool) -> dict[str, An
             combined = combined.join(
                 exp.to_table(table), on=column(KEY, table).eq(column(KEY, "k")), join_type="left"
             )
-        con.sql(combined.sql("duckdb")).create(FACTS)
+        create_temp(con, FACTS, combined, kind="TABLE")
         combine_s = time.perf_counter() - started
         started = time.perf_counter()
         counts = {
@@ -373,7 +325,7 @@ def compiled_facts(ws: Workspace, names: Sequence[str]) -> dict[str, Any]:
         build = _build_plan(ws, names, con)
         ctes = build.facts.args.get("with_")
         started = time.perf_counter()
-        con.sql(build.facts.sql("duckdb")).create(FACTS)
+        create_temp(con, FACTS, build.facts, kind="TABLE")
         facts_s = time.perf_counter() - started
         started = time.perf_counter()
         counts = {

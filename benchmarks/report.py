@@ -270,8 +270,6 @@ def render_result(r: Mapping[str, Any]) -> list[str]:
             "tight_scan",
             "lean_filters",
             "inner_join",
-            "facts_only",
-            "facts_having",
             "plain_sum",
             "fsum",
             "decimal_sum",

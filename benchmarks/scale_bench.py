@@ -17,6 +17,8 @@ from benchmarks.generate import RawData
 from benchmarks.measure import Timings, paired_ratio, rotate, timed
 from duckseg import Workspace
 from duckseg.compiler import compile_build
+from duckseg.compiler.sqlbuild import FACTS
+from duckseg.database import create_temp
 
 Log = Callable[[str], None]
 SORTED_COPY = "COPY events ORDER BY event, ts"
@@ -133,7 +135,7 @@ def engine_only(ws: Workspace, names: Sequence[str]) -> None:
             trees[r.segment.name] = r.tree
         build = compile_build(trees, ws.time_context(AS_OF))
         if build.facts is not None:
-            con.sql(build.facts.sql("duckdb")).create("event_facts")
+            create_temp(con, FACTS, build.facts, kind="TABLE")
         for name in names:
             con.sql(build.members[name].sql("duckdb")).to_arrow_table()
     finally:

@@ -1,8 +1,9 @@
 """Running compiled SQL on DuckDB over the workspace's lake.
 
 The compiler's queries read the relations `contacts`, `events` and
-`static_members`; here they are bound as views over the live Parquet files
-the catalog names, so DuckDB pushes filters into the Parquet scans.
+`static_members`; here they are bound as temporary views over the live
+Parquet files the catalog names, on a cursor of the process's DuckDB instance
+(see database.py), so DuckDB pushes filters into the Parquet scans.
 """
 
 from __future__ import annotations

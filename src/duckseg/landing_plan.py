@@ -3,7 +3,7 @@
 Plan columns get internal names `k0`, `k1`, ... (in lake order: the key
 columns first). The per-source query `typed_select` turns table `src_<i>`
 into table `typed_<i>`: those columns, for each its original text `r<key>`,
-the row's `__row`, its `__reason` (NULL for a good row) and `__reason_key`
+the row's `__row`, whether it is `__bad`, its `__reason` (NULL for a good row) and `__reason_key`
 (its first problem, for counting). The other builders here read those tables;
 none of them runs anything.
 """
@@ -182,8 +182,10 @@ def typed_select(source: Source, plan: Plan) -> exp.Select:
     ]
     reasons: list[exp.Expr] = []
     reason_keys: list[exp.Expr] = []
+    conditions: list[exp.Expr] = []
 
     def problem(condition: exp.Expr, message: exp.Expr, key: str) -> None:
+        conditions.append(condition)
         reasons.append(exp.Case(ifs=[exp.If(this=condition, true=message)]))
         reason_keys.append(exp.Case(ifs=[exp.If(this=condition, true=_lit(key))]))
 
@@ -217,6 +219,10 @@ def typed_select(source: Source, plan: Plan) -> exp.Select:
             )
             problem(bad, message, f"{column.name}: not {words}")
 
+    # `__bad` is what filters rows (a boolean, cheap for every row); the reason text is
+    # only ever read for bad rows.
+    bad = exp.or_(*(exp.paren(c.copy()) for c in conditions)) if conditions else exp.false()
+    out.append(exp.alias_(exp.func("coalesce", bad, exp.false()), "__bad"))
     reason = exp.Anonymous(this="concat_ws", expressions=[_lit("; "), *reasons])
     out.append(exp.alias_(exp.Nullif(this=reason, expression=_lit("")), "__reason"))
     out.append(
@@ -233,7 +239,7 @@ def typed_table(source: Source) -> exp.Table:
 
 
 def _good(source: Source) -> exp.Select:
-    return exp.select("*").from_(typed_table(source)).where("__reason IS NULL")
+    return exp.select("*").from_(typed_table(source)).where("NOT __bad")
 
 
 def _null(dtype: str, key: str) -> exp.Expr:
@@ -257,7 +263,7 @@ def reject_counts(source: Source) -> exp.Select:
     return (
         exp.select("__reason_key", "count(*)")
         .from_(typed_table(source))
-        .where("__reason IS NOT NULL")
+        .where("__bad")
         .group_by("__reason_key")
     )
 
@@ -266,7 +272,7 @@ def first_rejects(source: Source, limit: int) -> exp.Select:
     return (
         exp.select("__row", "__reason")
         .from_(typed_table(source))
-        .where("__reason IS NOT NULL")
+        .where("__bad")
         .order_by("__row")
         .limit(limit)
     )
@@ -357,7 +363,7 @@ def good_events(sources: Sequence[Source], plan: Plan) -> exp.Select:
                 ),
             )
             .from_(typed_table(source))
-            .where("__reason IS NULL")
+            .where("NOT __bad")
         )
     return _union_all(parts, "good")
 
@@ -380,11 +386,11 @@ def events_first_look(sources: Sequence[Source], plan: Plan) -> exp.Select:
         present = event_id is not None and event_id.key in plan.present(source)
         eid = exp.column(event_id.key) if present and event_id else _null("VARCHAR", "eid")
         parts.append(
-            exp.select("__reason", exp.alias_(eid, "eid") if present else eid).from_(
+            exp.select("__bad", exp.alias_(eid, "eid") if present else eid).from_(
                 typed_table(source)
             )
         )
-    is_good = exp.Is(this=exp.column("__reason"), expression=exp.null())
+    is_good = exp.Not(this=exp.column("__bad"))
     eid = exp.column("eid")
     bad = exp.Filter(
         this=exp.Count(this=exp.Star()), expression=exp.Where(this=exp.Not(this=is_good))
@@ -432,11 +438,14 @@ def unknown_contacts(id_key: str, has_lake: bool) -> exp.Select:
     """The distinct contact_ids of `kept` that are not contacts yet, as column k0."""
     ids = exp.select(exp.alias_(exp.column(id_key), "k0")).from_("kept")
     if has_lake:
-        # Probe the (smaller) contacts first; only the unknown ids reach the DISTINCT.
-        known = exp.select("contact_id").from_("lake_contacts")
-        ids = ids.where(
-            exp.Not(this=exp.In(this=exp.column(id_key), query=exp.Subquery(this=known)))
+        # An anti join against the (smaller) contacts first; only unknown ids reach the
+        # DISTINCT. Neither side has a NULL key, so NOT EXISTS is NOT IN without its NULL care.
+        known = (
+            exp.select(exp.Literal.number(1))
+            .from_(exp.alias_(exp.to_table("lake_contacts"), "l", table=True))
+            .where(exp.column("contact_id", "l").eq(exp.column(id_key, "kept")))
         )
+        ids = ids.where(exp.Not(this=exp.Exists(this=known)))
     return exp.select("k0").distinct().from_(ids.subquery("ids"))
 
 
@@ -468,7 +477,7 @@ def rejects_output(sources: Sequence[Source], plan: Plan) -> exp.Select:
                 exp.alias_(exp.Literal.number(source.index), "__file"),
             )
             .from_(typed_table(source))
-            .where("__reason IS NOT NULL")
+            .where("__bad")
         )
     rejected = _union_all(parts, "rejected")
     return (

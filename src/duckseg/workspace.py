@@ -188,7 +188,8 @@ class Workspace:
         return [(info.segment, self.root / info.path) for info in self.snapshots.latest_static()]
 
     def connect(self) -> duckdb.DuckDBPyConnection:
-        """A DuckDB connection with `contacts`, `events` and `static_members` bound to the lake."""
+        """A DuckDB cursor with `contacts`, `events` and `static_members` bound to the lake;
+        what it creates is temporary and stays with it. Close it when done."""
         settings = self.config.duckdb
         return lake_connection(
             self.store,
