@@ -373,7 +373,7 @@ def _landed_ids() -> exp.Select:
 
 
 def events_first_look(sources: Sequence[Source], plan: Plan) -> exp.Select:
-    """One scan of an events batch: (bad rows, repeated event_ids among the good ones).
+    """A first look at an events batch: (bad rows, repeated event_ids among the good ones).
 
     Repeats are counted as good event_ids minus distinct hashes of them: far cheaper
     than distinct strings, and a collision only makes the count positive, which sends
@@ -390,19 +390,25 @@ def events_first_look(sources: Sequence[Source], plan: Plan) -> exp.Select:
                 typed_table(source)
             )
         )
-    is_good = exp.Not(this=exp.column("__bad"))
+    batch = _union_all(parts, "checked")
+    is_bad = exp.column("__bad")
     eid = exp.column("eid")
-    bad = exp.Filter(
-        this=exp.Count(this=exp.Star()), expression=exp.Where(this=exp.Not(this=is_good))
+    bad = exp.Filter(this=exp.Count(this=exp.Star()), expression=exp.Where(this=is_bad))
+    ids = exp.Filter(
+        this=exp.Count(this=eid), expression=exp.Where(this=exp.Not(this=is_bad.copy()))
     )
-    ids = exp.Filter(this=exp.Count(this=eid), expression=exp.Where(this=is_good.copy()))
-    distinct = exp.Filter(
-        this=exp.Count(this=exp.Distinct(expressions=[exp.func("hash", eid.copy())])),
-        expression=exp.Where(this=is_good.copy()),
+    # A parallel hash aggregate: several times faster than COUNT(DISTINCT ...) on big batches.
+    hashes = (
+        exp.select(exp.func("hash", eid.copy()))
+        .distinct()
+        .from_(batch.subquery("batch"))
+        .where(exp.and_(exp.Not(this=is_bad.copy()), eid.copy().is_(exp.null()).not_()))
     )
+    distinct = exp.select("count(*)").from_(hashes.subquery("hashes"))
     return exp.select(
-        exp.alias_(bad, "bad"), exp.alias_(exp.Sub(this=ids, expression=distinct), "repeats")
-    ).from_(_union_all(parts, "checked").subquery("batch"))
+        exp.alias_(bad, "bad"),
+        exp.alias_(exp.Sub(this=ids, expression=distinct.subquery()), "repeats"),
+    ).from_(batch.copy().subquery("batch"))
 
 
 def landed_before(plan: Plan) -> exp.Select | None:
