@@ -34,6 +34,7 @@ EXAMPLES = sorted(p.stem for p in EXAMPLE_SEGMENTS.glob("*.yaml"))
 # A new name here is a claim that the function exists there: check it before adding it.
 FUNCTIONS: dict[str, set[str]] = {
     "duckdb": {
+        "ARRAY_CONTAINS",
         "ARRAY_LENGTH",
         "ENDS_WITH",
         "FAVG",

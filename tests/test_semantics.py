@@ -587,6 +587,42 @@ CASES: list[tuple[str, Any, str]] = [
         },
         "SELECT contact_id FROM contacts WHERE contact_id = 'c3' AND false",
     ),
+    (
+        "tagged or big spender",
+        {
+            "any": [
+                {"attr": "tags", "op": "has", "value": "VIP"},
+                {
+                    "performed": "purchase",
+                    "aggregate": {"fn": "sum", "prop": "amount", "op": "gt", "value": 250},
+                },
+            ]
+        },
+        events_count("event = 'purchase'", "list_contains(c.tags, 'VIP') OR total > 250"),
+    ),
+    (
+        "lapsed with a city",
+        {
+            "all": [
+                {"attr": "city", "op": "is_set"},
+                {"last_performed": "purchase", "before": "2026-03-02"},
+            ]
+        },
+        events_count("event = 'purchase'", "c.city <> '' AND last_ts < TIMESTAMP '2026-03-02'"),
+    ),
+    (
+        "first performed within, scored",
+        {
+            "all": [
+                {"attr": "lead_score", "op": "gte", "value": 10},
+                {"first_performed": "purchase", "within": "90d"},
+            ]
+        },
+        events_count(
+            "event = 'purchase'",
+            f"c.lead_score >= 10 AND first_ts >= {ASOF} - INTERVAL 90 DAY",
+        ),
+    ),
 ]
 
 

@@ -11,7 +11,7 @@ table between them so the events are scanned once.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlglot import exp
@@ -20,7 +20,8 @@ from duckseg import ir
 from duckseg.compiler.dialects import DIALECTS, DialectSettings, dialect_settings
 from duckseg.compiler.facts import Fact, FactPlan, facts_of
 from duckseg.compiler.rewrites import lower
-from duckseg.compiler.shapes import facts_only, matches_without_events
+from duckseg.compiler.semijoin import SemiJoinBuilder
+from duckseg.compiler.shapes import facts_only, matches_without_events, reads_events
 from duckseg.compiler.sqlbuild import CONTACTS, EVENTS, FACTS, KEY, SqlBuilder, column, safe_comment
 from duckseg.describe import describe, describe_fact
 from duckseg.timewin import InstantRange, TimeContext
@@ -33,16 +34,23 @@ class CompiledBuild:
     """SQL for a build: an optional shared fact query and one member query per segment."""
 
     facts: exp.Select | None  # one pass over the events; None if no segment needs events
-    members: Mapping[
-        str, exp.Select
-    ]  # segment -> SELECT contact_id FROM contacts [LEFT JOIN event_facts]
+    # segment -> SELECT contact_id FROM contacts [LEFT JOIN event_facts], or FROM event_facts
+    members: Mapping[str, exp.Select]
+    # segment -> its query on its own, where that is not `members` with the facts inlined
+    alone: Mapping[str, exp.Select] = field(default_factory=dict)
 
     def standalone(self, name: str) -> exp.Select:
-        """One segment's query with the fact pass inlined as a CTE."""
+        """One segment's query on its own: no table shared with other segments."""
+        if name in self.alone:
+            return self.alone[name].copy()
         query = self.members[name].copy()
-        if self.facts is None:
+        if self.facts is None or not _reads(query, FACTS):
             return query
         return query.with_(FACTS, as_=self.facts.copy())
+
+
+def _reads(query: exp.Select, table: str) -> bool:
+    return any(t.name == table for t in query.find_all(exp.Table))
 
 
 def compile_build(
@@ -57,28 +65,35 @@ def compile_build(
     for tree in lowered.values():
         plan.collect(tree)
     builder = SqlBuilder(ctx, settings, plan)
+    semi_joins = SemiJoinBuilder(ctx, settings, FactPlan())
     users: dict[Fact, list[ir.Node]] = {}
     for tree in lowered.values():
         for node in ir.walk(tree):
             for fact in facts_of(node):
                 users.setdefault(fact, []).append(node)
     facts_query = _facts_query(builder, plan, users) if plan else None
-    members = {}
+    members, alone = {}, {}
     for name, tree in lowered.items():
-        if plan and facts_only(tree):
+        words = (descriptions or {}).get(name) or describe(tree)
+        comment = safe_comment(f"members of {name}: {words}")
+        if not reads_events(tree):
+            query = exp.select(column(KEY, CONTACTS)).from_(exp.to_table(CONTACTS))
+        elif facts_only(tree):
             # Every member has a fact row: no need to walk every contact.
             query = exp.select(column(KEY, FACTS)).from_(exp.to_table(FACTS))
         else:
+            on = column(KEY, FACTS).eq(column(KEY, CONTACTS))
             query = exp.select(column(KEY, CONTACTS)).from_(exp.to_table(CONTACTS))
-            if plan:
-                on = column(KEY, FACTS).eq(column(KEY, CONTACTS))
-                query = query.join(exp.to_table(FACTS), on=on, join_type="left")
+            query = query.join(exp.to_table(FACTS), on=on, join_type="left")
+            # Alone, a segment that walks the contacts anyway asks each event condition
+            # on its own instead (compiler/semijoin.py).
+            alone[name] = semi_joins.members(tree)
+            alone[name].add_comments([comment])
         if not (isinstance(tree, ir.AllOf) and not tree.children):
             query = query.where(builder.predicate(tree))
-        words = (descriptions or {}).get(name) or describe(tree)
-        query.add_comments([safe_comment(f"members of {name}: {words}")])
+        query.add_comments([comment])
         members[name] = query
-    return CompiledBuild(facts_query, members)
+    return CompiledBuild(facts_query, members, alone)
 
 
 # Up to this many facts, one pass over the events computes them all. A build of many
@@ -92,13 +107,13 @@ def _facts_query(
     builder: SqlBuilder, plan: FactPlan, users: Mapping[Fact, Sequence[ir.Node]]
 ) -> exp.Select:
     facts = list(plan.columns)
-    if len(facts) <= MAX_FACTS_PER_PASS:
+    groups = _passes(builder, facts) if len(facts) > MAX_FACTS_PER_PASS else [facts]
+    if len(groups) == 1:  # one set of names, one stretch of time
         query = _one_pass(builder, plan, facts, users)
         query.add_comments(
             [safe_comment("one pass over the events: per contact, what each event condition needs")]
         )
         return query
-    groups = _passes(builder, facts)
     passes = [f"pass_{i}" for i in range(len(groups))]
     ids = exp.union(
         *(exp.select(column(KEY, name)).from_(exp.to_table(name)) for name in passes), distinct=True
@@ -132,19 +147,24 @@ def _passes(builder: SqlBuilder, facts: list[Fact]) -> list[list[Fact]]:
         by_names.setdefault(frozenset(fact.filter.events), []).append(fact)
     passes: list[list[Fact]] = []
     for group in by_names.values():
-        ranges = {fact: builder.window_range(fact.filter.window) for fact in group}
+        # The facts of one filter (a count and its aggregate) stay together: a condition
+        # reads them side by side, and so does the candidate filter of its pass.
+        same: dict[ir.EventFilter, list[Fact]] = {}
+        for fact in group:
+            same.setdefault(fact.filter, []).append(fact)
+        ranges = {flt: builder.window_range(flt.window) for flt in same}
         # Earliest start first (an unbounded start is the earliest of all).
-        ordered = sorted(group, key=lambda f: _start_key(ranges[f]))
+        ordered = sorted(same, key=lambda flt: _start_key(ranges[flt]))
         current: list[Fact] = []
         reach: datetime | None = None  # the latest end within `current`
-        for fact in ordered:
-            rng = ranges[fact]
+        for flt in ordered:
+            rng = ranges[flt]
             assert rng.high is not None  # every window ends at as_of
             starts_after = rng.low is not None and reach is not None and rng.low.at > reach
             if current and starts_after:
                 passes.append(current)
                 current, reach = [], None
-            current.append(fact)
+            current.extend(same[flt])
             reach = rng.high.at if reach is None else max(reach, rng.high.at)
         passes.append(current)
     return passes
@@ -172,7 +192,10 @@ def _one_pass(
         .group_by(column(KEY, EVENTS))
     )
     tests = list(dict.fromkeys(node for fact in facts for node in users[fact]))
-    if tests and all(matches_without_events(node) is False for node in tests):
+    here = set(facts)
+    if tests and all(
+        matches_without_events(node) is False and set(facts_of(node)) <= here for node in tests
+    ):
         # Every condition reading these facts is false for a contact without events, so a
         # contact for whom all of them are false is as good as absent: keep the candidates
         # only, and whatever joins this table joins a few rows instead of every actor.

@@ -56,6 +56,10 @@ class DialectSettings:
     # `AGG(x) FILTER (WHERE p)`; otherwise `AGG(CASE WHEN p THEN x END)`.
     supports_filter_clause: bool = True
     list_tests: ListTests = ListTests.OPERATORS
+    # `has` / `has_all` of one value as ARRAY_CONTAINS(col, value), where that is two-valued
+    # for a present list, NULL elements included (DuckDB's list_contains: half the time of
+    # `col && [value]` on a million contacts).
+    contains_one: bool = False
     # The function for a list's length when sqlglot's ArraySize is wrong for empty lists
     # (Postgres ARRAY_LENGTH(x, 1) is NULL for an empty array; CARDINALITY is 0).
     list_size_function: str | None = None
@@ -75,7 +79,9 @@ class DialectSettings:
 
 
 DIALECTS: dict[str, DialectSettings] = {
-    "duckdb": DialectSettings("duckdb", compensated_sum="FSUM", compensated_avg="FAVG"),
+    "duckdb": DialectSettings(
+        "duckdb", contains_one=True, compensated_sum="FSUM", compensated_avg="FAVG"
+    ),
     "spark": DialectSettings(
         "spark",
         list_tests=ListTests.ARRAY_SETS,

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from duckseg import ir
+from duckseg.timewin import Relative
 
 Rule = Callable[[ir.Node], ir.Node]
 
@@ -41,7 +42,57 @@ def flatten_groups(node: ir.Node) -> ir.Node:
     return node
 
 
-RULES: tuple[Rule, ...] = (inline_references, drop_double_negation, flatten_groups)
+AT_LEAST_ONE = ir.Compare(ir.CompareOp.GTE, (1,))
+NONE = ir.Compare(ir.CompareOp.EQ, (0,))
+
+
+def _events_in(node: ir.EventTimeTest, window: ir.Window, count: ir.Compare) -> ir.EventTest:
+    flt = node.filter
+    return ir.EventTest(ir.EventFilter(flt.events, flt.where, window), count)
+
+
+def times_as_windows(node: ir.Node) -> ir.Node:
+    """`last_performed within W / after T` and `first_performed before T` hold exactly when
+    some qualifying event lies in that window (SPEC 6.3: events up to as_of), so they are
+    `performed` in it: the window bounds the events scan, where the time of the last event
+    needs all history (measured at SF10: `last_performed within 7d` 0.03x, `after` 0.12x)."""
+    match node:
+        case ir.EventTimeTest(_, ir.Which.LAST, ir.WindowLast() | ir.WindowAfter() as window):
+            return _events_in(node, window, AT_LEAST_ONE)
+        case ir.EventTimeTest(_, ir.Which.FIRST, ir.WindowBefore() as window):
+            return _events_in(node, window, AT_LEAST_ONE)
+        case _:
+            return node
+
+
+def times_as_counts(node: ir.Node) -> ir.Node:
+    """`last_performed before T`: some qualifying event before T and none from T to as_of;
+    `first_performed within W`: some within W and none before it. (`first_performed after
+    T` would need "none up to and including T", which no window says.)
+
+    Not in RULES: in the shared fact pass two counts cost what one MAX(ts) does, but where
+    each event condition is its own semi-join (compiler/semijoin.py) the two are a semi-
+    and an anti-join, no aggregation of all history at all (`at_risk` at SF10: 0.74x).
+    """
+    match node:
+        case ir.EventTimeTest(_, ir.Which.LAST, ir.WindowBefore(at) as window):
+            later = ir.WindowBetween(at, Relative())  # T <= ts <= as_of: not before T
+            return ir.AllOf((_events_in(node, window, AT_LEAST_ONE), _events_in(node, later, NONE)))
+        case ir.EventTimeTest(_, ir.Which.FIRST, ir.WindowLast(duration) as window):
+            earlier = ir.WindowBefore(Relative(duration, -1))  # ts < as_of - W
+            return ir.AllOf(
+                (_events_in(node, window, AT_LEAST_ONE), _events_in(node, earlier, NONE))
+            )
+        case _:
+            return node
+
+
+RULES: tuple[Rule, ...] = (
+    inline_references,
+    times_as_windows,
+    drop_double_negation,
+    flatten_groups,
+)
 
 
 def _map_children(node: ir.Node, fn: Callable[[ir.Node], ir.Node]) -> ir.Node:
@@ -76,7 +127,7 @@ def apply_rule(node: ir.Node, rule: Rule) -> ir.Node:
     return node if lowered is node else apply_rule(lowered, rule)
 
 
-def lower(node: ir.Node) -> ir.Node:
-    for rule in RULES:
+def lower(node: ir.Node, rules: tuple[Rule, ...] = RULES) -> ir.Node:
+    for rule in rules:
         node = apply_rule(node, rule)
     return node

@@ -1,12 +1,17 @@
-"""Which shape a segment's member query takes.
+"""Which shape a segment's member query takes, and the static checks that decide it.
 
-The general shape reads every contact and LEFT JOINs the fact table, so that
-contacts without events are tested too (`not_performed`, `count < 2`). When a
-segment reads no contact attribute and provably matches no contact without
-qualifying events, its members are all in the fact table, and selecting them
-from there skips a join over every contact (measured 1.5-2.3x faster on the
-benchmark lake). Every event's contact is a contact (landing creates it), so
-the two shapes give the same members.
+In a build, member queries read the fact table the build shares:
+
+- no event condition: the contacts alone;
+- no attribute, and provably no match for a contact without qualifying events:
+  the fact table alone, since every member has a fact row (measured 1.5-2.3x
+  faster than walking every contact on the benchmark lake);
+- otherwise every contact LEFT JOIN the fact table, so that contacts without
+  events are tested too (`not_performed`, `count < 2`).
+
+On its own, a segment of the last kind asks each event condition as a semi-join
+on the events instead (compiler/semijoin.py). Every event's contact is a contact
+(landing creates it), so all shapes give the same members.
 """
 
 from __future__ import annotations
@@ -20,6 +25,11 @@ from duckseg import ir
 def facts_only(tree: ir.Node) -> bool:
     """True when the members of `tree` can be selected from the fact table alone."""
     return not _reads_contacts(tree) and matches_without_events(tree) is False
+
+
+def reads_events(tree: ir.Node) -> bool:
+    """Whether `tree` has an event condition (reads the fact table)."""
+    return any(isinstance(node, ir.EventTest | ir.EventTimeTest) for node in ir.walk(tree))
 
 
 def _reads_contacts(tree: ir.Node) -> bool:
@@ -60,6 +70,24 @@ def matches_without_events(node: ir.Node) -> bool | None:
             return None
         case _:
             assert_never(node)
+
+
+def count_from_one(compare: ir.Compare) -> bool | None:
+    """True when every count from 1 up passes `compare`, False when none does, None when
+    that depends on the count."""
+    match compare.op:
+        case ir.CompareOp.GT | ir.CompareOp.GTE:
+            return True if _holds(compare, 1) else None
+        case ir.CompareOp.LT | ir.CompareOp.LTE:
+            return False if not _holds(compare, 1) else None
+        case ir.CompareOp.EQ:
+            return False if _number(compare.values[0]) < 1 else None
+        case ir.CompareOp.BETWEEN:
+            return False if _number(compare.values[1]) < 1 else None
+        case ir.CompareOp.NEQ:
+            return True if _number(compare.values[0]) < 1 else None
+        case _:
+            assert_never(compare.op)
 
 
 def _holds(compare: ir.Compare, value: int) -> bool:

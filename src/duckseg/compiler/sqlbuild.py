@@ -18,6 +18,7 @@ from duckseg import ir
 from duckseg.catalog import ValueType
 from duckseg.compiler.dialects import EXACT_SUM_TYPE, DialectSettings, ListTests, RegexSearch
 from duckseg.compiler.facts import Fact, FactPlan, Measure, facts_of
+from duckseg.compiler.shapes import count_from_one
 from duckseg.timewin import Bound, Cmp, InstantRange, TimeContext, TimeValue, instant_range
 
 CONTACTS = "contacts"
@@ -119,12 +120,25 @@ class SqlBuilder:
         return column(KEY, CONTACTS).isin(query=members)
 
     def visit_EventTest(self, node: ir.EventTest) -> exp.Expr:
-        count_fact, *agg_facts = facts_of(node)
-        count = exp.func("COALESCE", self.fact_ref(count_fact), exp.Literal.number(0))
-        parts = [self.compare(count, node.count, ValueType.INTEGER, nullable=False)]
+        return self.event_test(node, [self.fact_ref(fact) for fact in facts_of(node)])
+
+    def visit_EventTimeTest(self, node: ir.EventTimeTest) -> exp.Expr:
+        return self.event_time_test(node, self.fact_ref(facts_of(node)[0]))
+
+    def event_test(
+        self, node: ir.EventTest, values: Sequence[exp.Expr], *, grouped: bool = False
+    ) -> exp.Expr:
+        """The count (and aggregate) test on `values`, the facts of `node` in order: columns
+        of the fact table (missing for a contact without events), or with `grouped` the
+        aggregates of one contact's group of qualifying events."""
+        parts = []
+        # A group has at least one event: a count test that every count from 1 passes is moot.
+        if not (grouped and count_from_one(node.count) is True):
+            count = values[0] if grouped else exp.func("COALESCE", values[0], exp.Literal.number(0))
+            parts.append(self.compare(count, node.count, ValueType.INTEGER, nullable=False))
         if node.aggregate is not None:
             agg = node.aggregate
-            ref: exp.Expr = self.fact_ref(agg_facts[0])
+            ref = values[1]
             zero_when_empty = agg.fn in (ir.AggFn.SUM, ir.AggFn.COUNT_DISTINCT)
             if zero_when_empty:
                 ref = exp.func("COALESCE", ref, exp.Literal.number(0))  # nothing to add up is 0
@@ -134,11 +148,10 @@ class SqlBuilder:
             parts.append(self.compare(ref, agg.compare, result_type, nullable=not zero_when_empty))
         return _and(parts)
 
-    def visit_EventTimeTest(self, node: ir.EventTimeTest) -> exp.Expr:
-        ref = self.fact_ref(facts_of(node)[0])
+    def event_time_test(self, node: ir.EventTimeTest, value: exp.Expr) -> exp.Expr:
         rng = self.window_range(node.test)
         return _and(
-            [exp.Not(this=exp.Is(this=ref, expression=exp.null())), *self.range_parts(ref, rng)]
+            [exp.Not(this=exp.Is(this=value, expression=exp.null())), *self.range_parts(value, rng)]
         )
 
     def fact_ref(self, fact: Fact) -> exp.Column:
@@ -251,6 +264,8 @@ class SqlBuilder:
     def list_test(self, col: exp.Expr, lits: list[exp.Expr], *, all_of: bool) -> exp.Expr:
         """Tags test, two-valued for a present list (NULL elements never match)."""
         distinct = list({lit.sql(): lit for lit in lits}.values())  # has_all counts each once
+        if len(distinct) == 1 and self.settings.contains_one:
+            return exp.ArrayContains(this=col, expression=distinct[0])
         array = exp.Array(expressions=distinct)
         zero = exp.Literal.number(0)
         match self.settings.list_tests:
@@ -437,8 +452,10 @@ class SqlBuilder:
         lits = [exp.Literal.string(n) for n in names]
         return event.eq(lits[0]) if len(lits) == 1 else exp.In(this=event, expressions=lits)
 
-    def aggregate(self, fact: Fact) -> exp.Expr:
-        cond = self.event_predicate(fact.filter)
+    def aggregate(self, fact: Fact, *, filtered: bool = True) -> exp.Expr:
+        """The fact's aggregate over its qualifying events; with `filtered` false, over
+        every row of the group (a query whose WHERE already keeps only those)."""
+        cond = self.event_predicate(fact.filter) if filtered else None
         ts = column("ts", EVENTS)
         prop = column(fact.column.name, EVENTS) if fact.column is not None else ts
         # Float sums must not depend on scan order: compensated summation where the engine
@@ -460,7 +477,7 @@ class SqlBuilder:
                 # The exact sum over the count of present values: engines' own AVG differ
                 # (Spark averages decimals to a decimal, DuckDB to a double).
                 total = exp.cast(self.filtered("SUM", exact, cond), exp.DataType.Type.DOUBLE)
-                count = self.filtered("COUNT", prop, cond.copy())
+                count = self.filtered("COUNT", prop, cond.copy() if cond is not None else None)
                 return exp.Div(
                     this=total, expression=exp.func("NULLIF", count, exp.Literal.number(0))
                 )
@@ -477,8 +494,10 @@ class SqlBuilder:
             case _:
                 assert_never(fact.measure)
 
-    def filtered(self, name: str, arg: exp.Expr, cond: exp.Expr) -> exp.Expr:
-        """`name(arg)` over the rows where `cond` holds."""
+    def filtered(self, name: str, arg: exp.Expr, cond: exp.Expr | None) -> exp.Expr:
+        """`name(arg)` over the rows where `cond` holds (every row when it is None)."""
+        if cond is None:
+            return exp.func(name, arg)
         if self.settings.supports_filter_clause:
             return exp.Filter(this=exp.func(name, arg), expression=exp.Where(this=cond))
         # CASE WHEN p THEN x END: rows failing p become NULL, which every aggregate ignores.
@@ -509,9 +528,9 @@ class SqlBuilder:
         high = max((b for b in highs if b is not None), key=lambda b: (b.at, b.inclusive))
         parts.extend(self.range_parts(ts, InstantRange(low, high)))
         predicates = list(dict.fromkeys(self.event_predicate(f.filter) for f in facts))
-        # Needed only where some fact is narrower than the names and range above.
-        shapes = {(frozenset(f.filter.events), r) for f, r in zip(facts, ranges, strict=True)}
-        narrower = len(shapes) > 1 or any(f.filter.where is not None for f in facts)
+        # Needed only where some fact is narrower than the names and range above: facts of
+        # different names over one range are exactly those names in that range.
+        narrower = len(set(ranges)) > 1 or any(f.filter.where is not None for f in facts)
         if narrower and len(predicates) <= MAX_SCAN_PREDICATES:
             parts.append(exp.paren(exp.or_(*predicates)) if len(predicates) > 1 else predicates[0])
         return exp.and_(*parts)

@@ -8,28 +8,26 @@ WITH event_facts AS (
   FROM (
     SELECT
       `events`.`contact_id`,
-      MIN(
+      COUNT(
         CASE
           WHEN `events`.`event` = 'purchase'
-          AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS DATETIME)
-          THEN `events`.`ts`
+          AND `events`.`ts` < CAST('2026-01-01 00:00:00' AS DATETIME)
+          THEN 1
         END
-      ) AS `f0` /* first ts: purchase */
+      ) AS `f0` /* count: purchase before 2026-01-01 */
     FROM events
     WHERE
       `events`.`event` = 'purchase'
-      AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS DATETIME)
+      AND `events`.`ts` < CAST('2026-01-01 00:00:00' AS DATETIME)
     GROUP BY
       `events`.`contact_id`
   ) AS event_facts
   WHERE
-    NOT `event_facts`.`f0` IS NULL
-    AND `event_facts`.`f0` < CAST('2026-01-01 00:00:00' AS DATETIME)
+    COALESCE(`event_facts`.`f0`, 0) >= 1
 )
-/* members of case_first_performed_before: first performed purchase before 2026-01-01 */
+/* members of case_first_performed_before: performed purchase before 2026-01-01 */
 SELECT
   `event_facts`.`contact_id`
 FROM event_facts
 WHERE
-  NOT `event_facts`.`f0` IS NULL
-  AND `event_facts`.`f0` < CAST('2026-01-01 00:00:00' AS DATETIME)
+  COALESCE(`event_facts`.`f0`, 0) >= 1

@@ -8,30 +8,28 @@ WITH event_facts AS (
   FROM (
     SELECT
       `events`.`contact_id`,
-      MAX(
+      COUNT(
         CASE
           WHEN `events`.`event` = 'login'
+          AND `events`.`ts` >= CAST('2026-03-17 12:00:00' AS DATETIME)
           AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS DATETIME)
-          THEN `events`.`ts`
+          THEN 1
         END
-      ) AS `f0` /* last ts: login */
+      ) AS `f0` /* count: login in the last 14 days */
     FROM events
     WHERE
       `events`.`event` = 'login'
+      AND `events`.`ts` >= CAST('2026-03-17 12:00:00' AS DATETIME)
       AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS DATETIME)
     GROUP BY
       `events`.`contact_id`
   ) AS event_facts
   WHERE
-    NOT `event_facts`.`f0` IS NULL
-    AND `event_facts`.`f0` >= CAST('2026-03-17 12:00:00' AS DATETIME)
-    AND `event_facts`.`f0` <= CAST('2026-03-31 12:00:00' AS DATETIME)
+    COALESCE(`event_facts`.`f0`, 0) >= 1
 )
-/* members of case_last_performed_within: last performed login within the last 14 days */
+/* members of case_last_performed_within: performed login in the last 14 days */
 SELECT
   `event_facts`.`contact_id`
 FROM event_facts
 WHERE
-  NOT `event_facts`.`f0` IS NULL
-  AND `event_facts`.`f0` >= CAST('2026-03-17 12:00:00' AS DATETIME)
-  AND `event_facts`.`f0` <= CAST('2026-03-31 12:00:00' AS DATETIME)
+  COALESCE(`event_facts`.`f0`, 0) >= 1

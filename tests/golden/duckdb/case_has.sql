@@ -6,4 +6,4 @@ SELECT
   "contacts"."contact_id"
 FROM contacts
 WHERE
-  NOT "contacts"."tags" IS NULL AND "contacts"."tags" && ['VIP']
+  NOT "contacts"."tags" IS NULL AND ARRAY_CONTAINS("contacts"."tags", 'VIP')

@@ -7,5 +7,5 @@ SELECT
 FROM contacts
 WHERE
   "contacts"."tags" IS NULL OR NOT (
-    "contacts"."tags" && ['VIP']
+    ARRAY_CONTAINS("contacts"."tags", 'VIP')
   )

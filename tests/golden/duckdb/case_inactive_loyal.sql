@@ -1,30 +1,21 @@
 -- tests/test_dialects.py::test_case_sql[inactive_loyal-duckdb]
 -- semantic case 'inactive loyal'; dialect duckdb, as_of 2026-03-31T12:00:00+00:00, zone UTC
 -- generated: rewrite with `pytest tests/test_dialects.py --update-golden`
-WITH event_facts AS (
-  /* one pass over the events: per contact, what each event condition needs */
-  SELECT
-    "events"."contact_id",
-    COUNT(*) FILTER(WHERE
-      "events"."event" = 'purchase'
-      AND "events"."ts" >= CAST('2025-12-31 12:00:00' AS TIMESTAMP)
-      AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)) AS "f0" /* count: purchase in the last 90 days */
-  FROM events
-  WHERE
-    "events"."event" = 'purchase'
-    AND "events"."ts" >= CAST('2025-12-31 12:00:00' AS TIMESTAMP)
-    AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
-  GROUP BY
-    "events"."contact_id"
-)
 /* members of case_inactive_loyal: total_spent is greater than 10000 and did not perform purchase in the last 90 days */
 SELECT
   "contacts"."contact_id"
 FROM contacts
-LEFT JOIN event_facts
-  ON "event_facts"."contact_id" = "contacts"."contact_id"
 WHERE
   (
     NOT "contacts"."total_spent" IS NULL AND "contacts"."total_spent" > 10000
   )
-  AND COALESCE("event_facts"."f0", 0) = 0
+  AND NOT "contacts"."contact_id" IN (
+    /* contacts who: performed purchase in the last 90 days */
+    SELECT
+      "events"."contact_id"
+    FROM events
+    WHERE
+      "events"."event" = 'purchase'
+      AND "events"."ts" >= CAST('2025-12-31 12:00:00' AS TIMESTAMP)
+      AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
+  )

@@ -1,37 +1,20 @@
 -- tests/test_dialects.py::test_case_sql[not_last_performed_never_performed_included-duckdb]
 -- semantic case 'not last_performed: never performed included'; dialect duckdb, as_of 2026-03-31T12:00:00+00:00, zone UTC
 -- generated: rewrite with `pytest tests/test_dialects.py --update-golden`
-WITH event_facts AS (
-  /* one pass over the events: per contact, what each event condition needs */
-  SELECT
-    *
-  FROM (
-    SELECT
-      "events"."contact_id",
-      MAX("events"."ts") FILTER(WHERE
-        "events"."event" = 'login'
-        AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)) AS "f0" /* last ts: login */
-    FROM events
-    WHERE
-      "events"."event" = 'login'
-      AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
-    GROUP BY
-      "events"."contact_id"
-  ) AS event_facts
-  WHERE
-    NOT "event_facts"."f0" IS NULL
-    AND "event_facts"."f0" >= CAST('2026-03-17 12:00:00' AS TIMESTAMP)
-    AND "event_facts"."f0" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
-)
-/* members of case_not_last_performed_never_performed_included: not (last performed login within the last 14 days) */
+/* members of case_not_last_performed_never_performed_included: did not perform login in the last 14 days */
 SELECT
   "contacts"."contact_id"
 FROM contacts
-LEFT JOIN event_facts
-  ON "event_facts"."contact_id" = "contacts"."contact_id"
 WHERE
   NOT (
-    NOT "event_facts"."f0" IS NULL
-    AND "event_facts"."f0" >= CAST('2026-03-17 12:00:00' AS TIMESTAMP)
-    AND "event_facts"."f0" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
+    "contacts"."contact_id" IN (
+      /* contacts who: performed login in the last 14 days */
+      SELECT
+        "events"."contact_id"
+      FROM events
+      WHERE
+        "events"."event" = 'login'
+        AND "events"."ts" >= CAST('2026-03-17 12:00:00' AS TIMESTAMP)
+        AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
+    )
   )

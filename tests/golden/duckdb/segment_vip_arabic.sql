@@ -11,7 +11,7 @@ WHERE
       NOT "contacts"."lifetime_value" IS NULL AND "contacts"."lifetime_value" > 5000
     )
     OR (
-      NOT "contacts"."tags" IS NULL AND "contacts"."tags" && ['VIP']
+      NOT "contacts"."tags" IS NULL AND ARRAY_CONTAINS("contacts"."tags", 'VIP')
     )
   )
   AND (

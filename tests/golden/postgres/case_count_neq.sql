@@ -1,25 +1,23 @@
 -- tests/test_dialects.py::test_case_sql[count_neq-postgres]
 -- semantic case 'count neq'; dialect postgres, as_of 2026-03-31T12:00:00+00:00, zone UTC
 -- generated: rewrite with `pytest tests/test_dialects.py --update-golden`
-WITH event_facts AS (
-  /* one pass over the events: per contact, what each event condition needs */
-  SELECT
-    "events"."contact_id",
-    COUNT(*) FILTER(WHERE
-      "events"."event" = 'purchase'
-      AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)) AS "f0" /* count: purchase */
-  FROM events
-  WHERE
-    "events"."event" = 'purchase'
-    AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
-  GROUP BY
-    "events"."contact_id"
-)
 /* members of case_count_neq: performed purchase not exactly once (including never) */
 SELECT
   "contacts"."contact_id"
 FROM contacts
-LEFT JOIN event_facts
-  ON "event_facts"."contact_id" = "contacts"."contact_id"
 WHERE
-  COALESCE("event_facts"."f0", 0) <> 1
+  NOT "contacts"."contact_id" IN (
+    /* contacts who: not (performed purchase not exactly once (including never)) */
+    SELECT
+      "events"."contact_id"
+    FROM events
+    WHERE
+      "events"."event" = 'purchase'
+      AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
+    GROUP BY
+      "events"."contact_id"
+    HAVING
+      NOT (
+        COUNT(*) <> 1
+      )
+  )

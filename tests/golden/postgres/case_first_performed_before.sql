@@ -8,24 +8,22 @@ WITH event_facts AS (
   FROM (
     SELECT
       "events"."contact_id",
-      MIN("events"."ts") FILTER(WHERE
+      COUNT(*) FILTER(WHERE
         "events"."event" = 'purchase'
-        AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)) AS "f0" /* first ts: purchase */
+        AND "events"."ts" < CAST('2026-01-01 00:00:00' AS TIMESTAMP)) AS "f0" /* count: purchase before 2026-01-01 */
     FROM events
     WHERE
       "events"."event" = 'purchase'
-      AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
+      AND "events"."ts" < CAST('2026-01-01 00:00:00' AS TIMESTAMP)
     GROUP BY
       "events"."contact_id"
   ) AS event_facts
   WHERE
-    NOT "event_facts"."f0" IS NULL
-    AND "event_facts"."f0" < CAST('2026-01-01 00:00:00' AS TIMESTAMP)
+    COALESCE("event_facts"."f0", 0) >= 1
 )
-/* members of case_first_performed_before: first performed purchase before 2026-01-01 */
+/* members of case_first_performed_before: performed purchase before 2026-01-01 */
 SELECT
   "event_facts"."contact_id"
 FROM event_facts
 WHERE
-  NOT "event_facts"."f0" IS NULL
-  AND "event_facts"."f0" < CAST('2026-01-01 00:00:00' AS TIMESTAMP)
+  COALESCE("event_facts"."f0", 0) >= 1

@@ -21,18 +21,6 @@ WITH event_facts AS (
       "events"."event" IN ('demo_request', 'pricing_page_view')
       AND "events"."ts" >= CAST('2026-05-31 18:00:00' AS TIMESTAMP)
       AND "events"."ts" <= CAST('2026-06-30 18:00:00' AS TIMESTAMP)
-      AND (
-        (
-          "events"."event" = 'pricing_page_view'
-          AND "events"."ts" >= CAST('2026-05-31 18:00:00' AS TIMESTAMP)
-          AND "events"."ts" <= CAST('2026-06-30 18:00:00' AS TIMESTAMP)
-        )
-        OR (
-          "events"."event" = 'demo_request'
-          AND "events"."ts" >= CAST('2026-05-31 18:00:00' AS TIMESTAMP)
-          AND "events"."ts" <= CAST('2026-06-30 18:00:00' AS TIMESTAMP)
-        )
-      )
     GROUP BY
       "events"."contact_id"
   ) AS event_facts

@@ -18,18 +18,6 @@ WITH event_facts AS (
     "events"."event" IN ('message_received', 'message_replied')
     AND "events"."ts" >= CAST('2026-06-15 18:00:00' AS TIMESTAMP)
     AND "events"."ts" <= CAST('2026-06-30 18:00:00' AS TIMESTAMP)
-    AND (
-      (
-        "events"."event" = 'message_received'
-        AND "events"."ts" >= CAST('2026-06-15 18:00:00' AS TIMESTAMP)
-        AND "events"."ts" <= CAST('2026-06-30 18:00:00' AS TIMESTAMP)
-      )
-      OR (
-        "events"."event" = 'message_replied'
-        AND "events"."ts" >= CAST('2026-06-15 18:00:00' AS TIMESTAMP)
-        AND "events"."ts" <= CAST('2026-06-30 18:00:00' AS TIMESTAMP)
-      )
-    )
   GROUP BY
     "events"."contact_id"
 )

@@ -1,29 +1,17 @@
 -- tests/test_dialects.py::test_case_sql[count_eq_0-snowflake]
 -- semantic case 'count eq 0'; dialect snowflake, as_of 2026-03-31T12:00:00+00:00, zone UTC
 -- generated: rewrite with `pytest tests/test_dialects.py --update-golden`
-WITH event_facts AS (
-  /* one pass over the events: per contact, what each event condition needs */
-  SELECT
-    "events"."contact_id",
-    COUNT(
-      CASE
-        WHEN "events"."event" = 'purchase'
-        AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
-        THEN 1
-      END
-    ) AS "f0" /* count: purchase */
-  FROM events
-  WHERE
-    "events"."event" = 'purchase'
-    AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
-  GROUP BY
-    "events"."contact_id"
-)
 /* members of case_count_eq_0: did not perform purchase */
 SELECT
   "contacts"."contact_id"
 FROM contacts
-LEFT JOIN event_facts
-  ON "event_facts"."contact_id" = "contacts"."contact_id"
 WHERE
-  COALESCE("event_facts"."f0", 0) = 0
+  NOT "contacts"."contact_id" IN (
+    /* contacts who: performed purchase */
+    SELECT
+      "events"."contact_id"
+    FROM events
+    WHERE
+      "events"."event" = 'purchase'
+      AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
+  )

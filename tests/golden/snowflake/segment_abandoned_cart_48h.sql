@@ -26,18 +26,6 @@ WITH event_facts AS (
     "events"."event" IN ('cart_abandoned', 'purchase')
     AND "events"."ts" >= CAST('2026-06-28 18:00:00' AS TIMESTAMPNTZ)
     AND "events"."ts" <= CAST('2026-06-30 18:00:00' AS TIMESTAMPNTZ)
-    AND (
-      (
-        "events"."event" = 'cart_abandoned'
-        AND "events"."ts" >= CAST('2026-06-28 18:00:00' AS TIMESTAMPNTZ)
-        AND "events"."ts" <= CAST('2026-06-30 18:00:00' AS TIMESTAMPNTZ)
-      )
-      OR (
-        "events"."event" = 'purchase'
-        AND "events"."ts" >= CAST('2026-06-28 18:00:00' AS TIMESTAMPNTZ)
-        AND "events"."ts" <= CAST('2026-06-30 18:00:00' AS TIMESTAMPNTZ)
-      )
-    )
   GROUP BY
     "events"."contact_id"
 )

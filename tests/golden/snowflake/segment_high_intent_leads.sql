@@ -29,18 +29,6 @@ WITH event_facts AS (
       "events"."event" IN ('demo_request', 'pricing_page_view')
       AND "events"."ts" >= CAST('2026-05-31 18:00:00' AS TIMESTAMPNTZ)
       AND "events"."ts" <= CAST('2026-06-30 18:00:00' AS TIMESTAMPNTZ)
-      AND (
-        (
-          "events"."event" = 'pricing_page_view'
-          AND "events"."ts" >= CAST('2026-05-31 18:00:00' AS TIMESTAMPNTZ)
-          AND "events"."ts" <= CAST('2026-06-30 18:00:00' AS TIMESTAMPNTZ)
-        )
-        OR (
-          "events"."event" = 'demo_request'
-          AND "events"."ts" >= CAST('2026-05-31 18:00:00' AS TIMESTAMPNTZ)
-          AND "events"."ts" <= CAST('2026-06-30 18:00:00' AS TIMESTAMPNTZ)
-        )
-      )
     GROUP BY
       "events"."contact_id"
   ) AS event_facts

@@ -1,28 +1,23 @@
 -- tests/test_dialects.py::test_case_sql[sum_zero_without_events-spark]
 -- semantic case 'sum zero without events'; dialect spark, as_of 2026-03-31T12:00:00+00:00, zone UTC
 -- generated: rewrite with `pytest tests/test_dialects.py --update-golden`
-WITH event_facts AS (
-  /* one pass over the events: per contact, what each event condition needs */
-  SELECT
-    `events`.`contact_id`,
-    COUNT(*) FILTER(WHERE
-      `events`.`event` = 'purchase'
-      AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)) AS `f0`, /* count: purchase */
-    SUM(CAST(`events`.`amount` AS DECIMAL(38, 6))) FILTER(WHERE
-      `events`.`event` = 'purchase'
-      AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)) AS `f1` /* sum of amount: purchase */
-  FROM events
-  WHERE
-    `events`.`event` = 'purchase'
-    AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)
-  GROUP BY
-    `events`.`contact_id`
-)
 /* members of case_sum_zero_without_events: performed purchase at least 0 times (including never), with total amount less than 1 */
 SELECT
   `contacts`.`contact_id`
 FROM contacts
-LEFT JOIN event_facts
-  ON `event_facts`.`contact_id` = `contacts`.`contact_id`
 WHERE
-  COALESCE(`event_facts`.`f0`, 0) >= 0 AND COALESCE(`event_facts`.`f1`, 0) < 1
+  NOT `contacts`.`contact_id` IN (
+    /* contacts who: not (performed purchase at least 0 times (including never), with total amount less than 1) */
+    SELECT
+      `events`.`contact_id`
+    FROM events
+    WHERE
+      `events`.`event` = 'purchase'
+      AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)
+    GROUP BY
+      `events`.`contact_id`
+    HAVING
+      NOT (
+        COALESCE(SUM(CAST(`events`.`amount` AS DECIMAL(38, 6))), 0) < 1
+      )
+  )

@@ -21,18 +21,6 @@ WITH event_facts AS (
       `events`.`event` IN ('demo_request', 'pricing_page_view')
       AND `events`.`ts` >= CAST('2026-05-31 18:00:00' AS TIMESTAMP_NTZ)
       AND `events`.`ts` <= CAST('2026-06-30 18:00:00' AS TIMESTAMP_NTZ)
-      AND (
-        (
-          `events`.`event` = 'pricing_page_view'
-          AND `events`.`ts` >= CAST('2026-05-31 18:00:00' AS TIMESTAMP_NTZ)
-          AND `events`.`ts` <= CAST('2026-06-30 18:00:00' AS TIMESTAMP_NTZ)
-        )
-        OR (
-          `events`.`event` = 'demo_request'
-          AND `events`.`ts` >= CAST('2026-05-31 18:00:00' AS TIMESTAMP_NTZ)
-          AND `events`.`ts` <= CAST('2026-06-30 18:00:00' AS TIMESTAMP_NTZ)
-        )
-      )
     GROUP BY
       `events`.`contact_id`
   ) AS event_facts

@@ -18,18 +18,6 @@ WITH event_facts AS (
     `events`.`event` IN ('message_received', 'message_replied')
     AND `events`.`ts` >= CAST('2026-06-15 18:00:00' AS TIMESTAMP_NTZ)
     AND `events`.`ts` <= CAST('2026-06-30 18:00:00' AS TIMESTAMP_NTZ)
-    AND (
-      (
-        `events`.`event` = 'message_received'
-        AND `events`.`ts` >= CAST('2026-06-15 18:00:00' AS TIMESTAMP_NTZ)
-        AND `events`.`ts` <= CAST('2026-06-30 18:00:00' AS TIMESTAMP_NTZ)
-      )
-      OR (
-        `events`.`event` = 'message_replied'
-        AND `events`.`ts` >= CAST('2026-06-15 18:00:00' AS TIMESTAMP_NTZ)
-        AND `events`.`ts` <= CAST('2026-06-30 18:00:00' AS TIMESTAMP_NTZ)
-      )
-    )
   GROUP BY
     `events`.`contact_id`
 )

@@ -8,26 +8,24 @@ WITH event_facts AS (
   FROM (
     SELECT
       "events"."contact_id",
-      MAX("events"."ts") FILTER(WHERE
+      COUNT(*) FILTER(WHERE
         "events"."event" = 'login'
-        AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)) AS "f0" /* last ts: login */
+        AND "events"."ts" >= CAST('2026-03-17 12:00:00' AS TIMESTAMP)
+        AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)) AS "f0" /* count: login in the last 14 days */
     FROM events
     WHERE
       "events"."event" = 'login'
+      AND "events"."ts" >= CAST('2026-03-17 12:00:00' AS TIMESTAMP)
       AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
     GROUP BY
       "events"."contact_id"
   ) AS event_facts
   WHERE
-    NOT "event_facts"."f0" IS NULL
-    AND "event_facts"."f0" >= CAST('2026-03-17 12:00:00' AS TIMESTAMP)
-    AND "event_facts"."f0" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
+    COALESCE("event_facts"."f0", 0) >= 1
 )
-/* members of case_last_performed_within: last performed login within the last 14 days */
+/* members of case_last_performed_within: performed login in the last 14 days */
 SELECT
   "event_facts"."contact_id"
 FROM event_facts
 WHERE
-  NOT "event_facts"."f0" IS NULL
-  AND "event_facts"."f0" >= CAST('2026-03-17 12:00:00' AS TIMESTAMP)
-  AND "event_facts"."f0" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
+  COALESCE("event_facts"."f0", 0) >= 1

@@ -18,18 +18,6 @@ WITH event_facts AS (
     "events"."event" IN ('cart_abandoned', 'purchase')
     AND "events"."ts" >= CAST('2026-06-28 18:00:00' AS TIMESTAMP)
     AND "events"."ts" <= CAST('2026-06-30 18:00:00' AS TIMESTAMP)
-    AND (
-      (
-        "events"."event" = 'cart_abandoned'
-        AND "events"."ts" >= CAST('2026-06-28 18:00:00' AS TIMESTAMP)
-        AND "events"."ts" <= CAST('2026-06-30 18:00:00' AS TIMESTAMP)
-      )
-      OR (
-        "events"."event" = 'purchase'
-        AND "events"."ts" >= CAST('2026-06-28 18:00:00' AS TIMESTAMP)
-        AND "events"."ts" <= CAST('2026-06-30 18:00:00' AS TIMESTAMP)
-      )
-    )
   GROUP BY
     "events"."contact_id"
 )
