@@ -176,7 +176,7 @@ def test_unknown_segment_and_bad_config(ws: Path) -> None:
 
 def test_compile_prints_commented_sql(ws: Path) -> None:
     sql = run("compile", "loyal", "-w", str(ws), "--as-of", AS_OF).stdout
-    assert "/* members of loyal:" in sql and "one pass over the events" in sql
+    assert "/* members of loyal:" in sql and "/* contacts who: performed purchase" in sql
     assert "CAST('2026-04-01 18:00:00' AS TIMESTAMP)" in sql
     assert run("compile", "loyal", "-w", str(ws), "--dialect", "oracle", ok=False).returncode == 2
 
