@@ -423,7 +423,7 @@ class Workspace:
         for i, name in enumerate(names):
             if progress:
                 progress(name, i, len(names))
-            # One segment alone runs with its fact pass inlined, no table in between.
+            # One segment alone runs as its own query (`standalone`), no shared table.
             query = build.members[name] if shared else build.standalone(name)
             # Sorted here, in parallel, as the snapshot file stores them.
             ordered = query.order_by(exp.Literal.number(1), copy=True)
