@@ -58,7 +58,7 @@ from sqlglot import exp
 from duckseg import landing_plan as q
 from duckseg.errors import InputError, Problem
 from duckseg.landing_plan import Column, Plan, build_plan, lake_schema
-from duckseg.readers import Source, read_source, resolve_format
+from duckseg.readers import Source, read_fully, read_source, resolve_format
 from duckseg.store import Store, tmp_path_for
 
 KINDS = ("contacts", "events")
@@ -166,8 +166,11 @@ def _commit(
                 )
             for path in retired:
                 con.execute("DELETE FROM lake_files WHERE path = ?", [store.relative(path)])
-            for name in event_names:
-                con.execute("INSERT OR IGNORE INTO event_names VALUES (?)", [name])
+            if event_names:
+                con.execute(
+                    "INSERT OR IGNORE INTO event_names SELECT unnest(?::VARCHAR[])",
+                    [list(event_names)],
+                )
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -199,57 +202,46 @@ class _Landing:
             if progress is not None:
                 progress(index + 1, len(inputs))
         plan = build_plan(self.con, self.kind, sources, contacts_lake, events_lake)
-        for source in sources:
-            # A streamed (Parquet) source stays a view: its rows go from the file to the lake.
-            kind = "VIEW" if source.streamed else "TABLE"
-            self._create(q.typed_table(source).name, q.typed_select(source, plan), kind)
-
         rows_read = sum(s.rows for s in sources)
-        bad: int | None = None
-        repeats: int | None = None
-        if self.kind == "events":
-            bad, repeats = self._sql(q.events_first_look(sources, plan)).fetchall()[0]
-        reasons: dict[str, int] = {}
-        if bad is None or bad:  # contacts, or events with bad rows: count them by reason
-            for source in sources:
-                for key, count in self._sql(q.reject_counts(source)).fetchall():
-                    reasons[str(key)] = reasons.get(str(key), 0) + int(count)
-        rejected = sum(reasons.values())
-        if strict and rejected:
-            raise InputError(self._problems(sources, rejected))
-        good = rows_read - rejected
+        with self._naming_unreadable(sources):
+            checked = self._bind_typed(sources, plan)
+            bad: int | None = None
+            repeats = 0
+            names: list[str] = []
+            if self.kind == "events":
+                first_look = q.events_first_look(sources, plan, checked)
+                bad, repeats, names = self._sql(first_look).fetchall()[0]
+            reasons: dict[str, int] = {}
+            if bad is None or bad:  # contacts, or events with bad rows: count them by reason
+                for source in sources:
+                    for key, count in self._sql(q.reject_counts(source)).fetchall():
+                        reasons[str(key)] = reasons.get(str(key), 0) + int(count)
+            rejected = sum(reasons.values())
+            if strict and rejected:
+                raise InputError(self._problems(sources, rejected))
+            good = rows_read - rejected
 
-        duplicates = created = 0
-        new_attributes: tuple[str, ...] = ()
-        if self.kind == "contacts" and good:
-            self._contacts(plan, contacts_files, sources)
-            new_attributes = plan.new_names()
-        elif self.kind == "events" and good:
-            has_ids = any(c.name == "event_id" for c in events_lake)
-            self._create("good", q.good_events(sources, plan), "VIEW")
-            seen = q.landed_before(plan) if has_ids else None
-            if seen is not None and not repeats:
-                repeats = self._sql(seen).fetchall()[0][0]
-            if not repeats:
-                self._create("kept", exp.select("*").from_("good"), "VIEW")
-                kept = good
-            else:
-                self._create("kept", q.kept_events(plan, has_ids), "TABLE")
-                kept = self._count("kept")
-            duplicates = good - kept
-            created = self._new_contacts(plan, contacts_lake, contacts_files)
-            if kept:
-                name = f"events-{self.landing_id}.parquet"
-                self._write(q.events_output(plan), self._lake("events") / name, "events")
-                written = self.con.read_parquet(str(self._lake("events") / name))
-                names = written.select("event").distinct().fetchall()
-                self.event_names = sorted(str(row[0]) for row in names)
+            duplicates = created = 0
+            new_attributes: tuple[str, ...] = ()
+            if self.kind == "contacts" and good:
+                self._contacts(plan, contacts_files, sources)
                 new_attributes = plan.new_names()
-        rejects_path = None
-        if rejected:
-            name = f"{self.landing_id}-{self.kind}.parquet"
-            rejects_path = self._lake("rejects") / name
-            self._write(q.rejects_output(sources, plan), rejects_path, "rejects")
+            elif self.kind == "events" and good:
+                self._create("good", q.good_events(sources, plan, bool(rejected)), "VIEW")
+                kept, names = self._kept(plan, events_lake, good, repeats, names)
+                duplicates = good - kept
+                created = self._new_contacts(plan, contacts_lake, contacts_files)
+                if kept:
+                    name = f"events-{self.landing_id}.parquet"
+                    query = q.events_output(plan, names)
+                    self._write(query, self._lake("events") / name, "events")
+                    self.event_names = sorted(names)
+                    new_attributes = plan.new_names()
+            rejects_path = None
+            if rejected:
+                name = f"{self.landing_id}-{self.kind}.parquet"
+                rejects_path = self._lake("rejects") / name
+                self._write(q.rejects_output(sources, plan), rejects_path, "rejects")
 
         landed = good - duplicates
         record = (
@@ -276,6 +268,48 @@ class _Landing:
             rejects_path,
             dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
         )
+
+    def _bind_typed(self, sources: Sequence[Source], plan: Plan) -> bool:
+        """Bind `typed_<i>` for every source; whether any of their rows can be bad."""
+        checked = False
+        for source in sources:
+            found = q.checks(source, plan)
+            if source.streamed:
+                # A Parquet file is read where it is: keep only the checks that some row
+                # fails, most ruled out by row-group statistics without reading a value.
+                found = [c for c in found if self._sql(q.first_failure(source, c)).fetchall()]
+            checked = checked or bool(found)
+            # A streamed (Parquet) source stays a view: its rows go from the file to the lake.
+            kind = "VIEW" if source.streamed else "TABLE"
+            self._create(q.typed_table(source).name, q.typed_select(source, plan, found), kind)
+        return checked
+
+    # -- events ----------------------------------------------------------------------
+    def _kept(
+        self, plan: Plan, events_lake: Sequence[Column], good: int, repeats: int, names: list[str]
+    ) -> tuple[int, list[str]]:
+        """Bind `kept`, the good events that land: (how many, their event names in order).
+
+        `repeats` and `names` come from the first look at the batch. Without an
+        event_id repeated in the batch or landed before, every good event lands:
+        `kept` is `good` as it streams, and only otherwise is it de-duplicated.
+        """
+        has_ids = self._has_event_ids(events_lake)
+        seen = q.landed_before(plan) if has_ids else None
+        if not repeats and seen is not None:
+            repeats = len(self._sql(seen).fetchall())
+        if not repeats:
+            self._create("kept", exp.select("*").from_("good"), "VIEW")
+            return good, names
+        self._create("kept", q.kept_events(plan, has_ids), "TABLE")
+        kept_names = self._sql(q.event_names("kept", plan)).fetchall()[0][0] or []
+        return self._count("kept"), kept_names
+
+    def _has_event_ids(self, events_lake: Sequence[Column]) -> bool:
+        """Whether any landed event has an event_id."""
+        if not any(c.name == "event_id" for c in events_lake):
+            return False
+        return bool(self._sql(q.any_landed_id()).fetchall())
 
     # -- contacts --------------------------------------------------------------------
     def _contacts(self, plan: Plan, lake_files: Sequence[Path], sources: Sequence[Source]) -> None:
@@ -315,6 +349,18 @@ class _Landing:
         self.retired.extend(old_files)
 
     # -- helpers ---------------------------------------------------------------------
+    @contextmanager
+    def _naming_unreadable(self, sources: Sequence[Source]) -> Iterator[None]:
+        """Streamed files are read by the landing's queries, not when bound: when a query
+        fails, an `InputError` names the file that cannot be read, if one cannot."""
+        try:
+            yield
+        except duckdb.Error:
+            for source in sources:
+                if source.streamed:
+                    read_fully(self.con, source)
+            raise
+
     def _create(self, name: str, query: exp.Expr, kind: str) -> None:
         statement = exp.Create(this=exp.to_table(name), kind=kind, expression=query)
         self.con.execute(statement.sql("duckdb"))

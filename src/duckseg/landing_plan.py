@@ -3,8 +3,9 @@
 Plan columns get internal names `k0`, `k1`, ... (in lake order: the key
 columns first). The per-source query `typed_select` turns table `src_<i>`
 into table `typed_<i>`: those columns, for each its original text `r<key>`,
-the row's `__row`, whether it is `__bad`, its `__reason` (NULL for a good row) and `__reason_key`
-(its first problem, for counting). The other builders here read those tables;
+the row's `__row`, whether it is `__bad`, its `__reason` (NULL for a good row)
+and `__reason_key` (its first problem, for counting). A row is bad when one of
+the source's `checks` holds for it. The other builders here read those tables;
 none of them runs anything.
 """
 
@@ -24,17 +25,23 @@ from duckseg.readers import (
     Flavour,
     Source,
     SourceColumn,
+    blank_scan_filter,
     convert,
     infer_flags,
+    is_blank,
     lake_type_for,
     raw_text,
     type_words,
+    unfit,
 )
 
 REQUIRED = {"contacts": ("contact_id",), "events": ("contact_id", "event", "ts")}
 FIXED_EVENT_TYPES = {"event": "VARCHAR", "ts": "TIMESTAMP", "event_id": "VARCHAR"}
 SHOWN_VALUE_CHARS = 80
 REJECTS_COLUMNS = ("_reject_reason", "_source_file", "_source_row")
+# Up to this many event names, the events file is sorted on them as an ENUM (a small
+# integer, in the names' order) rather than as text: the same order, a cheaper sort.
+MAX_ENUM_EVENT_NAMES = 4096
 
 
 @dataclass(frozen=True)
@@ -173,60 +180,87 @@ def _lit(text: str) -> exp.Expr:
     return exp.Literal.string(text)
 
 
-def typed_select(source: Source, plan: Plan) -> exp.Select:
-    """One source's rows in lake types, with their original text and what is wrong with them."""
-    out: list[exp.Expr] = [
-        exp.alias_(
-            exp.Add(this=source.row_number.copy(), expression=exp.Literal.number(1)), "__row"
-        )
-    ]
-    reasons: list[exp.Expr] = []
-    reason_keys: list[exp.Expr] = []
-    conditions: list[exp.Expr] = []
+@dataclass(frozen=True)
+class Check:
+    """One way a row of a source can be bad, in terms of the source's own columns."""
 
-    def problem(condition: exp.Expr, message: exp.Expr, key: str) -> None:
-        conditions.append(condition)
-        reasons.append(exp.Case(ifs=[exp.If(this=condition, true=message)]))
-        reason_keys.append(exp.Case(ifs=[exp.If(this=condition, true=_lit(key))]))
+    condition: exp.Expr  # true for a bad row
+    message: exp.Expr  # the reason as the rejects file shows it
+    key: str  # the reason as the report counts it
+    scan_filter: exp.Expr  # implied by `condition`; the Parquet reader skips row groups on it
 
+
+def checks(source: Source, plan: Plan) -> list[Check]:
+    """What can make a row of `source` bad: a missing required value, a value that does
+    not fit its lake type; in column order."""
+    found: list[Check] = []
     for column in plan.columns:
         sc = plan.mapping[source.index].get(column.key)
         if sc is None:
             continue
-        value, raw = convert(sc, column.type), raw_text(sc)
-        out += [exp.alias_(value, column.key), exp.alias_(raw, "r" + column.key)]
-        if sc.flavour is Flavour.TYPED and value_type_of(sc.duckdb_type) is not ValueType.TEXT:
-            # A typed value is blank only when missing: no need to print it as text.
-            blank: exp.Expr = exp.Is(this=exp.column(sc.internal), expression=exp.null())
-        else:
-            blank = exp.or_(
-                exp.Is(this=raw, expression=exp.null()),
-                exp.EQ(this=exp.Anonymous(this="trim", expressions=[raw]), expression=_lit("")),
-            )
         if column.key in plan.required:
-            problem(blank, _lit(f"{column.name}: missing"), f"{column.name}: missing")
-        if value_type_of(column.type) is not ValueType.TEXT:
+            missing = _lit(f"{column.name}: missing")
+            found.append(
+                Check(is_blank(sc), missing, f"{column.name}: missing", blank_scan_filter(sc))
+            )
+        fit = unfit(sc, column.type) if value_type_of(column.type) is not ValueType.TEXT else None
+        if fit is not None:
             words = type_words(column.type)
             shown = exp.Anonymous(
-                this="left", expressions=[raw, exp.Literal.number(SHOWN_VALUE_CHARS)]
+                this="left", expressions=[raw_text(sc), exp.Literal.number(SHOWN_VALUE_CHARS)]
             )
             message = exp.Anonymous(
                 this="concat",
                 expressions=[_lit(f"{column.name}: cannot parse '"), shown, _lit(f"' as {words}")],
             )
-            bad = exp.and_(
-                exp.Not(this=exp.Paren(this=blank)), exp.Is(this=value, expression=exp.null())
-            )
-            problem(bad, message, f"{column.name}: not {words}")
+            found.append(Check(fit[0], message, f"{column.name}: not {words}", fit[1]))
+    return found
+
+
+def first_failure(source: Source, check: Check) -> exp.Select:
+    """A row of `source` that `check` finds bad, if there is one. On a Parquet file the
+    scan filter lets the reader skip every row group whose statistics rule it out."""
+    return (
+        exp.select(exp.Literal.number(1))
+        .from_(source.table)
+        .where(exp.and_(exp.paren(check.scan_filter.copy()), exp.paren(check.condition.copy())))
+        .limit(1)
+    )
+
+
+def typed_select(source: Source, plan: Plan, found: Sequence[Check]) -> exp.Select:
+    """One source's rows in lake types, with their original text and what is wrong with them
+    (the checks `found` for it)."""
+    out: list[exp.Expr] = [
+        exp.alias_(
+            exp.Add(this=source.row_number.copy(), expression=exp.Literal.number(1)), "__row"
+        )
+    ]
+    for column in plan.columns:
+        sc = plan.mapping[source.index].get(column.key)
+        if sc is not None:
+            value, raw = convert(sc, column.type), raw_text(sc)
+            out += [exp.alias_(value, column.key), exp.alias_(raw, "r" + column.key)]
 
     # `__bad` is what filters rows (a boolean, cheap for every row); the reason text is
     # only ever read for bad rows.
-    bad = exp.or_(*(exp.paren(c.copy()) for c in conditions)) if conditions else exp.false()
-    out.append(exp.alias_(exp.func("coalesce", bad, exp.false()), "__bad"))
+    conditions = [exp.paren(c.condition.copy()) for c in found]
+    bad = exp.func("coalesce", exp.or_(*conditions), exp.false()) if found else exp.false()
+    out.append(exp.alias_(bad, "__bad"))
+    reasons = [
+        exp.Case(ifs=[exp.If(this=c.condition.copy(), true=c.message.copy())]) for c in found
+    ]
     reason = exp.Anonymous(this="concat_ws", expressions=[_lit("; "), *reasons])
-    out.append(exp.alias_(exp.Nullif(this=reason, expression=_lit("")), "__reason"))
+    keys = [exp.Case(ifs=[exp.If(this=c.condition.copy(), true=_lit(c.key))]) for c in found]
+    no_text = exp.cast(exp.null(), "VARCHAR")
     out.append(
-        exp.alias_(exp.Coalesce(this=reason_keys[0], expressions=reason_keys[1:]), "__reason_key")
+        exp.alias_(exp.Nullif(this=reason, expression=_lit("")) if found else no_text, "__reason")
+    )
+    out.append(
+        exp.alias_(
+            exp.Coalesce(this=keys[0], expressions=keys[1:]) if found else no_text.copy(),
+            "__reason_key",
+        )
     )
     return exp.select(*out).from_(source.table)
 
@@ -348,23 +382,21 @@ def contacts_output(columns: Sequence[Column], table: str) -> exp.Select:
     )
 
 
-def good_events(sources: Sequence[Source], plan: Plan) -> exp.Select:
-    """Every source's good events in plan columns, with the file and row they came from."""
+def good_events(sources: Sequence[Source], plan: Plan, any_bad: bool = True) -> exp.Select:
+    """Every source's good events in plan columns, with the file and row they came from;
+    without `any_bad`, every row is good and none is tested."""
     parts = []
     for source in sources:
         present = plan.present(source)
-        parts.append(
-            exp.select(
-                exp.alias_(exp.Literal.number(source.index), "__file"),
-                "__row",
-                *(
-                    exp.column(c.key) if c.key in present else _null(c.type, c.key)
-                    for c in plan.columns
-                ),
-            )
-            .from_(typed_table(source))
-            .where("NOT __bad")
-        )
+        part = exp.select(
+            exp.alias_(exp.Literal.number(source.index), "__file"),
+            "__row",
+            *(
+                exp.column(c.key) if c.key in present else _null(c.type, c.key)
+                for c in plan.columns
+            ),
+        ).from_(typed_table(source))
+        parts.append(part.where("NOT __bad") if any_bad else part)
     return _union_all(parts, "good")
 
 
@@ -372,55 +404,77 @@ def _landed_ids() -> exp.Select:
     return exp.select("event_id").from_("lake_events").where("event_id IS NOT NULL")
 
 
-def events_first_look(sources: Sequence[Source], plan: Plan) -> exp.Select:
-    """A first look at an events batch: (bad rows, repeated event_ids among the good ones).
+def events_first_look(sources: Sequence[Source], plan: Plan, any_bad: bool) -> exp.Select:
+    """One scan of an events batch: (bad rows, repeated event_ids among the good ones, the
+    good ones' event names in order); without `any_bad`, no row is tested.
 
-    Repeats are counted as good event_ids minus distinct hashes of them: far cheaper
-    than distinct strings, and a collision only makes the count positive, which sends
-    the landing down the exact de-duplication. Zero bad rows and zero repeats let the
-    landing skip the reasons query and the de-duplication.
+    Repeats are counted as good event_ids minus distinct hashes of them: fixed-width
+    values however long the ids, and a collision only makes the count positive, which
+    sends the landing down the exact de-duplication. Zero bad rows and zero repeats let
+    the landing skip the reasons query and the de-duplication.
     """
     event_id = plan.find("event_id")
     parts = []
     for source in sources:
         present = event_id is not None and event_id.key in plan.present(source)
-        eid = exp.column(event_id.key) if present and event_id else _null("VARCHAR", "eid")
-        parts.append(
-            exp.select("__bad", exp.alias_(eid, "eid") if present else eid).from_(
-                typed_table(source)
-            )
-        )
-    batch = _union_all(parts, "checked")
-    is_bad = exp.column("__bad")
+        eid = exp.column(event_id.key) if present and event_id else exp.cast(exp.null(), "VARCHAR")
+        part = exp.select(
+            exp.alias_(eid, "eid"), exp.alias_(exp.column(plan.columns[1].key), "event")
+        ).from_(typed_table(source))
+        parts.append(part.select("__bad") if any_bad else part)
+
+    def of_good(aggregate: exp.Expr, *conditions: exp.Expr) -> exp.Expr:
+        if any_bad:
+            conditions = (exp.Not(this=exp.column("__bad")), *conditions)
+        if not conditions:
+            return aggregate
+        return exp.Filter(this=aggregate, expression=exp.Where(this=exp.and_(*conditions)))
+
     eid = exp.column("eid")
-    bad = exp.Filter(this=exp.Count(this=exp.Star()), expression=exp.Where(this=is_bad))
-    ids = exp.Filter(
-        this=exp.Count(this=eid), expression=exp.Where(this=exp.Not(this=is_bad.copy()))
+    bad = (
+        exp.Filter(this=exp.Count(this=exp.Star()), expression=exp.Where(this=exp.column("__bad")))
+        if any_bad
+        else exp.Literal.number(0)
     )
-    # A parallel hash aggregate: several times faster than COUNT(DISTINCT ...) on big batches.
-    hashes = (
-        exp.select(exp.func("hash", eid.copy()))
-        .distinct()
-        .from_(batch.subquery("batch"))
-        .where(exp.and_(exp.Not(this=is_bad.copy()), eid.copy().is_(exp.null()).not_()))
+    ids = of_good(exp.Count(this=eid))
+    distinct = of_good(
+        exp.Count(this=exp.Distinct(expressions=[exp.func("hash", eid.copy())])),
+        eid.copy().is_(exp.null()).not_(),  # NULL has a hash too
     )
-    distinct = exp.select("count(*)").from_(hashes.subquery("hashes"))
+    names = of_good(
+        exp.Anonymous(this="list", expressions=[exp.Distinct(expressions=[exp.column("event")])])
+    )
     return exp.select(
         exp.alias_(bad, "bad"),
-        exp.alias_(exp.Sub(this=ids, expression=distinct.subquery()), "repeats"),
-    ).from_(batch.copy().subquery("batch"))
+        exp.alias_(exp.Sub(this=ids, expression=distinct), "repeats"),
+        exp.alias_(exp.Anonymous(this="list_sort", expressions=[names]), "names"),
+    ).from_(_union_all(parts, "batch").subquery("batch"))
+
+
+def event_names(table: str, plan: Plan) -> exp.Select:
+    """The distinct event names of `table`, in order."""
+    names = exp.Anonymous(
+        this="list", expressions=[exp.Distinct(expressions=[exp.column(plan.columns[1].key)])]
+    )
+    return exp.select(exp.Anonymous(this="list_sort", expressions=[names])).from_(table)
+
+
+def any_landed_id() -> exp.Select:
+    """A landed event_id, if the lake has one."""
+    return _landed_ids().limit(1)
 
 
 def landed_before(plan: Plan) -> exp.Select | None:
-    """How many events of view `good` carry an event_id the lake already has."""
+    """An event of view `good` whose event_id the lake already has, if there is one."""
     event_id = plan.find("event_id")
     if event_id is None:
         return None
     eid = exp.column(event_id.key)
     return (
-        exp.select("count(*)")
+        exp.select(exp.Literal.number(1))
         .from_("good")
         .where(exp.In(this=eid, query=exp.Subquery(this=_landed_ids())))
+        .limit(1)
     )
 
 
@@ -455,15 +509,18 @@ def unknown_contacts(id_key: str, has_lake: bool) -> exp.Select:
     return exp.select("k0").distinct().from_(ids.subquery("ids"))
 
 
-def events_output(plan: Plan) -> exp.Select:
-    """The events file: sorted by (event, ts) so row-group statistics prune; always an event_id."""
+def events_output(plan: Plan, names: Sequence[str]) -> exp.Select:
+    """The events file: sorted by (event, ts, contact_id) so row-group statistics prune;
+    always an event_id. `names` are the event names of `kept`, in order."""
     out: list[exp.Expr] = [exp.alias_(exp.column(c.key), c.name, quoted=True) for c in plan.columns]
     if plan.find("event_id") is None:
         out.insert(3, _null("VARCHAR", "event_id"))
-    contact_id, event, ts = plan.columns[0].key, plan.columns[1].key, plan.columns[2].key
-    return (
-        exp.select(*out).from_("kept").order_by(*(exp.column(k) for k in (event, ts, contact_id)))
-    )
+    contact_id, ts = exp.column(plan.columns[0].key), exp.column(plan.columns[2].key)
+    event: exp.Expr = exp.column(plan.columns[1].key)
+    if 0 < len(names) <= MAX_ENUM_EVENT_NAMES:
+        values = [exp.Literal.string(name) for name in names]
+        event = exp.cast(event, exp.DataType(this=exp.DataType.Type.ENUM, expressions=values))
+    return exp.select(*out).from_("kept").order_by(event, ts, contact_id)
 
 
 def rejects_output(sources: Sequence[Source], plan: Plan) -> exp.Select:

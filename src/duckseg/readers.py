@@ -50,6 +50,9 @@ _TIMESTAMP_RE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}.*)?"
 
 FILE_ROW_NUMBER = "file_row_number"  # read_parquet's own row position
 ROW_COLUMN = "__src_row"
+# `trim` removes the Unicode space separators: ' ' and code points from U+00A0 on. So
+# blank text is '' or starts with one of them: it sorts before '!' or from U+00A0.
+_BLANK_BEFORE, _BLANK_FROM = "!", "\u00a0"
 
 # Candidate types for a new text column, most specific first; text always fits.
 INFERENCE_ORDER = ("BIGINT", "DOUBLE", "BOOLEAN", "DATE", "TIMESTAMP", "VARCHAR[]")
@@ -157,10 +160,25 @@ def read_source(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, index: int
             con.sql(exp.select(*renamed).from_(view).sql("duckdb")).create(table)
         rows = _count(con, table)
     except duckdb.Error as exc:
-        raise InputError.single(
-            str(path), f"cannot read as {fmt.upper()}: {_first_line(exc)}"
-        ) from exc
+        raise _unreadable(path, fmt, exc) from exc
     return Source(index, path, fmt, table, columns, rows, row_number, streamed)
+
+
+def read_fully(con: duckdb.DuckDBPyConnection, source: Source) -> None:
+    """Decode every value of a streamed source: `InputError` naming the file if one fails.
+
+    A streamed file is read while the landing runs, not up front, so a failure
+    there is traced back to its file with this.
+    """
+    every_value = _fn("hash", *(exp.column(c.internal) for c in source.columns))
+    try:
+        con.sql(exp.select(exp.Max(this=every_value)).from_(source.table).sql("duckdb")).fetchall()
+    except duckdb.Error as exc:
+        raise _unreadable(source.path, source.fmt, exc) from exc
+
+
+def _unreadable(path: Path, fmt: str, exc: duckdb.Error) -> InputError:
+    return InputError.single(str(path), f"cannot read as {fmt.upper()}: {_first_line(exc)}")
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
@@ -239,6 +257,56 @@ def _string_array(value: exp.Expr) -> exp.Expr:
     )
 
 
+def _typed_not_text(column: SourceColumn) -> bool:
+    """A Parquet column of a known type other than text: its values are never blank text."""
+    vt = value_type_of(column.duckdb_type)
+    return column.flavour is Flavour.TYPED and vt not in (ValueType.TEXT, ValueType.OTHER)
+
+
+def is_blank(column: SourceColumn) -> exp.Expr:
+    """True where the value is missing: NULL, or text that is '' or spaces."""
+    if _typed_not_text(column):
+        return exp.column(column.internal).is_(exp.null())
+    raw = raw_text(column)
+    return exp.or_(
+        raw.is_(exp.null()), exp.EQ(this=_fn("trim", raw), expression=exp.Literal.string(""))
+    )
+
+
+def blank_scan_filter(column: SourceColumn) -> exp.Expr:
+    """Implied by `is_blank`, in terms the Parquet reader tests against row-group statistics."""
+    typed_text = value_type_of(column.duckdb_type) is ValueType.TEXT
+    if column.flavour is not Flavour.TYPED or not typed_text:
+        return is_blank(column)
+    ref = exp.column(column.internal)
+    return exp.or_(
+        ref.is_(exp.null()),
+        exp.LT(this=ref.copy(), expression=exp.Literal.string(_BLANK_BEFORE)),
+        exp.GTE(this=ref.copy(), expression=exp.Literal.string(_BLANK_FROM)),
+    )
+
+
+def unfit(column: SourceColumn, target: str) -> tuple[exp.Expr, exp.Expr] | None:
+    """Where a present value does not fit the lake type `target`: the condition, and a scan
+    filter it implies; None where every present value fits."""
+    source = column.duckdb_type
+    if column.flavour is Flavour.TYPED and (
+        source == target or (_zoned(source) and value_type_of(target) is ValueType.TIMESTAMP)
+    ):
+        return None  # the value as it is, or a conversion that never fails
+    if _typed_not_text(column):
+        present = exp.column(column.internal).is_(exp.null()).not_()
+        return exp.and_(present, convert(column, target).is_(exp.null())), present.copy()
+    condition = exp.and_(
+        exp.Not(this=exp.Paren(this=is_blank(column))), convert(column, target).is_(exp.null())
+    )
+    return condition, condition.copy()
+
+
+def _zoned(duckdb_type: str) -> bool:
+    return "TIME ZONE" in duckdb_type.upper() or duckdb_type.upper().startswith("TIMESTAMPTZ")
+
+
 def raw_text(column: SourceColumn) -> exp.Expr:
     """The value as text: what the rejects file shows and what text parsing starts from."""
     ref = exp.column(column.internal)
@@ -293,8 +361,7 @@ def convert(column: SourceColumn, target: str) -> exp.Expr:
     if source == target:
         return ref
     src_vt, dst_vt = value_type_of(source), value_type_of(target)
-    zoned = "TIME ZONE" in source.upper() or source.upper().startswith("TIMESTAMPTZ")
-    if zoned and dst_vt is ValueType.TIMESTAMP:
+    if _zoned(source) and dst_vt is ValueType.TIMESTAMP:
         return _utc(exp.cast(ref, "TIMESTAMPTZ"))
     if dst_vt in _DIRECT.get(src_vt, ()):
         return _try_cast(ref, target)
