@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from duckseg import landing_plan
+from duckseg import landing_events, landing_plan
 from duckseg.errors import InputError
 from duckseg.lake import LandingReport, land, live_event_files
 from duckseg.store import Store
@@ -48,23 +48,28 @@ def balanced(report: LandingReport) -> bool:
 
 
 class Calls:
-    """Wraps a landing_plan builder and records the arguments it was called with."""
+    """Wraps a landing query builder and records the arguments it was called with."""
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    def __init__(
+        self, monkeypatch: pytest.MonkeyPatch, name: str, module: Any = landing_plan
+    ) -> None:
         self.args: list[tuple[Any, ...]] = []
-        wrapped: Callable[..., Any] = getattr(landing_plan, name)
+        wrapped: Callable[..., Any] = getattr(module, name)
 
         def spy(*args: Any) -> Any:
             self.args.append(args)
             return wrapped(*args)
 
-        monkeypatch.setattr(landing_plan, name, spy)
+        monkeypatch.setattr(module, name, spy)
 
 
 def test_clean_parquet_is_not_tested_row_by_row_nor_deduplicated(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    typed, dedupe = Calls(monkeypatch, "typed_select"), Calls(monkeypatch, "kept_events")
+    typed, dedupe = (
+        Calls(monkeypatch, "typed_select"),
+        Calls(monkeypatch, "kept_events", landing_events),
+    )
     batch = events_parquet(
         tmp_path / "e.parquet",
         {
@@ -172,7 +177,7 @@ def test_repeats_across_files_and_against_the_lake(
     # Events landed before without an event_id never make later ones repeats.
     (tmp_path / "old.csv").write_text("contact_id,event,ts\nc1,open,2026-01-01\n", encoding="utf-8")
     land(store, "events", [tmp_path / "old.csv"])
-    dedupe = Calls(monkeypatch, "kept_events")
+    dedupe = Calls(monkeypatch, "kept_events", landing_events)
     first = events_parquet(
         tmp_path / "a.parquet",
         {
@@ -216,8 +221,8 @@ def test_events_file_order_is_the_text_order_of_names_then_time_then_contact(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, as_enum: bool
 ) -> None:
     if not as_enum:
-        monkeypatch.setattr(landing_plan, "MAX_ENUM_EVENT_NAMES", 2)
-    output = Calls(monkeypatch, "events_output")
+        monkeypatch.setattr(landing_events, "MAX_ENUM_EVENT_NAMES", 2)
+    output = Calls(monkeypatch, "events_output", landing_events)
     names = ["b", "B", "a", "ä", "it's", "_x", "a b", "Z", "a"]
     rows = [
         (f"c{(7 * i) % 5}", names[i % len(names)], DAY + timedelta(minutes=i % 4))
@@ -234,7 +239,7 @@ def test_events_file_order_is_the_text_order_of_names_then_time_then_contact(
     )
     land(store, "events", [batch], row_group_size=2048)
     ((plan, sorted_names),) = output.args
-    assert ("ENUM(" in landing_plan.events_output(plan, sorted_names).sql("duckdb")) is as_enum
+    assert ("ENUM(" in landing_events.events_output(plan, sorted_names).sql("duckdb")) is as_enum
     got = [(r["event"], r["ts"], r["contact_id"]) for r in lake_rows(store)]
     assert got == sorted(
         ((event, ts, contact) for contact, event, ts in rows),

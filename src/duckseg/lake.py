@@ -55,6 +55,7 @@ import duckdb
 import pyarrow.parquet as pq
 from sqlglot import exp
 
+from duckseg import landing_events as events_q
 from duckseg import landing_plan as q
 from duckseg.errors import InputError, Problem
 from duckseg.landing_plan import Column, Plan, build_plan, lake_schema
@@ -209,7 +210,7 @@ class _Landing:
             repeats = 0
             names: list[str] = []
             if self.kind == "events":
-                first_look = q.events_first_look(sources, plan, checked)
+                first_look = events_q.events_first_look(sources, plan, checked)
                 bad, repeats, names = self._sql(first_look).fetchall()[0]
             reasons: dict[str, int] = {}
             if bad is None or bad:  # contacts, or events with bad rows: count them by reason
@@ -227,13 +228,13 @@ class _Landing:
                 self._contacts(plan, contacts_files, sources)
                 new_attributes = plan.new_names()
             elif self.kind == "events" and good:
-                self._create("good", q.good_events(sources, plan, bool(rejected)), "VIEW")
+                self._create("good", events_q.good_events(sources, plan, bool(rejected)), "VIEW")
                 kept, names = self._kept(plan, events_lake, good, repeats, names)
                 duplicates = good - kept
                 created = self._new_contacts(plan, contacts_lake, contacts_files)
                 if kept:
                     name = f"events-{self.landing_id}.parquet"
-                    query = q.events_output(plan, names)
+                    query = events_q.events_output(plan, names)
                     self._write(query, self._lake("events") / name, "events")
                     self.event_names = sorted(names)
                     new_attributes = plan.new_names()
@@ -295,21 +296,21 @@ class _Landing:
         `kept` is `good` as it streams, and only otherwise is it de-duplicated.
         """
         has_ids = self._has_event_ids(events_lake)
-        seen = q.landed_before(plan) if has_ids else None
+        seen = events_q.landed_before(plan) if has_ids else None
         if not repeats and seen is not None:
             repeats = len(self._sql(seen).fetchall())
         if not repeats:
             self._create("kept", exp.select("*").from_("good"), "VIEW")
             return good, names
-        self._create("kept", q.kept_events(plan, has_ids), "TABLE")
-        kept_names = self._sql(q.event_names("kept", plan)).fetchall()[0][0] or []
+        self._create("kept", events_q.kept_events(plan, has_ids), "TABLE")
+        kept_names = self._sql(events_q.event_names("kept", plan)).fetchall()[0][0] or []
         return self._count("kept"), kept_names
 
     def _has_event_ids(self, events_lake: Sequence[Column]) -> bool:
         """Whether any landed event has an event_id."""
         if not any(c.name == "event_id" for c in events_lake):
             return False
-        return bool(self._sql(q.any_landed_id()).fetchall())
+        return bool(self._sql(events_q.any_landed_id()).fetchall())
 
     # -- contacts --------------------------------------------------------------------
     def _contacts(self, plan: Plan, lake_files: Sequence[Path], sources: Sequence[Source]) -> None:
@@ -324,7 +325,7 @@ class _Landing:
     ) -> int:
         """Create the contacts that kept events name but the lake does not know; how many."""
         id_column = plan.columns[0]
-        self._sql(q.unknown_contacts(id_column.key, bool(lake_files))).create("new_ids")
+        self._sql(events_q.unknown_contacts(id_column.key, bool(lake_files))).create("new_ids")
         created = self._count("new_ids")
         if created:
             columns = q.contacts_columns(id_column.type, contacts_lake)
