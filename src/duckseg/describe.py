@@ -237,27 +237,6 @@ def describe_count(cmp: ir.Compare) -> str:
     return f"{COMPARE_WORDS[cmp.op]} {_times(cmp.values[0])}"
 
 
-def _count_matches(cmp: ir.Compare, n: int) -> bool:
-    v = cmp.values
-    match cmp.op:
-        case ir.CompareOp.EQ:
-            return n == v[0]
-        case ir.CompareOp.NEQ:
-            return n != v[0]
-        case ir.CompareOp.GT:
-            return bool(n > v[0])  # type: ignore[operator]
-        case ir.CompareOp.GTE:
-            return bool(n >= v[0])  # type: ignore[operator]
-        case ir.CompareOp.LT:
-            return bool(n < v[0])  # type: ignore[operator]
-        case ir.CompareOp.LTE:
-            return bool(n <= v[0])  # type: ignore[operator]
-        case ir.CompareOp.BETWEEN:
-            return bool(v[0] <= n <= v[1])  # type: ignore[operator]
-        case _:
-            assert_never(cmp.op)
-
-
 def describe_aggregate(agg: ir.Aggregate) -> str:
     c = agg.compare
     words = TIME_WORDS if agg.column.type.is_temporal else AMOUNT_WORDS
@@ -270,8 +249,8 @@ def describe_aggregate(agg: ir.Aggregate) -> str:
 
 def describe_event_test(test: ir.EventTest) -> str:
     cmp, flt = test.count, test.filter
-    includes_zero = _count_matches(cmp, 0)
-    only_zero = includes_zero and not _count_matches(cmp, 1) and cmp.op is not ir.CompareOp.NEQ
+    includes_zero = cmp.holds(0)
+    only_zero = includes_zero and not cmp.holds(1) and cmp.op is not ir.CompareOp.NEQ
     at_least_once = (cmp.op is ir.CompareOp.GTE and cmp.values == (1,)) or (
         cmp.op is ir.CompareOp.GT and cmp.values == (0,)
     )

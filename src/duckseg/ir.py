@@ -12,6 +12,7 @@ import enum
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import assert_never
 
 from duckseg.catalog import ValueType
 from duckseg.timewin import Duration, TimeValue
@@ -98,6 +99,35 @@ class ValueTest:
 class Compare:
     op: CompareOp
     values: tuple[int | float | Decimal | date | TimeValue, ...]
+
+    @property
+    def bounds(self) -> tuple[int | float | Decimal, ...]:
+        """The values of a count / sum comparison, which are numbers."""
+        numbers = tuple(v for v in self.values if isinstance(v, int | float | Decimal))
+        if len(numbers) != len(self.values):
+            raise TypeError(f"not a numeric comparison: {self.values!r}")
+        return numbers
+
+    def holds(self, value: int) -> bool:
+        """Whether a count (or a sum) of `value` passes this comparison."""
+        b = self.bounds
+        match self.op:
+            case CompareOp.EQ:
+                return value == b[0]
+            case CompareOp.NEQ:
+                return value != b[0]
+            case CompareOp.GT:
+                return value > b[0]
+            case CompareOp.GTE:
+                return value >= b[0]
+            case CompareOp.LT:
+                return value < b[0]
+            case CompareOp.LTE:
+                return value <= b[0]
+            case CompareOp.BETWEEN:
+                return b[0] <= value <= b[1]
+            case _:
+                assert_never(self.op)
 
 
 @dataclass(frozen=True)

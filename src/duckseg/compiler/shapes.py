@@ -16,7 +16,6 @@ on the events instead (compiler/semijoin.py). Every event's contact is a contact
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import assert_never
 
 from duckseg import ir
@@ -41,13 +40,13 @@ def matches_without_events(node: ir.Node) -> bool | None:
     the contact's attributes (or a static list)."""
     match node:
         case ir.EventTest(_, count, aggregate):
-            if not _holds(count, 0):
+            if not count.holds(0):
                 return False
             if aggregate is None:
                 return True
             # With nothing to aggregate, sum and count_distinct are 0; avg, min, max missing.
             if aggregate.fn in (ir.AggFn.SUM, ir.AggFn.COUNT_DISTINCT):
-                return _holds(aggregate.compare, 0)
+                return aggregate.compare.holds(0)
             return False
         case ir.EventTimeTest():
             return False  # never performed: no first or last time to test
@@ -77,43 +76,14 @@ def count_from_one(compare: ir.Compare) -> bool | None:
     that depends on the count."""
     match compare.op:
         case ir.CompareOp.GT | ir.CompareOp.GTE:
-            return True if _holds(compare, 1) else None
+            return True if compare.holds(1) else None
         case ir.CompareOp.LT | ir.CompareOp.LTE:
-            return False if not _holds(compare, 1) else None
+            return False if not compare.holds(1) else None
         case ir.CompareOp.EQ:
-            return False if _number(compare.values[0]) < 1 else None
+            return False if compare.bounds[0] < 1 else None
         case ir.CompareOp.BETWEEN:
-            return False if _number(compare.values[1]) < 1 else None
+            return False if compare.bounds[1] < 1 else None
         case ir.CompareOp.NEQ:
-            return True if _number(compare.values[0]) < 1 else None
+            return True if compare.bounds[0] < 1 else None
         case _:
             assert_never(compare.op)
-
-
-def _holds(compare: ir.Compare, value: int) -> bool:
-    """Whether `value` satisfies a count / aggregate comparison."""
-    bounds = [_number(v) for v in compare.values]
-    match compare.op:
-        case ir.CompareOp.EQ:
-            return value == bounds[0]
-        case ir.CompareOp.NEQ:
-            return value != bounds[0]
-        case ir.CompareOp.GT:
-            return value > bounds[0]
-        case ir.CompareOp.GTE:
-            return value >= bounds[0]
-        case ir.CompareOp.LT:
-            return value < bounds[0]
-        case ir.CompareOp.LTE:
-            return value <= bounds[0]
-        case ir.CompareOp.BETWEEN:
-            return bounds[0] <= value <= bounds[1]
-        case _:
-            assert_never(compare.op)
-
-
-def _number(value: object) -> Decimal:
-    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-        return Decimal(str(value)) if isinstance(value, float) else Decimal(value)
-    # Counts and sums compare with numbers only; anything else never equals 0.
-    raise TypeError(f"not a number: {value!r}")
