@@ -64,7 +64,7 @@ def _copy(raw: RawData, target: Path, how: str) -> None:
             )
         elif how == "sorted":
             con.execute(
-                "COPY (SELECT * FROM read_parquet(?) ORDER BY event, ts, contact_id) "
+                "COPY (SELECT * FROM read_parquet(?) ORDER BY event, ts) "
                 "TO ? (FORMAT parquet, ROW_GROUP_SIZE 100000)",
                 [files, str(target)],
             )
