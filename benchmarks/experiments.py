@@ -14,7 +14,10 @@ as not applicable: it would need the compiler to prove it safe first).
   valid when the member test needs a fact row (a performed condition in a
   conjunction), which the compiler can tell from the tree.
 - `plain_sum`, `fsum`, `decimal_sum`: float sums as a plain double SUM, DuckDB's
-  compensated FSUM, or an exact SUM over DECIMAL(38, 9): the price of each.
+  compensated FSUM over the rows as they come (the compiled FSUM is fed the values
+  largest first, which makes it order-independent), or an exact SUM over
+  DECIMAL(38, 9): the price of each. Members may differ by a contact on a boundary:
+  the first two depend on the order of the rows.
 
 Two earlier experiments are now shapes the compiler chooses itself (see
 compiler/shapes.py): members straight from the fact table when no attribute is
@@ -143,7 +146,8 @@ def _sums(tree: exp.Expr) -> list[tuple[exp.Expr, exp.Expr]]:
     found: list[tuple[exp.Expr, exp.Expr]] = []
     for node in tree.find_all(exp.Sum, exp.Anonymous):
         if isinstance(node, exp.Anonymous) and node.name.upper() == "FSUM":
-            found.append((node, node.expressions[0]))
+            arg = node.expressions[0]  # FSUM(x ORDER BY ...) or FSUM(x)
+            found.append((node, arg.this if isinstance(arg, exp.Order) else arg))
         elif isinstance(node, exp.Sum):
             arg = node.this
             found.append((node, arg.this if isinstance(arg, exp.Cast) else arg))
@@ -164,7 +168,7 @@ def plain_sum(tree: exp.Expr) -> exp.Expr | None:
 
 
 def fsum(tree: exp.Expr) -> exp.Expr | None:
-    """Float sums as DuckDB's compensated FSUM."""
+    """Float sums as DuckDB's compensated FSUM over the rows as they come."""
     return _rewrite_sums(tree, lambda arg: exp.Anonymous(this="FSUM", expressions=[arg]))
 
 

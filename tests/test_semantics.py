@@ -6,7 +6,9 @@ and one microsecond earlier, at as_of and after it, missing and empty values.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import math
+import operator
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -685,3 +687,48 @@ def test_as_of_is_the_default_now_for_relative_values(lake: MiniLake) -> None:
     earlier = datetime(2026, 3, 25, 0, 0, tzinfo=UTC)
     cond = {"attr": "signup_at", "op": "within_last", "value": "7d"}
     assert lake.members(cond, as_of=earlier) == {"c1", "c2"}
+
+
+@pytest.mark.parametrize(
+    ("amounts", "fn", "op", "value"),
+    [
+        ([858.34, 1141.66], "sum", "gt", 2000),
+        ([858.34, 1141.66], "sum", "gte", 2000),
+        ([858.34, 1141.66], "avg", "gt", 1000),
+        ([858.34, 1141.66], "avg", "lte", 1000),
+        ([1015.93, 1820.46, 380.51], "sum", "gte", 3216.9),
+        ([1015.93, 1820.46, 380.51], "sum", "lt", 3216.9),
+        ([200.9, 1259.08, 1447.55, 593.48], "sum", "eq", 3501.01),
+        ([-465.12, 1028.03, 1904.98, -1156.01], "avg", "gte", 327.97),
+    ],
+)
+def test_float_sums_are_the_same_in_any_row_order(
+    tmp_path: Path, amounts: list[float], fn: str, op: str, value: float
+) -> None:
+    """Contact "a" has the amounts in the given order, "b" in the reverse one, and both
+    get the correctly rounded sum (math.fsum, as the reference evaluator). DuckDB's FSUM
+    over the rows as they come gave 2000.0000000000002 for 858.34 + 1141.66 (exactly
+    halfway between two doubles; 2000.0 reversed) and 3216.8999999999996 for the second
+    list; its FAVG gave 1000.0000000000001."""
+    day = _dt("2026-03-01 00:00:00")
+    rows = [("a", x, i) for i, x in enumerate(amounts)]
+    rows += [("b", x, i) for i, x in enumerate(reversed(amounts))]
+    contacts = pa.table({"contact_id": ["a", "b"]})
+    events = pa.table(
+        {
+            "contact_id": [r[0] for r in rows],
+            "event": ["purchase"] * len(rows),
+            "ts": pa.array([day + timedelta(hours=r[2]) for r in rows], TS),
+            "amount": pa.array([r[1] for r in rows], pa.float64()),
+        }
+    )
+    lake = make_lake(tmp_path, contacts, events)
+    total = math.fsum(amounts) / (1 if fn == "sum" else len(amounts))
+    holds = {"gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le}
+    holds["eq"] = operator.eq
+    expected = {"a", "b"} if holds[op](total, value) else set()
+    where = {
+        "performed": "purchase",
+        "aggregate": {"fn": fn, "prop": "amount", "op": op, "value": value},
+    }
+    assert lake.members(where) == expected

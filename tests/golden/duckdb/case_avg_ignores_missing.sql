@@ -11,9 +11,14 @@ WITH event_facts AS (
       COUNT(*) FILTER(WHERE
         "events"."event" = 'purchase'
         AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)) AS "f0", /* count: purchase */
-      FAVG("events"."amount") FILTER(WHERE
+      FSUM("events"."amount" ORDER BY ABS("events"."amount") DESC, "events"."amount" DESC) FILTER(WHERE
         "events"."event" = 'purchase'
-        AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)) AS "f1" /* avg of amount: purchase */
+        AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)) / NULLIF(
+        COUNT("events"."amount") FILTER(WHERE
+          "events"."event" = 'purchase'
+          AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)),
+        0
+      ) AS "f1" /* avg of amount: purchase */
     FROM events
     WHERE
       "events"."event" = 'purchase'

@@ -18,8 +18,9 @@ WHERE
       GROUP BY
         "events"."contact_id"
       HAVING
-        NOT FAVG("events"."amount") IS NULL AND (
-          FAVG("events"."amount") > 5
+        NOT FSUM("events"."amount" ORDER BY ABS("events"."amount") DESC, "events"."amount" DESC) / NULLIF(COUNT("events"."amount"), 0) IS NULL
+        AND (
+          FSUM("events"."amount" ORDER BY ABS("events"."amount") DESC, "events"."amount" DESC) / NULLIF(COUNT("events"."amount"), 0) > 5
         )
     )
   )

@@ -11,7 +11,7 @@ WITH event_facts AS (
       COUNT(*) FILTER(WHERE
         "events"."event" = 'purchase'
         AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)) AS "f0", /* count: purchase */
-      FSUM("events"."amount") FILTER(WHERE
+      FSUM("events"."amount" ORDER BY ABS("events"."amount") DESC, "events"."amount" DESC) FILTER(WHERE
         "events"."event" = 'purchase'
         AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)) AS "f1" /* sum of amount: purchase */
     FROM events

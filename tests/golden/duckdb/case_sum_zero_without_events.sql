@@ -18,6 +18,9 @@ WHERE
       "events"."contact_id"
     HAVING
       NOT (
-        COALESCE(FSUM("events"."amount"), 0) < 1
+        COALESCE(
+          FSUM("events"."amount" ORDER BY ABS("events"."amount") DESC, "events"."amount" DESC),
+          0
+        ) < 1
       )
   )

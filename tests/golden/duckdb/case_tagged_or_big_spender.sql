@@ -21,5 +21,8 @@ FROM (
   GROUP BY
     "events"."contact_id"
   HAVING
-    COALESCE(FSUM("events"."amount"), 0) > 250
+    COALESCE(
+      FSUM("events"."amount" ORDER BY ABS("events"."amount") DESC, "events"."amount" DESC),
+      0
+    ) > 250
 ) AS members
