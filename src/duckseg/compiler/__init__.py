@@ -22,7 +22,16 @@ from duckseg.compiler.facts import Fact, FactPlan, facts_of
 from duckseg.compiler.rewrites import lower
 from duckseg.compiler.semijoin import SemiJoinBuilder
 from duckseg.compiler.shapes import facts_only, matches_without_events, reads_events
-from duckseg.compiler.sqlbuild import CONTACTS, EVENTS, FACTS, KEY, SqlBuilder, column, safe_comment
+from duckseg.compiler.sqlbuild import (
+    CONTACTS,
+    EVENTS,
+    FACTS,
+    KEY,
+    SqlBuilder,
+    column,
+    left_join,
+    safe_comment,
+)
 from duckseg.describe import describe, describe_fact
 from duckseg.timewin import InstantRange, TimeContext
 
@@ -84,13 +93,13 @@ def compile_build(
         else:
             on = column(KEY, FACTS).eq(column(KEY, CONTACTS))
             query = exp.select(column(KEY, CONTACTS)).from_(exp.to_table(CONTACTS))
-            query = query.join(exp.to_table(FACTS), on=on, join_type="left")
+            query = left_join(query, exp.to_table(FACTS), on)
             # Alone, a segment that walks the contacts anyway asks each event condition
             # on its own instead (compiler/semijoin.py).
             alone[name] = semi_joins.members(tree)
             alone[name].add_comments([comment])
         if not (isinstance(tree, ir.AllOf) and not tree.children):
-            query = query.where(builder.predicate(tree))
+            query = query.where(builder.predicate(tree), copy=False)
         query.add_comments([comment])
         members[name] = query
     return CompiledBuild(facts_query, members, alone)
@@ -118,19 +127,21 @@ def _facts_query(
     ids = exp.union(
         *(exp.select(column(KEY, name)).from_(exp.to_table(name)) for name in passes), distinct=True
     )
-    query = exp.select(column(KEY, "ids")).from_(exp.alias_(ids.subquery(), "ids"))
+    # Builders change `query` in place (copy=False): it is new here, and a copy per pass
+    # made compiling a build of 50 segments quadratic in its passes.
+    query = exp.select(column(KEY, "ids")).from_(exp.alias_(ids.subquery(), "ids"), copy=False)
     owner = {}
     for name, group in zip(passes, groups, strict=True):
-        query = query.with_(name, as_=_one_pass(builder, plan, group, users))
-        query = query.join(
-            exp.to_table(name), on=column(KEY, name).eq(column(KEY, "ids")), join_type="left"
-        )
+        query = query.with_(name, as_=_one_pass(builder, plan, group, users), copy=False)
+        on = column(KEY, name).eq(column(KEY, "ids"))
+        query = left_join(query, exp.to_table(name), on)
         owner.update({fact: name for fact in group})
     query = query.select(
         *(
             exp.alias_(column(plan.columns[f], owner[f]), plan.columns[f], quoted=True)
             for f in facts
-        )
+        ),
+        copy=False,
     )
     query.add_comments(
         [safe_comment("one pass over the events per set of event names, joined per contact")]
@@ -186,10 +197,10 @@ def _one_pass(
         agg.add_comments([safe_comment(describe_fact(fact))])
         columns.append(agg)
     query = (
-        exp.select(*columns)
-        .from_(exp.to_table(EVENTS))
-        .where(builder.scan_filter(facts))
-        .group_by(column(KEY, EVENTS))
+        exp.select(*columns, copy=False)
+        .from_(exp.to_table(EVENTS), copy=False)
+        .where(builder.scan_filter(facts), copy=False)
+        .group_by(column(KEY, EVENTS), copy=False)
     )
     tests = list(dict.fromkeys(node for fact in facts for node in users[fact]))
     here = set(facts)
@@ -199,8 +210,10 @@ def _one_pass(
         # Every condition reading these facts is false for a contact without events, so a
         # contact for whom all of them are false is as good as absent: keep the candidates
         # only, and whatever joins this table joins a few rows instead of every actor.
-        keep = exp.or_(*(builder.predicate(node) for node in tests))
-        query = exp.select(exp.Star()).from_(query.subquery(FACTS)).where(keep)
+        keep = exp.or_(*(builder.predicate(node) for node in tests), copy=False)
+        query = (
+            exp.select(exp.Star()).from_(query.subquery(FACTS), copy=False).where(keep, copy=False)
+        )
     return query
 
 

@@ -85,8 +85,14 @@ def largest_first(value: exp.Expr) -> exp.Expr:
     return exp.Order(this=value, expressions=[magnitude, exp.Ordered(this=value.copy(), desc=True)])
 
 
+def left_join(query: exp.Select, table: exp.Expr, on: exp.Expr) -> exp.Select:
+    """`query LEFT JOIN table ON on`, changing `query` (sqlglot's join(join_type=...)
+    parses a string for the join type on every call)."""
+    return query.join(exp.Join(this=table, on=on, side="LEFT"), copy=False)
+
+
 def _and(parts: Sequence[exp.Expr]) -> exp.Expr:
-    return exp.and_(*parts) if parts else exp.true()
+    return exp.and_(*parts, copy=False) if parts else exp.true()
 
 
 # -- the builder ----------------------------------------------------------------------
@@ -109,11 +115,13 @@ class SqlBuilder:
 
     def visit_AllOf(self, node: ir.AllOf) -> exp.Expr:
         return (
-            exp.and_(*(self.predicate(c) for c in node.children)) if node.children else exp.true()
+            exp.and_(*(self.predicate(c) for c in node.children), copy=False)
+            if node.children
+            else exp.true()
         )
 
     def visit_AnyOf(self, node: ir.AnyOf) -> exp.Expr:
-        return exp.or_(*(self.predicate(c) for c in node.children))
+        return exp.or_(*(self.predicate(c) for c in node.children), copy=False)
 
     def visit_Not(self, node: ir.Not) -> exp.Expr:
         return exp.not_(exp.paren(self.predicate(node.child)))
@@ -459,7 +467,7 @@ class SqlBuilder:
         parts.extend(self.range_parts(column("ts", EVENTS), self.window_range(flt.window)))
         if flt.where is not None:
             parts.append(exp.paren(self.predicate(flt.where)))
-        return exp.and_(*parts)
+        return exp.and_(*parts, copy=False)
 
     def names_in(self, names: Sequence[str]) -> exp.Expr:
         event = column("event", EVENTS)
@@ -551,5 +559,9 @@ class SqlBuilder:
         # different names over one range are exactly those names in that range.
         narrower = len(set(ranges)) > 1 or any(f.filter.where is not None for f in facts)
         if narrower and len(predicates) <= MAX_SCAN_PREDICATES:
-            parts.append(exp.paren(exp.or_(*predicates)) if len(predicates) > 1 else predicates[0])
-        return exp.and_(*parts)
+            parts.append(
+                exp.paren(exp.or_(*predicates, copy=False))
+                if len(predicates) > 1
+                else predicates[0]
+            )
+        return exp.and_(*parts, copy=False)
