@@ -13,11 +13,11 @@ as not applicable: it would need the compiler to prove it safe first).
 - `inner_join`: `contacts LEFT JOIN event_facts` becomes an inner join; only
   valid when the member test needs a fact row (a performed condition in a
   conjunction), which the compiler can tell from the tree.
-- `plain_sum`, `fsum`, `decimal_sum`: float sums as a plain double SUM, DuckDB's
-  compensated FSUM over the rows as they come (the compiled FSUM is fed the values
-  largest first, which makes it order-independent), or an exact SUM over
-  DECIMAL(38, 9): the price of each. Members may differ by a contact on a boundary:
-  the first two depend on the order of the rows.
+- `plain_sum`, `fsum`, `ordered_fsum`, `decimal_sum`: float sums, compiled as exact
+  sums of the binary doubles (compiler/floatsum.py), as a plain double SUM, DuckDB's
+  compensated FSUM over the rows as they come, FSUM fed the values largest first, or
+  an exact SUM over DECIMAL(38, 9): the price of each. The first two depend on the
+  order of the rows, so members may differ by a contact on a boundary.
 
 Two earlier experiments are now shapes the compiler chooses itself (see
 compiler/shapes.py): members straight from the fact table when no attribute is
@@ -46,6 +46,7 @@ from duckseg import Workspace
 from duckseg.compiler import compile_build
 from duckseg.compiler.dialects import dialect_settings
 from duckseg.compiler.facts import Fact, FactPlan
+from duckseg.compiler.floatsum import largest_first
 from duckseg.compiler.rewrites import lower
 from duckseg.compiler.sqlbuild import EVENTS, FACTS, KEY, SqlBuilder, column
 from duckseg.database import create_temp
@@ -141,24 +142,32 @@ def inner_join(tree: exp.Expr) -> exp.Expr | None:
     return tree
 
 
-def _sums(tree: exp.Expr) -> list[tuple[exp.Expr, exp.Expr]]:
-    """(node, summed column) for every float sum: FSUM(x), SUM(CAST(x AS DECIMAL)), SUM(x)."""
-    found: list[tuple[exp.Expr, exp.Expr]] = []
-    for node in tree.find_all(exp.Sum, exp.Anonymous):
-        if isinstance(node, exp.Anonymous) and node.name.upper() == "FSUM":
-            arg = node.expressions[0]  # FSUM(x ORDER BY ...) or FSUM(x)
-            found.append((node, arg.this if isinstance(arg, exp.Order) else arg))
-        elif isinstance(node, exp.Sum):
-            arg = node.this
-            found.append((node, arg.this if isinstance(arg, exp.Cast) else arg))
+def _sums(tree: exp.Expr) -> list[tuple[exp.Expr, exp.Expr, exp.Expr | None]]:
+    """(node, summed column, filter condition) for every float sum as compiled: an exact
+    HUGEINT sum plus an FSUM of the values outside its range, in parentheses
+    (compiler/floatsum.py). The FSUM's FILTER is `(condition) AND NOT (in range)`."""
+    found: list[tuple[exp.Expr, exp.Expr, exp.Expr | None]] = []
+    for node in list(tree.find_all(exp.Anonymous)):
+        if node.name.upper() != "FSUM":
+            continue
+        order = node.expressions[0]
+        summed = order.this if isinstance(order, exp.Order) else order
+        whole = node.find_ancestor(exp.Paren)
+        rows = node.parent.expression.this if isinstance(node.parent, exp.Filter) else None
+        condition = rows.this.unnest() if isinstance(rows, exp.And) else None
+        if whole is not None:
+            found.append((whole, summed, condition))
     return found
 
 
 def _rewrite_sums(tree: exp.Expr, make: Callable[[exp.Expr], exp.Expr]) -> exp.Expr | None:
     tree = tree.copy()
     sums = _sums(tree)
-    for node, arg in sums:
-        node.replace(make(arg.copy()))
+    for node, summed, condition in sums:
+        total = make(summed.copy())
+        if condition is not None:
+            total = exp.Filter(this=total, expression=exp.Where(this=condition.copy()))
+        node.replace(total)
     return tree if sums else None
 
 
@@ -170,6 +179,14 @@ def plain_sum(tree: exp.Expr) -> exp.Expr | None:
 def fsum(tree: exp.Expr) -> exp.Expr | None:
     """Float sums as DuckDB's compensated FSUM over the rows as they come."""
     return _rewrite_sums(tree, lambda arg: exp.Anonymous(this="FSUM", expressions=[arg]))
+
+
+def ordered_fsum(tree: exp.Expr) -> exp.Expr | None:
+    """Float sums as FSUM fed the values largest first (order-independent, an ordered
+    aggregate)."""
+    return _rewrite_sums(
+        tree, lambda arg: exp.Anonymous(this="FSUM", expressions=[largest_first(arg)])
+    )
 
 
 def decimal_sum(tree: exp.Expr) -> exp.Expr | None:
@@ -185,6 +202,7 @@ EXPERIMENTS: dict[str, Rewrite] = {
     "inner_join": inner_join,
     "plain_sum": plain_sum,
     "fsum": fsum,
+    "ordered_fsum": ordered_fsum,
     "decimal_sum": decimal_sum,
 }
 

@@ -272,6 +272,7 @@ def render_result(r: Mapping[str, Any]) -> list[str]:
             "inner_join",
             "plain_sum",
             "fsum",
+            "ordered_fsum",
             "decimal_sum",
         ]
         rows = []

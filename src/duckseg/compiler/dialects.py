@@ -38,16 +38,16 @@ class RegexSearch(enum.Enum):
     INSTR = "instr"
 
 
-# Float sums and averages must not depend on scan order (SPEC 6.3). DuckDB has compensated
-# summation built in (FSUM), which SPEC 6.3 names; it is fed the values largest first,
-# since its result otherwise depends on the order of the rows (sqlbuild.largest_first). The other engines
-# have none, so there each value is cast to this decimal type and summed exactly. Why six decimals: DuckDB
-# converts a double by scaling it by 10^scale in floating point, Spark by rounding its
-# shortest decimal form; the two agree on every value with at most six decimals below 2^32
-# (4.29e9) and on every whole number below 5e11. The exact sum and DuckDB's FSUM agree except
-# where a float total lies within rounding error of a decimal boundary (cents adding up to
-# exactly 500.00 can come out of FSUM as 499.99999999999994): a condition whose threshold is
-# that very boundary can then differ between DuckDB and the other engines.
+# Float sums and averages must not depend on scan order (SPEC 6.3). On DuckDB they are exact
+# sums of the binary doubles (compiler/floatsum.py). The other engines have no 128-bit
+# integers to do that with, so there each value is cast to this decimal type and summed
+# exactly. Why six decimals: DuckDB converts a double by scaling it by 10^scale in floating
+# point, Spark by rounding its shortest decimal form; the two agree on every value with at
+# most six decimals below 2^32 (4.29e9) and on every whole number below 5e11. The binary
+# and the decimal sums agree except where a float total lies within rounding error of a
+# decimal boundary (cents adding up to exactly 500.00 can come out of the binary sum as
+# 499.99999999999994): a condition whose threshold is that very boundary can then differ
+# between DuckDB and the other engines.
 EXACT_SUM_TYPE = exp.DataType.build("DECIMAL(38, 6)")
 
 
@@ -74,13 +74,13 @@ class DialectSettings:
     # (?u) it folds Unicode like RE2, and (?d) makes `.`, `^` and `$` treat only "\n" as a
     # line end, as RE2 does. Neither flag changes a pattern that does not use them.
     regex_flags: str = ""
-    # The compensated float sum function (fed the values largest first); None means the
-    # exact decimal sum above.
-    compensated_sum: str | None = None
+    # Float sums exact over the binary doubles (compiler/floatsum.py); otherwise exact over
+    # EXACT_SUM_TYPE decimals.
+    exact_binary_sums: bool = False
 
 
 DIALECTS: dict[str, DialectSettings] = {
-    "duckdb": DialectSettings("duckdb", contains_one=True, compensated_sum="FSUM"),
+    "duckdb": DialectSettings("duckdb", contains_one=True, exact_binary_sums=True),
     "spark": DialectSettings(
         "spark",
         list_tests=ListTests.ARRAY_SETS,

@@ -18,6 +18,7 @@ from duckseg import ir
 from duckseg.catalog import ValueType
 from duckseg.compiler.dialects import EXACT_SUM_TYPE, DialectSettings, ListTests, RegexSearch
 from duckseg.compiler.facts import Fact, FactPlan, Measure, facts_of
+from duckseg.compiler.floatsum import exact_float_sum
 from duckseg.compiler.shapes import count_from_one
 from duckseg.timewin import Bound, Cmp, InstantRange, TimeContext, TimeValue, instant_range
 
@@ -69,20 +70,6 @@ def safe_comment(text: str) -> str:
 
 def column(name: str, table: str) -> exp.Column:
     return exp.column(name, table=table, quoted=True)
-
-
-def largest_first(value: exp.Expr) -> exp.Expr:
-    """`value ORDER BY ABS(value) DESC, value DESC`: an aggregate's argument fed from the
-    largest magnitude down, ties by sign, so the order is a function of the values alone.
-
-    DuckDB's FSUM over the rows as they come gives 3216.8999999999996 for 1015.93 +
-    1820.46 + 380.51 in one order and 3216.9 in another; which a contact gets depends
-    on the plan and the threads. Fed largest first, it agreed with the correctly
-    rounded sum (Python's math.fsum) on 20,000 random groups of mixed signs and
-    magnitudes; in ascending order it missed on 8% of them.
-    """
-    magnitude = exp.Ordered(this=exp.Abs(this=value.copy()), desc=True)
-    return exp.Order(this=value, expressions=[magnitude, exp.Ordered(this=value.copy(), desc=True)])
 
 
 def left_join(query: exp.Select, table: exp.Expr, on: exp.Expr) -> exp.Select:
@@ -480,15 +467,15 @@ class SqlBuilder:
         cond = self.event_predicate(fact.filter) if filtered else None
         ts = column("ts", EVENTS)
         prop = column(fact.column.name, EVENTS) if fact.column is not None else ts
-        # Float sums must not depend on scan order (SPEC 6.3): compensated summation over
-        # the values largest first where the engine has it (DuckDB FSUM), exact decimals
-        # (EXACT_SUM_TYPE) elsewhere. Integers and decimals sum exactly as they are.
+        # Sums must not depend on scan order (SPEC 6.3): float sums are exact over the
+        # binary doubles where the engine can (DuckDB, compiler/floatsum.py), exact over
+        # decimals (EXACT_SUM_TYPE) elsewhere. Integers and decimals sum exactly as they are.
         is_float = fact.column is not None and fact.column.type is ValueType.FLOAT
-        compensated = self.settings.compensated_sum if is_float else None
+        binary = is_float and self.settings.exact_binary_sums
 
         def total(where: exp.Expr | None) -> exp.Expr:
-            if compensated is not None:
-                return self.filtered(compensated, largest_first(prop.copy()), where)
+            if binary:
+                return exact_float_sum(prop, where, self.filtered)
             exact = exp.cast(prop.copy(), EXACT_SUM_TYPE.copy()) if is_float else prop.copy()
             return self.filtered("SUM", exact, where)
 
@@ -499,10 +486,10 @@ class SqlBuilder:
                 return total(cond)
             case Measure.AVG:
                 # That sum over the count of present values: the engines' own averages
-                # differ (Spark averages decimals to a decimal, DuckDB's FAVG is not FSUM / n
-                # on a tie and depends on the order of the rows).
+                # differ (Spark averages decimals to a decimal; DuckDB's FAVG depends on the
+                # order of the rows, like its FSUM).
                 whole = total(cond)
-                if compensated is None:
+                if not binary:
                     whole = exp.cast(whole, exp.DataType.Type.DOUBLE)
                 count = self.filtered("COUNT", prop, cond.copy() if cond is not None else None)
                 return exp.Div(

@@ -18,9 +18,37 @@ WHERE
       GROUP BY
         "events"."contact_id"
       HAVING
-        NOT FSUM("events"."amount" ORDER BY ABS("events"."amount") DESC, "events"."amount" DESC) / NULLIF(COUNT("events"."amount"), 0) IS NULL
+        NOT (
+          COALESCE(
+            CAST(CAST(SUM(TRY_CAST("events"."amount" * CAST(1.8446744073709552e+19 AS DOUBLE) AS INT128)) FILTER(WHERE
+              ABS("events"."amount") < CAST(4294967296.0 AS DOUBLE)
+              AND FLOOR("events"."amount" * CAST(1.8446744073709552e+19 AS DOUBLE)) = "events"."amount" * CAST(1.8446744073709552e+19 AS DOUBLE)) AS TEXT) AS DOUBLE) * CAST(5.421010862427522e-20 AS DOUBLE),
+            0
+          ) + COALESCE(
+            FSUM("events"."amount" ORDER BY ABS("events"."amount") DESC, "events"."amount" DESC) FILTER(WHERE
+              NOT (
+                ABS("events"."amount") < CAST(4294967296.0 AS DOUBLE)
+                AND FLOOR("events"."amount" * CAST(1.8446744073709552e+19 AS DOUBLE)) = "events"."amount" * CAST(1.8446744073709552e+19 AS DOUBLE)
+              )),
+            0
+          )
+        ) / NULLIF(COUNT("events"."amount"), 0) IS NULL
         AND (
-          FSUM("events"."amount" ORDER BY ABS("events"."amount") DESC, "events"."amount" DESC) / NULLIF(COUNT("events"."amount"), 0) > 5
+          (
+            COALESCE(
+              CAST(CAST(SUM(TRY_CAST("events"."amount" * CAST(1.8446744073709552e+19 AS DOUBLE) AS INT128)) FILTER(WHERE
+                ABS("events"."amount") < CAST(4294967296.0 AS DOUBLE)
+                AND FLOOR("events"."amount" * CAST(1.8446744073709552e+19 AS DOUBLE)) = "events"."amount" * CAST(1.8446744073709552e+19 AS DOUBLE)) AS TEXT) AS DOUBLE) * CAST(5.421010862427522e-20 AS DOUBLE),
+              0
+            ) + COALESCE(
+              FSUM("events"."amount" ORDER BY ABS("events"."amount") DESC, "events"."amount" DESC) FILTER(WHERE
+                NOT (
+                  ABS("events"."amount") < CAST(4294967296.0 AS DOUBLE)
+                  AND FLOOR("events"."amount" * CAST(1.8446744073709552e+19 AS DOUBLE)) = "events"."amount" * CAST(1.8446744073709552e+19 AS DOUBLE)
+                )),
+              0
+            )
+          ) / NULLIF(COUNT("events"."amount"), 0) > 5
         )
     )
   )

@@ -11,9 +11,31 @@ WITH event_facts AS (
       COUNT(*) FILTER(WHERE
         "events"."event" = 'purchase'
         AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)) AS "f0", /* count: purchase */
-      FSUM("events"."amount" ORDER BY ABS("events"."amount") DESC, "events"."amount" DESC) FILTER(WHERE
-        "events"."event" = 'purchase'
-        AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)) AS "f1" /* sum of amount: purchase */
+      (
+        COALESCE(
+          CAST(CAST(SUM(TRY_CAST("events"."amount" * CAST(1.8446744073709552e+19 AS DOUBLE) AS INT128)) FILTER(WHERE
+            (
+              "events"."event" = 'purchase'
+              AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
+            )
+            AND (
+              ABS("events"."amount") < CAST(4294967296.0 AS DOUBLE)
+              AND FLOOR("events"."amount" * CAST(1.8446744073709552e+19 AS DOUBLE)) = "events"."amount" * CAST(1.8446744073709552e+19 AS DOUBLE)
+            )) AS TEXT) AS DOUBLE) * CAST(5.421010862427522e-20 AS DOUBLE),
+          0
+        ) + COALESCE(
+          FSUM("events"."amount" ORDER BY ABS("events"."amount") DESC, "events"."amount" DESC) FILTER(WHERE
+            (
+              "events"."event" = 'purchase'
+              AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
+            )
+            AND NOT (
+              ABS("events"."amount") < CAST(4294967296.0 AS DOUBLE)
+              AND FLOOR("events"."amount" * CAST(1.8446744073709552e+19 AS DOUBLE)) = "events"."amount" * CAST(1.8446744073709552e+19 AS DOUBLE)
+            )),
+          0
+        )
+      ) AS "f1" /* sum of amount: purchase */
     FROM events
     WHERE
       "events"."event" = 'purchase'

@@ -19,7 +19,21 @@ WHERE
     HAVING
       NOT (
         COALESCE(
-          FSUM("events"."amount" ORDER BY ABS("events"."amount") DESC, "events"."amount" DESC),
+          (
+            COALESCE(
+              CAST(CAST(SUM(TRY_CAST("events"."amount" * CAST(1.8446744073709552e+19 AS DOUBLE) AS INT128)) FILTER(WHERE
+                ABS("events"."amount") < CAST(4294967296.0 AS DOUBLE)
+                AND FLOOR("events"."amount" * CAST(1.8446744073709552e+19 AS DOUBLE)) = "events"."amount" * CAST(1.8446744073709552e+19 AS DOUBLE)) AS TEXT) AS DOUBLE) * CAST(5.421010862427522e-20 AS DOUBLE),
+              0
+            ) + COALESCE(
+              FSUM("events"."amount" ORDER BY ABS("events"."amount") DESC, "events"."amount" DESC) FILTER(WHERE
+                NOT (
+                  ABS("events"."amount") < CAST(4294967296.0 AS DOUBLE)
+                  AND FLOOR("events"."amount" * CAST(1.8446744073709552e+19 AS DOUBLE)) = "events"."amount" * CAST(1.8446744073709552e+19 AS DOUBLE)
+                )),
+              0
+            )
+          ),
           0
         ) < 1
       )
