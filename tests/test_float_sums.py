@@ -17,17 +17,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlglot import exp
 
-from duckseg.compiler.floatsum import MAX_MAGNITUDE, exact_float_sum
+from duckseg.compiler.floatsum import MAX_MAGNITUDE, exact_float_sum, with_filter
 from duckseg.database import cursor
 
 
-def _filtered(name: str, arg: exp.Expr, cond: exp.Expr | None) -> exp.Expr:
-    agg = exp.func(name, arg)
-    return agg if cond is None else exp.Filter(this=agg, expression=exp.Where(this=cond))
-
-
 def _sum_sql(where: exp.Expr | None = None) -> str:
-    total = exact_float_sum(exp.column("x"), where, _filtered)
+    total = exact_float_sum(exp.column("x"), where, with_filter)
     return exp.select("g", exp.alias_(total, "s")).from_("t").group_by("g").sql("duckdb")
 
 

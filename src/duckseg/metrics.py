@@ -29,6 +29,7 @@ from duckseg import ir
 from duckseg.catalog import Catalog, ValueType
 from duckseg.compiler.dialects import dialect_settings
 from duckseg.compiler.facts import FactPlan
+from duckseg.compiler.floatsum import exact_float_sum, with_filter
 from duckseg.compiler.sqlbuild import SqlBuilder, safe_comment, timestamp_literal
 from duckseg.database import create_temp, parquet_scan, union_all
 from duckseg.describe import describe_events, describe_filter, describe_window
@@ -424,8 +425,11 @@ def metric_query(
 
 
 def _sum(prop: ir.Column, arg: exp.Expr) -> exp.Expr:
-    # Float sums are compensated (SPEC 6.3): the result does not depend on scan order.
-    return exp.func("fsum" if prop.type is ValueType.FLOAT else "sum", arg)
+    # Float sums are exact (SPEC 6.3), as in definitions: a report does not change in its
+    # last digit with the order rows are read in.
+    if prop.type is ValueType.FLOAT:
+        return exact_float_sum(arg, None, with_filter)
+    return exp.func("sum", arg)
 
 
 def _value(

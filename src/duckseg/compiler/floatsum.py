@@ -29,6 +29,14 @@ MAX_MAGNITUDE = 2.0**32
 Filtered = Callable[[str, exp.Expr, exp.Expr | None], exp.Expr]
 
 
+def with_filter(name: str, arg: exp.Expr, condition: exp.Expr | None) -> exp.Expr:
+    """`name(arg) FILTER (WHERE condition)`, a `Filtered` for DuckDB."""
+    aggregate = exp.func(name, arg)
+    if condition is None:
+        return aggregate
+    return exp.Filter(this=aggregate, expression=exp.Where(this=condition))
+
+
 def _double(value: float) -> exp.Expr:
     # repr() is the shortest text that reads back as exactly this double.
     return exp.cast(exp.Literal.number(repr(value)), exp.DataType.Type.DOUBLE)
