@@ -405,7 +405,9 @@ class Workspace:
     ) -> str:
         """The SQL a snapshot records: its segment's query alone, as `compile` prints it,
         not the build's shared fact pass with every other segment's facts."""
-        alone = build if len(trees) == 1 else compile_build({name: trees[name]}, ctx, engine)
+        alone = build
+        if len(trees) > 1 and build.carries_shared_facts(name):
+            alone = compile_build({name: trees[name]}, ctx, engine)
         return to_sql(alone.standalone(name), engine)
 
     def _duckdb_members(

@@ -48,6 +48,13 @@ class CompiledBuild:
     # segment -> its query on its own, where that is not `members` with the facts inlined
     alone: Mapping[str, exp.Select] = field(default_factory=dict)
 
+    def carries_shared_facts(self, name: str) -> bool:
+        """Whether `standalone(name)` reads the build's shared fact pass, every other
+        segment's facts included; otherwise it is what compiling the segment alone gives."""
+        return (
+            name not in self.alone and self.facts is not None and _reads(self.members[name], FACTS)
+        )
+
     def standalone(self, name: str) -> exp.Select:
         """One segment's query on its own: no table shared with other segments."""
         if name in self.alone:
