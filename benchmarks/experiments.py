@@ -43,12 +43,12 @@ from benchmarks.common import AS_OF
 from benchmarks.measure import Timings, paired_ratio, rotate, timed
 from benchmarks.segment_bench import compare_members
 from duckseg import Workspace
-from duckseg.compiler import compile_build
+from duckseg.compiler import CompiledBuild, compile_build
 from duckseg.compiler.dialects import dialect_settings
 from duckseg.compiler.facts import Fact, FactPlan
 from duckseg.compiler.floatsum import largest_first
 from duckseg.compiler.rewrites import lower
-from duckseg.compiler.sqlbuild import EVENTS, FACTS, KEY, SqlBuilder, column
+from duckseg.compiler.sqlbuild import EVENTS, FACTS, FLAGS, KEY, SqlBuilder, column
 from duckseg.database import create_temp
 
 Rewrite = Callable[[exp.Expr], exp.Expr | None]
@@ -323,9 +323,7 @@ def _passes(ws: Workspace, names: Sequence[str], by_names: bool) -> dict[str, An
         create_temp(con, FACTS, combined, kind="TABLE")
         combine_s = time.perf_counter() - started
         started = time.perf_counter()
-        counts = {
-            n: con.sql(build.members[n].sql("duckdb")).to_arrow_table().num_rows for n in names
-        }
+        counts = _member_counts(con, build, names)
         members_s = time.perf_counter() - started
     finally:
         con.close()
@@ -340,6 +338,16 @@ def _passes(ws: Workspace, names: Sequence[str], by_names: bool) -> dict[str, An
     }
 
 
+def _member_counts(
+    con: duckdb.DuckDBPyConnection, build: CompiledBuild, names: Sequence[str]
+) -> dict[str, int]:
+    """Each segment's member count, over the facts table already created: the member
+    flags first, where the build has them."""
+    if build.flags is not None:
+        create_temp(con, FLAGS, build.flags, kind="TABLE")
+    return {n: con.sql(build.members[n].sql("duckdb")).to_arrow_table().num_rows for n in names}
+
+
 def compiled_facts(ws: Workspace, names: Sequence[str]) -> dict[str, Any]:
     """What build_many runs: the compiled fact query, then each segment's member query."""
     con = _quiet(ws.connect())
@@ -350,9 +358,7 @@ def compiled_facts(ws: Workspace, names: Sequence[str]) -> dict[str, Any]:
         create_temp(con, FACTS, build.facts, kind="TABLE")
         facts_s = time.perf_counter() - started
         started = time.perf_counter()
-        counts = {
-            n: con.sql(build.members[n].sql("duckdb")).to_arrow_table().num_rows for n in names
-        }
+        counts = _member_counts(con, build, names)
         members_s = time.perf_counter() - started
     finally:
         con.close()

@@ -17,7 +17,6 @@ from benchmarks.generate import RawData
 from benchmarks.measure import Timings, paired_ratio, rotate, timed
 from duckseg import Workspace
 from duckseg.compiler import compile_build
-from duckseg.compiler.sqlbuild import FACTS
 from duckseg.database import create_temp
 
 Log = Callable[[str], None]
@@ -134,8 +133,8 @@ def engine_only(ws: Workspace, names: Sequence[str]) -> None:
             assert r.tree is not None
             trees[r.segment.name] = r.tree
         build = compile_build(trees, ws.time_context(AS_OF))
-        if build.facts is not None:
-            create_temp(con, FACTS, build.facts, kind="TABLE")
+        for table, query in build.shared():
+            create_temp(con, table, query, kind="TABLE")
         for name in names:
             con.sql(build.members[name].sql("duckdb")).to_arrow_table()
     finally:

@@ -188,13 +188,16 @@ def _alone(lake: MiniLake, build: CompiledBuild, name: str) -> set[Any]:
 
 
 def _shared(lake: MiniLake, build: CompiledBuild) -> dict[str, set[Any]]:
-    """Each segment's members as a build of several computes them: the facts made once."""
-    if build.facts is not None:
-        lake.con.execute(f"CREATE OR REPLACE TEMP TABLE event_facts AS {build.facts.sql('duckdb')}")
+    """Each segment's members as a build of several computes them: the shared tables (facts,
+    member flags) made once."""
+    shared = build.shared()
+    for table, query in shared:
+        lake.con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {query.sql('duckdb')}")
     try:
         return {name: lake.query(query.sql("duckdb")) for name, query in build.members.items()}
     finally:
-        lake.con.execute("DROP TABLE IF EXISTS event_facts")
+        for table, _ in reversed(shared):
+            lake.con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def _plain_build(lake: MiniLake, wheres: dict[str, Any]) -> CompiledBuild:
@@ -204,7 +207,7 @@ def _plain_build(lake: MiniLake, wheres: dict[str, Any]) -> CompiledBuild:
         mock.patch.object(compiler, "matches_without_events", lambda node: None),
     ):
         build = _build(lake, wheres)
-    return CompiledBuild(build.facts, build.members)
+    return CompiledBuild(build.facts, build.members, flags=build.flags)
 
 
 # -- the static checks ------------------------------------------------------------------
@@ -525,7 +528,7 @@ def _engine_build(
     world: World, definitions: dict[str, dict[str, Any]], tmp: Path
 ) -> tuple[dict[str, set[Any]], dict[str, set[Any]]]:
     """Every dynamic segment of `definitions` built together, with passes of two facts each
-    (members over the shared fact table), and each on its own (standalone)."""
+    (members over the shared tables), and each on its own (standalone)."""
     people = {cid: dict(attrs) for cid, attrs in world.contacts.items()}
     for event in world.events:
         people.setdefault(event["contact_id"], {})  # as a landing does
@@ -564,10 +567,11 @@ def _engine_build(
                 trees[name] = tree
         with mock.patch.object(compiler, "MAX_FACTS_PER_PASS", 2):
             build = compile_build(trees, TimeContext.create(refs.AS_OF, world.zone))
-        if build.facts is not None:
-            con.execute(f"CREATE TEMP TABLE event_facts AS {build.facts.sql('duckdb')}")
+        for table, query in build.shared():
+            con.execute(f"CREATE TEMP TABLE {table} AS {query.sql('duckdb')}")
         shared = {n: _ids(con, q.sql("duckdb")) for n, q in build.members.items()}
-        con.execute("DROP TABLE IF EXISTS event_facts")
+        for table, _ in reversed(build.shared()):
+            con.execute(f"DROP TABLE {table}")
         alone = {n: _ids(con, build.standalone(n).sql("duckdb")) for n in trees}
         return shared, alone
     finally:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from duckseg.compiler import CompiledBuild
-from duckseg.compiler.sqlbuild import CONTACTS, EVENTS, FACTS, KEY, STATIC_MEMBERS
+from duckseg.compiler.sqlbuild import CONTACTS, EVENTS, KEY, STATIC_MEMBERS
 from duckseg.config import SparkConfig
 from duckseg.errors import InputError
 
@@ -153,13 +153,15 @@ def run_build(
 ) -> dict[str, pa.Table]:
     """Each segment's members, on views already bound with `bind_lake`.
 
-    The fact pass is computed once and cached, as DuckDB materialises it once.
+    The shared tables (fact pass, member flags) are computed once and cached, as DuckDB
+    materialises them once.
     """
-    facts: DataFrame | None = None
-    if build.facts is not None:
-        facts = spark.sql(build.facts.sql("spark")).persist()
-        facts.createOrReplaceTempView(FACTS)
+    cached: list[tuple[str, DataFrame]] = []
     try:
+        for table, query in build.shared():
+            frame = spark.sql(query.sql("spark")).persist()
+            frame.createOrReplaceTempView(table)
+            cached.append((table, frame))
         out = {}
         for i, name in enumerate(names):
             if progress:
@@ -167,9 +169,9 @@ def run_build(
             out[name] = to_arrow(spark.sql(build.members[name].sql("spark")), key_type)
         return out
     finally:
-        if facts is not None:
-            spark.catalog.dropTempView(FACTS)
-            facts.unpersist()
+        for table, frame in cached:
+            spark.catalog.dropTempView(table)
+            frame.unpersist()
 
 
 def build_members(

@@ -18,7 +18,6 @@ from sqlglot import exp
 from duckseg import ir
 from duckseg.catalog import Catalog
 from duckseg.compiler import CompiledBuild, compile_build, to_sql
-from duckseg.compiler.sqlbuild import FACTS
 from duckseg.config import CONFIG_FILE, DEFAULT_CONFIG_TEXT, Config, load_config
 from duckseg.database import create_temp, parquet_scan
 from duckseg.describe import describe
@@ -419,8 +418,8 @@ class Workspace:
     ) -> dict[str, pa.Table]:
         shared = len(names) > 1 and build.facts is not None
         if shared:
-            assert build.facts is not None
-            create_temp(con, FACTS, build.facts, kind="TABLE")
+            for table, query in build.shared():
+                create_temp(con, table, query, kind="TABLE")
         members = {}
         for i, name in enumerate(names):
             if progress:

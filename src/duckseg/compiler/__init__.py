@@ -26,6 +26,7 @@ from duckseg.compiler.sqlbuild import (
     CONTACTS,
     EVENTS,
     FACTS,
+    FLAGS,
     KEY,
     SqlBuilder,
     column,
@@ -40,13 +41,24 @@ __all__ = ["DIALECTS", "CompiledBuild", "compile_build", "compile_segment", "to_
 
 @dataclass(frozen=True)
 class CompiledBuild:
-    """SQL for a build: an optional shared fact query and one member query per segment."""
+    """SQL for a build: shared tables (the fact pass, the member flags) and one member
+    query per segment over them."""
 
     facts: exp.Select | None  # one pass over the events; None if no segment needs events
-    # segment -> SELECT contact_id FROM contacts [LEFT JOIN event_facts], or FROM event_facts
+    # segment -> SELECT contact_id FROM contacts [LEFT JOIN event_facts], FROM event_facts,
+    # or FROM member_flags
     members: Mapping[str, exp.Select]
     # segment -> its query on its own, where that is not `members` with the facts inlined
     alone: Mapping[str, exp.Select] = field(default_factory=dict)
+    # contacts LEFT JOIN event_facts once, with a column per segment that walks them: whether
+    # the contact is a member. None when fewer than two segments would read it.
+    flags: exp.Select | None = None
+
+    def shared(self) -> list[tuple[str, exp.Select]]:
+        """(table name, query) for each table the member queries read, in the order to
+        create them: the facts, then the flags over them."""
+        tables = [(FACTS, self.facts), (FLAGS, self.flags)]
+        return [(name, query) for name, query in tables if query is not None]
 
     def carries_shared_facts(self, name: str) -> bool:
         """Whether `standalone(name)` reads the build's shared fact pass, every other
@@ -89,27 +101,56 @@ def compile_build(
                 users.setdefault(fact, []).append(node)
     facts_query = _facts_query(builder, plan, users) if plan else None
     members, alone = {}, {}
+    walking = [n for n, t in lowered.items() if reads_events(t) and not facts_only(t)]
+    flags = _flags(builder, {n: lowered[n] for n in walking}) if len(walking) > 1 else None
     for name, tree in lowered.items():
         words = (descriptions or {}).get(name) or describe(tree)
         comment = safe_comment(f"members of {name}: {words}")
-        if not reads_events(tree):
+        if flags is not None and name in walking:
+            flag = column(_flag_name(walking.index(name)), FLAGS)
+            query = exp.select(column(KEY, FLAGS)).from_(exp.to_table(FLAGS)).where(flag)
+        elif not reads_events(tree):
             query = exp.select(column(KEY, CONTACTS)).from_(exp.to_table(CONTACTS))
         elif facts_only(tree):
             # Every member has a fact row: no need to walk every contact.
             query = exp.select(column(KEY, FACTS)).from_(exp.to_table(FACTS))
         else:
-            on = column(KEY, FACTS).eq(column(KEY, CONTACTS))
-            query = exp.select(column(KEY, CONTACTS)).from_(exp.to_table(CONTACTS))
-            query = left_join(query, exp.to_table(FACTS), on)
+            query = _contacts_with_facts(exp.select(column(KEY, CONTACTS)))
+        if name in walking:
             # Alone, a segment that walks the contacts anyway asks each event condition
             # on its own instead (compiler/semijoin.py).
             alone[name] = semi_joins.members(tree)
             alone[name].add_comments([comment])
-        if not (isinstance(tree, ir.AllOf) and not tree.children):
+        has_test = not (isinstance(tree, ir.AllOf) and not tree.children)
+        if has_test and not (flags is not None and name in walking):
             query = query.where(builder.predicate(tree), copy=False)
         query.add_comments([comment])
         members[name] = query
-    return CompiledBuild(facts_query, members, alone)
+    return CompiledBuild(facts_query, members, alone, flags)
+
+
+def _contacts_with_facts(select: exp.Select) -> exp.Select:
+    """`select` FROM contacts LEFT JOIN event_facts."""
+    on = column(KEY, FACTS).eq(column(KEY, CONTACTS))
+    return left_join(select.from_(exp.to_table(CONTACTS), copy=False), exp.to_table(FACTS), on)
+
+
+def _flag_name(index: int) -> str:
+    return f"m{index}"
+
+
+def _flags(builder: SqlBuilder, walking: Mapping[str, ir.Node]) -> exp.Select:
+    """Every contact once, joined to its facts once, with each walking segment's test as a
+    column: their member queries then filter this table instead of each joining a million
+    contacts to the facts again (50 definitions at SF10: 1.5 s of joins became 0.6 s)."""
+    columns: list[exp.Expr] = [column(KEY, CONTACTS)]
+    for index, (name, tree) in enumerate(walking.items()):
+        test = exp.alias_(builder.predicate(tree), _flag_name(index), quoted=True)
+        test.add_comments([safe_comment(name)])
+        columns.append(test)
+    query = _contacts_with_facts(exp.select(*columns, copy=False))
+    query.add_comments([safe_comment("per contact, whether it is a member of each segment")])
+    return query
 
 
 # Up to this many facts, one pass over the events computes them all. A build of many

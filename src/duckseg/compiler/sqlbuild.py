@@ -25,6 +25,7 @@ from duckseg.timewin import Bound, Cmp, InstantRange, TimeContext, TimeValue, in
 CONTACTS = "contacts"
 EVENTS = "events"
 FACTS = "event_facts"
+FLAGS = "member_flags"  # per contact, a membership flag per segment (compile_build)
 STATIC_MEMBERS = "static_members"
 KEY = "contact_id"
 # Beyond this many distinct fact predicates (a build of many segments), OR-ing them into the
