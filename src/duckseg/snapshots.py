@@ -284,41 +284,35 @@ class SnapshotStore:
         before: Mapping[str, SnapshotInfo],
     ) -> dict[str, tuple[int, int]]:
         """Per segment, (entered, exited) going from its snapshot in `before` to its members
-        not yet written: one query on `con` for the whole build."""
+        not yet written: one query on `con` for the whole build.
+
+        It counts the members each segment kept (a semi join against the earlier file);
+        entered and exited are what is left on either side.
+        """
         changes = {name: (table.num_rows, 0) for name, table in members.items()}
         compared = [name for name in members if name in before]
         if not compared:
             return changes
         views = [f"{PENDING_MEMBERS}_{i}" for i in range(len(compared))]
-        new_rows, old_rows = [], []
+        parts = []
         for name, view in zip(compared, views, strict=True):
             con.register(view, members[name])
-            changes[name] = (0, 0)
-            new_rows.append(_tagged(name, exp.select("contact_id").from_(view)))
-            old_rows.append(_tagged(name, parquet_scan([self.root / before[name].path])))
-        new, old = "n", "o"
-        same = exp.and_(
-            *(
-                exp.column(c, table=new).eq(exp.column(c, table=old))
-                for c in ("segment", "contact_id")
+            earlier = exp.select("contact_id").from_(
+                parquet_scan([self.root / before[name].path]).subquery("earlier")
             )
-        )
-        segment = exp.func(
-            "coalesce", exp.column("segment", table=new), exp.column("segment", table=old)
-        )
-        query = (
-            exp.select(exp.alias_(segment, "segment"), _count_missing(old), _count_missing(new))
-            .from_(union_all(new_rows).subquery(new))
-            .join(union_all(old_rows).subquery(old), on=same, join_type="full outer")
-            .group_by(exp.Literal.number(1))
-        )
+            kept = exp.select(
+                exp.alias_(exp.Literal.string(name), "segment"),
+                exp.alias_(exp.Count(this=exp.Star()), "kept"),
+            ).from_(view)
+            kept_rows = exp.In(this=exp.column("contact_id"), query=exp.Subquery(this=earlier))
+            parts.append(kept.where(kept_rows))
         try:
-            rows = con.execute(query.sql("duckdb")).fetchall()
+            rows = con.execute(union_all(parts).sql("duckdb")).fetchall()
         finally:
             for view in views:
                 con.unregister(view)
-        for name, entered, exited in rows:
-            changes[name] = (int(entered), int(exited))
+        for name, kept in rows:
+            changes[name] = (members[name].num_rows - kept, before[name].count - kept)
         return changes
 
     def delete_history(self, segment: str) -> int:
@@ -329,15 +323,3 @@ class SnapshotStore:
         for info in history:
             (self.root / info.path).unlink(missing_ok=True)
         return len(history)
-
-
-def _tagged(segment: str, source: exp.Select) -> exp.Select:
-    """SELECT segment, contact_id FROM (source)."""
-    return exp.select(exp.alias_(exp.Literal.string(segment), "segment"), "contact_id").from_(
-        source.subquery()
-    )
-
-
-def _count_missing(side: str) -> exp.Expr:
-    """Rows of a full join with no contact on `side`: only on the other one."""
-    return exp.func("count_if", exp.column("contact_id", table=side).is_(exp.null()))
