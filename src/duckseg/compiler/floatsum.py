@@ -8,12 +8,14 @@ but an ordered aggregate cost 3-4x a plain one on a million contacts.
 
 So a float sum is exact instead: every double whose magnitude is below 2^32 and
 whose lowest bit is at least 2^-64 (every value from 2^-12 up, cents included) is
-a whole number of 2^-64 units, which a 128-bit integer holds and sums exactly in
-any order (2^21 values of the largest magnitude stay below 2^117). The exact total
-is then rounded once to the nearest double, as Python's math.fsum rounds it (the
-reference evaluator's sum). Values outside that range (NaN, infinities, huge or tiny
-ones) are added with FSUM fed largest first, ties by sign, so that part too is a
-function of the values alone.
+a whole number of 2^-64 units (below 2^96), which a 128-bit integer holds and sums
+exactly in any order; it would take 2^31 such values near 2^32 in one contact's
+group to overflow it, which DuckDB reports as an error rather than wrapping. The
+exact total is rounded once to the nearest double: Python's math.fsum, the
+reference evaluator's sum, gives the same. Values outside that range (NaN,
+infinities, huge or tiny ones) are summed with FSUM fed largest first, ties by
+sign, so that part too is a function of the values alone; where a group has both
+kinds, the two totals are added (rounding once more, the same way every time).
 """
 
 from __future__ import annotations
