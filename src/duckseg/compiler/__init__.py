@@ -109,24 +109,33 @@ def compile_build(
         if flags is not None and name in walking:
             flag = column(_flag_name(walking.index(name)), FLAGS)
             query = exp.select(column(KEY, FLAGS)).from_(exp.to_table(FLAGS)).where(flag)
-        elif not reads_events(tree):
-            query = exp.select(column(KEY, CONTACTS)).from_(exp.to_table(CONTACTS))
-        elif facts_only(tree):
-            # Every member has a fact row: no need to walk every contact.
-            query = exp.select(column(KEY, FACTS)).from_(exp.to_table(FACTS))
         else:
-            query = _contacts_with_facts(exp.select(column(KEY, CONTACTS)))
+            query = _where(_members_source(tree), builder, tree)
         if name in walking:
             # Alone, a segment that walks the contacts anyway asks each event condition
             # on its own instead (compiler/semijoin.py).
             alone[name] = semi_joins.members(tree)
             alone[name].add_comments([comment])
-        has_test = not (isinstance(tree, ir.AllOf) and not tree.children)
-        if has_test and not (flags is not None and name in walking):
-            query = query.where(builder.predicate(tree), copy=False)
         query.add_comments([comment])
         members[name] = query
     return CompiledBuild(facts_query, members, alone, flags)
+
+
+def _members_source(tree: ir.Node) -> exp.Select:
+    """SELECT contact_id from what the segment's test reads."""
+    if not reads_events(tree):
+        return exp.select(column(KEY, CONTACTS)).from_(exp.to_table(CONTACTS))
+    if facts_only(tree):
+        # Every member has a fact row: no need to walk every contact.
+        return exp.select(column(KEY, FACTS)).from_(exp.to_table(FACTS))
+    return _contacts_with_facts(exp.select(column(KEY, CONTACTS)))
+
+
+def _where(query: exp.Select, builder: SqlBuilder, tree: ir.Node) -> exp.Select:
+    """`query` kept to the rows the tree's test holds for (an empty AND holds for all)."""
+    if isinstance(tree, ir.AllOf) and not tree.children:
+        return query
+    return query.where(builder.predicate(tree), copy=False)
 
 
 def _contacts_with_facts(select: exp.Select) -> exp.Select:
