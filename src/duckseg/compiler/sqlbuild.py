@@ -18,7 +18,7 @@ from duckseg import ir
 from duckseg.catalog import ValueType
 from duckseg.compiler.dialects import EXACT_SUM_TYPE, DialectSettings, ListTests, RegexSearch
 from duckseg.compiler.facts import Fact, FactPlan, Measure, facts_of
-from duckseg.compiler.floatsum import exact_float_sum
+from duckseg.compiler.floatsum import exact_float_sum, with_filter
 from duckseg.compiler.shapes import count_from_one
 from duckseg.timewin import Bound, Cmp, InstantRange, TimeContext, TimeValue, instant_range
 
@@ -511,10 +511,8 @@ class SqlBuilder:
 
     def filtered(self, name: str, arg: exp.Expr, cond: exp.Expr | None) -> exp.Expr:
         """`name(arg)` over the rows where `cond` holds (every row when it is None)."""
-        if cond is None:
-            return exp.func(name, arg)
-        if self.settings.supports_filter_clause:
-            return exp.Filter(this=exp.func(name, arg), expression=exp.Where(this=cond))
+        if cond is None or self.settings.supports_filter_clause:
+            return with_filter(name, arg, cond)
         # CASE WHEN p THEN x END: rows failing p become NULL, which every aggregate ignores.
         if isinstance(arg, exp.Star):
             arg = exp.Literal.number(1)
