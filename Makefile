@@ -25,6 +25,7 @@ lint: $(STAMP)  ## ruff and mypy (strict on the package)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test: lint  ## lint, then the whole test suite
 	$(BIN)/pytest -q

@@ -49,7 +49,7 @@ from duckseg.compiler.facts import Fact, FactPlan
 from duckseg.compiler.floatsum import largest_first
 from duckseg.compiler.rewrites import lower
 from duckseg.compiler.sqlbuild import EVENTS, FACTS, FLAGS, KEY, SqlBuilder, column
-from duckseg.database import create_temp
+from duckseg.db import create_temp
 
 Rewrite = Callable[[exp.Expr], exp.Expr | None]
 

@@ -3,7 +3,7 @@
 The limits come from the command line rather than the workspace's `[duckdb]`
 table, so this module opens the workspace through a subclass whose `connect`
 passes `memory_limit`, `threads` and a spill folder to
-`duckseg.engine.lake_connection`. Prints one JSON
+`duckseg.engines.duckdb.lake_connection`. Prints one JSON
 document: seconds, member counts and the peak resident memory of the process.
 
     python -m benchmarks.memory --sf 10 --memory-limit 2GB
@@ -26,7 +26,7 @@ from benchmarks.common import AS_OF, sf_dir
 from benchmarks.scale_bench import workspace_root
 from benchmarks.segments import SEED
 from duckseg import Workspace
-from duckseg.engine import lake_connection
+from duckseg.engines.duckdb import lake_connection
 
 
 class LimitedWorkspace(Workspace):

@@ -101,8 +101,10 @@ def bench_platform_writer(ws: Workspace, segment: str, out: Path, runs: int) -> 
 
 def bench_report(ws: Workspace, names: Sequence[str], out: Path, runs: int) -> dict[str, Any]:
     report = getattr(ws, "report", None)
-    if report is None or not _available("duckseg.metrics"):
-        return {"skipped": "Workspace.report / duckseg.metrics are not available in this build"}
+    if report is None or not _available("duckseg.report.metrics"):
+        return {
+            "skipped": "Workspace.report / duckseg.report.metrics are not available in this build"
+        }
     times = []
     try:
         for i in range(runs):

@@ -17,7 +17,7 @@ from benchmarks.generate import RawData
 from benchmarks.measure import Timings, paired_ratio, rotate, timed
 from duckseg import Workspace
 from duckseg.compiler import compile_build
-from duckseg.database import create_temp
+from duckseg.db import create_temp
 
 Log = Callable[[str], None]
 SORTED_COPY = "COPY events ORDER BY event, ts"

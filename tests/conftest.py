@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from duckseg import FixedClock, Workspace
-from duckseg.sample import sample_as_of
+from duckseg.api.sample import sample_as_of
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -14,10 +14,11 @@ import pyarrow.parquet as pq
 
 from duckseg import Segment
 from duckseg.compiler import compile_build, to_sql
-from duckseg.database import cursor as connect
-from duckseg.engine import bind_lake, read_catalog
-from duckseg.resolve import Resolver
-from duckseg.timewin import TimeContext
+from duckseg.db import cursor as connect
+from duckseg.db import regex_error
+from duckseg.engines.duckdb import bind_lake, read_catalog
+from duckseg.lang.resolve import Resolver
+from duckseg.lang.time import TimeContext
 
 AS_OF = datetime(2026, 3, 31, 12, 0, tzinfo=UTC)
 
@@ -30,7 +31,9 @@ class MiniLake:
 
     def resolver(self) -> Resolver:
         segs = dict(self.segments or {})
-        return Resolver(read_catalog(self.con), self.zone, segs.get, list(segs))
+        return Resolver(
+            read_catalog(self.con), self.zone, segs.get, list(segs), regex_error=regex_error
+        )
 
     def sql(self, where: Any, as_of: datetime = AS_OF, dialect: str = "duckdb") -> str:
         seg = Segment.from_dict({"name": "t", "where": where})

@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from duckseg import Workspace, WorkspaceBusyError
-from duckseg.store import Store
+from duckseg.state.store import Store
 
 
 def _start(*args: str) -> subprocess.Popen[str]:

@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from duckseg import Workspace
-from duckseg.store import Store
+from duckseg.state.store import Store
 
 TRIALS = 25 if os.environ.get("DUCKSEG_FUZZ") == "1" else 3
 AS_OF = "2026-06-30T18:00:00Z"

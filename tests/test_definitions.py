@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 
 from duckseg import DefinitionError, Segment
-from duckseg.catalog import Catalog
-from duckseg.catalog import ValueType as T
-from duckseg.resolve import Resolver
+from duckseg.db import regex_error
+from duckseg.lang.resolve import Resolver
+from duckseg.types import Catalog
+from duckseg.types import ValueType as T
 
 CATALOG = Catalog(
     {
@@ -37,7 +38,7 @@ def problems(
     }
     try:
         seg = Segment.from_dict({"name": "t", "where": where}, source=source)
-        Resolver(CATALOG, "UTC", known.get, list(known)).resolve(seg)
+        Resolver(CATALOG, "UTC", known.get, list(known), regex_error=regex_error).resolve(seg)
     except DefinitionError as exc:
         return [str(p) for p in exc.problems]
     return []

@@ -15,9 +15,9 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from duckseg import Segment, ir
-from duckseg.catalog import ValueType
-from duckseg.describe import (
+from duckseg import Segment
+from duckseg.lang import ir
+from duckseg.lang.describe import (
     AGG_WORDS,
     AMOUNT_WORDS,
     COMPARE_WORDS,
@@ -25,10 +25,11 @@ from duckseg.describe import (
     TEMPORAL_OP_WORDS,
     TIME_WORDS,
     describe,
-    describe_definition,
     describe_window,
 )
-from duckseg.timewin import AbsoluteDate, AbsoluteInstant, Duration, Relative, Unit
+from duckseg.lang.outline import describe_definition
+from duckseg.lang.time import AbsoluteDate, AbsoluteInstant, Duration, Relative, Unit
+from duckseg.types import ValueType
 from tests.lakefixture import MiniLake, make_lake
 
 TEXT = ir.Column("city", ValueType.TEXT, "contact")

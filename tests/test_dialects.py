@@ -20,15 +20,15 @@ import sqlglot
 from sqlglot import exp
 
 from duckseg import FixedClock, Segment, Workspace
+from duckseg.api.sample import example_names, sample_as_of
 from duckseg.compiler import DIALECTS, compile_build, to_sql
-from duckseg.sample import EXAMPLE_SEGMENTS, sample_as_of
-from duckseg.timewin import TimeContext
+from duckseg.lang.time import TimeContext
 from tests.lakefixture import AS_OF, MiniLake, make_lake
 from tests.test_semantics import CASES, CONTACTS, EVENTS
 
 GOLDEN = Path(__file__).parent / "golden"
 CASE_ZONE = "UTC"
-EXAMPLES = sorted(p.stem for p in EXAMPLE_SEGMENTS.glob("*.yaml"))
+EXAMPLES = example_names()
 
 # Every function each dialect's output may call, checked against the engines' documentation.
 # A new name here is a claim that the function exists there: check it before adding it.

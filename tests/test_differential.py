@@ -19,12 +19,13 @@ import pyarrow.parquet as pq
 from hypothesis import HealthCheck, given, settings
 
 from duckseg import Segment
-from duckseg.catalog import Catalog
 from duckseg.compiler import compile_build
-from duckseg.database import cursor as connect
-from duckseg.engine import bind_lake, read_catalog
-from duckseg.resolve import Resolver
-from duckseg.timewin import TimeContext
+from duckseg.db import cursor as connect
+from duckseg.db import regex_error
+from duckseg.engines.duckdb import bind_lake, read_catalog
+from duckseg.lang.resolve import Resolver
+from duckseg.lang.time import TimeContext
+from duckseg.types import Catalog
 from tests.reference import strategies as refs
 from tests.reference.evaluator import World, evaluate
 
@@ -97,7 +98,7 @@ def run_engine(
         }
         for name in world.static_members:
             segs.setdefault(name, Segment.from_dict({"name": name, "kind": "static"}))
-        resolver = Resolver(catalog, world.zone, segs.get, list(segs))
+        resolver = Resolver(catalog, world.zone, segs.get, list(segs), regex_error=regex_error)
         tree = resolver.resolve(segs[target]).tree
         assert tree is not None
         build = compile_build({target: tree}, TimeContext.create(as_of, world.zone))

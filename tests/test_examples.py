@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from duckseg import Workspace
-from duckseg.sample import EXAMPLE_SEGMENTS
+from duckseg.api.sample import example_names
 
 REFERENCE_SQL = Path(__file__).resolve().parent / "reference_sql"
-NAMES = sorted(p.stem for p in EXAMPLE_SEGMENTS.glob("*.yaml"))
+NAMES = example_names()
 
 
 def test_every_example_has_a_hand_written_query() -> None:
@@ -21,8 +21,8 @@ def test_every_example_has_a_hand_written_query() -> None:
 def built(sample_workspace_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     import shutil
 
-    from duckseg.sample import sample_as_of
-    from duckseg.timewin import FixedClock
+    from duckseg.api.sample import sample_as_of
+    from duckseg.lang.time import FixedClock
 
     root = tmp_path_factory.mktemp("examples") / "ws"
     shutil.copytree(sample_workspace_dir, root)
@@ -55,8 +55,8 @@ def test_many_facts_split_into_passes_give_the_same_members(
     import shutil
 
     import duckseg.compiler as compiler
-    from duckseg.sample import sample_as_of
-    from duckseg.timewin import FixedClock
+    from duckseg.api.sample import sample_as_of
+    from duckseg.lang.time import FixedClock
 
     root = tmp_path / "ws"
     shutil.copytree(sample_workspace_dir, root)

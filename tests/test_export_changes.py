@@ -13,7 +13,7 @@ from duckseg.export import run as export_run
 from duckseg.export import upload, writer
 from duckseg.export.history import last_export
 from duckseg.export.result import ExportResult
-from duckseg.store import WRITING_MARKER
+from duckseg.state.store import WRITING_MARKER
 from tests.exportshop import (
     EARLY,
     IDS,

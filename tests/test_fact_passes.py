@@ -12,7 +12,7 @@ import pytest
 import duckseg.compiler as compiler
 from duckseg import Segment
 from duckseg.compiler import compile_build
-from duckseg.timewin import TimeContext
+from duckseg.lang.time import TimeContext
 from tests.lakefixture import AS_OF, MiniLake, make_lake
 
 DAY = 86_400_000_000  # microseconds

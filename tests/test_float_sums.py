@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from sqlglot import exp
 
 from duckseg.compiler.floatsum import MAX_MAGNITUDE, exact_float_sum, with_filter
-from duckseg.database import cursor
+from duckseg.db import cursor
 
 
 def _sum_sql(where: exp.Expr | None = None) -> str:

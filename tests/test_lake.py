@@ -13,10 +13,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from duckseg import lake
 from duckseg.errors import InputError
-from duckseg.lake import LandingReport, land, live_contacts_files, live_event_files
-from duckseg.store import Store
+from duckseg.ingest import land as lake
+from duckseg.ingest.land import LandingReport, land, live_contacts_files, live_event_files
+from duckseg.state.store import Store
 
 
 @pytest.fixture

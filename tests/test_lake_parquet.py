@@ -12,10 +12,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from duckseg import landing_events, landing_plan
 from duckseg.errors import InputError
-from duckseg.lake import LandingReport, land, live_event_files
-from duckseg.store import Store
+from duckseg.ingest import events as landing_events
+from duckseg.ingest import plan as landing_plan
+from duckseg.ingest.land import LandingReport, land, live_event_files
+from duckseg.state.store import Store
 
 DAY = datetime(2026, 1, 1)
 KOLKATA = timezone(timedelta(hours=5, minutes=30))

@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from duckseg import FixedClock, Segment, Workspace
-from duckseg.lake import land
+from duckseg.ingest.land import land
 
 AS_OF = datetime(2026, 6, 30, 18, 0, tzinfo=UTC)
 NAMES = ("page_view", "session_start", "email_sent", "add_to_cart", "purchase", "refund")

@@ -17,8 +17,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from duckseg import FixedClock, InputError, Workspace
-from duckseg.metrics import BASE, NOT_SET, OTHER
 from duckseg.report import SCHEMAS, Report
+from duckseg.report.metrics import BASE, NOT_SET, OTHER
 
 NOW = datetime(2026, 7, 20, tzinfo=UTC)
 BUILDS = ("2026-04-30", "2026-05-31", "2026-06-15")

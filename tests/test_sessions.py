@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from duckseg import Workspace
-from duckseg.store import CATALOG_FILE, WRITING_MARKER, Store
+from duckseg.state.store import CATALOG_FILE, WRITING_MARKER, Store
 
 AS_OF = "2026-06-30T18:00:00Z"
 LATER = "2026-07-05T18:00:00Z"

@@ -25,15 +25,17 @@ from hypothesis import HealthCheck, given, settings
 from sqlglot import exp
 
 import duckseg.compiler as compiler
-from duckseg import Segment, ir
-from duckseg.catalog import Catalog
+from duckseg import Segment
 from duckseg.compiler import CompiledBuild, compile_build, rewrites, semijoin
 from duckseg.compiler.rewrites import lower
 from duckseg.compiler.shapes import count_from_one, facts_only, matches_without_events
-from duckseg.database import cursor as connect
-from duckseg.engine import bind_lake, read_catalog
-from duckseg.resolve import Resolver
-from duckseg.timewin import TimeContext
+from duckseg.db import cursor as connect
+from duckseg.db import regex_error
+from duckseg.engines.duckdb import bind_lake, read_catalog
+from duckseg.lang import ir
+from duckseg.lang.resolve import Resolver
+from duckseg.lang.time import TimeContext
+from duckseg.types import Catalog
 from tests.lakefixture import AS_OF, MiniLake, make_lake
 from tests.reference import strategies as refs
 from tests.reference.evaluator import World, evaluate
@@ -559,7 +561,7 @@ def _engine_build(
         names = frozenset(refs.EVENT_NAMES) | seen.event_names
         catalog = Catalog(seen.attributes, seen.properties, names)
         segs = {n: Segment.from_dict({"name": n, **body}) for n, body in definitions.items()}
-        resolver = Resolver(catalog, world.zone, segs.get, list(segs))
+        resolver = Resolver(catalog, world.zone, segs.get, list(segs), regex_error=regex_error)
         trees = {}
         for name, seg in segs.items():
             tree = resolver.resolve(seg).tree

@@ -27,11 +27,12 @@ import pytest
 import yaml
 from pyspark.sql import SparkSession
 
-from duckseg import FixedClock, Segment, Workspace, spark_engine
+from duckseg import FixedClock, Segment, Workspace
 from duckseg.compiler import compile_build, to_sql
 from duckseg.config import SparkConfig
+from duckseg.engines import spark as spark_engine
 from duckseg.errors import InputError
-from duckseg.timewin import TimeContext
+from duckseg.lang.time import TimeContext
 from tests.lakefixture import AS_OF, MiniLake, make_lake
 from tests.test_semantics import CASES, CONTACTS, EVENTS
 

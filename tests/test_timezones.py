@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from duckseg.timewin import AbsoluteDate, Cmp, Duration, TimeContext, Unit, instant_range
+from duckseg.lang.time import AbsoluteDate, Cmp, Duration, TimeContext, Unit, instant_range
 from tests.lakefixture import make_lake
 
 TS = pa.timestamp("us")

@@ -6,13 +6,13 @@ seg = ds.Segment.from_yaml("shop/segments/vip.yaml")
 ws.preview(seg).count
 """
 
+from duckseg.api.results import Diff, Preview, Snapshot
+from duckseg.api.workspace import Workspace
 from duckseg.errors import DefinitionError, DucksegError, InputError, WorkspaceBusyError
 from duckseg.export import ExportResult
+from duckseg.lang.spec import Segment
+from duckseg.lang.time import FixedClock, SystemClock
 from duckseg.report import Report
-from duckseg.results import Diff, Preview, Snapshot
-from duckseg.spec import Segment
-from duckseg.timewin import FixedClock, SystemClock
-from duckseg.workspace import Workspace
 
 __version__ = "0.1.0"
 

@@ -15,10 +15,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from duckseg.api.workspace import Workspace
 from duckseg.compiler import dialect_names
 from duckseg.errors import DucksegError, InputError
-from duckseg.results import iso
-from duckseg.workspace import Workspace
+from duckseg.lang.time import iso
 
 app = typer.Typer(
     help="duckseg: segments of customer data, compiled to DuckDB SQL.",
@@ -150,7 +150,7 @@ def attributes(
     as_json: JsonOpt = False,
 ) -> None:
     """Attributes (or event properties): type, fill rate, top values."""
-    from duckseg.profile import profile_attributes, profile_events
+    from duckseg.ingest.profile import profile_attributes, profile_events
 
     ws = _open(workspace)
     con = ws.connect()
@@ -506,7 +506,7 @@ def demo(
     as_json: JsonOpt = False,
 ) -> None:
     """The main job on the bundled sample: land, build every example segment, report, export."""
-    from duckseg.demo import run_demo
+    from duckseg.api.demo import run_demo
 
     result = run_demo(directory, out if not as_json else None)
     if as_json:

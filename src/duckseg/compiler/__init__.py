@@ -16,9 +16,8 @@ from datetime import datetime
 
 from sqlglot import exp
 
-from duckseg import ir
 from duckseg.compiler.dialects import DIALECTS, DialectSettings, dialect_settings
-from duckseg.compiler.facts import Fact, FactPlan, facts_of
+from duckseg.compiler.facts import Fact, FactPlan, describe_fact, facts_of
 from duckseg.compiler.rewrites import lower
 from duckseg.compiler.semijoin import SemiJoinBuilder
 from duckseg.compiler.shapes import facts_only, matches_without_events, reads_events
@@ -33,8 +32,9 @@ from duckseg.compiler.sqlbuild import (
     left_join,
     safe_comment,
 )
-from duckseg.describe import describe, describe_fact
-from duckseg.timewin import InstantRange, TimeContext
+from duckseg.lang import ir
+from duckseg.lang.describe import describe
+from duckseg.lang.time import InstantRange, TimeContext
 
 __all__ = ["DIALECTS", "CompiledBuild", "compile_build", "compile_segment", "to_sql"]
 

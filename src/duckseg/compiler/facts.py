@@ -11,7 +11,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from duckseg import ir
+from duckseg.lang import ir
+from duckseg.lang.describe import describe_filter
 
 
 class Measure(enum.Enum):
@@ -76,3 +77,9 @@ def facts_of(node: ir.Node) -> list[Fact]:
             return [Fact(measure, flt)]
         case _:
             return []
+
+
+def describe_fact(fact: Fact) -> str:
+    what = fact.measure.value.replace("_", " ")
+    prop = f" of {fact.column.name}" if fact.column is not None else ""
+    return f"{what}{prop}: {describe_filter(fact.filter)}"

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from duckseg import ir
-from duckseg.timewin import Relative
+from duckseg.lang import ir
+from duckseg.lang.time import Relative
 
 Rule = Callable[[ir.Node], ir.Node]
 

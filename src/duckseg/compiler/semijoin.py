@@ -31,12 +31,12 @@ from typing import TypeGuard, assert_never
 
 from sqlglot import exp
 
-from duckseg import ir
 from duckseg.compiler.facts import facts_of
 from duckseg.compiler.rewrites import flatten_groups, lower, times_as_counts
 from duckseg.compiler.shapes import count_from_one, matches_without_events
 from duckseg.compiler.sqlbuild import CONTACTS, EVENTS, KEY, SqlBuilder, column, safe_comment
-from duckseg.describe import describe
+from duckseg.lang import ir
+from duckseg.lang.describe import describe
 
 # Lowered trees are lowered a little further here (see times_as_counts).
 SEMI_JOIN_RULES = (times_as_counts, flatten_groups)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import assert_never
 
-from duckseg import ir
+from duckseg.lang import ir
 
 
 def facts_only(tree: ir.Node) -> bool:

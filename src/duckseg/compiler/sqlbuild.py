@@ -14,13 +14,13 @@ from typing import Any, assert_never
 
 from sqlglot import exp
 
-from duckseg import ir
-from duckseg.catalog import ValueType
 from duckseg.compiler.dialects import EXACT_SUM_TYPE, DialectSettings, ListTests, RegexSearch
 from duckseg.compiler.facts import Fact, FactPlan, Measure, facts_of
 from duckseg.compiler.floatsum import exact_float_sum, with_filter
 from duckseg.compiler.shapes import count_from_one
-from duckseg.timewin import Bound, Cmp, InstantRange, TimeContext, TimeValue, instant_range
+from duckseg.lang import ir
+from duckseg.lang.time import Bound, Cmp, InstantRange, TimeContext, TimeValue, instant_range
+from duckseg.types import ValueType
 
 CONTACTS = "contacts"
 EVENTS = "events"

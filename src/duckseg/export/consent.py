@@ -20,16 +20,16 @@ from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
-from duckseg import ir
-from duckseg.catalog import Catalog, ValueType
 from duckseg.compiler import compile_build
 from duckseg.compiler.sqlbuild import CONTACTS, KEY
 from duckseg.config import CONFIG_FILE
-from duckseg.describe import describe
 from duckseg.errors import DefinitionError, Problem
+from duckseg.lang import ir
+from duckseg.lang.describe import describe
+from duckseg.types import Catalog, ValueType
 
 if TYPE_CHECKING:
-    from duckseg.workspace import Workspace
+    from duckseg.context import WorkspaceContext
 
 CONFIG_PATH = "consent.exclude_when"
 DEFAULT_ATTRIBUTE = "opted_out"
@@ -49,7 +49,7 @@ class ConsentRule:
         return {"exclude_when": self.words, "from": self.origin}
 
 
-def consent_rule(ws: Workspace, catalog: Catalog) -> ConsentRule:
+def consent_rule(ws: WorkspaceContext, catalog: Catalog) -> ConsentRule:
     """The workspace's consent condition, checked against the lake.
 
     A bad condition is a definition error naming `duckseg.toml` and the place
@@ -78,7 +78,7 @@ def _relocate(problem: Problem) -> Problem:
     return Problem(CONFIG_FILE, path, problem.message, problem.hint)
 
 
-def exclusions_query(ws: Workspace, rule: ConsentRule) -> exp.Select:
+def exclusions_query(ws: WorkspaceContext, rule: ConsentRule) -> exp.Select:
     """SELECT contact_id of every contact the rule excludes, evaluated now."""
     if rule.tree is None:
         return (

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sqlglot import exp
 
-from duckseg.store import Store
+from duckseg.state.store import Store
 
 STATE_DIR = Path("state") / "exports"
 

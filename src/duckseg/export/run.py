@@ -33,11 +33,9 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 from sqlglot import exp
 
-from duckseg.catalog import Catalog
 from duckseg.compiler.sqlbuild import KEY
 from duckseg.config import CONFIG_FILE
-from duckseg.database import create_temp, parquet_scan
-from duckseg.describe import describe_definition
+from duckseg.db import create_temp, parquet_scan
 from duckseg.errors import DefinitionError, DucksegError, InputError, did_you_mean
 from duckseg.export import tabular, upload
 from duckseg.export.consent import ConsentRule, consent_rule, exclusions_query
@@ -45,12 +43,14 @@ from duckseg.export.history import ExportRecord, last_export, record_export, sta
 from duckseg.export.platforms import PLATFORMS, get_platform
 from duckseg.export.result import ExportResult
 from duckseg.export.writer import MANIFEST_FILE, audience_warnings, write_manifest
-from duckseg.results import iso, sql_description
-from duckseg.snapshots import SnapshotInfo, new_snapshot_id
-from duckseg.store import tmp_path_for
+from duckseg.lang.outline import describe_definition
+from duckseg.lang.time import iso
+from duckseg.state.snapshots import SnapshotInfo, new_snapshot_id, sql_description
+from duckseg.state.store import tmp_path_for
+from duckseg.types import Catalog
 
 if TYPE_CHECKING:
-    from duckseg.workspace import Workspace
+    from duckseg.context import WorkspaceContext
 
 FORMATS = (*tabular.FORMATS, *PLATFORMS)
 EXPORTS_DIR = "exports"
@@ -58,7 +58,7 @@ _STAGING = re.compile(r"\..+\.tmp-[0-9a-f]{8}")  # the hidden folder an export i
 
 
 def run_export(
-    ws: Workspace,
+    ws: WorkspaceContext,
     segment: str,
     fmt: str,
     *,
@@ -94,7 +94,7 @@ def run_export(
         return job.run(out, requested)
 
 
-def _snapshot_info(ws: Workspace, segment: str, snapshot: str | None) -> SnapshotInfo:
+def _snapshot_info(ws: WorkspaceContext, segment: str, snapshot: str | None) -> SnapshotInfo:
     info = ws.snapshots.get(snapshot) if snapshot else ws.snapshots.latest(segment)
     if info is None or info.segment != segment:
         if snapshot:
@@ -115,7 +115,7 @@ def _snapshot_info(ws: Workspace, segment: str, snapshot: str | None) -> Snapsho
 
 @dataclass
 class _Export:
-    ws: Workspace
+    ws: WorkspaceContext
     info: SnapshotInfo
     fmt: str
     changes: bool
@@ -378,7 +378,9 @@ class _Export:
             return None
 
 
-def _bind_exclusions(con: duckdb.DuckDBPyConnection, ws: Workspace, rule: ConsentRule) -> int:
+def _bind_exclusions(
+    con: duckdb.DuckDBPyConnection, ws: WorkspaceContext, rule: ConsentRule
+) -> int:
     """Create `consent_excluded` (contact_ids the rule excludes, evaluated now) and
     return how many snapshot members it holds."""
     create_temp(con, upload.EXCLUDED, exclusions_query(ws, rule), kind="TABLE")
@@ -398,7 +400,7 @@ def _bind_exclusions(con: duckdb.DuckDBPyConnection, ws: Workspace, rule: Consen
 
 
 def _target(
-    ws: Workspace, out: str | Path | None, info: SnapshotInfo, fmt: str, changes: bool
+    ws: WorkspaceContext, out: str | Path | None, info: SnapshotInfo, fmt: str, changes: bool
 ) -> Path:
     """The output folder. An explicit one must be new, empty, or hold an earlier
     export (which is then replaced); the default one is always new."""

@@ -21,9 +21,11 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pyarrow.parquet as pq
 
-from duckseg import metrics as m
-from duckseg.describe import describe, describe_definition
 from duckseg.errors import DefinitionError, InputError, did_you_mean
+from duckseg.lang.describe import describe
+from duckseg.lang.outline import describe_definition
+from duckseg.lang.time import TimeContext, iso, parse_duration
+from duckseg.report import metrics as m
 from duckseg.report.config import (
     ConfigLike,
     ReportConfig,
@@ -34,22 +36,20 @@ from duckseg.report.config import (
 from duckseg.report.html import render_page
 from duckseg.report.result import HTML_FILE, MANIFEST_FILE, Report
 from duckseg.report.schemas import SCHEMAS, to_table
-from duckseg.results import Snapshot
-from duckseg.snapshots import SnapshotInfo
-from duckseg.timewin import TimeContext, parse_duration
+from duckseg.state.snapshots import SnapshotInfo
 
 if TYPE_CHECKING:
-    from duckseg.workspace import Workspace
+    from duckseg.context import WorkspaceContext
 
 Progress = Callable[[str, int, int], None]
-SegmentChoice = str | Snapshot | SnapshotInfo
+SegmentChoice = str | SnapshotInfo
 DEFAULT_METRIC_EVENTS = 3
 DEFAULT_METRIC_WINDOW = "30d"
 # Identity fields are personal and nearly unique: never a default breakdown.
 PERSONAL = ("email", "phone", "first_name", "last_name", "zip", "date_of_birth", "mobile_ad_id")
 
 
-def choose_snapshots(ws: Workspace, segments: Sequence[SegmentChoice]) -> list[SnapshotInfo]:
+def choose_snapshots(ws: WorkspaceContext, segments: Sequence[SegmentChoice]) -> list[SnapshotInfo]:
     """`name` (latest snapshot), `name@SNAPSHOT_ID`, or Snapshot objects; none: every built segment."""
     if not segments:
         latest: dict[str, SnapshotInfo] = {}
@@ -62,10 +62,8 @@ def choose_snapshots(ws: Workspace, segments: Sequence[SegmentChoice]) -> list[S
         return [latest[name] for name in sorted(latest)]
     chosen: list[SnapshotInfo] = []
     for item in segments:
-        if isinstance(item, Snapshot):
-            info: SnapshotInfo | None = item.info
-        elif isinstance(item, SnapshotInfo):
-            info = item
+        if isinstance(item, SnapshotInfo):
+            info: SnapshotInfo | None = item
         else:
             name, _, snapshot_id = str(item).partition("@")
             if snapshot_id:
@@ -101,7 +99,7 @@ def choose_snapshots(ws: Workspace, segments: Sequence[SegmentChoice]) -> list[S
 
 
 def _definitions(
-    ws: Workspace, con: duckdb.DuckDBPyConnection, chosen: Sequence[SnapshotInfo]
+    ws: WorkspaceContext, con: duckdb.DuckDBPyConnection, chosen: Sequence[SnapshotInfo]
 ) -> dict[str, dict[str, Any]]:
     """Per segment: its definition in words, description, owner, and whether it changed."""
     out: dict[str, dict[str, Any]] = {}
@@ -132,7 +130,9 @@ def _definitions(
     return out
 
 
-def _output_dir(ws: Workspace, out: str | Path | None, cfg: ReportConfig, now: datetime) -> Path:
+def _output_dir(
+    ws: WorkspaceContext, out: str | Path | None, cfg: ReportConfig, now: datetime
+) -> Path:
     if out is not None:
         return Path(out).resolve()
     folder = ws.root / "reports"
@@ -146,7 +146,7 @@ def _output_dir(ws: Workspace, out: str | Path | None, cfg: ReportConfig, now: d
 
 
 def build_report(
-    ws: Workspace,
+    ws: WorkspaceContext,
     segments: Sequence[SegmentChoice] = (),
     out: str | Path | None = None,
     config: ConfigLike = None,
@@ -290,13 +290,13 @@ def _manifest(report: Report, cfg: ReportConfig, chosen: Sequence[SnapshotInfo])
     return {
         "name": report.name,
         "title": report.title,
-        "created_at": report.created_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-        "as_of": report.as_of.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "created_at": iso(report.created_at),
+        "as_of": iso(report.as_of),
         "snapshots": [
             {
                 "segment": info.segment,
                 "snapshot_id": info.snapshot_id,
-                "as_of": info.as_of.isoformat().replace("+00:00", "Z"),
+                "as_of": iso(info.as_of),
             }
             for info in chosen
         ],

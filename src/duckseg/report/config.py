@@ -30,11 +30,11 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from duckseg import ir
-from duckseg.catalog import Catalog, ValueType
 from duckseg.errors import DefinitionError, InputError, Problem, did_you_mean
-from duckseg.metrics import Metric, MetricKind
-from duckseg.resolve import Resolver
+from duckseg.lang import ir
+from duckseg.lang.resolve import Resolver
+from duckseg.report.metrics import Metric, MetricKind
+from duckseg.types import Catalog, ValueType
 
 NAME = r"^[A-Za-z_][A-Za-z0-9_\-]*$"
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from duckseg.metrics import BASE
+from duckseg.report.metrics import BASE
 from duckseg.report.svg import (
     BASE_COLOR,
     Bar,

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 import pyarrow as pa
 
+from duckseg.lang.time import iso
 from duckseg.report.schemas import SCHEMAS
 
 if TYPE_CHECKING:
@@ -21,12 +22,8 @@ HTML_FILE = "report.html"
 MANIFEST_FILE = "report.json"
 
 
-def _iso(at: datetime) -> str:
-    return at.isoformat().replace("+00:00", "Z")
-
-
 def _plain(value: Any) -> Any:
-    return _iso(value) if isinstance(value, datetime) else value
+    return iso(value) if isinstance(value, datetime) else value
 
 
 @dataclass(frozen=True)
@@ -102,8 +99,8 @@ class Report:
             "title": self.title,
             "path": str(self.path),
             "html": str(self.html_path),
-            "as_of": _iso(self.as_of),
-            "created_at": _iso(self.created_at),
+            "as_of": iso(self.as_of),
+            "created_at": iso(self.created_at),
             "segments": [
                 {k: _plain(v) for k, v in row.items()}
                 for row in self.tables["segments"].to_pylist()

@@ -11,7 +11,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from duckseg.metrics import BASE, NOT_SET, OTHER
+from duckseg.report.metrics import BASE, NOT_SET, OTHER
 
 
 def _field(name: str, kind: pa.DataType, doc: str) -> pa.Field:

@@ -17,11 +17,13 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
+import sqlglot
+import sqlglot.errors
 from sqlglot import exp
 
-from duckseg import database
-from duckseg.database import parquet_scan, union_all
-from duckseg.store import Store, tmp_path_for
+from duckseg import db as database
+from duckseg.db import parquet_scan, union_all
+from duckseg.state.store import Store, tmp_path_for
 
 SNAPSHOT_DIR = Path("state") / "snapshots"
 COLUMNS = (
@@ -323,3 +325,17 @@ class SnapshotStore:
         for info in history:
             (self.root / info.path).unlink(missing_ok=True)
         return len(history)
+
+
+def sql_description(info: SnapshotInfo) -> str | None:
+    """A snapshot's definition in words: the `members of NAME: ...` comment of its SQL."""
+    if info.kind == "static":
+        note = info.compiled_sql.partition(f"static segment {info.segment}: ")[2].strip()
+        return "a static list of contacts" + (f" ({note})" if note else "")
+    try:
+        comments = sqlglot.parse_one(info.compiled_sql, read="duckdb").comments or []
+    except sqlglot.errors.SqlglotError:
+        return None
+    prefix = f"members of {info.segment}: "
+    found = [c.strip()[len(prefix) :] for c in comments if c.strip().startswith(prefix)]
+    return found[0] if found else None

@@ -26,8 +26,8 @@ from pathlib import Path
 import duckdb
 from sqlglot import exp
 
-from duckseg.catalog import ValueType, value_type_of
 from duckseg.errors import InputError
+from duckseg.types import ValueType, value_type_of
 
 FORMATS = ("csv", "parquet", "json")
 EXTENSIONS = {

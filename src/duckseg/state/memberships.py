@@ -11,8 +11,8 @@ import polars as pl
 import pyarrow as pa
 import sqlglot
 
-from duckseg.snapshots import SnapshotInfo
-from duckseg.sqlfiles import read_sql_file
+from duckseg.resources import read_sql_file
+from duckseg.state.snapshots import SnapshotInfo
 
 
 def intervals(root: Path, history: Sequence[SnapshotInfo]) -> pl.DataFrame:

@@ -15,10 +15,10 @@ import duckdb
 import sqlglot
 from sqlglot import exp
 
-from duckseg import database
-from duckseg.catalog import Catalog, ValueType
-from duckseg.database import create_temp, parquet_scan
-from duckseg.store import Store
+from duckseg import db as database
+from duckseg.db import create_temp, parquet_scan
+from duckseg.state.store import Store
+from duckseg.types import Catalog, ValueType
 
 EMPTY_CONTACTS = "SELECT CAST(NULL AS VARCHAR) AS contact_id WHERE FALSE"
 EMPTY_EVENTS = (
@@ -76,7 +76,7 @@ def lake_connection(
 def read_catalog(
     con: duckdb.DuckDBPyConnection, event_names: frozenset[str] | None = None
 ) -> Catalog:
-    catalog = Catalog.from_connection(con, event_names)
+    catalog = database.read_catalog(con, event_names)
     if catalog.contact_id_type not in (ValueType.TEXT, ValueType.INTEGER):
         return Catalog(catalog.attributes, catalog.properties, catalog.event_names, ValueType.TEXT)
     return catalog

@@ -7,7 +7,7 @@ from typing import Any
 import duckdb
 from sqlglot import exp
 
-from duckseg.catalog import EVENT_KEY_COLUMNS, value_type_of
+from duckseg.types import EVENT_KEY_COLUMNS, value_type_of
 
 TOP_VALUES = 5
 

@@ -9,20 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import pyarrow as pa
-import sqlglot
-import sqlglot.errors
-import yaml
 
-from duckseg.snapshots import SnapshotInfo
+from duckseg.lang.time import iso
+from duckseg.state.snapshots import SnapshotInfo, sql_description
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from duckseg.spec import Segment
-
-
-def iso(at: datetime) -> str:
-    return at.isoformat().replace("+00:00", "Z")
 
 
 def _sql_block(sql: str) -> str:
@@ -31,43 +23,6 @@ def _sql_block(sql: str) -> str:
 
 def _table_html(frame: pl.DataFrame, limit: int = 10) -> str:
     return frame.head(limit)._repr_html_()
-
-
-def sql_description(info: SnapshotInfo) -> str | None:
-    """A snapshot's definition in words: the `members of NAME: ...` comment of its SQL."""
-    if info.kind == "static":
-        note = info.compiled_sql.partition(f"static segment {info.segment}: ")[2].strip()
-        return "a static list of contacts" + (f" ({note})" if note else "")
-    try:
-        comments = sqlglot.parse_one(info.compiled_sql, read="duckdb").comments or []
-    except sqlglot.errors.SqlglotError:
-        return None
-    prefix = f"members of {info.segment}: "
-    found = [c.strip()[len(prefix) :] for c in comments if c.strip().startswith(prefix)]
-    return found[0] if found else None
-
-
-def segment_html(segment: Segment) -> str:
-    """A definition in a notebook: its name, description, the rule in words, the YAML folded."""
-    from duckseg.describe import describe_definition
-
-    meta = ", ".join(
-        part
-        for part in (
-            f"owner {segment.owner}" if segment.owner else "",
-            segment.kind if segment.is_static else "",
-            segment.source,
-        )
-        if part
-    )
-    text = yaml.safe_dump(dict(segment.raw), sort_keys=False, allow_unicode=True)
-    return (
-        f"<h4>{html.escape(segment.name)}</h4>"
-        + (f"<p>{html.escape(segment.description)}</p>" if segment.description else "")
-        + f"<p>Members: {html.escape(describe_definition(segment))}</p>"
-        + f"<p><small>{html.escape(meta)}</small></p>"
-        + f"<details><summary>definition</summary><pre>{html.escape(text)}</pre></details>"
-    )
 
 
 @dataclass(frozen=True)

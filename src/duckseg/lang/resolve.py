@@ -14,12 +14,9 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import duckdb
-
-from duckseg import ir, spec
-from duckseg.catalog import Catalog, ValueType
 from duckseg.errors import DefinitionError, Problem, did_you_mean
-from duckseg.timewin import (
+from duckseg.lang import ir, model, spec
+from duckseg.lang.time import (
     AbsoluteDate,
     AbsoluteInstant,
     Duration,
@@ -28,6 +25,7 @@ from duckseg.timewin import (
     parse_duration,
     parse_time_value,
 )
+from duckseg.types import Catalog, ValueType
 
 INT64_MAX = 2**63 - 1
 
@@ -63,15 +61,25 @@ class ResolvedSegment:
 
 
 SegmentLookup = Callable[[str], spec.Segment | None]
+# Why a pattern is not a valid regular expression for the engine, or None when it is; the
+# language knows no engine, so the caller passes the check in (db.regex_error for DuckDB).
+RegexCheck = Callable[[str], str | None]
 
 
 class Resolver:
     """Resolves segments against one catalog, with references looked up by name."""
 
     def __init__(
-        self, catalog: Catalog, zone: str, lookup: SegmentLookup, names: Sequence[str] = ()
+        self,
+        catalog: Catalog,
+        zone: str,
+        lookup: SegmentLookup,
+        names: Sequence[str] = (),
+        *,
+        regex_error: RegexCheck | None = None,
     ) -> None:
         self.catalog = catalog
+        self.regex_error = regex_error
         self.zone = ZoneInfo(zone)
         self.lookup = lookup
         self.names = list(names)
@@ -109,39 +117,39 @@ class _Context:
         self.problems.append(Problem(self.source, path, message, hint))
 
     # -- conditions -----------------------------------------------------------
-    def node(self, cond: spec.Condition, path: str) -> ir.Node | None:
+    def node(self, cond: model.Condition, path: str) -> ir.Node | None:
         match cond:
-            case spec.GroupAll(all=items):
+            case model.GroupAll(all=items):
                 kids = [self.node(c, f"{path}.all[{i}]") for i, c in enumerate(items)]
                 return (
                     ir.AllOf(tuple(k for k in kids if k is not None)) if None not in kids else None
                 )
-            case spec.GroupAny(any=items):
+            case model.GroupAny(any=items):
                 kids = [self.node(c, f"{path}.any[{i}]") for i, c in enumerate(items)]
                 return (
                     ir.AnyOf(tuple(k for k in kids if k is not None)) if None not in kids else None
                 )
-            case spec.GroupNot(not_=child):
+            case model.GroupNot(not_=child):
                 inner = self.node(child, f"{path}.not")
                 return ir.Not(inner) if inner is not None else None
-            case spec.ValueCond():
+            case model.ValueCond():
                 return self.value_test(cond, path)
-            case spec.PerformedCond():
+            case model.PerformedCond():
                 return self.performed(cond, path)
-            case spec.NotPerformedCond():
+            case model.NotPerformedCond():
                 flt = self.event_filter(
                     cond.not_performed, cond.where, cond.within, path, "not_performed"
                 )
                 if flt is None:
                     return None
                 return ir.EventTest(flt, ir.Compare(ir.CompareOp.EQ, (0,)))
-            case spec.FirstLastCond():
+            case model.FirstLastCond():
                 return self.first_last(cond, path)
-            case spec.SegmentRefCond():
+            case model.SegmentRefCond():
                 return self.segment_ref(cond, path)
         raise TypeError(f"no resolution rule for {type(cond).__name__}")  # pragma: no cover
 
-    def value_test(self, cond: spec.ValueCond, path: str) -> ir.ValueTest | None:
+    def value_test(self, cond: model.ValueCond, path: str) -> ir.ValueTest | None:
         scope = "contact" if cond.scope == "attr" else "event"
         columns = self.r.catalog.attributes if scope == "contact" else self.r.catalog.properties
         noun = "attribute" if scope == "contact" else "event property"
@@ -224,7 +232,7 @@ class _Context:
             return None
         return ir.ValueTest(column, op, values, case_sensitive)
 
-    def performed(self, cond: spec.PerformedCond, path: str) -> ir.EventTest | None:
+    def performed(self, cond: model.PerformedCond, path: str) -> ir.EventTest | None:
         flt = self.event_filter(cond.performed, cond.where, cond.within, path, "performed")
         count = ir.Compare(ir.CompareOp.GTE, (1,))
         if cond.count is not None:
@@ -249,7 +257,7 @@ class _Context:
             return None
         return ir.EventTest(flt, count, aggregate)
 
-    def aggregate(self, agg: spec.AggregateSpec, path: str) -> ir.Aggregate | None:
+    def aggregate(self, agg: model.AggregateSpec, path: str) -> ir.Aggregate | None:
         try:
             fn = ir.AggFn(agg.fn)
         except ValueError:
@@ -378,7 +386,7 @@ class _Context:
         )
         return None
 
-    def first_last(self, cond: spec.FirstLastCond, path: str) -> ir.EventTimeTest | None:
+    def first_last(self, cond: model.FirstLastCond, path: str) -> ir.EventTimeTest | None:
         key = f"{cond.which}_performed"
         flt = self.event_filter(cond.events, cond.where, None, path, key)
         test: ir.Window | None
@@ -395,7 +403,7 @@ class _Context:
             return None
         return ir.EventTimeTest(flt, ir.Which(cond.which), test)
 
-    def segment_ref(self, cond: spec.SegmentRefCond, path: str) -> ir.Node | None:
+    def segment_ref(self, cond: model.SegmentRefCond, path: str) -> ir.Node | None:
         key = "not_in_segment" if cond.negated else "in_segment"
         name = cond.segment
         if name in self.stack:
@@ -511,21 +519,12 @@ class _Context:
         return low, high
 
     def valid_regex(self, pattern: str, path: str) -> bool:
-        try:
-            _regex_checker().execute("SELECT regexp_matches('', ?)", [pattern]).fetchall()
-        except duckdb.Error as exc:
-            self.fail(path, f"invalid regular expression: {str(exc).splitlines()[0]}")
+        check = self.r.regex_error
+        problem = check(pattern) if check is not None else None
+        if problem is not None:
+            self.fail(path, f"invalid regular expression: {problem}")
             return False
         return True
-
-
-_CHECKER: list[duckdb.DuckDBPyConnection] = []
-
-
-def _regex_checker() -> duckdb.DuckDBPyConnection:
-    if not _CHECKER:
-        _CHECKER.append(duckdb.connect())
-    return _CHECKER[0]
 
 
 def _out_of_order(low: Any, high: Any) -> bool:

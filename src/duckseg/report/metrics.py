@@ -25,16 +25,16 @@ from typing import Any, assert_never
 import duckdb
 from sqlglot import exp
 
-from duckseg import ir
-from duckseg.catalog import Catalog, ValueType
 from duckseg.compiler.dialects import dialect_settings
 from duckseg.compiler.facts import FactPlan
 from duckseg.compiler.floatsum import exact_float_sum, with_filter
 from duckseg.compiler.sqlbuild import SqlBuilder, safe_comment, timestamp_literal
-from duckseg.database import create_temp, parquet_scan, union_all
-from duckseg.describe import describe_events, describe_filter, describe_window
-from duckseg.snapshots import SnapshotInfo
-from duckseg.timewin import Bound, InstantRange, TimeContext
+from duckseg.db import create_temp, parquet_scan, union_all
+from duckseg.lang import ir
+from duckseg.lang.describe import describe_events, describe_filter, describe_window
+from duckseg.lang.time import Bound, InstantRange, TimeContext
+from duckseg.state.snapshots import SnapshotInfo
+from duckseg.types import Catalog, ValueType
 
 BASE = "all contacts"  # segment names cannot contain a space, so this never collides
 MEMBERS = "report_members"

@@ -14,8 +14,8 @@ from datetime import date
 from decimal import Decimal
 from typing import assert_never
 
-from duckseg.catalog import ValueType
-from duckseg.timewin import Duration, TimeValue
+from duckseg.lang.time import Duration, TimeValue
+from duckseg.types import ValueType
 
 
 class Op(enum.Enum):

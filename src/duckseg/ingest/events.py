@@ -12,14 +12,14 @@ from collections.abc import Sequence
 
 from sqlglot import exp
 
-from duckseg.landing_plan import (
+from duckseg.ingest.plan import (
     Plan,
     row_number_over,
     typed_null,
     typed_table,
     union_all_of,
 )
-from duckseg.readers import Source
+from duckseg.ingest.readers import Source
 
 # Up to this many event names, the events file is sorted on them as an ENUM (a small
 # integer, in the names' order) rather than as text: the same order, a cheaper sort.

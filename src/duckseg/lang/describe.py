@@ -2,8 +2,7 @@
 
 `describe(tree)` turns a typed condition tree into one sentence ("total_spent
 is greater than 10000 and did not perform purchase in the last 90 days");
-`describe_definition(segment)` does the same for a definition that has not been
-checked against a lake yet (a notebook's `Segment`). Each enum of the IR has a
+Each enum of the IR has a
 wording table here, and every chain over an enum ends in `assert_never`, so an
 operator added to the language without words is a type error.
 """
@@ -13,22 +12,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, assert_never
-from zoneinfo import ZoneInfo
+from typing import Any, assert_never
 
-from duckseg import ir
-from duckseg.catalog import ValueType
-from duckseg.timewin import (
+from duckseg.lang import ir
+from duckseg.lang.time import (
     AbsoluteDate,
     AbsoluteInstant,
     Relative,
-    parse_duration,
-    parse_time_value,
+    iso,
 )
-
-if TYPE_CHECKING:
-    from duckseg.compiler.facts import Fact
-    from duckseg.spec import Condition, Segment
+from duckseg.types import ValueType
 
 # The verb phrase of each attribute / property operator, for one value.
 OP_WORDS: dict[ir.Op, str] = {
@@ -120,7 +113,7 @@ def show(value: Any) -> str:
         case AbsoluteDate() | AbsoluteInstant():
             return str(value)
         case datetime():
-            return value.isoformat().replace("+00:00", "Z")
+            return iso(value)
         case date():
             return value.isoformat()
         case Decimal() | int() | float():
@@ -344,116 +337,3 @@ def describe(node: ir.Node) -> str:
 def _nested(node: ir.Node) -> str:
     text = describe(node)
     return f"({text})" if isinstance(node, ir.AllOf | ir.AnyOf) and len(node.children) > 1 else text
-
-
-def describe_fact(fact: Fact) -> str:
-    what = fact.measure.value.replace("_", " ")
-    prop = f" of {fact.column.name}" if fact.column is not None else ""
-    return f"{what}{prop}: {describe_filter(fact.filter)}"
-
-
-# -- definitions not yet checked against a lake --------------------------------------
-
-
-def describe_definition(segment: Segment) -> str:
-    """A definition in words without a lake: types are unknown, values are shown as written."""
-    if segment.is_static:
-        return "a static list of contacts"
-    if segment.where is None:
-        return "everyone"
-    try:
-        return describe(_untyped(segment.where))
-    except (ValueError, TypeError, KeyError, IndexError, AssertionError):
-        return "a condition that does not check yet (run duckseg check)"
-
-
-_UTC = ZoneInfo("UTC")
-
-
-def _untyped(cond: Condition) -> ir.Node:
-    from duckseg import spec
-
-    match cond:
-        case spec.GroupAll(all=items):
-            return ir.AllOf(tuple(_untyped(c) for c in items))
-        case spec.GroupAny(any=items):
-            return ir.AnyOf(tuple(_untyped(c) for c in items))
-        case spec.GroupNot(not_=child):
-            return ir.Not(_untyped(child))
-        case spec.ValueCond():
-            return _untyped_value(cond)
-        case spec.PerformedCond():
-            flt = _untyped_filter(cond.performed, cond.where, cond.within)
-            count = (
-                ir.Compare(ir.CompareOp(cond.count.op), _pair(cond.count.value))
-                if cond.count is not None
-                else ir.Compare(ir.CompareOp.GTE, (1,))
-            )
-            agg = None
-            if cond.aggregate is not None:
-                a = cond.aggregate
-                column = ir.Column(a.prop, ValueType.OTHER, "event")
-                agg = ir.Aggregate(
-                    ir.AggFn(a.fn), column, ir.Compare(ir.CompareOp(a.op), _pair(a.value))
-                )
-            return ir.EventTest(flt, count, agg)
-        case spec.NotPerformedCond():
-            flt = _untyped_filter(cond.not_performed, cond.where, cond.within)
-            return ir.EventTest(flt, ir.Compare(ir.CompareOp.EQ, (0,)))
-        case spec.FirstLastCond():
-            flt = _untyped_filter(cond.events, cond.where, None)
-            test: ir.Window
-            if cond.within is not None:
-                test = ir.WindowLast(parse_duration(str(cond.within)))
-            elif cond.before is not None:
-                test = ir.WindowBefore(parse_time_value(cond.before, _UTC))
-            else:
-                test = ir.WindowAfter(parse_time_value(cond.after, _UTC))
-            return ir.EventTimeTest(flt, ir.Which(cond.which), test)
-        case spec.SegmentRefCond(segment=name, negated=negated):
-            ref = ir.SegmentRef(name, ir.AllOf(()))
-            return ir.Not(ref) if negated else ref
-    raise TypeError(f"no description rule for {type(cond).__name__}")
-
-
-def _pair(value: Any) -> tuple[Any, ...]:
-    return tuple(value) if isinstance(value, list) else (value,)
-
-
-def _untyped_value(cond: Any) -> ir.ValueTest:
-    op = ir.Op(cond.op)
-    scope = "contact" if cond.scope == "attr" else "event"
-    column = ir.Column(cond.field, ValueType.OTHER, scope)
-    sensitive = (
-        op in (ir.Op.IS, ir.Op.IS_NOT) if cond.case_sensitive is None else cond.case_sensitive
-    )
-    if op in ir.UNARY_OPS:
-        return ir.ValueTest(column, op, (), sensitive)
-    if op is ir.Op.WITHIN_LAST:
-        return ir.ValueTest(column, op, (), sensitive, parse_duration(str(cond.value)))
-    return ir.ValueTest(column, op, _pair(cond.value), sensitive)
-
-
-def _untyped_filter(names: str | list[str], where: Any, within: Any) -> ir.EventFilter:
-    events = (names,) if isinstance(names, str) else tuple(names)
-    return ir.EventFilter(
-        events,
-        _untyped(where) if where is not None else None,
-        _untyped_window(within) if within is not None else None,
-    )
-
-
-def _untyped_window(raw: Any) -> ir.Window:
-    if isinstance(raw, str):
-        return ir.WindowLast(parse_duration(raw))
-    ((key, value),) = dict(raw).items()
-    if key == "last":
-        return ir.WindowLast(parse_duration(str(value)))
-    if key == "between":
-        low, high = value
-        return ir.WindowBetween(parse_time_value(low, _UTC), parse_time_value(high, _UTC))
-    if key == "before":
-        return ir.WindowBefore(parse_time_value(value, _UTC))
-    if key == "after":
-        return ir.WindowAfter(parse_time_value(value, _UTC))
-    raise ValueError(f"unknown window {key}")

@@ -15,23 +15,23 @@ import polars as pl
 import pyarrow as pa
 from sqlglot import exp
 
-from duckseg import ir
-from duckseg.catalog import Catalog
+from duckseg.api.results import Diff, Preview, Snapshot, StaticResult
+from duckseg.api.sample import land_sample
+from duckseg.api.static import Change, MatchKey, apply_change, match, read_keys
 from duckseg.compiler import CompiledBuild, compile_build, to_sql
 from duckseg.config import CONFIG_FILE, DEFAULT_CONFIG_TEXT, Config, load_config
-from duckseg.database import create_temp, parquet_scan
-from duckseg.describe import describe
-from duckseg.engine import lake_connection, read_catalog
+from duckseg.db import create_temp, parquet_scan, regex_error
+from duckseg.engines.duckdb import lake_connection, read_catalog
 from duckseg.errors import DefinitionError, InputError, Problem, did_you_mean
-from duckseg.memberships import intervals, members_at
-from duckseg.resolve import ResolvedSegment, Resolver
-from duckseg.results import Diff, Preview, Snapshot, StaticResult
-from duckseg.sample import land_sample
-from duckseg.snapshots import PendingSnapshot, SnapshotInfo, SnapshotStore
-from duckseg.spec import Segment
-from duckseg.static import Change, MatchKey, apply_change, match, read_keys
-from duckseg.store import Store
-from duckseg.timewin import AbsoluteDate, Clock, SystemClock, TimeContext, parse_time_value
+from duckseg.lang import ir
+from duckseg.lang.describe import describe
+from duckseg.lang.resolve import ResolvedSegment, Resolver
+from duckseg.lang.spec import Segment
+from duckseg.lang.time import AbsoluteDate, Clock, SystemClock, TimeContext, parse_time_value
+from duckseg.state.memberships import intervals, members_at
+from duckseg.state.snapshots import PendingSnapshot, SnapshotInfo, SnapshotStore
+from duckseg.state.store import Store
+from duckseg.types import Catalog
 
 if TYPE_CHECKING:
     from duckseg.export.result import ExportResult
@@ -139,7 +139,7 @@ class Workspace:
 
     def resolver(self, catalog: Catalog, extra: Sequence[Segment] = ()) -> Resolver:
         lookup, names = self._lookup(extra)
-        return Resolver(catalog, self.config.time.zone, lookup, names)
+        return Resolver(catalog, self.config.time.zone, lookup, names, regex_error=regex_error)
 
     def definition_hash(self, segment: Segment) -> str:
         canonical = json.dumps(
@@ -175,7 +175,7 @@ class Workspace:
         strict: bool = False,
         progress: Callable[[int, int], None] | None = None,
     ) -> Any:
-        from duckseg import lake
+        from duckseg.ingest import land as lake
 
         if kind not in ("contacts", "events"):
             raise InputError.single("ingest", f"expected contacts or events, got {kind!r}")
@@ -439,7 +439,7 @@ class Workspace:
         progress: Progress | None,
     ) -> dict[str, pa.Table]:
         # The same trees as Spark SQL, over the same live Parquet files.
-        from duckseg import spark_engine
+        from duckseg.engines import spark as spark_engine
 
         keys = con.table("contacts").select("contact_id").limit(0).to_arrow_table()
         return spark_engine.build_members(
@@ -656,7 +656,8 @@ class Workspace:
         """
         from duckseg.report import build_report
 
-        return build_report(self, segments, out=out, config=config, progress=progress)
+        chosen = [s.info if isinstance(s, Snapshot) else s for s in segments]
+        return build_report(self, chosen, out=out, config=config, progress=progress)
 
     # -- exports --------------------------------------------------------------------------
     def export(

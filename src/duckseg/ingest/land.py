@@ -55,12 +55,12 @@ import duckdb
 import pyarrow.parquet as pq
 from sqlglot import exp
 
-from duckseg import landing_events as events_q
-from duckseg import landing_plan as q
 from duckseg.errors import InputError, Problem
-from duckseg.landing_plan import Column, Plan, build_plan, lake_schema
-from duckseg.readers import Source, read_fully, read_source, resolve_format
-from duckseg.store import Store, tmp_path_for
+from duckseg.ingest import events as events_q
+from duckseg.ingest import plan as q
+from duckseg.ingest.plan import Column, Plan, build_plan, lake_schema
+from duckseg.ingest.readers import Source, read_fully, read_source, resolve_format
+from duckseg.state.store import Store, tmp_path_for
 
 KINDS = ("contacts", "events")
 MAX_PROBLEMS = 20

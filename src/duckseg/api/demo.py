@@ -9,10 +9,10 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from duckseg.api.sample import sample_as_of
+from duckseg.api.workspace import Workspace
 from duckseg.config import CONFIG_FILE
-from duckseg.results import iso
-from duckseg.sample import sample_as_of
-from duckseg.workspace import Workspace
+from duckseg.lang.time import iso
 
 DEFAULT_DIR = Path("demo-workspace")
 DEMO_EXPORT = ("vip", "meta")  # segment, format: the upload file the demo writes

@@ -18,6 +18,8 @@ from pathlib import Path
 import duckdb
 from sqlglot import exp
 
+from duckseg.types import EVENT_KEY_COLUMNS, Catalog, ValueType, value_type_of
+
 _lock = threading.Lock()
 _instances: dict[tuple[str | None, int | None, str | None], duckdb.DuckDBPyConnection] = {}
 
@@ -76,3 +78,37 @@ def create_temp(
 def union_all(parts: Sequence[exp.Select]) -> exp.Query:
     """UNION ALL of one or more SELECTs."""
     return exp.union(*parts, distinct=False) if len(parts) > 1 else parts[0]
+
+
+def read_catalog(
+    con: duckdb.DuckDBPyConnection, event_names: frozenset[str] | None = None
+) -> Catalog:
+    """Read types from the `contacts` and `events` relations bound on `con`.
+
+    `event_names`, when known (the workspace catalog records them at landing), saves a
+    scan of every event.
+    """
+    contact_cols = con.execute("DESCRIBE SELECT * FROM contacts").fetchall()
+    attributes = {name: value_type_of(t) for name, t, *_ in contact_cols}
+    id_type = attributes.pop("contact_id", ValueType.TEXT)
+    event_cols = con.execute("DESCRIBE SELECT * FROM events").fetchall()
+    properties = {
+        name: value_type_of(t) for name, t, *_ in event_cols if name not in EVENT_KEY_COLUMNS
+    }
+    if event_names is None:
+        event_names = frozenset(
+            r[0] for r in con.execute("SELECT DISTINCT event FROM events").fetchall()
+        )
+    return Catalog(attributes, properties, event_names, id_type)
+
+
+def regex_error(pattern: str) -> str | None:
+    """Why DuckDB (RE2) refuses `pattern` as a regular expression, or None if it accepts it."""
+    con = cursor()
+    try:
+        con.execute("SELECT regexp_matches('', ?)", [pattern]).fetchall()
+    except duckdb.Error as exc:
+        return str(exc).splitlines()[0]
+    finally:
+        con.close()
+    return None

@@ -24,9 +24,9 @@ from typing import Any
 import duckdb
 from sqlglot import exp
 
-from duckseg import database
+from duckseg import db as database
 from duckseg.errors import WorkspaceBusyError
-from duckseg.sqlfiles import read_sql_file
+from duckseg.resources import read_sql_file
 
 CATALOG_FILE = Path("state") / "catalog.duckdb"
 LOCK_FILE = Path("state") / ".lock"

@@ -75,6 +75,13 @@ class Duration:
         return f"{self.amount} {word}" + ("" if self.amount == 1 else "s")
 
 
+def iso(at: datetime) -> str:
+    """An instant as ISO-8601 text in UTC with a "Z" suffix (aware values are converted)."""
+    if at.tzinfo is not None:
+        at = at.astimezone(UTC)
+    return at.isoformat().replace("+00:00", "Z")
+
+
 def parse_duration(text: str) -> Duration:
     """`90d`, `48h`, `3mo` -> Duration. Raises ValueError with a readable message."""
     match = _DURATION.match(text)
@@ -110,7 +117,7 @@ class AbsoluteInstant:
     instant: datetime
 
     def __str__(self) -> str:
-        return self.instant.isoformat().replace("+00:00", "Z")
+        return iso(self.instant)
 
 
 @dataclass(frozen=True)

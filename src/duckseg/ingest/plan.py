@@ -19,9 +19,8 @@ from pathlib import Path
 import duckdb
 from sqlglot import exp
 
-from duckseg.catalog import EVENT_KEY_COLUMNS, ValueType, value_type_of
 from duckseg.errors import InputError, did_you_mean
-from duckseg.readers import (
+from duckseg.ingest.readers import (
     INFERENCE_ORDER,
     Flavour,
     Source,
@@ -35,6 +34,7 @@ from duckseg.readers import (
     type_words,
     unfit,
 )
+from duckseg.types import EVENT_KEY_COLUMNS, ValueType, value_type_of
 
 REQUIRED = {"contacts": ("contact_id",), "events": ("contact_id", "event", "ts")}
 FIXED_EVENT_TYPES = {"event": "VARCHAR", "ts": "TIMESTAMP", "event_id": "VARCHAR"}

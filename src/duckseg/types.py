@@ -1,12 +1,10 @@
-"""Attribute and event-property types, read from the landed Parquet schema."""
+"""Value types of attributes and event properties, and the lake schema they make up."""
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-
-import duckdb
 
 
 class ValueType(enum.Enum):
@@ -73,25 +71,3 @@ class Catalog:
     properties: Mapping[str, ValueType] = field(default_factory=dict)
     event_names: frozenset[str] = frozenset()
     contact_id_type: ValueType = ValueType.TEXT
-
-    @classmethod
-    def from_connection(
-        cls, con: duckdb.DuckDBPyConnection, event_names: frozenset[str] | None = None
-    ) -> Catalog:
-        """Read types from the `contacts` and `events` relations bound on `con`.
-
-        `event_names`, when known (the workspace catalog records them at landing), saves a
-        scan of every event.
-        """
-        contact_cols = con.execute("DESCRIBE SELECT * FROM contacts").fetchall()
-        attributes = {name: value_type_of(t) for name, t, *_ in contact_cols}
-        id_type = attributes.pop("contact_id", ValueType.TEXT)
-        event_cols = con.execute("DESCRIBE SELECT * FROM events").fetchall()
-        properties = {
-            name: value_type_of(t) for name, t, *_ in event_cols if name not in EVENT_KEY_COLUMNS
-        }
-        if event_names is None:
-            event_names = frozenset(
-                r[0] for r in con.execute("SELECT DISTINCT event FROM events").fetchall()
-            )
-        return cls(attributes, properties, event_names, id_type)

@@ -1,0 +1,1 @@
+"""The bundled sample data, shipped inside the package as duckseg.sample."""

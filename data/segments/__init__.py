@@ -1,0 +1,1 @@
+"""The example segments, shipped inside the package as duckseg.examples."""

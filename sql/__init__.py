@@ -1,0 +1,1 @@
+"""Hand-written SQL, shipped inside the package as duckseg.sql."""
