@@ -23,6 +23,7 @@ from sqlglot import exp
 
 from duckseg import db as database
 from duckseg.db import parquet_scan, union_all
+from duckseg.state import faults, feed
 from duckseg.state.store import Store, tmp_path_for
 
 SNAPSHOT_DIR = Path("state") / "snapshots"
@@ -186,6 +187,7 @@ class SnapshotStore:
                     rel.as_posix(),
                 )
                 written.append((snap, info, final))
+            faults.reached(faults.FILES_WRITTEN)
             with self.store.connect() as con:
                 con.begin()
                 (next_seq,) = con.execute(_NEXT_SEQ).fetchall()[0]
@@ -206,7 +208,12 @@ class SnapshotStore:
                             next_seq + offset,
                         ],
                     )
+                faults.reached(faults.SNAPSHOTS_INSERTED)
+                # The feed and the member index commit with the snapshots (state/feed.py).
+                feed.record_commit(con, self.root, [_committed(i) for _, i, _ in written], built_at)
+                faults.reached(faults.FEED_APPENDED)
                 con.commit()
+            faults.reached(faults.COMMITTED)
         except BaseException:
             for _, _, final in written:
                 final.unlink(missing_ok=True)
@@ -321,10 +328,17 @@ class SnapshotStore:
         """Unregister and remove every snapshot of a segment; returns how many."""
         history = self.history(segment)
         with self.store.connect() as con:
+            con.begin()
             con.execute("DELETE FROM snapshots WHERE segment = ?", [segment])
+            feed.forget(con, segment)
+            con.commit()
         for info in history:
             (self.root / info.path).unlink(missing_ok=True)
         return len(history)
+
+
+def _committed(info: SnapshotInfo) -> feed.Committed:
+    return feed.Committed(info.snapshot_id, info.segment, info.as_of, info.path)
 
 
 def sql_description(info: SnapshotInfo) -> str | None:
