@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from duckseg import cli_memberships
 from duckseg.api.workspace import Workspace
 from duckseg.compiler import dialect_names
 from duckseg.errors import DucksegError, InputError
@@ -511,6 +512,9 @@ def demo(
     result = run_demo(directory, out if not as_json else None)
     if as_json:
         _json(result)
+
+
+cli_memberships.register(app)
 
 
 def main() -> None:

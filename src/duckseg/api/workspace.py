@@ -15,6 +15,8 @@ import polars as pl
 import pyarrow as pa
 
 from duckseg.api import build as builds
+from duckseg.api import changes as feed_changes
+from duckseg.api.changes import FeedBatch
 from duckseg.api.results import Diff, Preview, Snapshot, StaticResult
 from duckseg.api.sample import land_sample
 from duckseg.api.static import Change, MatchKey, apply_change, match, read_keys
@@ -438,6 +440,10 @@ class Workspace:
             self._snapshot(info, table), result.rows_read, len(result.matched), result.unmatched
         )
 
+    def contact_id_type(self) -> pa.DataType:
+        """The lake's type of contact_id (text or integer)."""
+        return self._contact_id_type()
+
     def _contact_id_type(self) -> pa.DataType:
         con = self.connect()
         try:
@@ -568,6 +574,27 @@ class Workspace:
             include_opted_out=include_opted_out,
             max_rows=max_rows,
         )
+
+    # -- memberships in use (docs/memberships.md) -------------------------------------------
+    def changes(
+        self,
+        since: int | None = None,
+        consumer: str | None = None,
+        segments: Sequence[str] = (),
+        limit: int | None = None,
+        advance: bool = True,
+    ) -> FeedBatch:
+        """Change feed rows after `since` or after `consumer`'s cursor. With a consumer and
+        `advance`, its cursor moves to the last row returned (`advance=False` and
+        `acknowledge(batch)` once the rows are handled: at least once)."""
+        batch = feed_changes.read(self, segments, since, consumer, limit)
+        if advance:
+            feed_changes.acknowledge(self, batch)
+        return batch
+
+    def acknowledge(self, batch: FeedBatch) -> None:
+        """Move a consumer's cursor past a batch it has handled."""
+        feed_changes.acknowledge(self, batch)
 
     def list_segments(self) -> list[dict[str, Any]]:
         out = []

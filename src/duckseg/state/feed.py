@@ -6,9 +6,7 @@ so a crash leaves snapshot, feed and index all before or all after the build:
 - the feed: one row per contact that entered or exited a segment, with a `seq` that
   increases over the whole workspace. A build at or after the segment's latest `as_of`
   appends; a backtest (earlier `as_of`) appends nothing.
-- the member index: the current members of every segment with the `as_of` since which
-  each has been one, so that a contact's segments are one lookup, not a scan of every
-  snapshot file.
+- the member index (state/member_index.py).
 
 Snapshot files that carry an `arm` column (audiences) make (contact_id, arm) the unit of
 change: a contact moved from one arm to another exits the first and enters the second.
@@ -27,7 +25,7 @@ import sqlglot
 from sqlglot import exp
 
 from duckseg.db import parquet_scan, union_all
-from duckseg.resources import read_sql_file
+from duckseg.state import member_index
 from duckseg.state.store import CATALOG_FILE, Store
 
 FEED_COLUMNS = (
@@ -75,17 +73,6 @@ _NEXT_SEQ = (
     .from_("changes")
     .sql("duckdb")
 )
-_INDEX_STATE = (
-    exp.select("snapshot_id")
-    .from_("member_index_state")
-    .where(exp.column("segment").eq(_param()))
-    .sql("duckdb")
-)
-_FORGET_INDEX = exp.delete("member_index", exp.column("segment").eq(_param())).sql("duckdb")
-_FORGET_STATE = exp.delete("member_index_state", exp.column("segment").eq(_param())).sql("duckdb")
-_SET_STATE = exp.insert(
-    exp.values([(_param(), _param())]), "member_index_state", columns=["segment", "snapshot_id"]
-).sql("duckdb")
 
 
 def record_commit(
@@ -101,32 +88,18 @@ def record_commit(
         forward = prior is None or _naive(snap.as_of) >= prior[1]
         if forward:
             _append_changes(con, root, snap, prior[2] if prior else None, at)
-        (state,) = con.execute(_INDEX_STATE, [snap.segment]).fetchall() or [(None,)]
-        prior_id = prior[0] if prior else None
-        if forward and state == prior_id:
-            _index_forward(con, root, snap)
+        if forward and member_index.reflects(con, snap.segment, prior[0] if prior else None):
+            member_index.advance(con, root, snap.segment, snap.path, _naive(snap.as_of))
         else:
             # A backtest can join or split a contact's run of snapshots; an index that
             # predates the feed never saw this segment. Both are rebuilt from the history.
-            _index_rebuild(con, root, snap.segment, [(r[2], r[1]) for r in history])
-        con.execute(_FORGET_STATE, [snap.segment])
-        con.execute(_SET_STATE, [snap.segment, latest[0]])
-
-
-def forget(con: duckdb.DuckDBPyConnection, segment: str) -> None:
-    """Drop a segment from the member index (its snapshots are being deleted); the feed,
-    which consumers read as an append-only log, keeps its rows."""
-    con.execute(_FORGET_INDEX, [segment])
-    con.execute(_FORGET_STATE, [segment])
-
-
-def _columns(con: duckdb.DuckDBPyConnection, path: Path) -> set[str]:
-    cursor = con.execute(parquet_scan([path]).limit(0).sql("duckdb"))
-    return {str(d[0]) for d in cursor.description or []}
+            member_index.rebuild(con, root, snap.segment, [(r[2], r[1]) for r in history])
+        member_index.mark(con, snap.segment, latest[0])
 
 
 def _keys(con: duckdb.DuckDBPyConnection, new: Path, old: Path | None) -> list[str]:
-    armed = "arm" in _columns(con, new) and (old is None or "arm" in _columns(con, old))
+    columns = member_index.file_columns
+    armed = "arm" in columns(con, new) and (old is None or "arm" in columns(con, old))
     return ["contact_id", "arm"] if armed else ["contact_id"]
 
 
@@ -170,109 +143,6 @@ def _append_changes(
     con.execute(insert.sql("duckdb"), [_naive(snap.as_of), _naive(at)])
 
 
-def _extra(con: duckdb.DuckDBPyConnection, path: Path) -> list[exp.Expr]:
-    """arm and agent of an audience snapshot file, NULL for a segment's."""
-    present = _columns(con, path)
-    return [
-        exp.alias_(
-            exp.cast(exp.column(name, "n"), "VARCHAR")
-            if name in present
-            else exp.cast(exp.null(), "VARCHAR"),
-            name,
-        )
-        for name in ("arm", "agent")
-    ]
-
-
-def _index_forward(con: duckdb.DuckDBPyConnection, root: Path, snap: Committed) -> None:
-    """The new members, each keeping the `since` it had if it was a member already."""
-    new = root / snap.path
-    key = exp.cast(exp.column("contact_id", "n"), "VARCHAR")
-    old = (
-        exp.select("contact_id", "since")
-        .from_("member_index")
-        .where(exp.column("segment").eq(exp.Literal.string(snap.segment)))
-    )
-    rows = (
-        exp.select(
-            exp.Literal.string(snap.segment),
-            exp.alias_(key, "contact_id"),
-            exp.func("COALESCE", exp.column("since", "o"), _param()),
-            *_extra(con, new),
-        )
-        .from_(parquet_scan([new]).subquery("n"))
-        .join(old.subquery("o"), on=exp.column("contact_id", "o").eq(key.copy()), join_type="LEFT")
-    )
-    table = con.execute(rows.sql("duckdb"), [_naive(snap.as_of)]).fetch_arrow_table()
-    _replace(con, snap.segment, table)
-
-
-def _index_rebuild(
-    con: duckdb.DuckDBPyConnection, root: Path, segment: str, history: list[tuple[str, datetime]]
-) -> None:
-    """Every current member with the first as_of of its unbroken run of snapshots."""
-    paths = [str(root / path) for path, _ in history]
-    order = pa.table(
-        {
-            "path": paths,
-            "position": list(range(len(history))),
-            "as_of": pa.array([at for _, at in history], pa.timestamp("us")),
-        }
-    )
-    con.register("snapshot_order", order)
-    try:
-        scan = exp.select("contact_id", "filename").from_(
-            exp.Table(
-                this=exp.ReadParquet(
-                    expressions=[
-                        exp.Array(expressions=[exp.Literal.string(p) for p in paths]),
-                        exp.EQ(this=exp.column("filename"), expression=exp.true()),
-                    ]
-                )
-            )
-        )
-        runs = exp.maybe_parse(read_sql_file("intervals.sql"), dialect="duckdb")
-        assert isinstance(runs, exp.Query)
-        runs = runs.with_("snapshot_rows", as_=scan)
-        latest = root / history[-1][0]
-        key = exp.cast(exp.column("contact_id", "n"), "VARCHAR")
-        rows = (
-            exp.select(
-                exp.Literal.string(segment),
-                exp.alias_(key, "contact_id"),
-                exp.column("entered_at", "r"),
-                *_extra(con, latest),
-            )
-            .from_(parquet_scan([latest]).subquery("n"))
-            .join(
-                runs.subquery("r"),
-                on=exp.and_(
-                    exp.column("contact_id", "r").eq(exp.column("contact_id", "n")),
-                    exp.column("exited_at", "r").is_(exp.null()),
-                ),
-            )
-        )
-        table = con.execute(rows.sql("duckdb")).fetch_arrow_table()
-    finally:
-        con.unregister("snapshot_order")
-    _replace(con, segment, table)
-
-
-def _replace(con: duckdb.DuckDBPyConnection, segment: str, table: pa.Table) -> None:
-    con.execute(_FORGET_INDEX, [segment])
-    con.register("member_index_rows", table)
-    try:
-        con.execute(
-            exp.insert(
-                exp.select(exp.Star()).from_("member_index_rows"),
-                "member_index",
-                columns=["segment", "contact_id", "since", "arm", "agent"],
-            ).sql("duckdb")
-        )
-    finally:
-        con.unregister("member_index_rows")
-
-
 # -- reading ----------------------------------------------------------------------------
 _FEED = exp.select(*FEED_COLUMNS).from_("changes")
 _CONSUMER = (
@@ -304,7 +174,7 @@ def read_changes(
     with store.connect(read_only=True) as con:
         if not store.has_table(con, "changes"):
             return _empty()
-        table = con.execute(query.sql("duckdb")).fetch_arrow_table()
+        table = con.sql(query.sql("duckdb")).to_arrow_table()
     return table
 
 

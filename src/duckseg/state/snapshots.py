@@ -23,7 +23,7 @@ from sqlglot import exp
 
 from duckseg import db as database
 from duckseg.db import parquet_scan, union_all
-from duckseg.state import faults, feed
+from duckseg.state import faults, feed, member_index
 from duckseg.state.store import Store, tmp_path_for
 
 SNAPSHOT_DIR = Path("state") / "snapshots"
@@ -330,7 +330,7 @@ class SnapshotStore:
         with self.store.connect() as con:
             con.begin()
             con.execute("DELETE FROM snapshots WHERE segment = ?", [segment])
-            feed.forget(con, segment)
+            member_index.forget(con, segment)
             con.commit()
         for info in history:
             (self.root / info.path).unlink(missing_ok=True)

@@ -1,0 +1,148 @@
+"""The verbs of memberships in use: changes, deliver, contact, explain, serve
+(docs/memberships.md). `duckseg.cli` registers them on its app."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from duckseg.api import changes as feed_changes
+from duckseg.api.workspace import Workspace
+from duckseg.errors import InputError
+from duckseg.lang.time import iso
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+WorkspaceOpt = Annotated[Path, typer.Option("-w", "--workspace", help="workspace folder")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON document on stdout")]
+AsOfOpt = Annotated[
+    str | None, typer.Option("--as-of", help="ISO date or timestamp (workspace zone if no offset)")
+]
+
+
+def _json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, default=_jsonable, indent=2) + "\n")
+    sys.stdout.flush()
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return iso(value)
+    return str(value)
+
+
+def changes(
+    segments: Annotated[list[str] | None, typer.Argument(help="segments (default: all)")] = None,
+    since: Annotated[int | None, typer.Option("--since", help="rows after this seq")] = None,
+    consumer: Annotated[
+        str | None,
+        typer.Option("--consumer", help="rows after this consumer's cursor, which then advances"),
+    ] = None,
+    limit: Annotated[int | None, typer.Option("--limit", help="at most this many rows")] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="jsonl|csv|parquet, written to --out")
+    ] = None,
+    out_file: Annotated[Path | None, typer.Option("--out", help="file for --format")] = None,
+    workspace: WorkspaceOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
+    """Change feed: who entered and exited which segment, in seq order."""
+    chosen = _feed_format(fmt, out_file, as_json)
+    ws = Workspace.open(workspace)
+    batch = ws.changes(since, consumer, segments or [], limit, advance=False)
+    if chosen is not None and out_file is not None:
+        feed_changes.write(batch, chosen, out_file)
+        err.print(f"{batch.rows.num_rows:,} rows written to {escape(str(out_file))}")
+    elif as_json:
+        _json(batch.to_dict())
+    else:
+        table = Table("seq", "segment", "contact", "change", "as of", "arm")
+        for row in batch.records():
+            cells = (row["seq"], row["segment"], row["contact_id"], row["change"], row["as_of"])
+            table.add_row(*(escape(str(c)) for c in cells), escape(row["arm"] or ""))
+        out.print(table)
+        out.print(f"{batch.rows.num_rows:,} rows after seq {batch.after}")
+        sys.stdout.flush()
+    # The output is complete: only now does the consumer's cursor move.
+    ws.acknowledge(batch)
+
+
+def _feed_format(
+    fmt: str | None, out_file: Path | None, as_json: bool
+) -> feed_changes.FeedFormat | None:
+    if fmt is None:
+        if out_file is not None:
+            raise InputError.single("--out", "--out needs --format jsonl|csv|parquet")
+        return None
+    try:
+        chosen = feed_changes.FeedFormat(fmt)
+    except ValueError as exc:
+        raise InputError.single(
+            "--format", f"unknown format {fmt!r}", hint="choose jsonl, csv or parquet"
+        ) from exc
+    if out_file is None:
+        raise InputError.single("--format", f"--format {fmt} needs --out FILE")
+    if as_json:
+        raise InputError.single("--json", "give --json or --format, not both")
+    return chosen
+
+
+def deliver(
+    consumer: Annotated[str, typer.Option("--consumer", help="the consumer whose rows to send")],
+    webhook: Annotated[str, typer.Option("--webhook", help="URL to POST each batch to")],
+    batch: Annotated[int, typer.Option("--batch", help="rows per request")] = 500,
+    secret_env: Annotated[
+        str | None,
+        typer.Option("--secret-env", help="environment variable holding the HMAC secret"),
+    ] = None,
+    segments: Annotated[
+        list[str] | None, typer.Option("--segment", help="only these segments (repeatable)")
+    ] = None,
+    attempts: Annotated[int, typer.Option("--attempts", help="tries per batch")] = 6,
+    timeout: Annotated[float, typer.Option("--timeout", help="seconds per request")] = 10.0,
+    workspace: WorkspaceOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
+    """POST a consumer's pending feed rows to a webhook in signed, idempotent batches."""
+    from duckseg.api.deliver import Retry, deliver
+
+    secret = None
+    if secret_env is not None:
+        value = os.environ.get(secret_env)
+        if not value:
+            raise InputError.single("--secret-env", f"environment variable {secret_env} is not set")
+        secret = value.encode()
+    if attempts < 1 or timeout <= 0:
+        raise InputError.single("--attempts", "expected at least 1 attempt and a timeout above 0")
+    result = deliver(
+        Workspace.open(workspace),
+        consumer,
+        webhook,
+        batch_size=batch,
+        secret=secret,
+        segments=segments or [],
+        retry=Retry(attempts=attempts, timeout=timeout),
+    )
+    if as_json:
+        _json(result.to_dict())
+        return
+    out.print(
+        f"{escape(consumer)}: {result.rows:,} rows in {result.batches:,} batches delivered "
+        f"({result.retries} retries); cursor at seq {result.last_seq}",
+        highlight=False,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(changes)
+    app.command()(deliver)
