@@ -106,11 +106,19 @@ def typed_ids(ws: Workspace, rows: pa.Table) -> pa.Table:
     for name in ("as_of", "recorded_at"):
         index = rows.schema.get_field_index(name)
         rows = rows.set_column(index, name, pc.cast(rows.column(name), pa.timestamp("us", "UTC")))
-    wanted = ws.contact_id_type() if rows.num_rows else pa.string()
+    wanted = _id_type(ws) if rows.num_rows else pa.string()
     if pa.types.is_string(wanted) or pa.types.is_large_string(wanted):
         return rows
     index = rows.schema.get_field_index("contact_id")
     return rows.set_column(index, "contact_id", pc.cast(rows.column("contact_id"), wanted))
+
+
+def _id_type(ws: Workspace) -> pa.DataType:
+    """The key's type from a landed contacts file's schema (binding the lake costs more)."""
+    files = ws.store.live_files("contacts")
+    if not files:
+        return pa.string()
+    return pq.read_schema(files[0]).field("contact_id").type
 
 
 def acknowledge(ws: Workspace, batch: FeedBatch) -> None:
