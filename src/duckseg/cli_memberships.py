@@ -143,6 +143,74 @@ def deliver(
     )
 
 
+def contact(
+    contact_id: Annotated[str, typer.Argument(metavar="ID", help="the contact's id")],
+    as_of: AsOfOpt = None,
+    workspace: WorkspaceOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
+    """One contact: attributes, traits, current segments (since when) and audiences."""
+    view = Workspace.open(workspace).contact(contact_id, as_of=as_of)
+    if as_json:
+        _json(view.to_dict())
+        return
+    out.print(f"[bold]contact {escape(str(view.contact_id))}[/bold]")
+    table = Table("attribute", "value")
+    for name, value in {**view.attributes, **view.traits}.items():
+        table.add_row(escape(name), escape("" if value is None else str(value)))
+    out.print(table)
+    if not view.segments:
+        out.print("in no segment")
+    for seg in view.segments:
+        out.print(f"in [bold]{escape(seg.segment)}[/bold] since {iso(seg.since)}")
+    for aud in view.audiences:
+        out.print(
+            f"in audience [bold]{escape(aud.audience)}[/bold]: arm {escape(str(aud.arm))}, "
+            f"agent {escape(str(aud.agent))}"
+        )
+
+
+def explain(
+    segment: Annotated[str, typer.Argument(help="segment name or a YAML file")],
+    contact_id: Annotated[str, typer.Argument(metavar="ID", help="the contact's id")],
+    as_of: AsOfOpt = None,
+    workspace: WorkspaceOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
+    """Why a contact is or is not in a segment: each condition, its result and evidence."""
+    from rich.tree import Tree
+
+    result = Workspace.open(workspace).explain(segment, contact_id, as_of=as_of)
+    if as_json:
+        _json(result.to_dict())
+        return
+
+    def label(node: Any) -> str:
+        mark = "[green]✓[/green]" if node.result else "[red]✗[/red]"
+        facts = ", ".join(
+            f"{escape(k)}: {escape(str(v))}"
+            for k, v in node.evidence.items()
+            if k not in ("condition", "events", "attribute", "segment") and v is not None
+        )
+        text = f"{mark} {escape(str(node.evidence['condition']))}"
+        return text + (f" [dim]({facts})[/dim]" if facts else "")
+
+    def grow(parent: Tree, node: Any) -> None:
+        branch = parent.add(label(node))
+        for child in node.children:
+            grow(branch, child)
+
+    verdict = "is a member" if result.result else "is not a member"
+    tree = Tree(
+        f"[bold]{escape(str(result.contact_id))}[/bold] {verdict} of "
+        f"[bold]{escape(result.segment)}[/bold] at {iso(result.as_of)}"
+    )
+    grow(tree, result.tree)
+    out.print(tree, soft_wrap=False)
+
+
 def register(app: typer.Typer) -> None:
     app.command()(changes)
     app.command()(deliver)
+    app.command()(contact)
+    app.command()(explain)

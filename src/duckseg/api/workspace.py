@@ -35,6 +35,8 @@ from duckseg.state.store import Store
 from duckseg.types import Catalog
 
 if TYPE_CHECKING:
+    from duckseg.api.contact import ContactView
+    from duckseg.api.explain import Explanation
     from duckseg.export.result import ExportResult
     from duckseg.report import Report
 
@@ -595,6 +597,21 @@ class Workspace:
     def acknowledge(self, batch: FeedBatch) -> None:
         """Move a consumer's cursor past a batch it has handled."""
         feed_changes.acknowledge(self, batch)
+
+    def contact(self, contact_id: Any, as_of: datetime | date | str | None = None) -> ContactView:
+        """A contact's attributes, traits at `as_of`, current segments (with since when) and
+        audiences."""
+        from duckseg.api.contact import contact
+
+        return contact(self, contact_id, as_of)
+
+    def explain(
+        self, segment: SegmentLike, contact_id: Any, as_of: datetime | date | str | None = None
+    ) -> Explanation:
+        """Why a contact is or is not a member at `as_of`: each node, its result, its evidence."""
+        from duckseg.api.explain import explain
+
+        return explain(self, segment, contact_id, as_of)
 
     def list_segments(self) -> list[dict[str, Any]]:
         out = []

@@ -1,0 +1,176 @@
+"""`duckseg contact ID` and `ws.contact(id)`: one contact's attributes, traits, the segments
+it is in now with the `as_of` since which it has been in each, and its audiences
+(docs/memberships.md).
+
+Memberships come from the member index the builds keep (state/member_index.py): one
+lookup, not a scan of every snapshot. A segment whose index rows are not those of its
+latest snapshot (a catalog older than the index) is read from its snapshot history.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from duckseg import db as database
+from duckseg.api.explain import jsonable, unknown_contact
+from duckseg.db import create_temp, parquet_scan
+from duckseg.errors import InputError
+from duckseg.lang.time import iso
+from duckseg.state import member_index
+from duckseg.state.memberships import intervals
+from duckseg.state.snapshots import SnapshotInfo
+
+if TYPE_CHECKING:
+    from duckseg.api.workspace import Workspace
+
+AUDIENCE_PREFIX = "audience:"
+
+
+@dataclass(frozen=True)
+class SegmentMembership:
+    segment: str
+    since: datetime
+    snapshot_id: str
+    as_of: datetime  # the latest snapshot's
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "segment": self.segment,
+            "since": iso(self.since),
+            "snapshot_id": self.snapshot_id,
+            "as_of": iso(self.as_of),
+        }
+
+
+@dataclass(frozen=True)
+class AudienceMembership:
+    audience: str
+    arm: str | None
+    agent: str | None
+    since: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"audience": self.audience, "arm": self.arm, "agent": self.agent, "since": iso(self.since)}
+
+
+@dataclass(frozen=True)
+class ContactView:
+    contact_id: Any
+    as_of: datetime
+    attributes: dict[str, Any]
+    segments: tuple[SegmentMembership, ...]
+    audiences: tuple[AudienceMembership, ...] = ()
+    traits: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "contact_id": self.contact_id,
+            "as_of": iso(self.as_of),
+            "attributes": self.attributes,
+            "traits": self.traits,
+            "segments": [s.to_dict() for s in self.segments],
+            "audiences": [a.to_dict() for a in self.audiences],
+        }
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{html.escape(k)}</td><td>{html.escape(str(v))}</td></tr>"
+            for k, v in {**self.attributes, **self.traits}.items()
+        )
+        segs = "".join(
+            f"<li>{html.escape(s.segment)} since {html.escape(iso(s.since))}</li>"
+            for s in self.segments
+        )
+        auds = "".join(
+            f"<li>{html.escape(a.audience)}: arm {html.escape(str(a.arm))}, "
+            f"agent {html.escape(str(a.agent))}</li>"
+            for a in self.audiences
+        )
+        return (
+            f"<div><b>contact {html.escape(str(self.contact_id))}</b>"
+            f"<table>{rows}</table><p>segments</p><ul>{segs or '<li>none</li>'}</ul>"
+            + (f"<p>audiences</p><ul>{auds}</ul>" if auds else "")
+            + "</div>"
+        )
+
+
+def attributes_of(ws: Workspace, contact_id: Any) -> tuple[Any, dict[str, Any]]:
+    """The contact's key as the lake types it and its attributes; exit 2 when unknown.
+
+    Only the contacts files are bound (not the whole lake): a lookup per request."""
+    con = database.cursor()
+    try:
+        files = ws.store.live_files("contacts")
+        if files:
+            create_temp(con, "contacts", parquet_scan(files))
+        else:
+            raise InputError.single("contact", f"unknown contact {contact_id}: no contacts landed")
+        cursor = con.execute(
+            "SELECT * FROM contacts WHERE CAST(contact_id AS VARCHAR) = ? LIMIT 1",
+            [str(contact_id)],
+        )
+        names = [d[0] for d in cursor.description or []]
+        rows = cursor.fetchall()
+        if not rows:
+            raise unknown_contact(con, contact_id)
+    finally:
+        con.close()
+    record = dict(zip(names, rows[0], strict=True))
+    key = record.pop("contact_id")
+    return key, {k: jsonable(v) for k, v in record.items()}
+
+
+def traits_at(ws: Workspace, key: Any, as_of: datetime) -> dict[str, Any]:
+    """The contact's computed attributes at `as_of` (SPEC 6.10). The workspace has no trait
+    definitions to evaluate yet, so there are none; once traits compile, this is where
+    their values for one contact are computed."""
+    return {}
+
+
+def contact(ws: Workspace, contact_id: Any, as_of: datetime | date | str | None = None) -> ContactView:
+    when = ws.as_of(as_of)
+    key, attributes = attributes_of(ws, contact_id)
+    found = {m.segment: m for m in member_index.lookup(ws.store, str(key))}
+    names = set(ws.segment_files()) | set(member_index.states(ws.store))
+    latest = ws.snapshots.latest_up_to(sorted(names), datetime.max.replace(tzinfo=UTC))
+    current = member_index.states(ws.store)
+    segments, audiences = [], []
+    for name, info in sorted(latest.items()):
+        row = found.get(name)
+        since = row.since if row else None
+        if current.get(name) != info.snapshot_id:
+            since = _since_from_history(ws, info, str(key))
+        if since is None:
+            continue
+        if name.startswith(AUDIENCE_PREFIX):
+            audiences.append(
+                AudienceMembership(
+                    name.removeprefix(AUDIENCE_PREFIX),
+                    row.arm if row else None,
+                    row.agent if row else None,
+                    since,
+                )
+            )
+        else:
+            segments.append(SegmentMembership(name, since, info.snapshot_id, info.as_of))
+    return ContactView(
+        jsonable(key),
+        when,
+        attributes,
+        tuple(segments),
+        tuple(audiences),
+        traits_at(ws, key, when),
+    )
+
+
+def _since_from_history(ws: Workspace, info: SnapshotInfo, key: str) -> datetime | None:
+    runs = intervals(ws.root, ws.snapshots.history(info.segment))
+    mine = runs.filter(
+        (pl.col("contact_id").cast(pl.Utf8) == key) & pl.col("exited_at").is_null()
+    )
+    return mine["entered_at"][0] if mine.height else None
