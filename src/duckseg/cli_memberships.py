@@ -209,8 +209,22 @@ def explain(
     out.print(tree, soft_wrap=False)
 
 
+def serve(
+    host: Annotated[str, typer.Option("--host", help="address to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="port to listen on")] = 8765,
+    workspace: WorkspaceOpt = Path("."),
+) -> None:
+    """Read-only HTTP JSON API over the workspace (OpenAPI at /docs)."""
+    from duckseg.serve.run import serve as run_server  # FastAPI and uvicorn load only here
+
+    ws = Workspace.open(workspace)
+    err.print(f"serving {escape(str(ws.root))} on http://{escape(host)}:{port} (docs at /docs)")
+    run_server(ws, ws.config, host, port)
+
+
 def register(app: typer.Typer) -> None:
     app.command()(changes)
     app.command()(deliver)
     app.command()(contact)
     app.command()(explain)
+    app.command()(serve)

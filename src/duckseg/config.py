@@ -64,12 +64,17 @@ class DuckDBConfig(_Section):
     temp_directory: str | None = None
 
 
+class ServeConfig(_Section):
+    token: str | None = None  # bearer token for duckseg serve (DUCKSEG_TOKEN overrides)
+
+
 class Config(_Section):
     time: TimeConfig = TimeConfig()
     consent: ConsentConfig = ConsentConfig()
     identity: IdentityConfig = IdentityConfig()
     spark: SparkConfig = SparkConfig()
     duckdb: DuckDBConfig = DuckDBConfig()
+    serve: ServeConfig = ServeConfig()
 
 
 DEFAULT_CONFIG_TEXT = """\
@@ -96,6 +101,9 @@ DEFAULT_CONFIG_TEXT = """\
 
 # [spark]
 # master = "local[*]"               # or spark://host:7077; SPARK_REMOTE for Spark Connect
+
+# [serve]
+# token = "..."                     # bearer token for duckseg serve (or DUCKSEG_TOKEN)
 
 # [duckdb]                          # engine settings; unset keys keep DuckDB's defaults
 # memory_limit = "2GB"              # larger work spills to temp_directory
