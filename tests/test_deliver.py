@@ -132,7 +132,9 @@ def test_a_4xx_stops_at_that_batch_and_the_next_run_resumes_there(
     assert [r["action"] for r in hook.received] == ["ok", "400"]  # no retry of a 4xx
     deliver(fed, "crm", url, batch_size=5, retry=FAST, sleep=lambda _: None)
     firsts = [r["body"]["first_seq"] for r in hook.received]
-    assert firsts[:3] == [1, 6, 6] and feed.consumer_position(fed.store, "crm") == _all_seqs(fed)[-1]
+    assert (
+        firsts[:3] == [1, 6, 6] and feed.consumer_position(fed.store, "crm") == _all_seqs(fed)[-1]
+    )
 
 
 def test_retries_are_bounded(fed: Workspace, server: tuple[str, Hook]) -> None:

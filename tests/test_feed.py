@@ -105,7 +105,9 @@ def test_audience_snapshots_carry_their_arm(sample_ws: Workspace) -> None:
                 "agent": ["ravi"] * len(arms),
             }
         )
-        pending = PendingSnapshot("audience:diwali", "audience", as_of, "h", "--", "duckdb", members)
+        pending = PendingSnapshot(
+            "audience:diwali", "audience", as_of, "h", "--", "duckdb", members
+        )
         with sample_ws.store.writer():
             sample_ws.snapshots.commit([pending], as_of)
 

@@ -42,7 +42,9 @@ def call(app: FastAPI, method: str, url: str, **kwargs: Any) -> httpx.Response:
 @pytest.fixture
 def ws(sample_ws: Workspace) -> Workspace:
     sample_ws.build_many(["vip", "vip_arabic", "gold_oman", "at_risk"], as_of="2026-06-30")
-    members = pa.table({"contact_id": ["c00005", "c00010"], "arm": ["a", "holdout"], "agent": ["ravi", None]})
+    members = pa.table(
+        {"contact_id": ["c00005", "c00010"], "arm": ["a", "holdout"], "agent": ["ravi", None]}
+    )
     at = datetime(2026, 6, 30, tzinfo=UTC)
     pending = PendingSnapshot("audience:diwali", "audience", at, "h", "--", "duckdb", members)
     with sample_ws.store.writer():
@@ -63,7 +65,9 @@ def test_segments_and_members(app: FastAPI, ws: Workspace) -> None:
     everyone = ws.snapshot("vip").to_polars()["contact_id"].to_list()
     page = call(app, "GET", "/segments/vip/members", params={"limit": 5}).json()
     assert [m["contact_id"] for m in page["members"]] == everyone[:5]
-    nxt = call(app, "GET", "/segments/vip/members", params={"limit": 5, "after": page["next_after"]})
+    nxt = call(
+        app, "GET", "/segments/vip/members", params={"limit": 5, "after": page["next_after"]}
+    )
     assert [m["contact_id"] for m in nxt.json()["members"]] == everyone[5:10]
     last = call(app, "GET", "/segments/vip/members", params={"limit": 10_000}).json()
     assert len(last["members"]) == len(everyone) and last["next_after"] is None
@@ -169,8 +173,13 @@ def test_token_comes_from_the_config_or_the_environment(
 
 def test_hostile_bodies_are_refused_or_bounded(ws: Workspace) -> None:
     app = create_app(ws, None, preview_timeout=0.05)
-    huge = call(app, "POST", "/preview", content=b"{" + b" " * 70_000 + b"}",
-                headers={"content-type": "application/json"})
+    huge = call(
+        app,
+        "POST",
+        "/preview",
+        content=b"{" + b" " * 70_000 + b"}",
+        headers={"content-type": "application/json"},
+    )
     assert huge.status_code == 400 and "over 64 KiB" in huge.json()["error"]
     deep: dict[str, Any] = {"attr": "city", "op": "is", "value": "Pune"}
     for _ in range(30):
@@ -178,8 +187,16 @@ def test_hostile_bodies_are_refused_or_bounded(ws: Workspace) -> None:
     assert call(app, "POST", "/preview", json={"where": deep}).status_code == 400
     wide = {"where": {"any": [{"attr": "city", "op": "is", "value": str(i)} for i in range(300)]}}
     assert "too large" in call(app, "POST", "/preview", json=wide).json()["error"]
-    assert call(app, "POST", "/preview", content=b"not json",
-                headers={"content-type": "application/json"}).status_code == 400
+    assert (
+        call(
+            app,
+            "POST",
+            "/preview",
+            content=b"not json",
+            headers={"content-type": "application/json"},
+        ).status_code
+        == 400
+    )
     # Within the bounds but slower than the preview time limit: answered, not waited for.
     slow = {
         "where": {

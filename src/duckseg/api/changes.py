@@ -147,4 +147,3 @@ def write(batch: FeedBatch, fmt: FeedFormat, out: Path) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-

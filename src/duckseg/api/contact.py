@@ -55,7 +55,12 @@ class AudienceMembership:
     since: datetime
 
     def to_dict(self) -> dict[str, Any]:
-        return {"audience": self.audience, "arm": self.arm, "agent": self.agent, "since": iso(self.since)}
+        return {
+            "audience": self.audience,
+            "arm": self.arm,
+            "agent": self.agent,
+            "since": iso(self.since),
+        }
 
 
 @dataclass(frozen=True)
@@ -132,7 +137,9 @@ def traits_at(ws: Workspace, key: Any, as_of: datetime) -> dict[str, Any]:
     return {}
 
 
-def contact(ws: Workspace, contact_id: Any, as_of: datetime | date | str | None = None) -> ContactView:
+def contact(
+    ws: Workspace, contact_id: Any, as_of: datetime | date | str | None = None
+) -> ContactView:
     when = ws.as_of(as_of)
     key, attributes = attributes_of(ws, contact_id)
     found = {m.segment: m for m in member_index.lookup(ws.store, str(key))}
@@ -170,7 +177,5 @@ def contact(ws: Workspace, contact_id: Any, as_of: datetime | date | str | None 
 
 def _since_from_history(ws: Workspace, info: SnapshotInfo, key: str) -> datetime | None:
     runs = intervals(ws.root, ws.snapshots.history(info.segment))
-    mine = runs.filter(
-        (pl.col("contact_id").cast(pl.Utf8) == key) & pl.col("exited_at").is_null()
-    )
+    mine = runs.filter((pl.col("contact_id").cast(pl.Utf8) == key) & pl.col("exited_at").is_null())
     return mine["entered_at"][0] if mine.height else None

@@ -124,7 +124,10 @@ def _post(
         default=str,
         separators=(",", ":"),
     ).encode()
-    headers = {"Content-Type": "application/json", "Idempotency-Key": f"{batch.consumer}:{first}-{last}"}
+    headers = {
+        "Content-Type": "application/json",
+        "Idempotency-Key": f"{batch.consumer}:{first}-{last}",
+    }
     if secret is not None:
         headers[SIGNATURE_HEADER] = signature(secret, body)
     why = ""

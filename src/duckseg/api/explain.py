@@ -149,6 +149,4 @@ def _node(plan: NodePlan, values: dict[str, Any]) -> ExplainNode:
     evidence.update({k: jsonable(values[col]) for k, col in plan.evidence.items()})
     result = values[plan.result]
     assert isinstance(result, bool), f"{plan.kind} gave {result!r}, not true or false"
-    return ExplainNode(
-        plan.kind, result, evidence, tuple(_node(c, values) for c in plan.children)
-    )
+    return ExplainNode(plan.kind, result, evidence, tuple(_node(c, values) for c in plan.children))

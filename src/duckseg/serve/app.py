@@ -13,7 +13,7 @@ import re
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 
 import pyarrow.parquet as pq
 from fastapi import Body, FastAPI, Query, Request
@@ -170,8 +170,8 @@ def create_app(ws: Source, token: str | None, preview_timeout: float = 10.0) -> 
     @app.get("/segments/{name}/members", summary="Members of the latest snapshot, in pages")
     def members(
         name: str,
-        limit: int = Query(100, ge=1, le=MAX_PAGE),
-        after: str | None = Query(None, max_length=MAX_ID),
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+        after: Annotated[str | None, Query(max_length=MAX_ID)] = None,
     ) -> Any:
         info = latest(segment_name(name))
         return _page(ws.root, info, limit, after, "segment", name)
@@ -179,8 +179,8 @@ def create_app(ws: Source, token: str | None, preview_timeout: float = 10.0) -> 
     @app.get("/audiences/{name}/members", summary="Members of an audience: arm and agent")
     def audience_members(
         name: str,
-        limit: int = Query(100, ge=1, le=MAX_PAGE),
-        after: str | None = Query(None, max_length=MAX_ID),
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+        after: Annotated[str | None, Query(max_length=MAX_ID)] = None,
     ) -> Any:
         if not NAME.fullmatch(name):
             raise ApiError(404, f"unknown audience {name[:200]}")
@@ -194,20 +194,25 @@ def create_app(ws: Source, token: str | None, preview_timeout: float = 10.0) -> 
         return plain(ws.contact(contact_id(contact)).to_dict())
 
     @app.get("/contacts/{contact}/explain/{name}", summary="Why a contact is or is not a member")
-    def explain(contact: str, name: str, as_of: str | None = Query(None, max_length=64)) -> Any:
+    def explain(
+        contact: str, name: str, as_of: Annotated[str | None, Query(max_length=64)] = None
+    ) -> Any:
         return plain(ws.explain(segment_name(name), contact_id(contact), as_of).to_dict())
 
     @app.get("/changes", summary="Change feed rows after a seq")
     def changes(
-        since: int = Query(0, ge=0), limit: int = Query(1000, ge=1, le=MAX_PAGE)
+        since: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1000,
     ) -> Any:
         return plain(ws.changes(since=since, limit=limit, advance=False).to_dict())
 
     @app.post("/preview", summary="Count and sample a definition; writes nothing")
     def preview(
-        definition: dict[str, Any] = Body(..., description="a segment definition, as its YAML"),
-        limit: int = Query(10, ge=0, le=100),
-        as_of: str | None = Query(None, max_length=64),
+        definition: Annotated[
+            dict[str, Any], Body(description="a segment definition, as its YAML")
+        ],
+        limit: Annotated[int, Query(ge=0, le=100)] = 10,
+        as_of: Annotated[str | None, Query(max_length=64)] = None,
     ) -> Any:
         check_definition(definition)
         seg = Segment.from_dict(definition, source="POST /preview", default_name="preview")
@@ -229,7 +234,7 @@ def _page(
         start = next((i for i, k in enumerate(keys) if _after(k, after, ids[i])), len(ids))
     rows = table.slice(start, limit).to_pylist()
     last = rows[-1]["contact_id"] if rows and start + limit < len(ids) else None
-    return plain(
+    page: dict[str, Any] = plain(
         {
             kind: name,
             "snapshot_id": info.snapshot_id,
@@ -239,6 +244,7 @@ def _page(
             "next_after": last,
         }
     )
+    return page
 
 
 def _after(key: str, after: str, typed: Any) -> bool:

@@ -109,7 +109,10 @@ async def _refuse(scope: Scope, send: Send, limit: int) -> None:
         {
             "type": "http.response.start",
             "status": 400,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
         }
     )
     await send({"type": "http.response.body", "body": body})

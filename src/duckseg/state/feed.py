@@ -164,7 +164,9 @@ def read_changes(
     query = _FEED.where(exp.column("seq") > exp.Literal.number(int(after)))
     if segments:
         query = query.where(
-            exp.In(this=exp.column("segment"), expressions=[exp.Literal.string(s) for s in segments])
+            exp.In(
+                this=exp.column("segment"), expressions=[exp.Literal.string(s) for s in segments]
+            )
         )
     query = query.order_by("seq")
     if limit is not None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import sqlglot
 from sqlglot import exp
 
 from duckseg.db import parquet_scan
@@ -140,9 +141,9 @@ def rebuild(
                 )
             )
         )
-        runs = exp.maybe_parse(read_sql_file("intervals.sql"), dialect="duckdb")
-        assert isinstance(runs, exp.Query)
-        runs = runs.with_("snapshot_rows", as_=scan)
+        parsed = sqlglot.parse_one(read_sql_file("intervals.sql"), read="duckdb")
+        assert isinstance(parsed, exp.Query)
+        runs = parsed.with_("snapshot_rows", as_=scan)
         ctes = runs.find(exp.With)
         assert ctes is not None  # the rows come first: the other CTEs read them
         ctes.set("expressions", [ctes.expressions[-1], *ctes.expressions[:-1]])
@@ -185,8 +186,6 @@ def _replace(con: duckdb.DuckDBPyConnection, segment: str, table: pa.Table) -> N
         con.unregister("member_index_rows")
 
 
-
-
 # -- reading ----------------------------------------------------------------------------
 def lookup(store: Store, contact_id: str) -> list[Membership]:
     """The segments and audiences a contact is in by the index, by name."""
@@ -196,7 +195,9 @@ def lookup(store: Store, contact_id: str) -> list[Membership]:
         if not store.has_table(con, "member_index"):
             return []
         rows = con.execute(_LOOKUP, [contact_id]).fetchall()
-    return [Membership(str(s), since.replace(tzinfo=UTC), arm, agent) for s, since, arm, agent in rows]
+    return [
+        Membership(str(s), since.replace(tzinfo=UTC), arm, agent) for s, since, arm, agent in rows
+    ]
 
 
 def states(store: Store) -> dict[str, str]:
