@@ -1,4 +1,4 @@
-"""Landing contacts and events into the lake (SPEC section 3).
+"""Landing contacts and events into the lake (docs/data-model.md).
 
 Layout, all plain Parquet that DuckDB, polars and Spark read without duckseg:
 
