@@ -7,7 +7,7 @@ SF ?= 1
 RUNS ?= 5
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test lint fuzz bench clean
+.PHONY: help demo test lint docs fuzz bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -21,10 +21,14 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)  ## build every example segment on the bundled sample
 	$(BIN)/duckseg demo
 
-lint: $(STAMP)  ## ruff and mypy (strict on the package)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+lint: $(STAMP)  ## ruff, mypy (strict on the package), and docs/cli.md up to date
+	$(BIN)/ruff check src tests benchmarks docs
+	$(BIN)/ruff format --check src tests benchmarks docs
 	$(BIN)/mypy
+	$(BIN)/python docs/generate_cli.py --check
+
+docs: $(STAMP)  ## regenerate docs/cli.md from the command line's own help
+	$(BIN)/python docs/generate_cli.py
 
 test: lint  ## lint, then the whole test suite
 	$(BIN)/pytest -q
