@@ -8,7 +8,7 @@ SF ?= 1
 RUNS ?= 5
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test lint fuzz bench wheel-check clean
+.PHONY: help demo test lint docs fuzz bench wheel-check clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -29,11 +29,15 @@ $(DEV): pyproject.toml
 demo: $(RUNTIME)  ## build every example segment on the bundled sample
 	$(BIN)/duckseg demo
 
-lint: $(DEV)  ## ruff, mypy (strict on the package) and the layering contracts
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+lint: $(DEV)  ## ruff, mypy (strict on the package), the layering contracts, docs/cli.md up to date
+	$(BIN)/ruff check src tests benchmarks docs .ci
+	$(BIN)/ruff format --check src tests benchmarks docs .ci
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/python docs/generate_cli.py --check
+
+docs: $(DEV)  ## regenerate docs/cli.md from the command line's own help
+	$(BIN)/python docs/generate_cli.py
 
 test: lint  ## lint, then the whole test suite
 	$(BIN)/pytest -q
