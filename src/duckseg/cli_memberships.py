@@ -8,17 +8,20 @@ import os
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from duckseg.api import changes as feed_changes
-from duckseg.api.workspace import Workspace
 from duckseg.errors import InputError
 from duckseg.lang.time import iso
+
+if TYPE_CHECKING:
+    # The engines load only when a verb needs them, so `--help` starts fast.
+    from duckseg.api.changes import FeedFormat
+    from duckseg.api.workspace import Workspace
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -33,6 +36,12 @@ AsOfOpt = Annotated[
 def _json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, default=_jsonable, indent=2) + "\n")
     sys.stdout.flush()
+
+
+def _open(path: Path) -> Workspace:
+    from duckseg.api.workspace import Workspace
+
+    return Workspace.open(path)
 
 
 def _jsonable(value: Any) -> Any:
@@ -57,8 +66,10 @@ def changes(
     as_json: JsonOpt = False,
 ) -> None:
     """Change feed: who entered and exited which segment, in seq order."""
+    from duckseg.api import changes as feed_changes
+
     chosen = _feed_format(fmt, out_file, as_json)
-    ws = Workspace.open(workspace)
+    ws = _open(workspace)
     batch = ws.changes(since, consumer, segments or [], limit, advance=False)
     if chosen is not None and out_file is not None:
         feed_changes.write(batch, chosen, out_file)
@@ -77,15 +88,15 @@ def changes(
     ws.acknowledge(batch)
 
 
-def _feed_format(
-    fmt: str | None, out_file: Path | None, as_json: bool
-) -> feed_changes.FeedFormat | None:
+def _feed_format(fmt: str | None, out_file: Path | None, as_json: bool) -> FeedFormat | None:
+    from duckseg.api.changes import FeedFormat
+
     if fmt is None:
         if out_file is not None:
             raise InputError.single("--out", "--out needs --format jsonl|csv|parquet")
         return None
     try:
-        chosen = feed_changes.FeedFormat(fmt)
+        chosen = FeedFormat(fmt)
     except ValueError as exc:
         raise InputError.single(
             "--format", f"unknown format {fmt!r}", hint="choose jsonl, csv or parquet"
@@ -125,7 +136,7 @@ def deliver(
     if attempts < 1 or timeout <= 0:
         raise InputError.single("--attempts", "expected at least 1 attempt and a timeout above 0")
     result = deliver(
-        Workspace.open(workspace),
+        _open(workspace),
         consumer,
         webhook,
         batch_size=batch,
@@ -150,7 +161,7 @@ def contact(
     as_json: JsonOpt = False,
 ) -> None:
     """One contact: attributes, traits, current segments (since when) and audiences."""
-    view = Workspace.open(workspace).contact(contact_id, as_of=as_of)
+    view = _open(workspace).contact(contact_id, as_of=as_of)
     if as_json:
         _json(view.to_dict())
         return
@@ -180,7 +191,7 @@ def explain(
     """Why a contact is or is not in a segment: each condition, its result and evidence."""
     from rich.tree import Tree
 
-    result = Workspace.open(workspace).explain(segment, contact_id, as_of=as_of)
+    result = _open(workspace).explain(segment, contact_id, as_of=as_of)
     if as_json:
         _json(result.to_dict())
         return
@@ -217,7 +228,7 @@ def serve(
     """Read-only HTTP JSON API over the workspace (OpenAPI at /docs)."""
     from duckseg.serve.run import serve as run_server  # FastAPI and uvicorn load only here
 
-    ws = Workspace.open(workspace)
+    ws = _open(workspace)
     err.print(f"serving {escape(str(ws.root))} on http://{escape(host)}:{port} (docs at /docs)")
     run_server(ws, ws.config, host, port)
 

@@ -131,7 +131,7 @@ def attributes_of(ws: Workspace, contact_id: Any) -> tuple[Any, dict[str, Any]]:
 
 
 def traits_at(ws: Workspace, key: Any, as_of: datetime) -> dict[str, Any]:
-    """The contact's computed attributes at `as_of` (SPEC 6.10). The workspace has no trait
+    """The contact's computed attributes at `as_of` (docs/language.md). The workspace has no trait
     definitions to evaluate yet, so there are none; once traits compile, this is where
     their values for one contact are computed."""
     return {}

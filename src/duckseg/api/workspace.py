@@ -14,6 +14,7 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
+from duckseg import db as database
 from duckseg.api import build as builds
 from duckseg.api import changes as feed_changes
 from duckseg.api.changes import FeedBatch
@@ -52,6 +53,7 @@ class Workspace:
         self.root = root
         self.config = config
         self.clock: Clock = clock or SystemClock()
+        database.configure(config.duckdb)
         self.store = Store(root)
         self.snapshots = SnapshotStore(self.store)
 
