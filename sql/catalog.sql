@@ -95,7 +95,6 @@ CREATE TABLE IF NOT EXISTS member_index (
     arm        VARCHAR,                 -- audiences only
     agent      VARCHAR
 );
-CREATE INDEX IF NOT EXISTS member_index_contact ON member_index (contact_id);
 
 -- Per segment, the snapshot member_index reflects (its latest when the index is current).
 CREATE TABLE IF NOT EXISTS member_index_state (

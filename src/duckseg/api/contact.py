@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from duckseg import db as database
 from duckseg.api.explain import jsonable, unknown_contact
@@ -23,7 +25,6 @@ from duckseg.errors import InputError
 from duckseg.lang.time import iso
 from duckseg.state import member_index
 from duckseg.state.memberships import intervals
-from duckseg.state.snapshots import SnapshotInfo
 
 if TYPE_CHECKING:
     from duckseg.api.workspace import Workspace
@@ -107,27 +108,26 @@ class ContactView:
 def attributes_of(ws: Workspace, contact_id: Any) -> tuple[Any, dict[str, Any]]:
     """The contact's key as the lake types it and its attributes; exit 2 when unknown.
 
-    Only the contacts files are bound (not the whole lake): a lookup per request."""
+    Only the contacts files are bound (not the whole lake), and the id is compared as the
+    lake types it, so the Parquet row groups that cannot hold it are skipped."""
+    files = ws.store.live_files("contacts")
+    if not files:
+        raise InputError.single("contact", f"unknown contact {contact_id}: no contacts landed")
+    key: Any = str(contact_id)
+    if pa.types.is_integer(pq.read_schema(files[0]).field("contact_id").type):
+        key = int(key) if key.lstrip("-").isdigit() and len(key) < 19 else None
     con = database.cursor()
     try:
-        files = ws.store.live_files("contacts")
-        if files:
-            create_temp(con, "contacts", parquet_scan(files))
-        else:
-            raise InputError.single("contact", f"unknown contact {contact_id}: no contacts landed")
-        cursor = con.execute(
-            "SELECT * FROM contacts WHERE CAST(contact_id AS VARCHAR) = ? LIMIT 1",
-            [str(contact_id)],
-        )
+        create_temp(con, "contacts", parquet_scan(files))
+        cursor = con.execute("SELECT * FROM contacts WHERE contact_id = ? LIMIT 1", [key])
         names = [d[0] for d in cursor.description or []]
-        rows = cursor.fetchall()
+        rows = cursor.fetchall() if key is not None else []
         if not rows:
             raise unknown_contact(con, contact_id)
     finally:
         con.close()
     record = dict(zip(names, rows[0], strict=True))
-    key = record.pop("contact_id")
-    return key, {k: jsonable(v) for k, v in record.items()}
+    return record.pop("contact_id"), {k: jsonable(v) for k, v in record.items()}
 
 
 def traits_at(ws: Workspace, key: Any, as_of: datetime) -> dict[str, Any]:
@@ -142,16 +142,15 @@ def contact(
 ) -> ContactView:
     when = ws.as_of(as_of)
     key, attributes = attributes_of(ws, contact_id)
-    found = {m.segment: m for m in member_index.lookup(ws.store, str(key))}
-    names = set(ws.segment_files()) | set(member_index.states(ws.store))
-    latest = ws.snapshots.latest_up_to(sorted(names), datetime.max.replace(tzinfo=UTC))
-    current = member_index.states(ws.store)
+    rows, latest = member_index.read(ws.store, str(key))
+    found = {m.segment: m for m in rows}
     segments, audiences = [], []
     for name, info in sorted(latest.items()):
         row = found.get(name)
         since = row.since if row else None
-        if current.get(name) != info.snapshot_id:
-            since = _since_from_history(ws, info, str(key))
+        if not info.indexed:
+            # The index has not caught up with this segment (a catalog older than it).
+            since = _since_from_history(ws, name, str(key))
         if since is None:
             continue
         if name.startswith(AUDIENCE_PREFIX):
@@ -175,7 +174,7 @@ def contact(
     )
 
 
-def _since_from_history(ws: Workspace, info: SnapshotInfo, key: str) -> datetime | None:
-    runs = intervals(ws.root, ws.snapshots.history(info.segment))
+def _since_from_history(ws: Workspace, segment: str, key: str) -> datetime | None:
+    runs = intervals(ws.root, ws.snapshots.history(segment))
     mine = runs.filter((pl.col("contact_id").cast(pl.Utf8) == key) & pl.col("exited_at").is_null())
     return mine["entered_at"][0] if mine.height else None

@@ -89,7 +89,9 @@ def record_commit(
         if forward:
             _append_changes(con, root, snap, prior[2] if prior else None, at)
         if forward and member_index.reflects(con, snap.segment, prior[0] if prior else None):
-            member_index.advance(con, root, snap.segment, snap.path, _naive(snap.as_of))
+            member_index.advance(
+                con, root, snap.segment, snap.path, _naive(snap.as_of), snap.snapshot_id
+            )
         else:
             # A backtest can join or split a contact's run of snapshots; an index that
             # predates the feed never saw this segment. Both are rebuilt from the history.

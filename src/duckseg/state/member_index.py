@@ -33,7 +33,6 @@ _STATE = (
     .where(exp.column("segment").eq(_param()))
     .sql("duckdb")
 )
-_STATES = exp.select("segment", "snapshot_id").from_("member_index_state").sql("duckdb")
 _FORGET_INDEX = exp.delete("member_index", exp.column("segment").eq(_param())).sql("duckdb")
 _FORGET_STATE = exp.delete("member_index_state", exp.column("segment").eq(_param())).sql("duckdb")
 _SET_STATE = exp.insert(
@@ -46,6 +45,9 @@ _LOOKUP = (
     .order_by("segment")
     .sql("duckdb")
 )
+
+
+INDEX_COLUMNS = ["segment", "contact_id", "since", "arm", "agent"]
 
 
 @dataclass(frozen=True)
@@ -93,10 +95,45 @@ def _extra(con: duckdb.DuckDBPyConnection, path: Path) -> list[exp.Expr]:
 
 
 def advance(
-    con: duckdb.DuckDBPyConnection, root: Path, segment: str, path: str, as_of: datetime
+    con: duckdb.DuckDBPyConnection,
+    root: Path,
+    segment: str,
+    path: str,
+    as_of: datetime,
+    snapshot_id: str,
 ) -> None:
-    """The new members, each keeping the `since` it had if it was a member already."""
+    """The new members, each keeping the `since` it had if it was a member already.
+
+    A segment's rows change by the feed rows just appended for this snapshot: its exits
+    go, its entries come in with `since` = as_of. An audience file also carries arm and
+    agent, which may change for a contact who stays, so its rows are written again."""
     new = root / path
+    if not {"arm", "agent"} & file_columns(con, new):
+        changed = (
+            exp.select("contact_id")
+            .from_("changes")
+            .where(exp.column("snapshot_id").eq(exp.Literal.string(snapshot_id)))
+        )
+        exited = changed.where(exp.column("change").eq(exp.Literal.string("exited")))
+        entered = exp.select(
+            exp.Literal.string(segment),
+            exp.column("contact_id"),
+            _param(),
+            exp.cast(exp.null(), "VARCHAR"),
+            exp.cast(exp.null(), "VARCHAR"),
+        ).from_(changed.where(exp.column("change").eq(exp.Literal.string("entered"))).subquery("e"))
+        gone = exp.delete(
+            "member_index",
+            exp.and_(
+                exp.column("segment").eq(exp.Literal.string(segment)),
+                exp.In(this=exp.column("contact_id"), query=exp.Subquery(this=exited)),
+            ),
+        )
+        con.execute(gone.sql("duckdb"))
+        con.execute(
+            exp.insert(entered, "member_index", columns=INDEX_COLUMNS).sql("duckdb"), [as_of]
+        )
+        return
     key = exp.cast(exp.column("contact_id", "n"), "VARCHAR")
     old = (
         exp.select("contact_id", "since")
@@ -179,7 +216,7 @@ def _replace(con: duckdb.DuckDBPyConnection, segment: str, table: pa.Table) -> N
             exp.insert(
                 exp.select(exp.Star()).from_("member_index_rows"),
                 "member_index",
-                columns=["segment", "contact_id", "since", "arm", "agent"],
+                columns=INDEX_COLUMNS,
             ).sql("duckdb")
         )
     finally:
@@ -187,24 +224,56 @@ def _replace(con: duckdb.DuckDBPyConnection, segment: str, table: pa.Table) -> N
 
 
 # -- reading ----------------------------------------------------------------------------
-def lookup(store: Store, contact_id: str) -> list[Membership]:
-    """The segments and audiences a contact is in by the index, by name."""
+@dataclass(frozen=True)
+class Latest:
+    """A segment's latest snapshot, and whether the index rows are that snapshot's."""
+
+    snapshot_id: str
+    as_of: datetime  # aware UTC
+    indexed: bool
+
+
+_LATEST = (
+    exp.select(
+        exp.column("segment", "s"),
+        exp.column("snapshot_id", "s"),
+        exp.column("as_of", "s"),
+        exp.alias_(exp.column("snapshot_id", "st"), "indexed"),
+    )
+    .from_(exp.alias_(exp.to_table("snapshots"), "s"))
+    .join(
+        exp.alias_(exp.to_table("member_index_state"), "st"),
+        on=exp.column("segment", "st").eq(exp.column("segment", "s")),
+        join_type="LEFT",
+    )
+    .qualify(
+        exp.Window(
+            this=exp.func("ROW_NUMBER"),
+            partition_by=[exp.column("segment", "s")],
+            order=exp.Order(
+                expressions=[
+                    exp.Ordered(this=exp.column(c, "s"), desc=True)
+                    for c in ("as_of", "built_at", "seq")
+                ]
+            ),
+        ).eq(1)
+    )
+    .sql("duckdb")
+)
+
+
+def read(store: Store, contact_id: str) -> tuple[list[Membership], dict[str, Latest]]:
+    """The contact's rows in the index, and every segment's latest snapshot: one catalog
+    connection, two queries."""
     if not (store.root / CATALOG_FILE).exists():
-        return []
+        return [], {}
     with store.connect(read_only=True) as con:
         if not store.has_table(con, "member_index"):
-            return []
+            return [], {}
         rows = con.execute(_LOOKUP, [contact_id]).fetchall()
-    return [
-        Membership(str(s), since.replace(tzinfo=UTC), arm, agent) for s, since, arm, agent in rows
-    ]
-
-
-def states(store: Store) -> dict[str, str]:
-    """Per segment, the snapshot its index rows reflect."""
-    if not (store.root / CATALOG_FILE).exists():
-        return {}
-    with store.connect(read_only=True) as con:
-        if not store.has_table(con, "member_index_state"):
-            return {}
-        return {str(s): str(i) for s, i in con.execute(_STATES).fetchall()}
+        latest = con.execute(_LATEST).fetchall()
+    found = [Membership(str(s), at.replace(tzinfo=UTC), arm, agent) for s, at, arm, agent in rows]
+    return found, {
+        str(seg): Latest(str(sid), at.replace(tzinfo=UTC), indexed == sid)
+        for seg, sid, at, indexed in latest
+    }
