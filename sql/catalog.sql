@@ -95,6 +95,9 @@ CREATE TABLE IF NOT EXISTS member_index (
     arm        VARCHAR,                 -- audiences only
     agent      VARCHAR
 );
+-- A contact's rows by lookup, not by a scan of every segment's members; builds change the
+-- index by their entries and exits only.
+CREATE INDEX IF NOT EXISTS member_index_contact ON member_index (contact_id);
 
 -- Per segment, the snapshot member_index reflects (its latest when the index is current).
 CREATE TABLE IF NOT EXISTS member_index_state (

@@ -37,10 +37,13 @@ def test_since_is_the_start_of_the_unbroken_run(sample_ws: Workspace) -> None:
     assert _since(sample_ws, "c00001")["picked"] == "2026-06-05T00:00:00Z"
     assert _since(sample_ws, "c00002")["picked"] == "2026-06-01T00:00:00Z"
     assert "picked" not in _since(sample_ws, "c00003")
-    # A backtest that slots in between, holding c00001, joins its two runs into one.
-    _static(sample_ws, ["c00001", "c00002"], day(3))  # equal as_of, built later: after day 3
-    assert _since(sample_ws, "c00001")["picked"] == "2026-06-05T00:00:00Z"
-    _static(sample_ws, ["c00001"], day(4))  # earlier than the latest: a backtest
+    # Backtests slot into the history. One at day 3 (built after the day-3 snapshot, so it
+    # comes after it) holds c00001: its run now starts there.
+    _static(sample_ws, ["c00001", "c00002"], day(3))
+    assert _since(sample_ws, "c00001")["picked"] == "2026-06-03T00:00:00Z"
+    assert _since(sample_ws, "c00002")["picked"] == "2026-06-01T00:00:00Z"
+    # One at day 4 without c00002 splits c00002's run: it has been a member since day 5.
+    _static(sample_ws, ["c00001"], day(4))
     assert _since(sample_ws, "c00001")["picked"] == "2026-06-03T00:00:00Z"
     assert _since(sample_ws, "c00002")["picked"] == "2026-06-05T00:00:00Z"
 

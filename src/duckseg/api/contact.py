@@ -12,11 +12,13 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
+from sqlglot import exp
 
 from duckseg import db as database
 from duckseg.api.explain import jsonable, unknown_contact
@@ -25,11 +27,19 @@ from duckseg.errors import InputError
 from duckseg.lang.time import iso
 from duckseg.state import member_index
 from duckseg.state.memberships import intervals
+from duckseg.state.store import CATALOG_FILE
 
 if TYPE_CHECKING:
     from duckseg.api.workspace import Workspace
 
 AUDIENCE_PREFIX = "audience:"
+_CONTACT_FILES = (
+    exp.select("path")
+    .from_("lake_files")
+    .where(exp.column("kind").eq(exp.Literal.string("contacts")))
+    .order_by("landing_id", "path")
+    .sql("duckdb")
+)
 
 
 @dataclass(frozen=True)
@@ -105,12 +115,11 @@ class ContactView:
         )
 
 
-def attributes_of(ws: Workspace, contact_id: Any) -> tuple[Any, dict[str, Any]]:
+def attributes_of(ws: Workspace, contact_id: Any, files: list[Path]) -> tuple[Any, dict[str, Any]]:
     """The contact's key as the lake types it and its attributes; exit 2 when unknown.
 
     Only the contacts files are bound (not the whole lake), and the id is compared as the
     lake types it, so the Parquet row groups that cannot hold it are skipped."""
-    files = ws.store.live_files("contacts")
     if not files:
         raise InputError.single("contact", f"unknown contact {contact_id}: no contacts landed")
     key: Any = str(contact_id)
@@ -141,8 +150,16 @@ def contact(
     ws: Workspace, contact_id: Any, as_of: datetime | date | str | None = None
 ) -> ContactView:
     when = ws.as_of(as_of)
-    key, attributes = attributes_of(ws, contact_id)
-    rows, latest = member_index.read(ws.store, str(key))
+    rows: list[member_index.Membership] = []
+    latest: dict[str, member_index.Latest] = {}
+    if not (ws.root / CATALOG_FILE).exists():
+        raise InputError.single("contact", f"unknown contact {contact_id}: no contacts landed")
+    # One attachment of the catalog for the whole lookup: live files, index rows, latest.
+    with ws.store.connect(read_only=True) as con:
+        files = [ws.root / r[0] for r in con.execute(_CONTACT_FILES).fetchall()]
+        key, attributes = attributes_of(ws, contact_id, files)
+        if ws.store.has_table(con, "member_index"):
+            rows, latest = member_index.read(con, str(key))
     found = {m.segment: m for m in rows}
     segments, audiences = [], []
     for name, info in sorted(latest.items()):

@@ -20,7 +20,6 @@ from sqlglot import exp
 
 from duckseg.db import parquet_scan
 from duckseg.resources import read_sql_file
-from duckseg.state.store import CATALOG_FILE, Store
 
 
 def _param() -> exp.Placeholder:
@@ -262,16 +261,13 @@ _LATEST = (
 )
 
 
-def read(store: Store, contact_id: str) -> tuple[list[Membership], dict[str, Latest]]:
-    """The contact's rows in the index, and every segment's latest snapshot: one catalog
-    connection, two queries."""
-    if not (store.root / CATALOG_FILE).exists():
-        return [], {}
-    with store.connect(read_only=True) as con:
-        if not store.has_table(con, "member_index"):
-            return [], {}
-        rows = con.execute(_LOOKUP, [contact_id]).fetchall()
-        latest = con.execute(_LATEST).fetchall()
+def read(
+    con: duckdb.DuckDBPyConnection, contact_id: str
+) -> tuple[list[Membership], dict[str, Latest]]:
+    """The contact's rows in the index, and every segment's latest snapshot, on a catalog
+    connection that has the index."""
+    rows = con.execute(_LOOKUP, [contact_id]).fetchall()
+    latest = con.execute(_LATEST).fetchall()
     found = [Membership(str(s), at.replace(tzinfo=UTC), arm, agent) for s, at, arm, agent in rows]
     return found, {
         str(seg): Latest(str(sid), at.replace(tzinfo=UTC), indexed == sid)
