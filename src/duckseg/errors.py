@@ -69,3 +69,14 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     """A 'did you mean X?' hint for a misspelt name, or None if nothing is close."""
     matches = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
     return f"did you mean {matches[0]}?" if matches else None
+
+
+def unknown_segment(name: str, known: Iterable[str], source: str = "segments") -> Problem:
+    """The one 'unknown segment' problem of every verb that takes a segment name."""
+    names = sorted(set(known))
+    hint = did_you_mean(name, names) or (
+        f"segments: {', '.join(names[:20])}" + (" ..." if len(names) > 20 else "")
+        if names
+        else "no segments are defined yet"
+    )
+    return Problem(source, "", f"unknown segment {name}", hint)

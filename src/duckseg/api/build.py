@@ -99,7 +99,7 @@ def build_many(
                 seg.name,
                 "dynamic",
                 ctx.as_of,
-                ws.definition_hash(seg),
+                ws.definition_hash(seg, segs),
                 _own_sql(build, trees, seg.name, ctx, engine),
                 engine,
                 members[seg.name],

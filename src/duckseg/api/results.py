@@ -154,12 +154,16 @@ class Diff:
     to_id: str
     entered: list[Any]
     exited: list[Any]
+    from_as_of: datetime | None = None  # the as_of of each side: a backtest slots in by as_of
+    to_as_of: datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "segment": self.segment,
             "from": self.from_id,
             "to": self.to_id,
+            "from_as_of": self.from_as_of,
+            "to_as_of": self.to_as_of,
             "entered": self.entered,
             "exited": self.exited,
         }

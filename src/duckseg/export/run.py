@@ -95,22 +95,7 @@ def run_export(
 
 
 def _snapshot_info(ws: WorkspaceContext, segment: str, snapshot: str | None) -> SnapshotInfo:
-    info = ws.snapshots.get(snapshot) if snapshot else ws.snapshots.latest(segment)
-    if info is None or info.segment != segment:
-        if snapshot:
-            raise InputError.single(
-                "--snapshot",
-                f"no snapshot {snapshot} of segment {segment}",
-                hint="duckseg build prints snapshot ids; ws.history(segment) lists them"
-                if ws.snapshots.latest(segment)
-                else f"build it with duckseg build {segment}",
-            )
-        raise InputError.single(
-            segment,
-            f"no snapshot yet for segment {segment}",
-            hint=f"build it with duckseg build {segment}",
-        )
-    return info
+    return ws.snapshots.require(segment, snapshot, ws.segment_files())
 
 
 @dataclass

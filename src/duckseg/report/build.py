@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pyarrow.parquet as pq
 
-from duckseg.errors import DefinitionError, InputError, did_you_mean
+from duckseg.errors import DefinitionError, InputError
 from duckseg.lang.describe import describe
 from duckseg.lang.outline import describe_definition
 from duckseg.lang.time import TimeContext, iso, parse_duration
@@ -67,28 +67,9 @@ def choose_snapshots(ws: WorkspaceContext, segments: Sequence[SegmentChoice]) ->
         else:
             name, _, snapshot_id = str(item).partition("@")
             if snapshot_id:
-                info = ws.snapshots.get(snapshot_id)
-                if info is None or info.segment != name:
-                    raise InputError.single(
-                        str(item),
-                        f"no snapshot {snapshot_id} of segment {name}",
-                        hint="see the snapshot ids with duckseg list or ws.history(name)",
-                    )
+                info = ws.snapshots.require(name, snapshot_id, ws.segment_files())
             else:
-                info = ws.snapshots.latest(name)
-                if info is None:
-                    known = set(ws.segment_files())
-                    hint = (
-                        f"build it with duckseg build {name}"
-                        if name in known
-                        else did_you_mean(name, known)
-                    )
-                    message = (
-                        f"no snapshot yet for segment {name}"
-                        if name in known
-                        else (f"unknown segment {name}")
-                    )
-                    raise InputError.single(name, message, hint=hint)
+                info = ws.snapshots.require(name, None, ws.segment_files())
         assert info is not None
         if any(c.segment == info.segment for c in chosen):
             raise InputError.single(

@@ -9,7 +9,7 @@ catalog in one transaction with every other snapshot of the same build.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +23,7 @@ from sqlglot import exp
 
 from duckseg import db as database
 from duckseg.db import parquet_scan, union_all
+from duckseg.errors import InputError, unknown_segment
 from duckseg.state.store import Store, tmp_path_for
 
 SNAPSHOT_DIR = Path("state") / "snapshots"
@@ -251,6 +252,36 @@ class SnapshotStore:
         """The snapshot before `info` in its segment's as_of order."""
         found = self._newest(_PREVIOUS_ID, [info.segment, info.snapshot_id])
         return found[0] if found else None
+
+    def segments(self) -> set[str]:
+        """The names of every segment with a snapshot."""
+        return {info.segment for info in self.all()}
+
+    def require(
+        self, segment: str, snapshot_id: str | None, defined: Iterable[str]
+    ) -> SnapshotInfo:
+        """The snapshot `snapshot_id` of `segment` (default: its latest), or an `InputError` that
+        says what is wrong: an unknown segment (with a did-you-mean over `defined` and every
+        built segment), one not built yet, or a snapshot id of another segment."""
+        info = self.get(snapshot_id) if snapshot_id else self.latest(segment)
+        if info is not None and info.segment == segment:
+            return info
+        known = set(defined) | self.segments()
+        if segment not in known:
+            raise InputError([unknown_segment(segment, known)])
+        if snapshot_id:
+            raise InputError.single(
+                "--snapshot",
+                f"no snapshot {snapshot_id} of segment {segment}",
+                hint="duckseg list and duckseg build print snapshot ids; ws.history(name) lists them"
+                if self.latest(segment)
+                else f"build it with duckseg build {segment}",
+            )
+        raise InputError.single(
+            segment,
+            f"no snapshot yet for segment {segment}",
+            hint=f"build it with duckseg build {segment}",
+        )
 
     def latest_up_to(self, segments: Sequence[str], as_of: datetime) -> dict[str, SnapshotInfo]:
         """Per segment, the last snapshot with an as_of at or before `as_of`: the one a new
