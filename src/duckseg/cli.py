@@ -259,6 +259,8 @@ def build(
         _json([s.to_dict() for s in snaps])
         return
     table = Table("segment", "members", "entered", "exited", "as of", "snapshot")
+    _keep_whole(table, 0, [s.segment for s in snaps])
+    _keep_whole(table, 5, [s.snapshot_id for s in snaps])
     for s in snaps:
         table.add_row(
             s.segment,
@@ -279,7 +281,7 @@ def list_(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False) -> None
         _json(rows)
         return
     table = Table("segment", "kind", "members", "delta", "as of", "built at", "owner", "note")
-    table.columns[0].overflow = "fold"  # a name is never cut to an ambiguous prefix
+    _keep_whole(table, 0, [r["segment"] for r in rows])
     for r in rows:
         delta = "" if r["delta"] is None else f"{r['delta']:+,}"
         table.add_row(
@@ -293,6 +295,15 @@ def list_(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False) -> None
             escape(_list_note(r)),
         )
     out.print(table)
+
+
+def _keep_whole(table: Table, index: int, values: list[str]) -> None:
+    """Names and ids are never cut to an ambiguous prefix: their column is as wide as the
+    longest (other columns wrap instead) and folds only past the terminal's width."""
+    column = table.columns[index]
+    column.min_width = max((len(v) for v in values), default=0) or None
+    column.no_wrap = True
+    column.overflow = "fold"
 
 
 def _list_note(row: dict[str, Any]) -> str:
