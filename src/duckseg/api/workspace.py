@@ -24,7 +24,7 @@ from duckseg.db import create_temp, parquet_scan, regex_error
 from duckseg.engines.duckdb import lake_connection, read_catalog
 from duckseg.errors import DefinitionError, InputError, Problem, unknown_segment
 from duckseg.lang.describe import describe
-from duckseg.lang.resolve import ResolvedSegment, Resolver
+from duckseg.lang.resolve import ResolvedSegment, Resolver, check_order
 from duckseg.lang.spec import Segment
 from duckseg.lang.time import AbsoluteDate, Clock, SystemClock, TimeContext, parse_time_value
 from duckseg.state.memberships import intervals, members_at
@@ -243,11 +243,13 @@ class Workspace:
             (resolved,) = self.resolve([seg], con)
         finally:
             con.close()
+        ctx = self.time_context(as_of)
+        check_order([resolved], ctx)
         if resolved.tree is None:
             raise DefinitionError(
                 [Problem(seg.source, "kind", f"{seg.name} is a static segment: it has no SQL")]
             )
-        build = compile_build({seg.name: resolved.tree}, self.time_context(as_of), dialect)
+        build = compile_build({seg.name: resolved.tree}, ctx, dialect)
         return to_sql(build.standalone(seg.name), dialect)
 
     def preview(
@@ -262,6 +264,7 @@ class Workspace:
         con = self.connect()
         try:
             (resolved,) = self.resolve([seg], con)
+            check_order([resolved], ctx)
             tree = builds.tree_of(resolved)
             build = compile_build({seg.name: tree}, ctx)
             query = build.standalone(seg.name)
