@@ -3,6 +3,8 @@ valid ones; a build far past the newest event says so."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -115,3 +117,24 @@ def test_an_unknown_op_lists_the_valid_ops_for_the_type() -> None:
     )
     (problem,) = resolve({"attr": "city", "op": "contain", "value": "x"})
     assert "(did you mean contains? valid ops for attribute city (text):" in problem
+
+
+def run_cli(ws: Workspace, *args: str) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "duckseg", *args, "-w", str(ws.root)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def test_build_and_preview_warn_when_as_of_is_far_past_the_events(sample_ws: Workspace) -> None:
+    late = run_cli(sample_ws, "build", "vip", "--as-of", "2027-01-01")
+    assert (
+        "warning: as_of 2027-01-01 is 184 days after the newest event (2026-06-30)" in late.stderr
+    )
+    assert "warning" in run_cli(sample_ws, "preview", "at_risk", "--as-of", "2026-09-01").stderr
+    on_time = run_cli(sample_ws, "build", "vip", "--as-of", "2026-07-15")
+    assert "warning" not in on_time.stderr

@@ -72,6 +72,12 @@ def _open(path: Path) -> Workspace:
     return Workspace.open(path)
 
 
+def _warn_if_stale(ws: Workspace, as_of: datetime) -> None:
+    warning = ws.stale_warning(as_of)
+    if warning:
+        err.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False)
+
+
 # -- verbs ------------------------------------------------------------------------
 
 
@@ -222,7 +228,9 @@ def preview(
     as_json: JsonOpt = False,
 ) -> None:
     """Count and sample the members of a definition; writes nothing."""
-    pv = _open(workspace).preview(segment, as_of=as_of, limit=limit, against_latest=against_latest)
+    ws = _open(workspace)
+    pv = ws.preview(segment, as_of=as_of, limit=limit, against_latest=against_latest)
+    _warn_if_stale(ws, pv.as_of)
     if as_json:
         _json(pv.to_dict())
         return
@@ -255,6 +263,8 @@ def build(
             snaps = ws.build_all(as_of=as_of, engine=engine, progress=update)
         else:
             snaps = ws.build_many(segments, as_of=as_of, engine=engine, progress=update)
+    if snaps:
+        _warn_if_stale(ws, snaps[0].as_of)
     if as_json:
         _json([s.to_dict() for s in snaps])
         return

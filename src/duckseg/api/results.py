@@ -162,8 +162,8 @@ class Diff:
             "segment": self.segment,
             "from": self.from_id,
             "to": self.to_id,
-            "from_as_of": self.from_as_of,
-            "to_as_of": self.to_as_of,
+            "from_as_of": iso(self.from_as_of) if self.from_as_of else None,
+            "to_as_of": iso(self.to_as_of) if self.to_as_of else None,
             "entered": self.entered,
             "exited": self.exited,
         }

@@ -189,6 +189,12 @@ class Workspace:
             progress=progress,
         )
 
+    def stale_warning(self, as_of: datetime) -> str | None:
+        """Why an as_of more than 30 days after the newest event may give empty windows."""
+        from duckseg.ingest.freshness import stale_warning
+
+        return stale_warning(as_of, self.store.live_files("events"))
+
     def _static_files(self) -> list[tuple[str, Path]]:
         return [(info.segment, self.root / info.path) for info in self.snapshots.latest_static()]
 
