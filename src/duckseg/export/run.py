@@ -261,6 +261,9 @@ class _Export:
         headers, rows_of, audience, files = upload.write_audience(
             con, query, spec, identity, state_tmp, None if self.changes else target
         )
+        unusable = sum(rows_of.skipped.values())
+        if audience == 0 and unusable:
+            raise self._no_identifiers(unusable, catalog)
         entries: list[dict[str, Any]] = [f.as_dict() for f in files]
         body: dict[str, Any] = {"headers": list(headers), "audience": audience}
         if self.changes:
@@ -276,6 +279,23 @@ class _Export:
             dropped=dict(sorted(rows_of.dropped.items())),
         )
         return body
+
+    def _no_identifiers(self, members: int, catalog: Catalog) -> InputError:
+        """Not one member can be matched: an upload of headers only is a setup mistake."""
+        identity = self.ws.config.identity
+        looked = ", ".join(
+            f"{role} (attribute {attr}"
+            + ("" if attr in catalog.attributes else ", which the contacts do not have")
+            + ")"
+            for role, attr in identity.model_dump().items()
+        )
+        return InputError.single(
+            CONFIG_FILE,
+            f"none of the {members:,} {self.fmt} members of {self.info.segment} has a usable "
+            f"identifier; looked for {looked}; nothing was written",
+            path="identity",
+            hint="map your contact attributes in the [identity] section of duckseg.toml",
+        )
 
     # -- manifest ----------------------------------------------------------------------
     def _manifest(
