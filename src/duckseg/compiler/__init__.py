@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlglot import exp
+from sqlglot.errors import ErrorLevel, UnsupportedError
 
-from duckseg.compiler.dialects import DIALECTS, DialectSettings, dialect_settings
+from duckseg.compiler.dialects import DIALECTS, DialectGapError, DialectSettings, dialect_settings
 from duckseg.compiler.facts import Fact, FactPlan, describe_fact, facts_of
 from duckseg.compiler.rewrites import lower
 from duckseg.compiler.semijoin import SemiJoinBuilder
@@ -32,6 +33,7 @@ from duckseg.compiler.sqlbuild import (
     left_join,
     safe_comment,
 )
+from duckseg.errors import Problem
 from duckseg.lang import ir
 from duckseg.lang.describe import describe
 from duckseg.lang.time import InstantRange, TimeContext
@@ -286,7 +288,19 @@ def compile_segment(
 
 
 def to_sql(query: exp.Expr, dialect: str = "duckdb", pretty: bool = True) -> str:
-    return query.sql(dialect=dialect_settings(dialect).name, pretty=pretty)
+    """SQL text for a dialect. sqlglot only logs what a dialect cannot express by default;
+    here it raises, and the gap is refused as bad input rather than printed as wrong SQL."""
+    name = dialect_settings(dialect).name
+    try:
+        return query.sql(dialect=name, pretty=pretty, unsupported_level=ErrorLevel.RAISE)
+    except UnsupportedError as exc:
+        problem = Problem(
+            "--dialect",
+            "",
+            f"this definition cannot be written for {name}: {exc}",
+            "compile for another dialect, or rewrite the condition",
+        )
+        raise DialectGapError([problem]) from exc
 
 
 def dialect_names() -> Sequence[str]:
