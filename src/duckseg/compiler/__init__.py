@@ -301,7 +301,3 @@ def to_sql(query: exp.Expr, dialect: str = "duckdb", pretty: bool = True) -> str
             "compile for another dialect, or rewrite the condition",
         )
         raise DialectGapError([problem]) from exc
-
-
-def dialect_names() -> Sequence[str]:
-    return list(DIALECTS)
