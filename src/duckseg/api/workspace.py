@@ -347,10 +347,10 @@ class Workspace:
 
     def _snapshot(self, info: SnapshotInfo, members: pa.Table | None = None) -> Snapshot:
         before = self.snapshots.previous(info)
-        entered, exited = self.snapshots.diff(before, info)
+        entered, exited = self.snapshots.changes_along([*([before] if before else []), info])[-1]
         if members is None:
             members = self.snapshots.members(info)
-        return Snapshot(info, entered.num_rows, exited.num_rows, members)
+        return Snapshot(info, entered, exited, members)
 
     # -- reading snapshots ----------------------------------------------------------------
     def snapshot(self, name: str, snapshot_id: str | None = None) -> Snapshot:
@@ -497,8 +497,10 @@ class Workspace:
         """One row per snapshot in as_of order: count, entered, exited, and whether the definition changed."""
         rows = []
         before: SnapshotInfo | None = None
-        for info in self.snapshots.history(name):
-            entered, exited = self.snapshots.diff(before, info)
+        history = self.snapshots.history(name)
+        for info, (entered, exited) in zip(
+            history, self.snapshots.changes_along(history), strict=True
+        ):
             rows.append(
                 {
                     "segment": info.segment,
@@ -506,8 +508,8 @@ class Workspace:
                     "as_of": info.as_of,
                     "built_at": info.built_at,
                     "count": info.count,
-                    "entered": entered.num_rows,
-                    "exited": exited.num_rows,
+                    "entered": entered,
+                    "exited": exited,
                     "engine": info.engine,
                     "definition_hash": info.definition_hash,
                     "definition_changed": before is not None

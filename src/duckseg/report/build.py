@@ -252,8 +252,9 @@ def build_report(
         step("size over time")
         tables["size_over_time"] = []
         for info in chosen:
+            history = ws.snapshots.history(info.segment)
             tables["size_over_time"] += m.size_over_time_rows(
-                con, ws.root, ws.snapshots.history(info.segment), info.snapshot_id
+                history, ws.snapshots.changes_along(history), info.snapshot_id
             )
     finally:
         con.close()

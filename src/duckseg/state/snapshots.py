@@ -330,23 +330,50 @@ class SnapshotStore:
         parts = []
         for name, view in zip(compared, views, strict=True):
             con.register(view, members[name])
-            earlier = exp.select("contact_id").from_(
-                parquet_scan([self.root / before[name].path]).subquery("earlier")
-            )
-            kept = exp.select(
-                exp.alias_(exp.Literal.string(name), "segment"),
-                exp.alias_(exp.Count(this=exp.Star()), "kept"),
-            ).from_(view)
-            kept_rows = exp.In(this=exp.column("contact_id"), query=exp.Subquery(this=earlier))
-            parts.append(kept.where(kept_rows))
+            parts.append(self._kept(name, exp.to_table(view), before[name]))
         try:
-            rows = con.execute(union_all(parts).sql("duckdb")).fetchall()
+            kept = dict(con.execute(union_all(parts).sql("duckdb")).fetchall())
         finally:
             for view in views:
                 con.unregister(view)
-        for name, kept in rows:
-            changes[name] = (members[name].num_rows - kept, before[name].count - kept)
+        for name in compared:
+            changes[name] = _changes(members[name].num_rows, before[name].count, kept[name])
         return changes
+
+    def changes_along(self, history: Sequence[SnapshotInfo]) -> list[tuple[int, int]]:
+        """(entered, exited) of each snapshot of a history against the one before it (the
+        first against nothing): one query for the whole history."""
+        if len(history) < 2:
+            return [(info.count, 0) for info in history]
+        parts = [
+            self._kept(str(i), parquet_scan([self.root / info.path]).subquery("m"), history[i - 1])
+            for i, info in enumerate(history)
+            if i
+        ]
+        con = database.cursor()
+        try:
+            kept = dict(con.execute(union_all(parts).sql("duckdb")).fetchall())
+        finally:
+            con.close()
+        return [(history[0].count, 0)] + [
+            _changes(info.count, history[i - 1].count, kept[str(i)])
+            for i, info in enumerate(history)
+            if i
+        ]
+
+    def _kept(self, label: str, members: exp.Expr, before: SnapshotInfo) -> exp.Select:
+        """`label` and how many of `members` are in `before`: a semi join against its file."""
+        earlier = exp.select("contact_id").from_(
+            parquet_scan([self.root / before.path]).subquery("earlier")
+        )
+        return (
+            exp.select(
+                exp.alias_(exp.Literal.string(label), "label"),
+                exp.alias_(exp.Count(this=exp.Star()), "kept"),
+            )
+            .from_(members)
+            .where(exp.In(this=exp.column("contact_id"), query=exp.Subquery(this=earlier)))
+        )
 
     def delete_history(self, segment: str) -> int:
         """Unregister and remove every snapshot of a segment; returns how many."""
@@ -356,6 +383,11 @@ class SnapshotStore:
         for info in history:
             (self.root / info.path).unlink(missing_ok=True)
         return len(history)
+
+
+def _changes(count: int, before: int, kept: int) -> tuple[int, int]:
+    """Entered and exited from the sizes of two member sets and how many the later kept."""
+    return count - kept, before - kept
 
 
 def sql_description(info: SnapshotInfo) -> str | None:
