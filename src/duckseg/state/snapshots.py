@@ -24,9 +24,10 @@ from sqlglot import exp
 from duckseg import db as database
 from duckseg.db import parquet_scan, union_all
 from duckseg.errors import InputError, unknown_segment
-from duckseg.state.store import Store, tmp_path_for
+from duckseg.state.store import CATALOG_FILE, Store, tmp_path_for
 
 SNAPSHOT_DIR = Path("state") / "snapshots"
+TABLE = "snapshots"  # the catalog table (state/catalog.sql)
 COLUMNS = (
     "snapshot_id",
     "segment",
@@ -44,11 +45,11 @@ PENDING_MEMBERS = "pending_members"
 ORDER = ("as_of", "built_at", "seq")  # a segment's history order
 _INSERT = exp.insert(
     exp.values([tuple(exp.Placeholder() for _ in (*COLUMNS, "seq"))]),
-    "snapshots",
+    TABLE,
     columns=[*COLUMNS, "seq"],
 ).sql("duckdb")
 # Reading queries, built once. `?` placeholders take the values.
-_ROWS = exp.select(*COLUMNS).from_("snapshots")
+_ROWS = exp.select(*COLUMNS).from_(TABLE)
 _LAST_FIRST = [exp.Ordered(this=exp.column(c), desc=True) for c in ORDER]
 _ALL = _ROWS.order_by(*ORDER).sql("duckdb")
 _HISTORY = _ROWS.where(exp.column("segment").eq(exp.Placeholder())).order_by(*ORDER).sql("duckdb")
@@ -57,7 +58,7 @@ _BY_IDS = (
     .order_by(*ORDER)
     .sql("duckdb")
 )
-_IDS = exp.select("snapshot_id").from_("snapshots")
+_IDS = exp.select("snapshot_id").from_(TABLE)
 _LATEST_ID = (
     _IDS.where(exp.column("segment").eq(exp.Placeholder())).order_by(*_LAST_FIRST).limit(1)
 ).sql("duckdb")
@@ -87,7 +88,7 @@ _PREVIOUS_ID = (
             ),
             "snapshot_id",
         )
-        .from_("snapshots")
+        .from_(TABLE)
         .where(exp.column("segment").eq(exp.Placeholder()))
         .subquery("h")
     )
@@ -96,7 +97,7 @@ _PREVIOUS_ID = (
 ).sql("duckdb")
 _NEXT_SEQ = (
     exp.select(exp.func("COALESCE", exp.func("MAX", exp.column("seq")), exp.Literal.number(0)) + 1)
-    .from_("snapshots")
+    .from_(TABLE)
     .sql("duckdb")
 )
 
@@ -216,20 +217,20 @@ class SnapshotStore:
 
     # -- reading -------------------------------------------------------------------
     def _query(self, sql: str, params: Sequence[object] = ()) -> list[SnapshotInfo]:
-        if not (self.root / "state" / "catalog.duckdb").exists():
+        if not (self.root / CATALOG_FILE).exists():
             return []
         with self.store.connect(read_only=True) as con:
-            if not self.store.has_table(con, "snapshots"):
+            if not self.store.has_table(con, TABLE):
                 return []
             rows = con.execute(sql, list(params)).fetchall()
         return [_info(r) for r in rows]
 
     def _newest(self, ids_sql: str, params: Sequence[object]) -> list[SnapshotInfo]:
         """Choose ids with `ids_sql`, then read the rows (compiled SQL and all) of those only."""
-        if not (self.root / "state" / "catalog.duckdb").exists():
+        if not (self.root / CATALOG_FILE).exists():
             return []
         with self.store.connect(read_only=True) as con:
-            if not self.store.has_table(con, "snapshots"):
+            if not self.store.has_table(con, TABLE):
                 return []
             ids = [r[0] for r in con.execute(ids_sql, list(params)).fetchall()]
             return self._query(_BY_IDS, [ids]) if ids else []
@@ -379,7 +380,8 @@ class SnapshotStore:
         """Unregister and remove every snapshot of a segment; returns how many."""
         history = self.history(segment)
         with self.store.connect() as con:
-            con.execute("DELETE FROM snapshots WHERE segment = ?", [segment])
+            delete = exp.delete(TABLE, where=exp.column("segment").eq(exp.Placeholder()))
+            con.execute(delete.sql("duckdb"), [segment])
         for info in history:
             (self.root / info.path).unlink(missing_ok=True)
         return len(history)
