@@ -153,7 +153,7 @@ def _flag_name(index: int) -> str:
 def _flags(builder: SqlBuilder, walking: Mapping[str, ir.Node]) -> exp.Select:
     """Every contact once, joined to its facts once, with each walking segment's test as a
     column: their member queries then filter this table instead of each joining a million
-    contacts to the facts again (50 definitions at SF10: 1.5 s of joins became 0.6 s)."""
+    contacts to the facts again (benchmarks/RESULTS.md, build --all)."""
     columns: list[exp.Expr] = [column(KEY, CONTACTS)]
     for index, (name, tree) in enumerate(walking.items()):
         test = exp.alias_(builder.predicate(tree), _flag_name(index), quoted=True)
