@@ -38,7 +38,7 @@ from duckseg.lang import ir
 from duckseg.lang.describe import describe
 from duckseg.lang.time import InstantRange, TimeContext
 
-__all__ = ["DIALECTS", "CompiledBuild", "compile_build", "compile_segment", "to_sql"]
+__all__ = ["DIALECTS", "CompiledBuild", "compile_build", "to_sql"]
 
 
 @dataclass(frozen=True)
@@ -274,17 +274,6 @@ def _one_pass(
             exp.select(exp.Star()).from_(query.subquery(FACTS), copy=False).where(keep, copy=False)
         )
     return query
-
-
-def compile_segment(
-    tree: ir.Node,
-    ctx: TimeContext,
-    dialect: str = "duckdb",
-    name: str = "segment",
-    description: str | None = None,
-) -> exp.Select:
-    build = compile_build({name: tree}, ctx, dialect, {name: description} if description else None)
-    return build.standalone(name)
 
 
 def to_sql(query: exp.Expr, dialect: str = "duckdb", pretty: bool = True) -> str:
