@@ -42,7 +42,7 @@ class Written:
     warnings: tuple[str, ...]
 
 
-def write_platform_files(
+def upload_files(
     platform: str,
     rows: Sequence[Mapping[str, object]],
     identity: IdentityConfig,
@@ -134,7 +134,7 @@ EXPECTED_HEADERS = {
 
 @pytest.mark.parametrize("platform", sorted(EXPECTED_HEADERS))
 def test_header_row_is_exact(platform: str, tmp_path: Path) -> None:
-    result = write_platform_files(platform, _contacts(3), IDENTITY, tmp_path, "seg")
+    result = upload_files(platform, _contacts(3), IDENTITY, tmp_path, "seg")
     first_line = (tmp_path / "seg-part-0001.csv").read_bytes().split(b"\n")[0]
     assert first_line.decode("utf-8").split(",") == [
         f'"{h}"' if "," in h else h for h in EXPECTED_HEADERS[platform]
@@ -147,7 +147,7 @@ def test_tiktok_maid_column_only_when_the_attribute_is_in_the_data(tmp_path: Pat
     rows = _contacts(2)
     rows[0]["mobile_ad_id"] = "AECE52E7-03EE-455A-B3C4-E57283966239"
     rows[1]["mobile_ad_id"] = None
-    result = write_platform_files("tiktok", rows, IDENTITY, tmp_path, "t")
+    result = upload_files("tiktok", rows, IDENTITY, tmp_path, "t")
     assert result.headers == ("Email_SHA256", "Phone_SHA256", "MAID_SHA256")
     table = _read(tmp_path / "t-part-0001.csv")
     assert table[1][2] == sha256_hex("aece52e7-03ee-455a-b3c4-e57283966239")
@@ -200,7 +200,7 @@ def test_meta_row_values(tmp_path: Path) -> None:
         "gender": "Female",
         "mobile_ad_id": "AECE52E7-03EE-455A-B3C4-E57283966239",
     }
-    write_platform_files("meta", [contact], IDENTITY, tmp_path, "m")
+    upload_files("meta", [contact], IDENTITY, tmp_path, "m")
     header, row = _read(tmp_path / "m-part-0001.csv")
     values = dict(zip(header, row, strict=True))
     assert values == {
@@ -223,23 +223,23 @@ def test_meta_row_values(tmp_path: Path) -> None:
 
 def test_linkedin_plain_text_is_quoted_when_needed(tmp_path: Path) -> None:
     rows = [{"email": "Jane.Doe@Example.com", "first_name": "Jane", "last_name": 'Doe, "JD"'}]
-    write_platform_files("linkedin", rows, IDENTITY, tmp_path, "l")
+    upload_files("linkedin", rows, IDENTITY, tmp_path, "l")
     assert _read(tmp_path / "l-part-0001.csv")[1] == [JANE_SHA, "Jane", 'Doe, "JD"', "", "", ""]
 
 
 def test_identity_mapping_names_the_columns(tmp_path: Path) -> None:
     identity = IdentityConfig(email="work_email", country="country_code")
     rows = [{"contact_id": 1, "work_email": "Jane.Doe@Example.com", "email": "other@x.com"}]
-    result = write_platform_files("linkedin", rows, identity, tmp_path, "l")
+    result = upload_files("linkedin", rows, identity, tmp_path, "l")
     assert result.rows == 1
     assert _read(tmp_path / "l-part-0001.csv")[1][0] == JANE_SHA
 
 
 def test_prehashed_source_passes_digests_through(tmp_path: Path) -> None:
     rows = [{"email": JANE_SHA.upper()}]
-    write_platform_files("linkedin", rows, IDENTITY, tmp_path, "p", prehashed=True)
+    upload_files("linkedin", rows, IDENTITY, tmp_path, "p", prehashed=True)
     assert _read(tmp_path / "p-part-0001.csv")[1][0] == JANE_SHA
-    result = write_platform_files("linkedin", rows, IDENTITY, tmp_path, "q")
+    result = upload_files("linkedin", rows, IDENTITY, tmp_path, "q")
     assert result.skipped == {"invalid_email": 1}
 
 
@@ -252,7 +252,7 @@ def test_skips_and_drops_are_counted(tmp_path: Path) -> None:
         {"contact_id": 5, "email": None, "phone": None, "country": "US", "zip": "bad"},
         {"contact_id": 6, "email": "nope", "phone": "(650) 555-1234", "country": "US"},
     ]
-    result = write_platform_files("tiktok", rows, IDENTITY, tmp_path, "t")
+    result = upload_files("tiktok", rows, IDENTITY, tmp_path, "t")
     assert result.rows == 3
     assert result.skipped == {"invalid_phone": 1, "no_identifier": 2}
     assert result.dropped == {"invalid_email": 1, "invalid_phone": 1}
@@ -267,7 +267,7 @@ def test_meta_skips_contacts_with_only_an_extern_id_or_one_name(tmp_path: Path) 
         {"contact_id": 2, "first_name": "Ann", "last_name": "Lee", "country": "US"},
         {"contact_id": 3, "first_name": None, "last_name": None, "country": "US"},
     ]
-    result = write_platform_files("meta", rows, IDENTITY, tmp_path, "m")
+    result = upload_files("meta", rows, IDENTITY, tmp_path, "m")
     assert result.rows == 1
     assert result.skipped == {"no_identifier": 2}
 
@@ -277,19 +277,19 @@ def test_google_address_needs_all_four_parts(tmp_path: Path) -> None:
         {"first_name": "Mrs. Alex", "last_name": "Doe Jr.", "country": "us", "zip": "94103-1234"},
         {"first_name": "Alex", "last_name": "Doe", "country": "US", "zip": None},
     ]
-    result = write_platform_files("google", rows, IDENTITY, tmp_path, "g")
+    result = upload_files("google", rows, IDENTITY, tmp_path, "g")
     assert result.skipped == {"no_identifier": 1}
     table = _read(tmp_path / "g-part-0001.csv")
     assert table[1] == ["", "", sha256_hex("alex"), sha256_hex("doe"), "US", "94103"]
 
 
 def test_warning_below_the_minimum_audience(tmp_path: Path) -> None:
-    result = write_platform_files("linkedin", _contacts(5), IDENTITY, tmp_path, "l")
+    result = upload_files("linkedin", _contacts(5), IDENTITY, tmp_path, "l")
     assert result.warnings == (
         "linkedin: 5 rows is below the 300 a LinkedIn Matched Audience audience needs to be "
         "usable; the platform may refuse or never serve it",
     )
-    result = write_platform_files("meta", _contacts(100), IDENTITY, tmp_path, "m")
+    result = upload_files("meta", _contacts(100), IDENTITY, tmp_path, "m")
     assert result.warnings == ()
 
 
@@ -298,7 +298,7 @@ def test_warning_below_the_minimum_audience(tmp_path: Path) -> None:
 
 def test_files_are_utf8_with_unix_line_endings(tmp_path: Path) -> None:
     rows = [{"email": "zoë@example.com", "first_name": "Zoë", "last_name": "Ørsted"}]
-    write_platform_files("linkedin", rows, IDENTITY, tmp_path, "l")
+    upload_files("linkedin", rows, IDENTITY, tmp_path, "l")
     data = (tmp_path / "l-part-0001.csv").read_bytes()
     assert b"\r" not in data
     assert data.endswith(b"\n")
@@ -307,7 +307,7 @@ def test_files_are_utf8_with_unix_line_endings(tmp_path: Path) -> None:
 
 
 def test_chunking_at_the_row_limit(tmp_path: Path) -> None:
-    result = write_platform_files("google", _contacts(25), IDENTITY, tmp_path, "vip", max_rows=10)
+    result = upload_files("google", _contacts(25), IDENTITY, tmp_path, "vip", max_rows=10)
     assert [(f.path, f.rows) for f in result.files] == [
         ("vip-part-0001.csv", 10),
         ("vip-part-0002.csv", 10),
@@ -321,12 +321,12 @@ def test_chunking_at_the_row_limit(tmp_path: Path) -> None:
 
 
 def test_exact_multiple_of_the_limit_leaves_no_empty_part(tmp_path: Path) -> None:
-    result = write_platform_files("meta", _contacts(20), IDENTITY, tmp_path, "m", max_rows=10)
+    result = upload_files("meta", _contacts(20), IDENTITY, tmp_path, "m", max_rows=10)
     assert [f.rows for f in result.files] == [10, 10]
 
 
 def test_chunking_at_the_byte_limit(tmp_path: Path) -> None:
-    result = write_platform_files("tiktok", _contacts(10), IDENTITY, tmp_path, "t", max_bytes=500)
+    result = upload_files("tiktok", _contacts(10), IDENTITY, tmp_path, "t", max_bytes=500)
     assert len(result.files) > 1
     assert sum(f.rows for f in result.files) == 10
     for written in result.files:
@@ -335,7 +335,7 @@ def test_chunking_at_the_byte_limit(tmp_path: Path) -> None:
 
 
 def test_empty_input_writes_one_header_only_part(tmp_path: Path) -> None:
-    result = write_platform_files("google", [], IDENTITY, tmp_path, "none")
+    result = upload_files("google", [], IDENTITY, tmp_path, "none")
     assert result.rows == 0
     assert [(f.path, f.rows) for f in result.files] == [("none-part-0001.csv", 0)]
     assert (
@@ -346,13 +346,9 @@ def test_empty_input_writes_one_header_only_part(tmp_path: Path) -> None:
 def test_many_batches_write_what_one_batch_does(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    whole = write_platform_files(
-        "meta", _contacts(2100), IDENTITY, tmp_path / "b", "s", max_rows=1000
-    )
+    whole = upload_files("meta", _contacts(2100), IDENTITY, tmp_path / "b", "s", max_rows=1000)
     monkeypatch.setattr(upload, "BATCH_ROWS", 7)  # the query read back 7 rows at a time
-    streamed = write_platform_files(
-        "meta", _contacts(2100), IDENTITY, tmp_path / "a", "s", max_rows=1000
-    )
+    streamed = upload_files("meta", _contacts(2100), IDENTITY, tmp_path / "a", "s", max_rows=1000)
     assert streamed.rows == 2100
     assert [f.rows for f in streamed.files] == [1000, 1000, 100]
     assert streamed.files == whole.files  # same names, rows and bytes
@@ -380,7 +376,7 @@ def test_a_failure_leaves_no_files(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(PlatformRows, "convert", failing)
     out = tmp_path / "out"
     with pytest.raises(RuntimeError, match="source went away"):
-        write_platform_files("meta", _contacts(25), IDENTITY, out, "m", max_rows=10)
+        upload_files("meta", _contacts(25), IDENTITY, out, "m", max_rows=10)
     assert list(out.iterdir()) == []
 
 
