@@ -44,10 +44,12 @@ def run_demo(directory: Path | None = None, console: Console | None = None) -> d
     as_of, export the vip segment as a Meta upload file and write a report of them all."""
     root = directory or DEFAULT_DIR
     _clear_previous_demo(root)
-    ws = Workspace.init(root, demo=True)
-    (ws.root / DEMO_MARKER).write_text(
+    root.mkdir(parents=True, exist_ok=True)
+    # Marked first, so that a demo that fails half-way can still be started again.
+    (root / DEMO_MARKER).write_text(
         "created by duckseg demo, which may remove this folder when run again\n", encoding="utf-8"
     )
+    ws = Workspace.init(root, demo=True)
     as_of = sample_as_of()
     snaps = ws.build_all(as_of=as_of)
     by_name = {row["segment"]: row for row in ws.list_segments()}

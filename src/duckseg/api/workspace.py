@@ -590,7 +590,7 @@ class Workspace:
         object in Python, or deleted with --keep-history): `file` is None for those."""
         out = []
         files = self.segment_files()
-        unfiled = sorted({info.segment for info in self.snapshots.all()} - set(files))
+        unfiled = sorted(self.snapshots.segments() - set(files))
         for name in [*files, *unfiled]:
             path = files.get(name)
             row: dict[str, Any] = {"segment": name, "file": self._source(path) if path else None}

@@ -256,7 +256,13 @@ class SnapshotStore:
 
     def segments(self) -> set[str]:
         """The names of every segment with a snapshot."""
-        return {info.segment for info in self.all()}
+        if not (self.root / CATALOG_FILE).exists():
+            return set()
+        with self.store.connect(read_only=True) as con:
+            if not self.store.has_table(con, TABLE):
+                return set()
+            query = exp.select(exp.column("segment")).distinct().from_(TABLE)
+            return {str(row[0]) for row in con.execute(query.sql("duckdb")).fetchall()}
 
     def require(
         self, segment: str, snapshot_id: str | None, defined: Iterable[str]
