@@ -66,6 +66,14 @@ CREATE TABLE IF NOT EXISTS export_state (
     seq               BIGINT NOT NULL       -- commit order: the greatest is the last export
 );
 
+-- The SHA-256 of every input file a landing read, registered with it: content
+-- that has landed before is refused unless the landing allows repeats.
+CREATE TABLE IF NOT EXISTS landed_files (
+    sha256     VARCHAR NOT NULL,            -- lower hex of the file's bytes
+    landing_id VARCHAR NOT NULL,            -- landings.landing_id
+    source     VARCHAR NOT NULL             -- the input path as given
+);
+
 -- The change feed (docs/memberships.md): who entered and exited each segment, appended in
 -- the same transaction as the snapshot that made the change. seq orders the whole workspace.
 CREATE TABLE IF NOT EXISTS changes (
