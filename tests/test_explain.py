@@ -27,9 +27,10 @@ from duckseg.engines.duckdb import bind_lake, read_catalog
 from duckseg.lang.resolve import Resolver
 from duckseg.lang.time import TimeContext
 from duckseg.types import Catalog
+from tests.cases import cell as _cell
 from tests.reference import strategies as refs
 from tests.reference.evaluator import World
-from tests.test_differential import _cell, _table
+from tests.test_differential import _table
 
 EXAMPLES = int(
     os.environ.get("DUCKSEG_EXAMPLES", "1500" if os.environ.get("DUCKSEG_FUZZ") == "1" else "60")

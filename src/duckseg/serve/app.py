@@ -157,7 +157,8 @@ def create_app(ws: Source, token: str | None, preview_timeout: float = 10.0) -> 
 
     @app.get("/segments", summary="Every segment: latest count, delta, build time, owner")
     def segments() -> Any:
-        return plain(ws.list_segments())
+        # Audience snapshots share the store; they are listed under /audiences.
+        return plain([r for r in ws.list_segments() if not r["segment"].startswith("audience:")])
 
     @app.get("/segments/{name}", summary="One segment and its latest snapshot")
     def segment(name: str) -> Any:
