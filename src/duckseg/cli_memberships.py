@@ -224,12 +224,17 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="address to bind")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="port to listen on")] = 8765,
     workspace: WorkspaceOpt = Path("."),
+    as_json: JsonOpt = False,
 ) -> None:
     """Read-only HTTP JSON API over the workspace (OpenAPI at /docs)."""
     from duckseg.serve.run import serve as run_server  # FastAPI and uvicorn load only here
 
     ws = _open(workspace)
-    err.print(f"serving {escape(str(ws.root))} on http://{escape(host)}:{port} (docs at /docs)")
+    url = f"http://{host}:{port}"
+    if as_json:  # where it listens, once, before serving
+        _json({"workspace": str(ws.root), "url": url, "docs": url + "/docs"})
+    else:
+        err.print(f"serving {escape(str(ws.root))} on {escape(url)} (docs at /docs)")
     run_server(ws, ws.config, host, port)
 
 
