@@ -27,6 +27,7 @@ import httpx
 
 from benchmarks import generate, report, scale_bench
 from benchmarks.common import AS_OF, RESULTS_DIR, sf_dir, sf_label
+from duckseg import Workspace
 
 
 def _free_port() -> int:
@@ -62,7 +63,11 @@ async def _load(url: str, ids: list[str], concurrency: int) -> tuple[list[float]
             while queue:
                 cid = queue.pop()
                 started = time.perf_counter()
-                answer = await client.get(f"/contacts/{cid}")
+                try:
+                    answer = await client.get(f"/contacts/{cid}")
+                except httpx.TransportError:
+                    failures += 1
+                    continue
                 latencies.append(time.perf_counter() - started)
                 if answer.status_code != 200:
                     failures += 1
@@ -83,17 +88,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sf", type=float, default=1.0)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument(
+        "--reuse", action="store_true", help="serve the workspace of an earlier run as it is"
+    )
     args = parser.parse_args(argv)
 
-    raw = generate.generate(args.sf)
     root = sf_dir(args.sf) / "serve-workspace"
-    ws, _, _ = scale_bench.land_once(raw, root)
-    started = time.perf_counter()
-    first = ws.build_all(as_of=AS_OF)
-    first_s = time.perf_counter() - started
-    started = time.perf_counter()
-    ws.build_all(as_of=AS_OF + timedelta(days=1))
-    second_s = time.perf_counter() - started
+    previous = RESULTS_DIR / f"serve_sf{sf_label(args.sf)}.json"
+    if args.reuse and previous.exists():
+        ws = Workspace.open(root)
+        built = json.loads(previous.read_text(encoding="utf-8"))
+        first_s, second_s = built["build_all_first_s"], built["build_all_second_s"]
+        count, indexed = built["segments"], built["members_indexed"]
+    else:
+        ws, _, _ = scale_bench.land_once(generate.generate(args.sf), root)
+        started = time.perf_counter()
+        first = ws.build_all(as_of=AS_OF)
+        first_s = time.perf_counter() - started
+        started = time.perf_counter()
+        ws.build_all(as_of=AS_OF + timedelta(days=1))
+        second_s = time.perf_counter() - started
+        count, indexed = len(first), sum(s.count for s in first)
     feed_rows = ws.changes(advance=False).rows.num_rows
 
     con = ws.connect()
@@ -105,10 +120,11 @@ def main(argv: list[str] | None = None) -> int:
 
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
+    log = (sf_dir(args.sf) / "serve.log").open("w", encoding="utf-8")
     proc = subprocess.Popen(
         [sys.executable, "-m", "duckseg", "serve", "--port", str(port), "-w", str(root)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=log,
     )
     try:
         _wait_ready(url, proc)
@@ -117,12 +133,13 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+        log.close()
 
     result: dict[str, Any] = {
         "sf": sf_label(args.sf),
         "machine": report.machine(),
-        "segments": len(first),
-        "members_indexed": sum(s.count for s in first),
+        "segments": count,
+        "members_indexed": indexed,
         "feed_rows": feed_rows,
         "build_all_first_s": round(first_s, 2),
         "build_all_second_s": round(second_s, 2),
