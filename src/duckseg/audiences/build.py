@@ -83,9 +83,22 @@ def build_order(ws: WorkspaceContext, names: Sequence[str]) -> list[Audience]:
 def build_audiences(
     ws: WorkspaceContext, names: Sequence[str], ctx: TimeContext
 ) -> list[tuple[SnapshotInfo, Computed, tuple[int, int]]]:
-    """Compute each audience at ctx.as_of, then commit them all in one transaction."""
+    """Compute each audience at ctx.as_of, then commit them all in one transaction.
+
+    The definitions are checked before the write lock is taken: bad input changes nothing.
+    """
+    audiences = build_order(ws, names)
+    con = ws.connect()
+    try:
+        catalog = ws.read_catalog(con)
+        resolver = ws.resolver(catalog)
+        for audience in audiences:
+            for part in ("include", "exclude"):
+                _include_tree(resolver, audience, part)
+            order_by(audience, resolver, catalog)
+    finally:
+        con.close()
     with ws.store.writer(), ws.store.session():
-        audiences = build_order(ws, names)
         con = ws.connect()
         try:
             catalog = ws.read_catalog(con)
@@ -119,8 +132,10 @@ def build_audiences(
     return [(i, c, changes[i.segment]) for i, c in zip(infos, computed, strict=True)]
 
 
-def _include_tree(resolver: Resolver, audience: Audience, key: str) -> ir.Node:
+def _include_tree(resolver: Resolver, audience: Audience, key: str) -> ir.Node | None:
     names = audience.include if key == "include" else audience.exclude
+    if not names:
+        return None
     cond = {"any": [{"in_segment": n} for n in names]}
     seg = Segment.from_dict({"name": "audience", "where": cond}, source=audience.source)
     # A name no segment can have, so that no reference looks like a cycle.
@@ -148,9 +163,11 @@ def _compute(
     done: Mapping[str, pa.Table],
 ) -> Computed:
     catalog = resolver.catalog
-    trees = {"include": _include_tree(resolver, audience, "include")}
-    if audience.exclude:
-        trees["exclude"] = _include_tree(resolver, audience, "exclude")
+    trees = {}
+    for part in ("include", "exclude"):
+        tree = _include_tree(resolver, audience, part)
+        if tree is not None:
+            trees[part] = tree
     if audience.consent:
         rule = consent_rule(ws, catalog)
         if rule.tree is not None:
