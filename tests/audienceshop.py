@@ -31,9 +31,7 @@ def make_audience_shop(root: Path) -> Workspace:
     ws = make_shop(root)
     land_contacts(
         ws,
-        pa.table(
-            {"contact_id": IDS, "spend": pa.array([spend_of(c) for c in IDS], pa.float64())}
-        ),
+        pa.table({"contact_id": IDS, "spend": pa.array([spend_of(c) for c in IDS], pa.float64())}),
     )
     csv = root.parent / "vips.csv"
     csv.write_text("contact_id\nc09\nc11\n", encoding="utf-8")
@@ -58,4 +56,3 @@ def expected_pick(salt: str, contact_id: object, weights: Sequence[tuple[str, in
         if h * total < cum * 2**64:
             return name
     raise AssertionError("unreachable: the last arm always holds")
-

@@ -69,8 +69,12 @@ def test_the_boundary_hash_goes_to_the_next_arm() -> None:
     assert thresholds([1, 1]) == [2**63]
     con = duckdb.connect()
     query = exp.select(
-        pick_expr(exp.cast(exp.Literal.number(2**63 - 1), exp.DataType.Type.UBIGINT), [("a", 1), ("b", 1)]).as_("below"),
-        pick_expr(exp.cast(exp.Literal.number(2**63), exp.DataType.Type.UBIGINT), [("a", 1), ("b", 1)]).as_("at"),
+        pick_expr(
+            exp.cast(exp.Literal.number(2**63 - 1), exp.DataType.Type.UBIGINT), [("a", 1), ("b", 1)]
+        ).as_("below"),
+        pick_expr(
+            exp.cast(exp.Literal.number(2**63), exp.DataType.Type.UBIGINT), [("a", 1), ("b", 1)]
+        ).as_("at"),
     )
     assert con.sql(query.sql("duckdb")).fetchall() == [("a", "b")]
 

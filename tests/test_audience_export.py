@@ -107,7 +107,9 @@ def test_changes_are_per_audience(shop: Workspace, capsys: pytest.CaptureFixture
 def test_frequency_cap_counts_distinct_snapshots_sent_in_the_window(shop: Workspace) -> None:
     write_audience(shop, "promo", "include: [vips]\nconsent: false\n")
     write_audience(
-        shop, "capped", "include: [gold, vips]\nconsent: false\nfrequency_cap: {max: 2, within: 7d}\n"
+        shop,
+        "capped",
+        "include: [gold, vips]\nconsent: false\nfrequency_cap: {max: 2, within: 7d}\n",
     )
     build(shop, "promo", T1)
     shop.audience_export("promo", "csv")
@@ -137,7 +139,9 @@ def test_frequency_cap_window_is_closed_below_and_open_above(shop: Workspace) ->
 
 def test_holdout_is_never_sent_so_never_capped(shop: Workspace) -> None:
     write_audience(
-        shop, "capped", "include: [gold, vips]\nconsent: false\nfrequency_cap: {max: 1, within: 7d}\n"
+        shop,
+        "capped",
+        "include: [gold, vips]\nconsent: false\nfrequency_cap: {max: 1, within: 7d}\n",
     )
     build(shop, "split", T1)
     arms = arms_of(shop, "split")

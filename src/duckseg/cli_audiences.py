@@ -232,7 +232,11 @@ def print_audience_report(report: Any, as_json: bool) -> None:
         def show(v: float | None, signed: bool = False, share: bool = share) -> str:
             if v is None:
                 return ""
-            return f"{v * 100:{'+' if signed else ''}.2f}%" if share else f"{v:{'+' if signed else ''},.3f}"
+            return (
+                f"{v * 100:{'+' if signed else ''}.2f}%"
+                if share
+                else f"{v:{'+' if signed else ''},.3f}"
+            )
 
         note = "" if r["complete"] else " (incomplete)"
         table.add_row(
@@ -249,4 +253,6 @@ def print_audience_report(report: Any, as_json: bool) -> None:
         )
     out.print(table)
     out.print("* the difference is distinguishable from zero (its interval excludes 0)")
-    out.print(f"report written to {escape(str(report.path))} (open {escape(str(report.html_path))})")
+    out.print(
+        f"report written to {escape(str(report.path))} (open {escape(str(report.html_path))})"
+    )

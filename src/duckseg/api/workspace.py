@@ -737,9 +737,7 @@ class Workspace:
         snapshot = options.pop("snapshot", None)
         return run.export(self, name, format, snapshot_id=snapshot, **options)
 
-    def audience_report(
-        self, name: str, out: str | Path | None = None, config: Any = None
-    ) -> Any:
+    def audience_report(self, name: str, out: str | Path | None = None, config: Any = None) -> Any:
         """Compare an audience's arms with the holdout (docs/audiences.md)."""
         from duckseg.audiences.measure import audience_report
 

@@ -244,7 +244,9 @@ def _bind_capped(
     most = cap.max if cap is not None else 1
     query = sends.capped_query(found, most)
     if not found:
-        query = exp.select(exp.column(KEY, quoted=True)).from_("audience_include").where(exp.false())
+        query = (
+            exp.select(exp.column(KEY, quoted=True)).from_("audience_include").where(exp.false())
+        )
     create_temp(con, "audience_capped", query, kind="TABLE")
 
 

@@ -104,7 +104,12 @@ def audience_report(
             since = ctx.back(parse_duration(RECENT))
             events = m.frequent_events(con, since, ctx.as_of, DEFAULT_EVENTS)
             raw = [
-                {"name": f"{e}_{DEFAULT_DAYS}d", "kind": "conversion", "event": e, "days": DEFAULT_DAYS}
+                {
+                    "name": f"{e}_{DEFAULT_DAYS}d",
+                    "kind": "conversion",
+                    "event": e,
+                    "days": DEFAULT_DAYS,
+                }
                 for e in events
             ]
             specs = load_report_config({"metrics": raw})[0].metrics or []
@@ -227,8 +232,7 @@ def _values(
     frame = pl.from_arrow(table)
     assert isinstance(frame, pl.DataFrame)
     return {
-        arm: frame.filter(pl.col("population") == arm)["v"].to_numpy().astype(float)
-        for arm in arms
+        arm: frame.filter(pl.col("population") == arm)["v"].to_numpy().astype(float) for arm in arms
     }
 
 

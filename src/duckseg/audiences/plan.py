@@ -152,7 +152,5 @@ def order_by(audience: Audience, resolver: Resolver, catalog: Catalog) -> OrderB
             ]
         )
     if column.scope != "contact":
-        raise DefinitionError(
-            [Problem(audience.source, at, f"{name} is not a contact attribute")]
-        )
+        raise DefinitionError([Problem(audience.source, at, f"{name} is not a contact attribute")])
     return OrderBy(replace(column), limit.descending)

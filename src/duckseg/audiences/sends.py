@@ -82,7 +82,9 @@ def capped_query(sends: list[tuple[str, Path]], most: int) -> exp.Select:
     rows = (
         exp.select(exp.column(KEY, table=f, quoted=True), exp.column(SNAPSHOT, table="sent_files"))
         .from_(exp.Subquery(this=scan, alias=exp.TableAlias(this=exp.to_identifier(f))))
-        .join(files, on=exp.column("filename", table="sent_files").eq(exp.column("filename", table=f)))
+        .join(
+            files, on=exp.column("filename", table="sent_files").eq(exp.column("filename", table=f))
+        )
     )
     distinct = exp.Count(this=exp.Distinct(expressions=[exp.column(SNAPSHOT)]))
     return (

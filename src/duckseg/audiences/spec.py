@@ -114,7 +114,9 @@ class Audience:
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
-            raise DefinitionError([Problem(where, "", f"cannot read file: {exc.strerror}")]) from exc
+            raise DefinitionError(
+                [Problem(where, "", f"cannot read file: {exc.strerror}")]
+            ) from exc
         return cls.from_yaml_string(text, where, path.stem)
 
 
@@ -273,7 +275,9 @@ class _Parser:
             if w is not None:
                 out.append((name, w))
         if sum(w for _, w in out) > MAX_TOTAL_WEIGHT:
-            self.fail(f"{path}.{key}", f"the weights add up to more than 2**62 ({MAX_TOTAL_WEIGHT})")
+            self.fail(
+                f"{path}.{key}", f"the weights add up to more than 2**62 ({MAX_TOTAL_WEIGHT})"
+            )
         if len(out) != len(weights):
             return None
         return Weighted(tuple(out))
