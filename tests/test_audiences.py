@@ -261,3 +261,12 @@ def test_cli_build_show_list_diff_json(shop: Workspace, capsys: pytest.CaptureFi
     assert diff["from"] is None and len(diff["entered"]) == 10
     text = run_cli(capsys, "audience", "show", "split", "-w", str(shop.root))
     assert "holdout" in text.out and "meera" in text.out
+
+
+def test_the_sample_audience_splits_with_a_holdout_and_two_agents(sample_ws: Workspace) -> None:
+    from duckseg.api.sample import sample_as_of
+
+    snap = build(sample_ws, "festival_push", as_of=sample_as_of().isoformat())
+    assert list(snap.arms) == ["holdout", "a", "b"] and list(snap.agents) == ["ravi", "meera"]
+    assert snap.count > 1000 and all(n > 0 for n in snap.arms.values())
+    assert 0.05 < snap.arms["holdout"] / snap.count < 0.15
