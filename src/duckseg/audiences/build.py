@@ -92,22 +92,17 @@ def build_audiences(
     try:
         catalog = ws.read_catalog(con)
         resolver = ws.resolver(catalog)
-        for audience in audiences:
-            for part in ("include", "exclude"):
-                _include_tree(resolver, audience, part)
-            order_by(audience, resolver, catalog)
+        prepared = [_prepare(ws, resolver, audience) for audience in audiences]
     finally:
         con.close()
     with ws.store.writer(), ws.store.session():
         con = ws.connect()
         try:
-            catalog = ws.read_catalog(con)
-            resolver = ws.resolver(catalog)
             done: dict[str, pa.Table] = {}
             computed = []
-            for audience in audiences:
-                result = _compute(ws, con, resolver, audience, ctx, done)
-                done[audience.name] = result.members
+            for plan in prepared:
+                result = _compute(ws, con, plan, ctx, done)
+                done[plan.audience.name] = result.members
                 computed.append(result)
             keys = [c.audience.key for c in computed]
             before = ws.snapshots.latest_up_to(keys, ctx.as_of)
@@ -154,25 +149,36 @@ def _relocate(problem: Problem, key: str) -> Problem:
     return replace(problem, path=f"{key}[{index}]" if index else key)
 
 
-def _compute(
-    ws: WorkspaceContext,
-    con: duckdb.DuckDBPyConnection,
-    resolver: Resolver,
-    audience: Audience,
-    ctx: TimeContext,
-    done: Mapping[str, pa.Table],
-) -> Computed:
-    catalog = resolver.catalog
+@dataclass(frozen=True)
+class Prepared:
+    """An audience checked against the workspace: its compiled pieces and its ordering."""
+
+    audience: Audience
+    trees: dict[str, ir.Node]  # include, exclude, consent: those it has
+    ordering: OrderBy | None
+
+
+def _prepare(ws: WorkspaceContext, resolver: Resolver, audience: Audience) -> Prepared:
     trees = {}
     for part in ("include", "exclude"):
         tree = _include_tree(resolver, audience, part)
         if tree is not None:
             trees[part] = tree
     if audience.consent:
-        rule = consent_rule(ws, catalog)
+        rule = consent_rule(ws, resolver.catalog)
         if rule.tree is not None:
             trees["consent"] = rule.tree
-    ordering = order_by(audience, resolver, catalog)
+    return Prepared(audience, trees, order_by(audience, resolver, resolver.catalog))
+
+
+def _compute(
+    ws: WorkspaceContext,
+    con: duckdb.DuckDBPyConnection,
+    plan: Prepared,
+    ctx: TimeContext,
+    done: Mapping[str, pa.Table],
+) -> Computed:
+    audience, trees, ordering = plan.audience, plan.trees, plan.ordering
     build = compile_build(trees, ctx)
     shared = len(trees) > 1 and build.facts is not None
     if shared:
