@@ -10,16 +10,19 @@ import json
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from duckseg.api.workspace import Workspace
-from duckseg.audiences.result import FUNNEL_WORDS, AudienceSnapshot
 from duckseg.lang.time import iso
+
+if TYPE_CHECKING:
+    # The engines load only when a verb needs them, so `--help` starts fast.
+    from duckseg.api.workspace import Workspace
+    from duckseg.audiences.result import AudienceSnapshot
 
 audience_app = typer.Typer(
     help="Campaign audiences: segments minus exclusions, split into arms and agents.",
@@ -47,7 +50,15 @@ def _split_table(snap: AudienceSnapshot) -> Table:
     return table
 
 
+def _open(path: Path) -> Workspace:
+    from duckseg.api.workspace import Workspace
+
+    return Workspace.open(path)
+
+
 def _print_snapshot(snap: AudienceSnapshot) -> None:
+    from duckseg.audiences.result import FUNNEL_WORDS
+
     out.print(
         f"{escape(snap.audience)}: {snap.count:,} members ({snap.entered:,} entered, "
         f"{snap.exited:,} exited), as of {iso(snap.as_of)}, snapshot {escape(snap.snapshot_id)}",
@@ -80,7 +91,7 @@ def build(
     as_json: JsonOpt = False,
 ) -> None:
     """Evaluate the audiences at send time and write their snapshots (contact_id, arm, agent)."""
-    built = Workspace.open(workspace).audience_build(names or [], as_of=as_of)
+    built = _open(workspace).audience_build(names or [], as_of=as_of)
     assert isinstance(built, list)
     if as_json:
         _json([s.to_dict() for s in built])
@@ -92,7 +103,7 @@ def build(
 @audience_app.command("list")
 def list_(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False) -> None:
     """Audiences with their latest count, change and build time."""
-    rows = Workspace.open(workspace).list_audiences()
+    rows = _open(workspace).list_audiences()
     if as_json:
         _json(rows)
         return
@@ -120,7 +131,7 @@ def show(
     as_json: JsonOpt = False,
 ) -> None:
     """An audience snapshot: its arms, agents and first members."""
-    snap = Workspace.open(workspace).audience_snapshot(name, snapshot)
+    snap = _open(workspace).audience_snapshot(name, snapshot)
     frame = snap.to_polars().head(max(limit, 0))
     if as_json:
         _json({**snap.to_dict(), "sample": frame.to_dicts()})
@@ -143,7 +154,7 @@ def diff(
     as_json: JsonOpt = False,
 ) -> None:
     """Who entered, exited, or changed arm between two snapshots."""
-    result = Workspace.open(workspace).audience_diff(name, from_, to)
+    result = _open(workspace).audience_diff(name, from_, to)
     if as_json:
         _json(result.to_dict())
         return
@@ -195,7 +206,7 @@ def export(
     as_json: JsonOpt = False,
 ) -> None:
     """Write an audience snapshot's exported arms, with manifest.json; recorded as a send."""
-    result = Workspace.open(workspace).audience_export(
+    result = _open(workspace).audience_export(
         name,
         fmt,
         out=out_dir,
