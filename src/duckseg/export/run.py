@@ -265,7 +265,7 @@ class _Export:
         stem = _file_stem(info.segment)
         if not self.changes:
             name = f"{stem}.{self.fmt}"
-            query = tabular.members_query(columns, extra)
+            query = _with_member_columns(tabular.members_query(columns), columns, extra, False)
             written = tabular.write_file(con, query, self.fmt, folder / name, self.members)
             body["files"] = [written.as_dict()]
             body["rows"] = self.members
@@ -276,7 +276,7 @@ class _Export:
             create_temp(con, tabular.PREVIOUS, parquet_scan([previous]))
         adds, removes = tabular.change_counts(con)
         name = f"{stem}-changes.{self.fmt}"
-        query = tabular.changes_query(columns, extra)
+        query = _with_member_columns(tabular.changes_query(columns), columns, extra, True)
         written = tabular.write_file(con, query, self.fmt, folder / name, adds + removes)
         body["columns"] = [tabular.CHANGE, *body["columns"]]
         body["files"] = [written.as_dict()]  # its change column says add or remove
@@ -490,6 +490,32 @@ def _earlier_files(folder: Path) -> list[Path]:
         ) from exc
     files = [folder / name for name in names if Path(name).name == name and name[:1] != "."]
     return [*files, manifest]
+
+
+def _with_member_columns(
+    query: exp.Select, columns: Sequence[str], extra: Sequence[str], changes: bool
+) -> exp.Select:
+    """`query`'s rows with `extra` columns of the snapshot file (an audience's arm and agent)
+    after contact_id; a removed contact has none."""
+    if not extra:
+        return query
+    q, s = "q", "s"
+    lead = [tabular.CHANGE] if changes else []
+    selected = [
+        *(exp.column(c, table=q, quoted=True) for c in [*lead, KEY]),
+        *(exp.column(c, table=s, quoted=True) for c in extra),
+        *(exp.column(c, table=q, quoted=True) for c in columns),
+    ]
+    return (
+        exp.select(*selected)
+        .from_(query.subquery(q))
+        .join(
+            exp.to_table(upload.MEMBERS).as_(s),
+            on=exp.column(KEY, table=s, quoted=True).eq(exp.column(KEY, table=q, quoted=True)),
+            join_type="left",
+        )
+        .order_by(*(exp.column(c, table=q, quoted=True) for c in [*lead, KEY]))
+    )
 
 
 def _file_stem(owner: str) -> str:

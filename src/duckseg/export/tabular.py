@@ -58,20 +58,15 @@ def _col(name: str, table: str) -> exp.Column:
     return exp.column(name, table=table, quoted=True)
 
 
-def _with_attributes(
-    ids: exp.Query, columns: Sequence[str], change: str | None, extra: Sequence[str] = ()
-) -> exp.Select:
-    """contact_id (and the change) of each id in `ids`, with `extra` columns of the snapshot
-    file (an audience's arm and agent; missing for a removed contact) and its current
-    attributes."""
-    d, c, s = "d", "c", "s"
+def _with_attributes(ids: exp.Query, columns: Sequence[str], change: str | None) -> exp.Select:
+    """contact_id (and the change) of each id in `ids`, with its current attributes."""
+    d, c = "d", "c"
     selected: list[exp.Expr] = []
     if change is not None:
         selected.append(exp.alias_(exp.Literal.string(change), CHANGE, quoted=True))
     selected.append(exp.alias_(_col(KEY, d), KEY, quoted=True))
-    selected.extend(exp.alias_(_col(name, s), name, quoted=True) for name in extra)
     selected.extend(exp.alias_(_col(name, c), name, quoted=True) for name in columns)
-    query = (
+    return (
         exp.select(*selected)
         .from_(ids.subquery(d))
         .join(
@@ -80,28 +75,22 @@ def _with_attributes(
             join_type="left",
         )
     )
-    if extra:
-        query = query.join(
-            exp.to_table(MEMBERS).as_(s), on=_col(KEY, s).eq(_col(KEY, d)), join_type="left"
-        )
-    return query
 
 
 def _ids(table: str) -> exp.Select:
     return exp.select(exp.column(KEY, quoted=True)).from_(exp.to_table(table))
 
 
-def members_query(columns: Sequence[str], extra: Sequence[str] = ()) -> exp.Select:
+def members_query(columns: Sequence[str]) -> exp.Select:
     """Every snapshot member with the chosen attributes, by contact_id."""
-    query = _with_attributes(_ids(MEMBERS), columns, None, extra)
-    return query.order_by(exp.column(KEY, quoted=True))
+    return _with_attributes(_ids(MEMBERS), columns, None).order_by(exp.column(KEY, quoted=True))
 
 
-def changes_query(columns: Sequence[str], extra: Sequence[str] = ()) -> exp.Select:
+def changes_query(columns: Sequence[str]) -> exp.Select:
     """Members added since the previous export, then members removed, each
     with a `change` column (add / remove) and current attributes."""
-    adds = _with_attributes(_ids(MEMBERS).except_(_ids(PREVIOUS)), columns, ADD, extra)
-    removes = _with_attributes(_ids(PREVIOUS).except_(_ids(MEMBERS)), columns, REMOVE, extra)
+    adds = _with_attributes(_ids(MEMBERS).except_(_ids(PREVIOUS)), columns, ADD)
+    removes = _with_attributes(_ids(PREVIOUS).except_(_ids(MEMBERS)), columns, REMOVE)
     union = exp.union(adds, removes, distinct=False)
     return (
         exp.select(exp.Star())
