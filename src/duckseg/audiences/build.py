@@ -28,7 +28,7 @@ from duckseg.audiences.plan import OrderBy, check_names, load_audience, order_by
 from duckseg.audiences.spec import ALL_ARM, Audience
 from duckseg.compiler import compile_build, to_sql
 from duckseg.compiler.sqlbuild import CONTACTS, KEY, safe_comment
-from duckseg.db import create_temp, parquet_scan
+from duckseg.db import create_temp, parquet_scan, union_all
 from duckseg.errors import DefinitionError, Problem
 from duckseg.export.consent import consent_rule
 from duckseg.lang import ir
@@ -231,14 +231,14 @@ def _bind_other_audiences(
         scan = parquet_scan([ws.root / latest.path])
         parts.append(exp.select(exp.column(KEY, quoted=True)).from_(scan.subquery("a")))
     if not parts:
-        parts.append(
-            exp.select(exp.column(KEY, quoted=True)).from_("audience_include").where(exp.false())
-        )
-    query = parts[0]
-    for part in parts[1:]:
-        query = query.union(part, distinct=True)  # type: ignore[assignment]
-    create_temp(con, "audience_other", exp.select(exp.Star()).from_(query.subquery("o")), "TABLE")
+        parts.append(_nobody())
+    create_temp(con, "audience_other", union_all(parts), "TABLE")
     return warnings
+
+
+def _nobody() -> exp.Select:
+    """No contact_id, typed as the included ones."""
+    return exp.select(exp.column(KEY, quoted=True)).from_("audience_include").where(exp.false())
 
 
 def _bind_capped(
@@ -247,12 +247,7 @@ def _bind_capped(
     """audience_capped: contacts already sent the cap's number of snapshots in its window."""
     cap = audience.frequency_cap
     found = [] if cap is None else sends.sends_between(ws.store, ctx.back(cap.within), ctx.as_of)
-    most = cap.max if cap is not None else 1
-    query = sends.capped_query(found, most)
-    if not found:
-        query = (
-            exp.select(exp.column(KEY, quoted=True)).from_("audience_include").where(exp.false())
-        )
+    query = sends.capped_query(found, cap.max) if cap is not None and found else _nobody()
     create_temp(con, "audience_capped", query, kind="TABLE")
 
 

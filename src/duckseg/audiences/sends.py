@@ -11,21 +11,16 @@ another format) is not another send.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from sqlglot import exp
 
 from duckseg.compiler.sqlbuild import KEY, timestamp_literal
-from duckseg.db import parquet_scan
 from duckseg.state.store import CATALOG_FILE, Store
 
 AUDIENCE_PREFIX = "audience:"
 SNAPSHOT = "snapshot_id"
-
-
-def _naive(at: datetime) -> datetime:
-    return at.astimezone(UTC).replace(tzinfo=None)
 
 
 def sends_between(store: Store, low: datetime, high: datetime) -> list[tuple[str, Path]]:
@@ -51,8 +46,8 @@ def sends_between(store: Store, low: datetime, high: datetime) -> list[tuple[str
                 exp.column("segment", table=e),
                 exp.Literal.string(AUDIENCE_PREFIX),
             ),
-            exp.column("as_of", table=n) >= timestamp_literal(_naive(low)),
-            exp.column("as_of", table=n) < timestamp_literal(_naive(high)),
+            exp.column("as_of", table=n) >= timestamp_literal(low),
+            exp.column("as_of", table=n) < timestamp_literal(high),
         )
         .order_by(exp.column("path", table=s))
     )
@@ -64,27 +59,26 @@ def sends_between(store: Store, low: datetime, high: datetime) -> list[tuple[str
 
 
 def capped_query(sends: list[tuple[str, Path]], most: int) -> exp.Select:
-    """contact_id of everyone written in sends of at least `most` distinct snapshots."""
-    if not sends:
-        return exp.select(exp.cast(exp.null(), exp.DataType.Type.VARCHAR).as_(KEY)).where(
-            exp.false()
-        )
-    f = "f"
+    """contact_id of everyone written in sends of at least `most` distinct snapshots
+    (`sends` is not empty)."""
+    f, sent = "f", "sent_files"
+    # The files differ in columns (ad-platform files keep their upload columns): by name.
+    scan = exp.ReadParquet(
+        expressions=[
+            exp.Array(expressions=[exp.Literal.string(str(path)) for _, path in sends]),
+            exp.EQ(this=exp.column("union_by_name"), expression=exp.true()),
+            exp.EQ(this=exp.column("filename"), expression=exp.true()),
+        ]
+    )
     files = exp.values(
         [(exp.Literal.string(str(path)), exp.Literal.string(sid)) for sid, path in sends],
-        alias="sent_files",
+        alias=sent,
         columns=["filename", SNAPSHOT],
     )
-    scan = parquet_scan([path for _, path in sends], union_by_name=True)
-    table = scan.args["from_"].this
-    assert isinstance(table, exp.Table)
-    table.this.append("expressions", exp.EQ(this=exp.column("filename"), expression=exp.true()))
     rows = (
-        exp.select(exp.column(KEY, table=f, quoted=True), exp.column(SNAPSHOT, table="sent_files"))
-        .from_(exp.Subquery(this=scan, alias=exp.TableAlias(this=exp.to_identifier(f))))
-        .join(
-            files, on=exp.column("filename", table="sent_files").eq(exp.column("filename", table=f))
-        )
+        exp.select(exp.column(KEY, table=f, quoted=True), exp.column(SNAPSHOT, table=sent))
+        .from_(exp.Table(this=scan, alias=exp.TableAlias(this=exp.to_identifier(f))))
+        .join(files, on=exp.column("filename", table=sent).eq(exp.column("filename", table=f)))
     )
     distinct = exp.Count(this=exp.Distinct(expressions=[exp.column(SNAPSHOT)]))
     return (
