@@ -270,3 +270,30 @@ def test_the_sample_audience_splits_with_a_holdout_and_two_agents(sample_ws: Wor
     assert list(snap.arms) == ["holdout", "a", "b"] and list(snap.agents) == ["ravi", "meera"]
     assert snap.count > 1000 and all(n > 0 for n in snap.arms.values())
     assert 0.05 < snap.arms["holdout"] / snap.count < 0.15
+
+
+def test_a_failed_commit_leaves_no_snapshot_and_no_file(
+    shop: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import duckseg.state.snapshots as snapshots
+
+    write_audience(shop, "first", "include: [buyers]\n")
+    write_audience(shop, "second", "include: [gold]\n")
+    written = []
+    real = snapshots.pq.write_table
+
+    def write_then_fail(table: object, where: object, **kwargs: object) -> None:
+        real(table, where, **kwargs)
+        written.append(where)
+        if len(written) == 2:
+            raise OSError("disk full")
+
+    monkeypatch.setattr(snapshots.pq, "write_table", write_then_fail)
+    with pytest.raises(OSError, match="disk full"):
+        shop.audience_build(["first", "second"], as_of=LATE)
+    monkeypatch.undo()
+    assert shop.snapshots.latest("audience:first") is None
+    assert shop.snapshots.latest("audience:second") is None
+    folder = shop.root / "state" / "snapshots" / "audience"
+    shop.store.sweep_orphans()  # what the next writer does with the unregistered temporary file
+    assert not [p for p in folder.rglob("*") if p.is_file()]

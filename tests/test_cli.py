@@ -83,6 +83,7 @@ def test_help_lists_every_verb() -> None:
         "delete",
         "diff",
         "static",
+        "audience",
         "demo",
     ):
         assert verb in text

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, assert_never
 
 import duckdb
 import numpy as np
@@ -205,18 +205,28 @@ def _values(
     mem, q = "m", "q"
     population = exp.column("population", table=mem, quoted=True)
     in_arms = exp.In(this=population, expressions=[exp.Literal.string(a) for a in arms])
-    if metric.kind is m.MetricKind.AVG:
-        assert metric.prop is not None
-        prop = exp.column(metric.prop.name, table="events", quoted=True)
-        qualifying.set("group", None)
-        qualifying.set("expressions", [exp.column(KEY, table="events", quoted=True), prop.as_("v")])
-        qualifying = qualifying.where(prop.copy().is_(exp.null()).not_())
-        join_type = "inner"
-        value: exp.Expr = exp.column("v", table=q)
-    else:
-        join_type = "left"
-        column = "n" if metric.kind is m.MetricKind.EVENTS_PER_MEMBER else "total"
-        value = exp.func("coalesce", exp.column(column, table=q), exp.Literal.number(0))
+    zero = exp.Literal.number(0)
+    join_type = "left"  # members without qualifying events count as 0
+    value: exp.Expr
+    match metric.kind:
+        case m.MetricKind.AVG:  # the sample is the events with the property set
+            assert metric.prop is not None
+            prop = exp.column(metric.prop.name, table="events", quoted=True)
+            qualifying.set("group", None)
+            qualifying.set(
+                "expressions", [exp.column(KEY, table="events", quoted=True), prop.as_("v")]
+            )
+            qualifying = qualifying.where(prop.copy().is_(exp.null()).not_())
+            join_type = "inner"
+            value = exp.column("v", table=q)
+        case m.MetricKind.EVENTS_PER_MEMBER:
+            value = exp.func("coalesce", exp.column("n", table=q), zero)
+        case m.MetricKind.SUM:
+            value = exp.func("coalesce", exp.column("total", table=q), zero)
+        case m.MetricKind.REACH | m.MetricKind.CONVERSION:
+            raise ValueError(f"{metric.name} is a share: it has no values to average")
+        case _:
+            assert_never(metric.kind)
     select = (
         exp.select(population, exp.cast(value, exp.DataType.Type.DOUBLE).as_("v"))
         .with_("qualifying", as_=qualifying)
