@@ -150,3 +150,13 @@ def test_holdout_is_never_sent_so_never_capped(shop: Workspace) -> None:
     assert set(shop.audience("capped")["contact_id"].to_list()) == {
         c for c, a in arms.items() if a == "holdout"
     }
+
+
+def test_the_segment_export_refuses_an_audience(
+    shop: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    build(shop, "split", T1)
+    result = run_cli(capsys, "export", "audience:split", "--format", "meta", "-w", str(shop.root))
+    assert result.code == 2
+    assert "audience:split is an audience snapshot" in result.err
+    assert "duckseg audience export" in result.err

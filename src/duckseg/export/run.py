@@ -104,6 +104,12 @@ def run_export(
         )
     with ws.store.writer():
         info = _snapshot_info(ws, segment, snapshot)
+        if info.kind == "audience" and member_filter is None:
+            raise InputError.single(
+                segment,
+                f"{segment} is an audience snapshot: its holdout must not leave",
+                hint="export it with duckseg audience export",
+            )
         job = _Export(ws, info, fmt, changes, include_opted_out, max_rows, member_filter)
         return job.run(out, requested)
 
