@@ -104,3 +104,10 @@ def test_unknown_audience_and_segments_with_audience(
     assert missing.code == 2 and "unknown audience splt (did you mean split?)" in missing.err
     both = run_cli(capsys, "report", "gold", "--audience", "split", *w)
     assert both.code == 2 and "not both" in both.err
+
+
+def test_a_segment_report_of_everything_leaves_audiences_out(shop: Workspace) -> None:
+    shop.build("gold", as_of="2026-06-15T00:00:00Z")
+    shop.audience_build("split", as_of="2026-06-15T00:00:00Z")
+    report = shop.report()
+    assert report.segment_names == ["gold", "vips"]
