@@ -169,3 +169,16 @@ def test_cli_writes_each_format_whole(built: Path, tmp_path: Path, fmt: str) -> 
 def test_cli_bad_options_exit_2(built: Path, args: list[str], message: str) -> None:
     proc = run("changes", *args, "-w", str(built))
     assert proc.returncode == 2 and message in proc.stderr, proc.stderr
+
+
+def test_an_audience_build_appends_its_members_with_their_arm(sample_ws: Workspace) -> None:
+    sample_ws.audience_build("festival_push", as_of="2026-06-30")
+    members = sample_ws.audience("festival_push")
+    rows = _rows(sample_ws, segments=["audience:festival_push"])
+    assert {r["change"] for r in rows} == {"entered"}
+    assert sorted((r["contact_id"], r["arm"]) for r in rows) == sorted(
+        zip(members["contact_id"].to_list(), members["arm"].to_list(), strict=True)
+    )
+    first = members.row(0, named=True)
+    (seen,) = sample_ws.contact(first["contact_id"]).audiences
+    assert (seen.audience, seen.arm, seen.agent) == ("festival_push", first["arm"], first["agent"])
