@@ -1,0 +1,112 @@
+"""Sequences as SQL (docs/language.md, "Sequences"): the contacts with a chain of events.
+
+A chain reaches an event of step k when some event of step k-1 that a chain reaches
+lies strictly before it and, where step k has `then_within`, at most that long before.
+So each step keeps the events of its own scan (names, `where`, window: each scan is
+pruned like any event condition's) that a reached event of the step before precedes:
+
+    step_1        = the events of step 1
+    step_k        = the events of step k with a reached step_(k-1) event before them
+    members       = the contacts of step_n
+
+Every chain counts, not only the earliest: a later event of step k-1 can be the one
+within `then_within` of an event of step k. Where step k has no `then_within`, only
+the earliest reached event of step k-1 matters (any later one precedes fewer events),
+so step k-1 is first cut to one row per contact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlglot import exp
+
+from duckseg.lang import ir
+from duckseg.lang.time import Duration, Unit
+
+KEY = "contact_id"
+EVENTS = "events"
+# The step before, and the events of this step, inside each step's query.
+BEFORE = "before"
+THIS = "this"
+
+_SECONDS = {Unit.SECOND: 1, Unit.MINUTE: 60, Unit.HOUR: 3600, Unit.DAY: 86400, Unit.WEEK: 604800}
+
+
+def step_name(index: int) -> str:
+    return f"sequence_step_{index + 1}"
+
+
+def _col(name: str, table: str) -> exp.Column:
+    return exp.column(name, table=table, quoted=True)
+
+
+def _seconds(gap: Duration) -> int:
+    if gap.unit not in _SECONDS:  # resolve refuses mo and y here
+        raise ValueError(f"then_within has no fixed length: {gap}")
+    return gap.amount * _SECONDS[gap.unit]
+
+
+def sequence_members(
+    node: ir.SequenceTest, qualify: Callable[[ir.EventFilter], exp.Expr]
+) -> exp.Select:
+    """SELECT contact_id of the contacts with a chain; `qualify` is the builder's test of
+    one events row against a filter (names, window up to as_of, `where`)."""
+    steps = node.steps
+    query: exp.Select | None = None
+    ctes: list[tuple[str, exp.Select]] = []
+    for index, step in enumerate(steps):
+        last = index == len(steps) - 1
+        # The next step needs every reached time only if it bounds the gap to it.
+        earliest = not last and steps[index + 1].then_within is None
+        ts: exp.Expr = _col("ts", EVENTS)
+        if index == 0 and earliest:
+            ts = exp.alias_(exp.func("MIN", ts), "ts", quoted=True)
+        scan = (
+            exp.select(_col(KEY, EVENTS), ts)
+            .from_(exp.to_table(EVENTS))
+            .where(qualify(step.filter), copy=False)
+        )
+        if index == 0:
+            query = scan.group_by(_col(KEY, EVENTS), copy=False) if earliest else scan
+        else:
+            query = _reached(scan, step_name(index - 1), step.then_within, earliest, last)
+        if not last:
+            ctes.append((step_name(index), query))
+    assert query is not None
+    for name, cte in ctes:
+        query = query.with_(name, as_=cte, copy=False)
+    return query
+
+
+def _reached(
+    scan: exp.Select, before: str, gap: Duration | None, earliest: bool, last: bool
+) -> exp.Select:
+    """The events of `scan` that an event of the step `before` precedes (within `gap`)."""
+    this_ts, before_ts = _col("ts", THIS), _col("ts", BEFORE)
+    parts: list[exp.Expr] = [
+        _col(KEY, BEFORE).eq(_col(KEY, THIS)),
+        exp.LT(this=before_ts, expression=this_ts),
+    ]
+    if gap is not None:
+        limit = exp.Add(
+            this=before_ts.copy(),
+            expression=exp.Interval(
+                this=exp.Literal.string(str(_seconds(gap))), unit=exp.Var(this="SECOND")
+            ),
+        )
+        parts.append(exp.LTE(this=this_ts.copy(), expression=limit))
+    preceded = exp.Exists(
+        this=exp.select(exp.Literal.number(1))
+        .from_(exp.to_table(before).as_(BEFORE, quoted=True))
+        .where(exp.and_(*parts, copy=False), copy=False)
+    )
+    source = exp.alias_(scan.subquery(), THIS, quoted=True)
+    if last:
+        columns: list[exp.Expr] = [_col(KEY, THIS)]
+    elif earliest:
+        columns = [_col(KEY, THIS), exp.alias_(exp.func("MIN", this_ts.copy()), "ts", quoted=True)]
+    else:
+        columns = [_col(KEY, THIS), _col("ts", THIS)]
+    query = exp.select(*columns).from_(source, copy=False).where(preceded, copy=False)
+    return query.group_by(_col(KEY, THIS), copy=False) if earliest else query
