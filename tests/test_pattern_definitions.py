@@ -70,7 +70,12 @@ VIEW, BUY = {"performed": "login"}, {"performed": "purchase"}
             "segments/t.yaml: where.withn: unknown key 'withn' (did you mean within?)",
         ),
         (
-            {"sequence": [VIEW, {"performed": "purchase", "where": {"attr": "city", "op": "is_set"}}]},
+            {
+                "sequence": [
+                    VIEW,
+                    {"performed": "purchase", "where": {"attr": "city", "op": "is_set"}},
+                ]
+            },
             "segments/t.yaml: where.sequence[1].where.attr: use prop for event properties "
             "(write prop: city)",
         ),
@@ -106,7 +111,7 @@ VIEW, BUY = {"performed": "login"}, {"performed": "purchase"}
         ),
         (
             {"performed_regularly": "purchase", "every": "month", "periods": 3},
-            'segments/t.yaml: where.every: expected a duration like 90d, 48h or 3mo (units s m h '
+            "segments/t.yaml: where.every: expected a duration like 90d, 48h or 3mo (units s m h "
             'd w mo y), got "month"',
         ),
         (
@@ -129,7 +134,7 @@ VIEW, BUY = {"performed": "login"}, {"performed": "purchase"}
         ),
         (
             {"restarted_performing": "purchase", "recent": "-3d", "gap": "60d"},
-            'segments/t.yaml: where.recent: expected a duration like 90d, 48h or 3mo (units s m '
+            "segments/t.yaml: where.recent: expected a duration like 90d, 48h or 3mo (units s m "
             'h d w mo y), got "-3d"',
         ),
         (
@@ -178,8 +183,12 @@ def test_every_problem_of_a_sequence_is_reported_at_once() -> None:
         {"performed_regularly": "purchase", "every": "1w", "periods": 4, "min_periods": 4},
         {"performed_regularly": "purchase", "every": "1mo", "periods": 1, "times": 3},
         {"stopped_performing": "purchase", "recent": "1mo", "prior": "2mo"},
-        {"restarted_performing": "purchase", "recent": "7d", "gap": "60d",
-         "where": {"prop": "amount", "op": "gt", "value": 5}},
+        {
+            "restarted_performing": "purchase",
+            "recent": "7d",
+            "gap": "60d",
+            "where": {"prop": "amount", "op": "gt", "value": 5},
+        },
         {"last_performed": "purchase", "within": {"last": "1mo"}},
         {"first_performed": "purchase", "within": {"after": "now-30d"}},
         {"last_performed": "purchase", "within": {"before": "2026-01-01"}},

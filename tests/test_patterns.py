@@ -164,7 +164,12 @@ CASES: list[tuple[str, str, Any, set[str]]] = [
     ),
     ("regularly 2 months", "UTC", {**R, "periods": 2}, {"r1", "r3", "r4"}),
     ("regularly twice a month", "UTC", {**R, "periods": 2, "times": 2}, {"r4"}),
-    ("regularly twice in any month", "UTC", {**R, "periods": 3, "min_periods": 1, "times": 2}, {"r4"}),
+    (
+        "regularly twice in any month",
+        "UTC",
+        {**R, "periods": 3, "min_periods": 1, "times": 2},
+        {"r4"},
+    ),
     ("regularly 1 month", "UTC", {**R, "periods": 1}, {"r1", "r2", "r3", "r4", "r6", "r7"}),
     ("regularly 2 months new york", "America/New_York", {**R, "periods": 2}, {"r1", "r4"}),
     (
@@ -215,7 +220,12 @@ CASES: list[tuple[str, str, Any, set[str]]] = [
         {"last_performed": "payment", "within": {"after": "2026-01-31"}},
         {"f2", "f6"},
     ),
-    ("last within last 1mo", "UTC", {"last_performed": "payment", "within": {"last": "1mo"}}, {"f6"}),
+    (
+        "last within last 1mo",
+        "UTC",
+        {"last_performed": "payment", "within": {"last": "1mo"}},
+        {"f6"},
+    ),
     ("first within 30d", "UTC", {"first_performed": "payment", "within": "30d"}, {"f6"}),
     (
         "first within after",

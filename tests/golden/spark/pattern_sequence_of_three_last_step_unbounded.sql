@@ -1,0 +1,64 @@
+-- tests/test_dialects.py::test_pattern_case_sql[sequence_of_three_last_step_unbounded-spark]
+-- pattern case 'sequence of three, last step unbounded'; dialect spark, as_of 2026-03-31T12:00:00+00:00, zone UTC
+-- generated: rewrite with `pytest tests/test_dialects.py --update-golden`
+WITH sequence_step_1 AS (
+  SELECT
+    `events`.`contact_id`,
+    `events`.`ts`
+  FROM events
+  WHERE
+    `events`.`event` = 'view'
+    AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)
+), sequence_step_2 AS (
+  SELECT
+    `this`.`contact_id`,
+    MIN(`this`.`ts`) AS `ts`
+  FROM (
+    SELECT
+      `events`.`contact_id`,
+      `events`.`ts`
+    FROM events
+    WHERE
+      `events`.`event` = 'cart'
+      AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)
+  ) AS `this`
+  WHERE
+    EXISTS(
+      SELECT
+        1
+      FROM sequence_step_1 AS `before`
+      WHERE
+        `before`.`contact_id` = `this`.`contact_id`
+        AND `before`.`ts` < `this`.`ts`
+        AND `this`.`ts` <= `before`.`ts` + INTERVAL '3600' SECOND
+    )
+  GROUP BY
+    `this`.`contact_id`
+)
+/* members of pattern_sequence_of_three_last_step_unbounded: performed view, then cart within 1 hour, then buy */
+SELECT
+  `contacts`.`contact_id`
+FROM contacts
+WHERE
+  `contacts`.`contact_id` IN (
+    /* contacts who: performed view, then cart within 1 hour, then buy */
+    SELECT
+      `this`.`contact_id`
+    FROM (
+      SELECT
+        `events`.`contact_id`,
+        `events`.`ts`
+      FROM events
+      WHERE
+        `events`.`event` = 'buy'
+        AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)
+    ) AS `this`
+    WHERE
+      EXISTS(
+        SELECT
+          1
+        FROM sequence_step_2 AS `before`
+        WHERE
+          `before`.`contact_id` = `this`.`contact_id` AND `before`.`ts` < `this`.`ts`
+      )
+  )

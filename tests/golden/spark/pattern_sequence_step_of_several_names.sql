@@ -1,0 +1,41 @@
+-- tests/test_dialects.py::test_pattern_case_sql[sequence_step_of_several_names-spark]
+-- pattern case 'sequence step of several names'; dialect spark, as_of 2026-03-31T12:00:00+00:00, zone UTC
+-- generated: rewrite with `pytest tests/test_dialects.py --update-golden`
+WITH sequence_step_1 AS (
+  SELECT
+    `events`.`contact_id`,
+    `events`.`ts`
+  FROM events
+  WHERE
+    `events`.`event` IN ('view', 'cart')
+    AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)
+)
+/* members of pattern_sequence_step_of_several_names: performed view or cart, then buy within 1 day */
+SELECT
+  `contacts`.`contact_id`
+FROM contacts
+WHERE
+  `contacts`.`contact_id` IN (
+    /* contacts who: performed view or cart, then buy within 1 day */
+    SELECT
+      `this`.`contact_id`
+    FROM (
+      SELECT
+        `events`.`contact_id`,
+        `events`.`ts`
+      FROM events
+      WHERE
+        `events`.`event` = 'buy'
+        AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)
+    ) AS `this`
+    WHERE
+      EXISTS(
+        SELECT
+          1
+        FROM sequence_step_1 AS `before`
+        WHERE
+          `before`.`contact_id` = `this`.`contact_id`
+          AND `before`.`ts` < `this`.`ts`
+          AND `this`.`ts` <= `before`.`ts` + INTERVAL '86400' SECOND
+      )
+  )
