@@ -1,0 +1,41 @@
+-- tests/test_dialects.py::test_example_segment_sql[pricing_then_demo_7d-postgres]
+-- example segment pricing_then_demo_7d (data/segments/pricing_then_demo_7d.yaml); dialect postgres, as_of 2026-06-30T18:00:00+00:00, zone UTC
+-- generated: rewrite with `pytest tests/test_dialects.py --update-golden`
+/* members of pricing_then_demo_7d: performed pricing_page_view, then demo_request within 7 days */
+SELECT
+  "contacts"."contact_id"
+FROM contacts
+WHERE
+  "contacts"."contact_id" IN (
+    WITH sequence_step_1 AS (
+      SELECT
+        "events"."contact_id",
+        "events"."ts"
+      FROM events
+      WHERE
+        "events"."event" = 'pricing_page_view'
+        AND "events"."ts" <= CAST('2026-06-30 18:00:00' AS TIMESTAMP)
+    )
+    /* contacts who: performed pricing_page_view, then demo_request within 7 days */
+    SELECT
+      "this"."contact_id"
+    FROM (
+      SELECT
+        "events"."contact_id",
+        "events"."ts"
+      FROM events
+      WHERE
+        "events"."event" = 'demo_request'
+        AND "events"."ts" <= CAST('2026-06-30 18:00:00' AS TIMESTAMP)
+    ) AS "this"
+    WHERE
+      EXISTS(
+        SELECT
+          1
+        FROM sequence_step_1 AS "before"
+        WHERE
+          "before"."contact_id" = "this"."contact_id"
+          AND "before"."ts" < "this"."ts"
+          AND "this"."ts" <= "before"."ts" + INTERVAL '604800 SECOND'
+      )
+  )
