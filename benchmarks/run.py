@@ -25,6 +25,7 @@ from benchmarks import (
     generate,
     memory,
     output_bench,
+    pattern_bench,
     report,
     scale_bench,
     segment_bench,
@@ -33,9 +34,18 @@ from benchmarks.common import AS_OF, sf_dir, sf_label
 from benchmarks.segments import SEED
 from duckseg import Workspace
 
-STEPS = ("landing", "segments", "shapes", "build-all", "memory", "outputs")
+STEPS = ("landing", "segments", "shapes", "build-all", "memory", "outputs", "patterns")
 # The result keys each step writes (what --merge replaces).
-STEP_KEYS = {"landing", "segments", "shapes", "build_all", "fact_passes", "memory", "outputs"}
+STEP_KEYS = {
+    "landing",
+    "segments",
+    "shapes",
+    "build_all",
+    "fact_passes",
+    "memory",
+    "outputs",
+    "patterns",
+}
 
 
 def log(message: str) -> None:
@@ -171,6 +181,12 @@ def main(argv: list[str] | None = None) -> int:
             lambda: output_bench.bench_outputs(
                 ws, biggest, list(SEED), sf_dir(args.sf) / "outputs", min(args.runs, 3), log
             ),
+        )
+
+    if "patterns" in steps:
+        log(f"sequences and lifecycle beside plain conditions, {args.runs} rounds")
+        result["patterns"] = guarded(
+            "patterns", lambda: pattern_bench.bench_patterns(ws, args.runs, log)
         )
 
     result["finished_at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -43,6 +43,7 @@ from duckseg.lang.time import Duration
 # Lowered trees are lowered a little further here (see times_as_counts).
 SEMI_JOIN_RULES = (times_as_counts, flatten_groups)
 MEMBERS = "members"
+CHAINS = "chains"
 
 
 class SemiJoinBuilder(SqlBuilder):
@@ -104,7 +105,9 @@ class SemiJoinBuilder(SqlBuilder):
                 flt = ir.EventFilter(node.filter.events, node.filter.where, ir.WindowLast(span))
                 query = self.subquery(flt, periods_met(node, counts))
             case ir.SequenceTest():
-                return self.sequence(node)
+                # Its WITH cannot stand as an arm of a UNION: read it as a derived table.
+                chains = self.sequence(node).subquery(CHAINS)
+                return exp.select(column(KEY, CHAINS)).from_(chains)
             case _:
                 assert_never(node)
         query.add_comments([safe_comment(f"contacts who: {describe(node)}")])
