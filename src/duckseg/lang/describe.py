@@ -364,10 +364,11 @@ def _stretch(chain: tuple[Duration, ...]) -> str:
     return f"the {chain[-1].words()} before {_stretch(chain[:-1])}"
 
 
-def _a(duration: Duration) -> str:
-    """A period's length as a noun phrase: "1 month" -> "month", "2 weeks" -> "2-week"."""
-    word = duration.words()
-    return word.split(" ", 1)[1] if duration.amount == 1 else word.replace(" ", "-")[:-1]
+def _periods(count: int, every: Duration) -> str:
+    """`3 months`, `4 periods of 2 weeks`."""
+    if every.amount == 1:
+        return Duration(count, every.unit).words()
+    return f"{count} periods of {every.words()}"
 
 
 def describe_sequence(test: ir.SequenceTest) -> str:
@@ -383,17 +384,15 @@ def describe_sequence(test: ir.SequenceTest) -> str:
 
 
 def describe_regular(test: ir.RegularTest) -> str:
-    how_often = (
-        "" if test.times == 1 else f" {describe_count(ir.Compare(ir.CompareOp.GTE, (test.times,)))}"
-    )
-    if test.min_periods == test.periods:
-        which = f"in each of the last {test.periods} {_a(test.every)} periods"
-    else:
-        which = (
-            f"in at least {test.min_periods} of the last {test.periods} {_a(test.every)} periods"
-        )
+    times = ir.Compare(ir.CompareOp.GTE, (test.times,))
+    how_often = "" if test.times == 1 else f" {describe_count(times)}"
+    periods = _periods(test.periods, test.every)
     if test.periods == 1:
         which = f"in the last {test.every.words()}"
+    elif test.min_periods == test.periods:
+        which = f"in each of the last {periods}"
+    else:
+        which = f"in at least {test.min_periods} of the last {periods}"
     return f"performed {describe_events(test.filter)}{how_often} {which}"
 
 

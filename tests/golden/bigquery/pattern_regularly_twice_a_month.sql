@@ -47,7 +47,7 @@ WITH event_facts AS (
   WHERE
     COALESCE(`event_facts`.`f0`, 0) >= 2 AND COALESCE(`event_facts`.`f1`, 0) >= 2
 )
-/* members of pattern_regularly_twice_a_month: performed purchase at least twice in each of the last 2 month periods */
+/* members of pattern_regularly_twice_a_month: performed purchase at least twice in each of the last 2 months */
 SELECT
   `event_facts`.`contact_id`
 FROM event_facts

@@ -39,7 +39,7 @@ WITH event_facts AS (
   WHERE
     COALESCE("event_facts"."f0", 0) >= 1 AND COALESCE("event_facts"."f1", 0) >= 1
 )
-/* members of pattern_regularly_2_months: performed purchase in each of the last 2 month periods */
+/* members of pattern_regularly_2_months: performed purchase in each of the last 2 months */
 SELECT
   "event_facts"."contact_id"
 FROM event_facts

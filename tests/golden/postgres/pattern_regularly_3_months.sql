@@ -50,7 +50,7 @@ WITH event_facts AS (
     AND COALESCE("event_facts"."f1", 0) >= 1
     AND COALESCE("event_facts"."f2", 0) >= 1
 )
-/* members of pattern_regularly_3_months: performed purchase in each of the last 3 month periods */
+/* members of pattern_regularly_3_months: performed purchase in each of the last 3 months */
 SELECT
   "event_facts"."contact_id"
 FROM event_facts

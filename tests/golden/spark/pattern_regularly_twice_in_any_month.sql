@@ -50,7 +50,7 @@ WITH event_facts AS (
       CASE WHEN COALESCE(`event_facts`.`f0`, 0) >= 2 THEN 1 ELSE 0 END + CASE WHEN COALESCE(`event_facts`.`f1`, 0) >= 2 THEN 1 ELSE 0 END + CASE WHEN COALESCE(`event_facts`.`f2`, 0) >= 2 THEN 1 ELSE 0 END
     ) >= 1
 )
-/* members of pattern_regularly_twice_in_any_month: performed purchase at least twice in at least 1 of the last 3 month periods */
+/* members of pattern_regularly_twice_in_any_month: performed purchase at least twice in at least 1 of the last 3 months */
 SELECT
   `event_facts`.`contact_id`
 FROM event_facts

@@ -50,7 +50,7 @@ WITH event_facts AS (
       CASE WHEN COALESCE("event_facts"."f0", 0) >= 1 THEN 1 ELSE 0 END + CASE WHEN COALESCE("event_facts"."f1", 0) >= 1 THEN 1 ELSE 0 END + CASE WHEN COALESCE("event_facts"."f2", 0) >= 1 THEN 1 ELSE 0 END
     ) >= 2
 )
-/* members of pattern_regularly_2_of_3_months: performed purchase in at least 2 of the last 3 month periods */
+/* members of pattern_regularly_2_of_3_months: performed purchase in at least 2 of the last 3 months */
 SELECT
   "event_facts"."contact_id"
 FROM event_facts
