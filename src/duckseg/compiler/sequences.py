@@ -10,9 +10,11 @@ pruned like any event condition's) that a reached event of the step before prece
     members       = the contacts of step_n
 
 Every chain counts, not only the earliest: a later event of step k-1 can be the one
-within `then_within` of an event of step k. Where step k has no `then_within`, only
-the earliest reached event of step k-1 matters (any later one precedes fewer events),
-so step k-1 is first cut to one row per contact.
+within `then_within` of an event of step k, and the latest one strictly before it is
+the one to test, found by sorting both steps' events per contact (one window
+function). Where step k has no `then_within`, only the earliest reached event of
+step k-1 matters (any later one precedes fewer events), so step k-1 is first cut to
+one row per contact and joined.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ EVENTS = "events"
 # The step before, and the events of this step, inside each step's query.
 BEFORE = "before"
 THIS = "this"
+CANDIDATES = "candidates"
+KIND = "step_kind"  # 0: an event of this step, 1: a reached event of the step before
+LATEST = "latest_before"
 
 _SECONDS = {Unit.SECOND: 1, Unit.MINUTE: 60, Unit.HOUR: 3600, Unit.DAY: 86400, Unit.WEEK: 604800}
 
@@ -83,30 +88,79 @@ def _reached(
     scan: exp.Select, before: str, gap: Duration | None, earliest: bool, last: bool
 ) -> exp.Select:
     """The events of `scan` that an event of the step `before` precedes (within `gap`)."""
-    this_ts, before_ts = _col("ts", THIS), _col("ts", BEFORE)
-    parts: list[exp.Expr] = [
-        _col(KEY, BEFORE).eq(_col(KEY, THIS)),
-        exp.LT(this=before_ts, expression=this_ts),
-    ]
     if gap is not None:
-        limit = exp.Add(
-            this=before_ts.copy(),
-            expression=exp.Interval(
-                this=exp.Literal.string(str(_seconds(gap))), unit=exp.Var(this="SECOND")
-            ),
-        )
-        parts.append(exp.LTE(this=this_ts.copy(), expression=limit))
+        return _reached_within(scan, before, gap, earliest, last)
+    # The step before has one row per contact (its earliest reached time): a plain join.
+    parts = [
+        _col(KEY, BEFORE).eq(_col(KEY, THIS)),
+        exp.LT(this=_col("ts", BEFORE), expression=_col("ts", THIS)),
+    ]
     preceded = exp.Exists(
         this=exp.select(exp.Literal.number(1))
         .from_(exp.to_table(before).as_(BEFORE, quoted=True))
         .where(exp.and_(*parts, copy=False), copy=False)
     )
-    source = exp.alias_(scan.subquery(), THIS, quoted=True)
+    return _keep(exp.alias_(scan.subquery(), THIS, quoted=True), preceded, earliest, last)
+
+
+def _keep(source: exp.Expr, test: exp.Expr, earliest: bool, last: bool) -> exp.Select:
+    """The rows of `source` (named THIS) that pass `test`, as the next step reads them."""
+    ts = _col("ts", THIS)
     if last:
         columns: list[exp.Expr] = [_col(KEY, THIS)]
     elif earliest:
-        columns = [_col(KEY, THIS), exp.alias_(exp.func("MIN", this_ts.copy()), "ts", quoted=True)]
+        columns = [_col(KEY, THIS), exp.alias_(exp.func("MIN", ts), "ts", quoted=True)]
     else:
-        columns = [_col(KEY, THIS), _col("ts", THIS)]
-    query = exp.select(*columns).from_(source, copy=False).where(preceded, copy=False)
+        columns = [_col(KEY, THIS), ts]
+    query = exp.select(*columns).from_(source, copy=False).where(test, copy=False)
     return query.group_by(_col(KEY, THIS), copy=False) if earliest else query
+
+
+def _reached_within(
+    scan: exp.Select, before: str, gap: Duration, earliest: bool, last: bool
+) -> exp.Select:
+    """Each event of `scan` with the latest reached time of the step before strictly
+    earlier than it, from one sort of both per contact (a join of the two on contact_id
+    grows with the square of a busy contact's events): the event is reached when that
+    time is at most `gap` before it. At one instant, this step's events sort before the
+    step before's, so an event never follows one at its own time."""
+    rows = exp.union(
+        exp.select(
+            _col(KEY, before), _col("ts", before), exp.alias_(_number(1), KIND, quoted=True)
+        ).from_(exp.to_table(before)),
+        exp.select(
+            _col(KEY, CANDIDATES), _col("ts", CANDIDATES), exp.alias_(_number(0), KIND, quoted=True)
+        ).from_(exp.alias_(scan.subquery(), CANDIDATES, quoted=True)),
+        distinct=False,
+    )
+    earlier = exp.Case(ifs=[exp.If(this=_bare(KIND).eq(_number(1)), true=_bare("ts"))])
+    latest = exp.Window(
+        this=exp.func("MAX", earlier),
+        partition_by=[_bare(KEY)],
+        order=exp.Order(expressions=[exp.Ordered(this=_bare("ts")), exp.Ordered(this=_bare(KIND))]),
+        spec=exp.WindowSpec(
+            kind="ROWS", start="UNBOUNDED", start_side="PRECEDING", end="CURRENT ROW"
+        ),
+    )
+    ordered = exp.select(
+        _bare(KEY), _bare("ts"), _bare(KIND), exp.alias_(latest, LATEST, quoted=True)
+    ).from_(exp.alias_(rows.subquery(), "chained", quoted=True))
+    limit = exp.Add(
+        this=_col(LATEST, THIS),
+        expression=exp.Interval(
+            this=exp.Literal.string(str(_seconds(gap))), unit=exp.Var(this="SECOND")
+        ),
+    )
+    test = exp.and_(
+        _col(KIND, THIS).eq(_number(0)),
+        exp.LTE(this=_col("ts", THIS), expression=limit),
+    )
+    return _keep(exp.alias_(ordered.subquery(), THIS, quoted=True), test, earliest, last)
+
+
+def _bare(name: str) -> exp.Column:
+    return exp.column(name, quoted=True)
+
+
+def _number(value: int) -> exp.Expr:
+    return exp.Literal.number(value)

@@ -21,21 +21,37 @@ WHERE
       "this"."contact_id"
     FROM (
       SELECT
-        "events"."contact_id",
-        "events"."ts"
-      FROM events
-      WHERE
-        "events"."event" = 'cart'
-        AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
+        "contact_id",
+        "ts",
+        "step_kind",
+        MAX(CASE WHEN "step_kind" = 1 THEN "ts" END) OVER (
+          PARTITION BY "contact_id"
+          ORDER BY "ts", "step_kind"
+          ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+        ) AS "latest_before"
+      FROM (
+        SELECT
+          "sequence_step_1"."contact_id",
+          "sequence_step_1"."ts",
+          1 AS "step_kind"
+        FROM sequence_step_1
+        UNION ALL
+        SELECT
+          "candidates"."contact_id",
+          "candidates"."ts",
+          0 AS "step_kind"
+        FROM (
+          SELECT
+            "events"."contact_id",
+            "events"."ts"
+          FROM events
+          WHERE
+            "events"."event" = 'cart'
+            AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
+        ) AS "candidates"
+      ) AS "chained"
     ) AS "this"
     WHERE
-      EXISTS(
-        SELECT
-          1
-        FROM sequence_step_1 AS "before"
-        WHERE
-          "before"."contact_id" = "this"."contact_id"
-          AND "before"."ts" < "this"."ts"
-          AND "this"."ts" <= "before"."ts" + INTERVAL '3600 SECOND'
-      )
+      "this"."step_kind" = 0
+      AND "this"."ts" <= "this"."latest_before" + INTERVAL '3600 SECOND'
   )
