@@ -91,19 +91,22 @@ def _reached(
     if gap is not None:
         return _reached_within(scan, before, gap, earliest, last)
     # The step before has one row per contact (its earliest reached time): a plain join.
-    parts = [
+    on = exp.and_(
         _col(KEY, BEFORE).eq(_col(KEY, THIS)),
         exp.LT(this=_col("ts", BEFORE), expression=_col("ts", THIS)),
-    ]
-    preceded = exp.Exists(
-        this=exp.select(exp.Literal.number(1))
-        .from_(exp.to_table(before).as_(BEFORE, quoted=True))
-        .where(exp.and_(*parts, copy=False), copy=False)
     )
-    return _keep(exp.alias_(scan.subquery(), THIS, quoted=True), preceded, earliest, last)
+    source = exp.alias_(scan.subquery(), THIS, quoted=True)
+    joined = exp.Join(this=exp.to_table(before).as_(BEFORE, quoted=True), on=on)
+    return _keep(source, None, earliest, last, joined)
 
 
-def _keep(source: exp.Expr, test: exp.Expr, earliest: bool, last: bool) -> exp.Select:
+def _keep(
+    source: exp.Expr,
+    test: exp.Expr | None,
+    earliest: bool,
+    last: bool,
+    join: exp.Join | None = None,
+) -> exp.Select:
     """The rows of `source` (named THIS) that pass `test`, as the next step reads them."""
     ts = _col("ts", THIS)
     if last:
@@ -112,7 +115,11 @@ def _keep(source: exp.Expr, test: exp.Expr, earliest: bool, last: bool) -> exp.S
         columns = [_col(KEY, THIS), exp.alias_(exp.func("MIN", ts), "ts", quoted=True)]
     else:
         columns = [_col(KEY, THIS), ts]
-    query = exp.select(*columns).from_(source, copy=False).where(test, copy=False)
+    query = exp.select(*columns).from_(source, copy=False)
+    if join is not None:
+        query = query.join(join, copy=False)
+    if test is not None:
+        query = query.where(test, copy=False)
     return query.group_by(_col(KEY, THIS), copy=False) if earliest else query
 
 

@@ -32,12 +32,6 @@ WHERE
         AND "events"."ts" >= CAST('2026-03-24 12:00:00' AS TIMESTAMP)
         AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
     ) AS "this"
-    WHERE
-      EXISTS(
-        SELECT
-          1
-        FROM sequence_step_1 AS "before"
-        WHERE
-          "before"."contact_id" = "this"."contact_id" AND "before"."ts" < "this"."ts"
-      )
+    JOIN sequence_step_1 AS "before"
+      ON "before"."contact_id" = "this"."contact_id" AND "before"."ts" < "this"."ts"
   )
