@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from tests.test_cli import run
 from tests.test_definitions import problems
 

@@ -86,9 +86,11 @@ def test_sql_comments_say_what_each_part_does() -> None:
             {"stopped_performing": "purchase", "recent": "30d", "prior": "60d"},
         ]
     }
-    tree = Resolver(CATALOG, "UTC", lambda _: None).resolve(
-        Segment.from_dict({"name": "t", "where": where})
-    ).tree
+    tree = (
+        Resolver(CATALOG, "UTC", lambda _: None)
+        .resolve(Segment.from_dict({"name": "t", "where": where}))
+        .tree
+    )
     assert tree is not None
     build = compile_build({"t": tree}, TimeContext.create(AS_OF, "UTC"))
     sql = to_sql(build.standalone("t"))
