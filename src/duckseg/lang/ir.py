@@ -161,7 +161,7 @@ class WindowAfter:
 @dataclass(frozen=True)
 class WindowSpan:
     """A stretch of time counted back from as_of, never written by users: lifecycle periods
-    (SPEC 6.9) are lowered to counts in these. `since` and `until` are offsets, each a chain
+    (docs/language.md, "Lifecycle") are lowered to counts in these. `since` and `until` are offsets, each a chain
     of durations subtracted from as_of one after the other (`(as_of - D1) - D2`); the span is
     `[as_of - since, as_of - until)`, from the beginning of time when `since` is None."""
 
@@ -201,7 +201,7 @@ class EventTimeTest:
 
     filter: EventFilter
     which: Which
-    test: Window  # any window of SPEC 6.4, as a test on that time
+    test: Window  # any window (docs/language.md, "Windows"), as a test on that time
 
 
 @dataclass(frozen=True)
@@ -234,7 +234,7 @@ class StaticMembers:
     name: str
 
 
-# -- sequences and lifecycle (SPEC 6.8, 6.9) ---------------------------------------------
+# -- sequences and lifecycle (docs/language.md) ---------------------------------------------
 
 
 @dataclass(frozen=True)

@@ -394,7 +394,7 @@ class _Context:
         flt = self.event_filter(cond.events, cond.where, None, path, key)
         test: ir.Window | None
         if cond.within is not None:
-            # Any window of SPEC 6.4, here a test on the first or last time.
+            # Any window (docs/language.md, "Windows"), here a test on the first or last time.
             test = self.window(cond.within, f"{path}.within")
         elif cond.before is not None:
             tv = self.time_value(cond.before, f"{path}.before")
