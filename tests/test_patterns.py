@@ -264,3 +264,39 @@ def test_members(
     lake = lakes[zone]
     assert lake.members(where) == expected
     assert lake.members({"not": where}) == EVERYONE - expected
+
+
+def test_a_build_of_every_case_shares_its_tables(lakes: dict[str, MiniLake]) -> None:
+    """All cases in one build: lifecycle counts join the shared fact pass, segments that
+    walk the contacts read the member flags, and every segment keeps its members."""
+    from sqlglot import exp
+
+    from duckseg import Segment
+    from duckseg.compiler import compile_build, to_sql
+    from duckseg.db import create_temp
+    from duckseg.lang.time import TimeContext
+    from tests.lakefixture import AS_OF
+
+    lake = lakes["UTC"]
+    cases = [(n, w, e) for n, zone, w, e in CASES if zone == "UTC"]
+    expected: dict[str, set[str]] = {}
+    trees = {}
+    for index, (_, where, members) in enumerate(cases):
+        for name, condition, want in (
+            (f"s{index}", where, members),
+            (f"n{index}", {"not": where}, EVERYONE - members),
+            (f"o{index}", {"any": [where, cases[index - 1][1]]}, members | cases[index - 1][2]),
+        ):
+            tree = lake.resolver().resolve(Segment.from_dict({"name": name, "where": condition}))
+            assert tree.tree is not None
+            trees[name], expected[name] = tree.tree, want
+    build = compile_build(trees, TimeContext.create(AS_OF, "UTC"))
+    assert build.facts is not None and build.flags is not None
+    for table, query in build.shared():
+        create_temp(lake.con, table, query, "TABLE")
+    try:
+        for name, query in build.members.items():
+            assert lake.query(to_sql(query)) == expected[name], name
+    finally:  # the lake serves the other tests of this module
+        for table, _ in build.shared():
+            lake.con.execute(exp.Drop(this=exp.to_table(table), kind="TABLE").sql("duckdb"))
