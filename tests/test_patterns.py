@@ -299,4 +299,4 @@ def test_a_build_of_every_case_shares_its_tables(lakes: dict[str, MiniLake]) -> 
             assert lake.query(to_sql(query)) == expected[name], name
     finally:  # the lake serves the other tests of this module
         for table, _ in build.shared():
-            lake.con.execute(exp.Drop(this=exp.to_table(table), kind="TABLE").sql("duckdb"))
+            lake.con.execute(exp.Drop(tables=[exp.to_table(table)], kind="TABLE").sql("duckdb"))
