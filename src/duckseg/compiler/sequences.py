@@ -144,7 +144,14 @@ def _reached_within(
     latest = exp.Window(
         this=exp.func("MAX", earlier),
         partition_by=[_bare(KEY)],
-        order=exp.Order(expressions=[exp.Ordered(this=_bare("ts")), exp.Ordered(this=_bare(KIND))]),
+        # Neither key is ever missing; NULLS FIRST is the order every dialect can write in a
+        # window (BigQuery's take no NULLS LAST).
+        order=exp.Order(
+            expressions=[
+                exp.Ordered(this=_bare("ts"), nulls_first=True),
+                exp.Ordered(this=_bare(KIND), nulls_first=True),
+            ]
+        ),
         spec=exp.WindowSpec(
             kind="ROWS", start="UNBOUNDED", start_side="PRECEDING", end="CURRENT ROW"
         ),

@@ -23,7 +23,7 @@ WITH sequence_step_1 AS (
       `step_kind`,
       MAX(CASE WHEN `step_kind` = 1 THEN `ts` END) OVER (
         PARTITION BY `contact_id`
-        ORDER BY `ts` NULLS LAST, `step_kind` NULLS LAST
+        ORDER BY `ts`, `step_kind`
         ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
       ) AS `latest_before`
     FROM (
@@ -68,7 +68,7 @@ WHERE
         `step_kind`,
         MAX(CASE WHEN `step_kind` = 1 THEN `ts` END) OVER (
           PARTITION BY `contact_id`
-          ORDER BY `ts` NULLS LAST, `step_kind` NULLS LAST
+          ORDER BY `ts`, `step_kind`
           ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
         ) AS `latest_before`
       FROM (

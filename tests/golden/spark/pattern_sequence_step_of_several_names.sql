@@ -26,7 +26,7 @@ WHERE
         `step_kind`,
         MAX(CASE WHEN `step_kind` = 1 THEN `ts` END) OVER (
           PARTITION BY `contact_id`
-          ORDER BY `ts` NULLS LAST, `step_kind` NULLS LAST
+          ORDER BY `ts`, `step_kind`
           ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
         ) AS `latest_before`
       FROM (

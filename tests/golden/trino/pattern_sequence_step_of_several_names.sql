@@ -26,7 +26,7 @@ WHERE
         "step_kind",
         MAX(CASE WHEN "step_kind" = 1 THEN "ts" END) OVER (
           PARTITION BY "contact_id"
-          ORDER BY "ts", "step_kind"
+          ORDER BY "ts" NULLS FIRST, "step_kind" NULLS FIRST
           ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
         ) AS "latest_before"
       FROM (
