@@ -18,6 +18,7 @@ from sqlglot import exp
 
 from duckseg.compiler.dialects import dialect_settings
 from duckseg.compiler.facts import AGG_MEASURE, Fact, FactPlan, Measure, facts_of
+from duckseg.compiler.rewrites import lower
 from duckseg.compiler.sqlbuild import CONTACTS, EVENTS, FACTS, KEY, SqlBuilder, column, left_join
 from duckseg.lang import ir
 from duckseg.lang.describe import describe
@@ -87,6 +88,14 @@ class Explainer:
                 return self.segment_ref(node)
             case ir.StaticMembers():
                 return self.static_members(node)
+            case ir.SequenceTest():
+                return self.sequence(node)
+            case ir.RegularTest():
+                return self.regular(node)
+            case ir.StoppedTest():
+                return self.periods("stopped_performing", node)
+            case ir.RestartedTest():
+                return self.periods("restarted_performing", node)
             case _:
                 assert_never(node)
 
@@ -133,6 +142,36 @@ class Explainer:
     def static_members(self, node: ir.StaticMembers) -> NodePlan:
         plan = self.new("in_static_segment", node)
         plan.fixed["segment"] = node.name
+        return plan
+
+    def sequence(self, node: ir.SequenceTest) -> NodePlan:
+        """Per step, how many of the contact's events qualify and the first and last of them:
+        where a chain breaks shows as a step with none, or none after the step before."""
+        plan = self.new("sequence", node)
+        for index, step in enumerate(node.steps, 1):
+            plan.fixed[f"step_{index}_events"] = list(step.filter.events)
+            count = Fact(Measure.COUNT, step.filter)
+            plan.evidence[f"step_{index}_count"] = self.add(self.fact(count, zero=True))
+            for key, measure in (("first", Measure.FIRST_TS), ("last", Measure.LAST_TS)):
+                fact = Fact(measure, step.filter)
+                plan.evidence[f"step_{index}_{key}_time"] = self.add(self.fact(fact))
+        return plan
+
+    def regular(self, node: ir.RegularTest) -> NodePlan:
+        """The qualifying events in each period, the most recent period first."""
+        plan = self.new("performed_regularly", node)
+        plan.fixed["events"] = list(node.filter.events)
+        for index, fact in enumerate(facts_of(node), 1):
+            plan.evidence[f"period_{index}_count"] = self.add(self.fact(fact, zero=True))
+        return plan
+
+    def periods(self, kind: str, node: ir.StoppedTest | ir.RestartedTest) -> NodePlan:
+        """Stopped and restarted are counts in their stretches of time (as the compiler
+        lowers them): each stretch is a child with its count."""
+        lowered = lower(node)
+        plan = NodePlan(kind, describe(node), self.add(self.builder.predicate(lowered)))
+        plan.fixed["events"] = list(node.filter.events)
+        plan.children = [self.node(lowered)]
         return plan
 
     # -- helpers -------------------------------------------------------------------------
