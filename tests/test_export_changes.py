@@ -196,9 +196,12 @@ def test_export_state_survives_the_sweep_and_orphans_do_not(shop: Workspace) -> 
     state = shop.root / record.state_path
     orphan = state.with_name("leftover.parquet")
     orphan.write_bytes(b"x")
-    (shop.root / WRITING_MARKER).touch()  # as a writer killed after writing the file leaves it
-    shop.build("buyers", as_of=LATE)  # the next writer sweeps unregistered files
-    assert state.exists() and not orphan.exists()
+    users = state.with_name("mine.parquet")  # a file nobody journaled: never swept
+    users.write_bytes(b"y")
+    # As a writer killed after journaling and writing the file leaves it:
+    (shop.root / WRITING_MARKER).write_text(shop.store.relative(orphan) + "\n")
+    shop.build("buyers", as_of=LATE)  # the next writer sweeps what the journal names
+    assert state.exists() and not orphan.exists() and users.read_bytes() == b"y"
     audience = pq.read_table(state)
     assert audience.column_names == [
         "contact_id", "email", "firstname", "lastname", "title", "employeecompany", "country",

@@ -26,6 +26,7 @@ from duckseg.errors import DefinitionError, InputError, Problem, did_you_mean
 from duckseg.lang import ir
 from duckseg.lang.describe import describe
 from duckseg.lang.resolve import ResolvedSegment, Resolver
+from duckseg.lang.loader import Limits, read_text
 from duckseg.lang.spec import Segment
 from duckseg.lang.time import AbsoluteDate, Clock, SystemClock, TimeContext, parse_time_value
 from duckseg.state.memberships import intervals, members_at
@@ -89,7 +90,14 @@ class Workspace:
         files = (
             sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")) if folder.exists() else []
         )
-        return {f.stem: f for f in files}
+        found: dict[str, Path] = {}
+        for f in files:
+            found.setdefault(f.stem, f)  # vip.yaml beside vip.yml: load() refuses both
+        return found
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(self.config.limits.definition_bytes, self.config.limits.definition_nodes)
 
     def _source(self, path: Path) -> str:
         try:
@@ -113,13 +121,44 @@ class Workspace:
             raise DefinitionError(
                 [Problem(SEGMENTS_DIR, "", f"unknown segment {text}", did_you_mean(text, files))]
             )
-        try:
-            content = path.read_text(encoding="utf-8")
-        except OSError as exc:
+        source = self._source(path)
+        own = self._own_file(path)
+        if own is not None:
+            twins = [own.with_suffix(s) for s in (".yaml", ".yml")]
+            if all(t.exists() for t in twins):
+                names = " and ".join(self._source(t) for t in twins)
+                raise DefinitionError(
+                    [Problem(source, "", f"{names} both define segment {own.stem}", "keep one")]
+                )
+        content = read_text(path, source, self.limits)
+        return Segment.from_yaml_string(
+            content, source=source, default_name=path.stem, limits=self.limits
+        )
+
+    def _own_file(self, path: Path) -> Path | None:
+        """`path` if it is a definition file in this workspace's segments/ folder."""
+        resolved = path.resolve()
+        return resolved if resolved.parent == (self.root / SEGMENTS_DIR).resolve() else None
+
+    def _check_owner(self, seg: Segment) -> None:
+        """A definition from elsewhere never writes into a workspace segment's history."""
+        files = self.segment_files()
+        if seg.name not in files:
+            return
+        own = files[seg.name].resolve()
+        given = Path(seg.source)
+        if seg.source.startswith("<") or own not in (given.resolve(), (self.root / given).resolve()):
             raise DefinitionError(
-                [Problem(str(name_or_path), "", f"cannot read file: {exc.strerror}")]
-            ) from exc
-        return Segment.from_yaml_string(content, source=self._source(path), default_name=path.stem)
+                [
+                    Problem(
+                        seg.source,
+                        "name",
+                        f"segment {seg.name} is defined by {self._source(own)}: a definition "
+                        "from elsewhere cannot write into its history",
+                        f"preview it instead, or give it another name than {seg.name}",
+                    )
+                ]
+            )
 
     def _lookup(
         self, extra: Sequence[Segment] = ()
@@ -314,24 +353,63 @@ class Workspace:
         as_of: datetime | date | str | None = None,
         engine: str = "duckdb",
         progress: Progress | None = None,
+        keep_going: bool = False,
     ) -> list[Snapshot]:
-        """Every dynamic segment, referenced segments first, sharing one pass over the events."""
-        return self.build_many(
-            self.dependency_order(), as_of=as_of, engine=engine, progress=progress
-        )
+        """Every dynamic segment, referenced segments first, sharing one pass over the events.
+
+        `keep_going`: build every valid definition, then raise `PartialBuildError` (the
+        snapshots built and every problem) if any was broken.
+        """
+        if not keep_going:
+            return self.build_many(
+                self.dependency_order(), as_of=as_of, engine=engine, progress=progress
+            )
+        names, problems = self._buildable()
+        snaps = self.build_many(names, as_of=as_of, engine=engine, progress=progress)
+        if problems:
+            raise PartialBuildError(problems, snaps)
+        return snaps
+
+    def _buildable(self) -> tuple[list[str], list[Problem]]:
+        """The dynamic segments that resolve (in dependency order), and the problems of the rest."""
+        problems: list[Problem] = []
+        good: list[str] = []
+        con = self.connect()
+        try:
+            resolver = self.resolver(self.read_catalog(con))
+            for name in self.segment_files():
+                try:
+                    seg = self.load(name)
+                    if not seg.is_static:
+                        resolver.resolve(seg)
+                        good.append(name)
+                except DefinitionError as exc:
+                    problems.extend(exc.problems)
+        finally:
+            con.close()
+        return self.dependency_order(good), problems
 
     def dependency_order(self, names: Sequence[str] | None = None) -> list[str]:
         """Dynamic segments ordered so that a referenced segment comes before those referencing it.
 
         A reference cycle is a definition error naming the cycle (a -> b -> a).
         """
-        segs = [self.load(n) for n in (names if names is not None else list(self.segment_files()))]
+        segs, problems = [], []
+        for name in names if names is not None else list(self.segment_files()):
+            try:
+                segs.append(self.load(name))
+            except DefinitionError as exc:  # every broken file is named at once
+                problems.extend(exc.problems)
         dynamic = [s for s in segs if not s.is_static]
         con = self.connect()
         try:
             resolved = {r.segment.name: r for r in self.resolve(dynamic, con)}
+        except DefinitionError as exc:
+            raise DefinitionError([*problems, *exc.problems]) from None
         finally:
             con.close()
+        if problems:
+            raise DefinitionError(problems)
         ordered: list[str] = []
 
         def visit(name: str) -> None:
@@ -358,6 +436,8 @@ class Workspace:
                 "--engine", f"unknown engine {engine!r}", hint="choose duckdb or spark"
             )
         segs = [self.load(s) for s in segments]
+        for seg in segs:
+            self._check_owner(seg)
         static = [s.name for s in segs if s.is_static]
         if static:
             raise InputError.single(
@@ -746,19 +826,42 @@ class Workspace:
         return targets
 
     def delete(self, name: str, keep_history: bool = False) -> int:
+        """Remove a definition and (unless `keep_history`) its snapshots.
+
+        History goes first and the file last, so a failure half-way leaves the definition in
+        place, and deleting again finishes what an interrupted delete began.
+        """
         files = self.segment_files()
-        if name not in files:
+        if name not in files and (keep_history or not self.snapshots.history(name)):
             raise InputError.single(
                 SEGMENTS_DIR, f"unknown segment {name}", hint=did_you_mean(name, files)
             )
         with self.store.writer():
-            users = [n for n in files if n != name and name in _references(self.load(n))]
+            users = [n for n in files if n != name and name in self._references_of(n)]
             if users:
                 raise InputError.single(
-                    self._source(files[name]), f"segment {name} is referenced by {', '.join(users)}"
+                    self._source(files[name]) if name in files else SEGMENTS_DIR,
+                    f"segment {name} is referenced by {', '.join(users)}",
                 )
-            files[name].unlink()
-            return 0 if keep_history else self.snapshots.delete_history(name)
+            removed = 0 if keep_history else self.snapshots.delete_history(name)
+            if name in files:
+                files[name].unlink()
+            return removed
+
+    def _references_of(self, name: str) -> set[str]:
+        # A broken definition references nothing we can know of; it must not block a delete.
+        try:
+            return _references(self.load(name))
+        except DefinitionError:
+            return set()
+
+
+class PartialBuildError(DefinitionError):
+    """`build --all --keep-going` built the valid definitions; these were broken."""
+
+    def __init__(self, problems: Sequence[Problem], snapshots: Sequence[Snapshot]) -> None:
+        super().__init__(problems)
+        self.snapshots = tuple(snapshots)
 
 
 def _references(seg: Segment) -> set[str]:
@@ -785,4 +888,4 @@ def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     return int(row[0])
 
 
-__all__ = ["Workspace"]
+__all__ = ["PartialBuildError", "Workspace"]

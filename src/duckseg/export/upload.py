@@ -8,7 +8,9 @@ the next `--changes` export compares against. A changes export compares the
 two audience files in DuckDB and writes the rows that are new (`adds`) and the
 rows that are gone (`removes`) as two sets of files: a contact whose
 identifiers changed is removed with its old hashes and added with its new
-ones, so the platform can match both.
+ones, so the platform can match both. Rows are compared as the platform sees
+them, not by contact id, and a remove never carries a hash that a current row
+still sends (contacts sharing an email stay in the audience).
 """
 
 from __future__ import annotations
@@ -114,13 +116,17 @@ def write_audience(
 
 
 def write_changes(
-    current: Path, previous: Path | None, headers: Sequence[str], target: PartsTarget
+    current: Path,
+    previous: Path | None,
+    headers: Sequence[str],
+    target: PartsTarget,
+    identifying: Sequence[str] | None = None,
 ) -> tuple[dict[str, int], list[dict[str, object]]]:
     """The adds and removes files (`<stem>-adds-part-0001.csv`, `<stem>-removes-...`).
     Returns the rows of each change and the manifest entries, each with its change."""
     counts: dict[str, int] = {}
     entries: list[dict[str, object]] = []
-    for change, rows in change_rows(current, previous, headers):
+    for change, rows in change_rows(current, previous, headers, identifying):
         stem = f"{target.stem}-{change}s"
         parts = CsvParts(target.out_dir, stem, headers, target.max_rows, target.max_bytes)
         try:
@@ -143,11 +149,15 @@ def change_headers(spec: PlatformSpec, current: Path, previous: Path | None) -> 
 
 
 def _aligned(table: str, names: set[str], headers: Sequence[str]) -> exp.Select:
-    """`table` as contact_id + `headers`, '' where the file lacks a column."""
+    """`table` as contact_id + `headers`, '' where the file lacks a column or a value."""
     return exp.select(
         exp.column(KEY, quoted=True),
         *(
-            exp.column(h, quoted=True)
+            exp.alias_(
+                exp.func("COALESCE", exp.column(h, quoted=True), exp.Literal.string("")),
+                h,
+                quoted=True,
+            )
             if h in names
             else exp.alias_(exp.Literal.string(""), h, quoted=True)
             for h in headers
@@ -155,12 +165,60 @@ def _aligned(table: str, names: set[str], headers: Sequence[str]) -> exp.Select:
     ).from_(exp.to_table(table))
 
 
+def _changed_rows(
+    first: exp.Select, second: exp.Select, headers: Sequence[str], first_key: str = "f"
+) -> exp.Select:
+    """Distinct upload rows of `first` that `second` does not send, each with the smallest
+    contact_id that sends it (for a stable order). Contact ids play no part in the test:
+    the platform sees rows, not ids (docs/exports.md)."""
+    f, s = first_key, "s"
+    same = exp.and_(*(_col(h, s).eq(_col(h, f)) for h in headers)) if headers else exp.true()
+    gone = exp.Exists(this=exp.select("1").from_(second.subquery(s)).where(same))
+    return (
+        exp.select(
+            *(_col(h, f) for h in headers), exp.alias_(exp.func("MIN", _col(KEY, f)), KEY)
+        )
+        .from_(first.subquery(f))
+        .where(exp.Not(this=gone))
+        .group_by(*(_col(h, f) for h in headers))
+    )
+
+
+def _still_sent(removed: exp.Select, current: exp.Select, identifying: Sequence[str]) -> exp.Select:
+    """Removes without any identifier the current audience still sends in the same column
+    (a household's shared email, one person's two ids): a platform would drop whoever
+    matches it. A row left with no identifier at all is not sent."""
+    r, c = "r", "c"
+    kept = []
+    for h in identifying:
+        others = exp.select(_col(h, c)).from_(current.subquery(c)).where(_col(h, c).neq(""))
+        shared = exp.In(this=_col(h, r), query=exp.Subquery(this=others))
+        kept.append(
+            exp.alias_(
+                exp.Case(ifs=[exp.If(this=shared, true=exp.Literal.string(""))], default=_col(h, r)),
+                h,
+                quoted=True,
+            )
+        )
+    rest = [_col(h, r) for h in removed.named_selects if h not in identifying]
+    blanked = exp.select(*kept, *rest).from_(removed.subquery(r))
+    b = "b"
+    anything = exp.or_(*(_col(h, b).neq("") for h in identifying)) if identifying else exp.true()
+    return exp.select(exp.Star()).from_(blanked.subquery(b)).where(anything)
+
+
 def change_rows(
-    current: Path, previous: Path | None, headers: Sequence[str]
+    current: Path,
+    previous: Path | None,
+    headers: Sequence[str],
+    identifying: Sequence[str] | None = None,
 ) -> Iterator[tuple[str, Iterator[list[str]]]]:
-    """("add", rows) then ("remove", rows): audience rows new since / gone since
-    the previous export (none: everything is new), ordered by contact_id, values
-    in `headers` order. Each row iterator must be drained before the next pair."""
+    """("add", rows) then ("remove", rows): upload rows new since / gone since the previous
+    export (none: everything is new), values in `headers` order, ordered by the smallest
+    contact_id sending each. A remove never carries a value of an `identifying` column
+    (default: every header) that a current row still sends. Each row iterator must be
+    drained before the next pair."""
+    identifying = [h for h in (headers if identifying is None else identifying) if h in headers]
     con = duckdb.connect()
     try:
         con.read_parquet(str(current)).create_view(CURRENT)
@@ -172,14 +230,16 @@ def change_rows(
         else:
             con.read_parquet(str(previous)).create_view(PREVIOUS)
             have[PREVIOUS] = set(pq.read_schema(previous).names)
-        for change, first, second in (("add", CURRENT, PREVIOUS), ("remove", PREVIOUS, CURRENT)):
-            diff = _aligned(first, have[first], headers).except_(
-                _aligned(second, have[second], headers)
-            )
+        now = _aligned(CURRENT, have[CURRENT], headers)
+        before = _aligned(PREVIOUS, have[PREVIOUS], headers)
+        adds = _changed_rows(now, before, headers)
+        removes = _changed_rows(before, now, headers)
+        removes = _still_sent(removes, now, identifying)
+        for change, diff in (("add", adds), ("remove", removes)):
             query = (
                 exp.select(*(exp.column(h, quoted=True) for h in headers))
                 .from_(diff.subquery("d"))
-                .order_by(exp.column(KEY, quoted=True))
+                .order_by(exp.column(KEY, quoted=True), *(exp.column(h, quoted=True) for h in headers))
             )
             reader = con.sql(query.sql("duckdb")).to_arrow_reader(BATCH_ROWS)
             yield change, _rows(reader, len(headers))

@@ -37,7 +37,8 @@ Rules where the data leaves a choice:
 
 Every file is written under a `.tmp` name, renamed into place and only then
 registered, all registrations in one catalog transaction: a landing killed
-half-way leaves at most unregistered files, which the next writer sweeps.
+half-way leaves at most unregistered files, which its journal names and the
+next writer sweeps.
 """
 
 from __future__ import annotations
@@ -256,6 +257,7 @@ class _Landing:
             duplicates,
             created,
         )
+        self.store.journal(*self.retired)  # unregistered by the commit: a crash after it sweeps
         _commit(self.store, record, self.files, self.retired, self.event_names)
         return LandingReport(
             self.landing_id,
@@ -379,6 +381,7 @@ class _Landing:
         """Write a query's rows to `final` (via a .tmp name) and queue it for registration."""
         final.parent.mkdir(parents=True, exist_ok=True)
         tmp = tmp_path_for(final)
+        self.store.journal(tmp, final)
         self.written += [tmp, final]
         self._sql(query).write_parquet(
             str(tmp), row_group_size=self.row_group_size, use_tmp_file=False

@@ -171,6 +171,7 @@ class SnapshotStore:
                 final = self.root / rel
                 final.parent.mkdir(parents=True, exist_ok=True)
                 tmp = tmp_path_for(final)
+                self.store.journal(tmp, final)
                 pq.write_table(snap.members, tmp, compression="zstd")
                 tmp.replace(final)
                 info = SnapshotInfo(
@@ -320,6 +321,7 @@ class SnapshotStore:
     def delete_history(self, segment: str) -> int:
         """Unregister and remove every snapshot of a segment; returns how many."""
         history = self.history(segment)
+        self.store.journal(*(self.root / info.path for info in history))
         with self.store.connect() as con:
             con.execute("DELETE FROM snapshots WHERE segment = ?", [segment])
         for info in history:

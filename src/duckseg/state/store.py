@@ -1,12 +1,14 @@
 """The workspace catalog (`state/catalog.duckdb`) and the workspace lock.
 
 Writers (ingest, build, static, delete, export) hold an exclusive lock on
-`state/.lock`; a second writer fails fast with "workspace is busy". Every file
-under `lake/` and `state/snapshots/` is written first and then registered in the
-catalog inside one transaction: the registration is the commit point. Files
-that no catalog row names are leftovers of a crash and are removed by the next
-writer (`sweep_orphans`), which knows there may be some from the marker file
-`state/.writing` that a writer removes only when it finishes.
+`state/.lock`; a second writer fails with "workspace is busy", or waits for
+it up to `wait_s` seconds (`--wait`). Every file under `lake/` and
+`state/snapshots/` is written first and then registered in the catalog inside
+one transaction: the registration is the commit point. Before a writer creates
+(or retires) such a file it appends the path to its journal, `state/.writing`,
+which it removes only when it finishes; the next writer finds a journal left
+by one that died and removes the journaled files that no catalog row names
+(`sweep_orphans`). Nothing else is ever removed: a file a user put there stays.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class Store:
         self._locked = False
         self._schema_ready = False  # catalog.sql has run on this Store's catalog
         self._shared: duckdb.DuckDBPyConnection | None = None  # see session()
+        self.wait_s = 0.0  # how long a writer waits for another to finish (--wait)
 
     # -- lock ---------------------------------------------------------------
     @contextmanager
@@ -50,26 +53,20 @@ class Store:
         """Hold the workspace's write lock (re-entrant within one Store).
 
         A writer that stops half-way (killed, or failing) may leave unregistered
-        files. The marker `state/.writing` exists while a writer runs, so the next
-        writer knows when the walk over the managed folders is needed.
+        files; its journal `state/.writing` names every one it may have created.
         """
         if self._locked:
             yield
             return
         fd = os.open(self.root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError as exc:
-                raise WorkspaceBusyError(
-                    f"workspace is busy: another duckseg command is writing to {self.root}"
-                ) from exc
+            self._lock(fd)
             self._locked = True
             marker = self.root / WRITING_MARKER
             try:
                 if marker.exists():
                     self.sweep_orphans()
-                marker.touch()
+                marker.write_bytes(b"")
                 yield
                 marker.unlink()  # not reached when the writer fails: the next one sweeps
             finally:
@@ -77,6 +74,29 @@ class Store:
                 fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
             os.close(fd)
+
+    def _lock(self, fd: int) -> None:
+        deadline = time.monotonic() + self.wait_s
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError as exc:
+                if time.monotonic() >= deadline:
+                    waited = f"waited {self.wait_s:g} s" if self.wait_s else "use --wait SECONDS"
+                    raise WorkspaceBusyError(
+                        f"workspace is busy: another duckseg command is writing to "
+                        f"{self.root} ({waited})"
+                    ) from exc
+                time.sleep(0.1)
+
+    def journal(self, *paths: Path) -> None:
+        """Record files this writer is about to create or retire, durably, before it does."""
+        lines = "".join(self.relative(p) + "\n" for p in paths)
+        with (self.root / WRITING_MARKER).open("a", encoding="utf-8") as handle:
+            handle.write(lines)
+            handle.flush()
+            os.fsync(handle.fileno())
 
     # -- catalog connection -------------------------------------------------
     @contextmanager
@@ -163,20 +183,23 @@ class Store:
         return {r[0] for r in rows}
 
     def sweep_orphans(self) -> list[Path]:
-        """Remove files under the managed folders that the catalog does not name."""
-        if not (self.root / CATALOG_FILE).exists():
+        """Remove the files a dead writer journaled that the catalog does not name."""
+        marker = self.root / WRITING_MARKER
+        try:
+            journaled = marker.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            return []
+        if not journaled or not (self.root / CATALOG_FILE).exists():
             return []
         with self.connect() as con:
             live = self.registered_paths(con)
         removed = []
-        for folder in MANAGED_DIRS:
-            base = self.root / folder
-            if not base.exists():
-                continue
-            for path in base.rglob("*"):
-                if path.is_file() and path.relative_to(self.root).as_posix() not in live:
-                    path.unlink()
-                    removed.append(path)
+        for rel in dict.fromkeys(journaled):
+            path = self.root / rel
+            managed = any(rel.startswith(folder + "/") for folder in MANAGED_DIRS)
+            if managed and ".." not in Path(rel).parts and rel not in live and path.is_file():
+                path.unlink()
+                removed.append(path)
         return removed
 
     def relative(self, path: Path) -> str:
