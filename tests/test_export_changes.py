@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -226,3 +227,30 @@ def test_staging_left_by_a_killed_export_is_swept(shop: Workspace) -> None:
     result = shop.export("gold", "meta")
     assert not stale.exists()
     assert sorted(p.name for p in result.path.parent.iterdir()) == [result.path.name]
+
+
+def test_removes_never_carry_what_remaining_members_still_send(shop: Workspace) -> None:
+    """c02 is c01 under a second id (every identifier the same); c04 shares c03's email
+    (one household). When c01 and c03 leave, no remove may match c02 or c04."""
+    table = contacts_table({"c02": email("c01"), "c04": email("c03")})
+    rows = table.to_pylist()
+    for field in ("phone", "date_of_birth", "gender"):
+        rows[1][field] = rows[0][field]
+    land_contacts(shop, pa.Table.from_pylist(rows, schema=table.schema))
+    shop.build("gold", as_of=EARLY)
+    shop.export("gold", "meta", changes=True, include_opted_out=True)
+    for row in rows:
+        if row["contact_id"] in ("c01", "c03"):
+            row["tier"] = "Silver"
+    land_contacts(shop, pa.Table.from_pylist(rows, schema=table.schema))
+    shop.build("gold", as_of=LATE)
+    assert shop.diff("gold").exited == ["c01", "c03"]
+    second = shop.export("gold", "meta", changes=True, include_opted_out=True)
+    removes = files_by_change(second)["remove"]
+    shared = {sha(email("c01")), sha(email("c03"))}
+    assert not shared & {value for row in removes[1:] for value in row}
+    # c01 is still in the audience as c02: nothing of it is removed. c03's own phone and
+    # details go, without the email c04 still uses.
+    assert column(removes, "extern_id") == ["c03"]
+    assert column(removes, "email") == [""] and column(removes, "phone")[0] != ""
+    assert second.manifest["removes"] == 1

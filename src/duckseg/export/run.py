@@ -281,9 +281,7 @@ class _Export:
         body: dict[str, Any] = {"headers": list(headers), "audience": audience}
         if self.changes:
             headers = upload.change_headers(spec, state_tmp, previous)
-            counts, changed = upload.write_changes(
-                state_tmp, previous, headers, target, sorted(spec.hashed)
-            )
+            counts, changed = upload.write_changes(state_tmp, previous, headers, target, spec)
             entries += changed
             body.update(headers=list(headers), adds=counts["add"], removes=counts["remove"])
         self.warnings.extend(audience_warnings(spec, audience))

@@ -120,13 +120,13 @@ def write_changes(
     previous: Path | None,
     headers: Sequence[str],
     target: PartsTarget,
-    identifying: Sequence[str] | None = None,
+    spec: PlatformSpec | None = None,
 ) -> tuple[dict[str, int], list[dict[str, object]]]:
     """The adds and removes files (`<stem>-adds-part-0001.csv`, `<stem>-removes-...`).
     Returns the rows of each change and the manifest entries, each with its change."""
     counts: dict[str, int] = {}
     entries: list[dict[str, object]] = []
-    for change, rows in change_rows(current, previous, headers, identifying):
+    for change, rows in change_rows(current, previous, headers, spec):
         stem = f"{target.stem}-{change}s"
         parts = CsvParts(target.out_dir, stem, headers, target.max_rows, target.max_bytes)
         try:
@@ -184,26 +184,36 @@ def _changed_rows(
     )
 
 
-def _still_sent(removed: exp.Select, current: exp.Select, identifying: Sequence[str]) -> exp.Select:
-    """Removes without any identifier the current audience still sends in the same column
-    (a household's shared email, one person's two ids): a platform would drop whoever
-    matches it. A row left with no identifier at all is not sent."""
-    r, c = "r", "c"
-    kept = []
-    for h in identifying:
-        others = exp.select(_col(h, c)).from_(current.subquery(c)).where(_col(h, c).neq(""))
-        shared = exp.In(this=_col(h, r), query=exp.Subquery(this=others))
-        kept.append(
-            exp.alias_(
-                exp.Case(ifs=[exp.If(this=shared, true=exp.Literal.string(""))], default=_col(h, r)),
-                h,
-                quoted=True,
-            )
-        )
-    rest = [_col(h, r) for h in removed.named_selects if h not in identifying]
-    blanked = exp.select(*kept, *rest).from_(removed.subquery(r))
-    b = "b"
-    anything = exp.or_(*(_col(h, b).neq("") for h in identifying)) if identifying else exp.true()
+def _still_sent(
+    removed: exp.Select, current: exp.Select, headers: Sequence[str], spec: PlatformSpec | None
+) -> exp.Select:
+    """Removes stripped of whatever would match someone still in the audience (a household's
+    shared email, one person's two ids): an identifier (email, phone, device id) that a
+    current row sends in the same column is blanked; the other columns, which match only
+    together (names, address, birth date), are blanked together when a current row sends
+    the same combination. A row left with nothing to match on is not sent."""
+    strong = [h for h in headers if spec is None or h in spec.identifiers]
+    own = set() if spec is None else set(spec.contact_keys)
+    weak = [h for h in headers if h not in strong and h not in own]
+    r, c, b = "r", "c", "b"
+
+    def blank_if(test: exp.Expr, h: str) -> exp.Expr:
+        value = exp.Case(ifs=[exp.If(this=test, true=exp.Literal.string(""))], default=_col(h, r))
+        return exp.alias_(value, h, quoted=True)
+
+    others = current.subquery(c)
+    columns = []
+    for h in strong:
+        sent = exp.select(_col(h, c)).from_(others).where(_col(h, c).neq(""))
+        columns.append(blank_if(exp.In(this=_col(h, r), query=exp.Subquery(this=sent)), h))
+    if weak:
+        same = exp.and_(*(_col(h, c).eq(_col(h, r)) for h in weak))
+        combination = exp.Exists(this=exp.select("1").from_(others).where(same))
+        columns += [blank_if(combination, h) for h in weak]
+    rest = [_col(h, r) for h in removed.named_selects if h in own or h == KEY]
+    blanked = exp.select(*columns, *rest).from_(removed.subquery(r))
+    matchable = [*strong, *weak]
+    anything = exp.or_(*(_col(h, b).neq("") for h in matchable)) if matchable else exp.true()
     return exp.select(exp.Star()).from_(blanked.subquery(b)).where(anything)
 
 
@@ -211,14 +221,13 @@ def change_rows(
     current: Path,
     previous: Path | None,
     headers: Sequence[str],
-    identifying: Sequence[str] | None = None,
+    spec: PlatformSpec | None = None,
 ) -> Iterator[tuple[str, Iterator[list[str]]]]:
     """("add", rows) then ("remove", rows): upload rows new since / gone since the previous
     export (none: everything is new), values in `headers` order, ordered by the smallest
-    contact_id sending each. A remove never carries a value of an `identifying` column
-    (default: every header) that a current row still sends. Each row iterator must be
-    drained before the next pair."""
-    identifying = [h for h in (headers if identifying is None else identifying) if h in headers]
+    contact_id sending each. Removes never match a current row (`_still_sent`; without a
+    `spec`, every column counts as an identifier). Each row iterator must be drained
+    before the next pair."""
     con = duckdb.connect()
     try:
         con.read_parquet(str(current)).create_view(CURRENT)
@@ -234,7 +243,7 @@ def change_rows(
         before = _aligned(PREVIOUS, have[PREVIOUS], headers)
         adds = _changed_rows(now, before, headers)
         removes = _changed_rows(before, now, headers)
-        removes = _still_sent(removes, now, identifying)
+        removes = _still_sent(removes, now, headers, spec)
         for change, diff in (("add", adds), ("remove", removes)):
             query = (
                 exp.select(*(exp.column(h, quoted=True) for h in headers))
