@@ -65,3 +65,13 @@ CREATE TABLE IF NOT EXISTS export_state (
     include_opted_out BOOLEAN NOT NULL,     -- [consent] exclude_when was not applied
     seq               BIGINT NOT NULL       -- commit order: the greatest is the last export
 );
+
+-- Snapshots whose file was found missing by `duckseg doctor --repair`: moved out of
+-- `snapshots` so that history, diffs and builds go on without them, kept here for the record.
+CREATE TABLE IF NOT EXISTS lost_snapshots (
+    snapshot_id     VARCHAR PRIMARY KEY,
+    segment         VARCHAR NOT NULL,
+    as_of           TIMESTAMP NOT NULL,
+    path            VARCHAR NOT NULL,
+    lost_at         TIMESTAMP NOT NULL      -- UTC, when doctor marked it
+);

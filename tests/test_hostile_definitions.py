@@ -143,7 +143,7 @@ def test_any_alias_fanout_is_bounded(levels: int, fanout: int) -> None:
 def test_bad_encoding_is_a_definition_error(ws: Workspace, content: bytes, message: str) -> None:
     write(ws, "broken.yaml", content)
     proc = run(ws.root, "check")
-    assert proc.returncode == 2 and f"segments/broken.yaml: " in proc.stderr
+    assert proc.returncode == 2 and "segments/broken.yaml: " in proc.stderr
     assert message in proc.stderr
 
 
@@ -215,9 +215,9 @@ def test_a_file_from_elsewhere_never_writes_a_workspace_history(
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     (elsewhere / "pune.yaml").write_text("where: {attr: city, op: is_set}\n", encoding="utf-8")
-    with pytest.raises(DefinitionError, match="is defined by segments/pune.yaml"):
+    with pytest.raises(DefinitionError, match=r"is defined by segments/pune\.yaml"):
         ws.build(str(elsewhere / "pune.yaml"), as_of=AS_OF)
-    with pytest.raises(DefinitionError, match="is defined by segments/pune.yaml"):
+    with pytest.raises(DefinitionError, match=r"is defined by segments/pune\.yaml"):
         ws.build(Segment.from_dict({"name": "pune", "where": {"attr": "city", "op": "is_set"}}))
     assert len(ws.snapshots.history("pune")) == 1
     ws.preview(str(elsewhere / "pune.yaml"), as_of=AS_OF)  # reading is fine
@@ -227,7 +227,7 @@ def test_a_file_from_elsewhere_never_writes_a_workspace_history(
 
 def test_yml_beside_yaml_is_refused_naming_both(ws: Workspace) -> None:
     write(ws, "pune.yml", "where: {attr: city, op: is_set}\n")
-    with pytest.raises(DefinitionError, match="segments/pune.yaml and segments/pune.yml both"):
+    with pytest.raises(DefinitionError, match=r"segments/pune\.yaml and segments/pune\.yml both"):
         ws.load("pune")
     proc = run(ws.root, "check")
     assert proc.returncode == 2 and "pune.yml" in proc.stderr

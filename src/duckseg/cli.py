@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
@@ -48,8 +49,15 @@ MAX_LINE = 2000  # characters of one message line
 # Characters that would reorder or rewrite what a terminal shows (bidi overrides, escapes).
 _UNSAFE = {
     cp: f"\\u{cp:04x}"
-    for cp in [*range(0x00, 0x20), *range(0x7F, 0xA0), 0x061C, 0x200E, 0x200F]
-    + [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+    for cp in [
+        *range(0x00, 0x20),
+        *range(0x7F, 0xA0),
+        0x061C,
+        0x200E,
+        0x200F,
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+    ]
     if chr(cp) not in "\n"
 }
 
@@ -62,7 +70,9 @@ def _clean(text: str) -> str:
 def _say(console: Console, *parts: str | tuple[str, str]) -> None:
     """Print text as text: no markup, control and bidi characters shown escaped."""
     console.print(
-        Text.assemble(*((_clean(p), "") if isinstance(p, str) else (_clean(p[0]), p[1]) for p in parts))
+        Text.assemble(
+            *((_clean(p), "") if isinstance(p, str) else (_clean(p[0]), p[1]) for p in parts)
+        )
     )
 
 
@@ -269,7 +279,7 @@ def preview(
             f"{pv.exited.height:,} would leave",
         )
     if pv.sample.height:
-        table = Table(*_cells(*pv.sample.columns[:8]))
+        table = Table(*(escape(_clean(c)) for c in pv.sample.columns[:8]))
         for row in pv.sample.select(pv.sample.columns[:8]).iter_rows():
             table.add_row(*_cells(*row))
         out.print(table)

@@ -25,10 +25,11 @@ from duckseg.engines.duckdb import lake_connection, read_catalog
 from duckseg.errors import DefinitionError, InputError, Problem, did_you_mean
 from duckseg.lang import ir
 from duckseg.lang.describe import describe
-from duckseg.lang.resolve import ResolvedSegment, Resolver
 from duckseg.lang.loader import Limits, read_text
+from duckseg.lang.resolve import ResolvedSegment, Resolver
 from duckseg.lang.spec import Segment
 from duckseg.lang.time import AbsoluteDate, Clock, SystemClock, TimeContext, parse_time_value
+from duckseg.state.doctor import DoctorReport, examine
 from duckseg.state.memberships import intervals, members_at
 from duckseg.state.snapshots import PendingSnapshot, SnapshotInfo, SnapshotStore
 from duckseg.state.store import Store
@@ -147,7 +148,10 @@ class Workspace:
             return
         own = files[seg.name].resolve()
         given = Path(seg.source)
-        if seg.source.startswith("<") or own not in (given.resolve(), (self.root / given).resolve()):
+        if seg.source.startswith("<") or own not in (
+            given.resolve(),
+            (self.root / given).resolve(),
+        ):
             raise DefinitionError(
                 [
                     Problem(
@@ -223,7 +227,9 @@ class Workspace:
         )
 
     def _static_files(self) -> list[tuple[str, Path]]:
-        return [(info.segment, self.root / info.path) for info in self.snapshots.latest_static()]
+        return [
+            (info.segment, self.snapshots.file(info)) for info in self.snapshots.latest_static()
+        ]
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         """A DuckDB cursor with `contacts`, `events` and `static_members` bound to the lake;
@@ -312,7 +318,7 @@ class Workspace:
                     entered = con.sql("SELECT contact_id FROM preview_members ORDER BY 1").pl()
                     exited = entered.head(0)
                 else:
-                    create_temp(con, "latest_members", parquet_scan([self.root / latest.path]))
+                    create_temp(con, "latest_members", parquet_scan([self.snapshots.file(latest)]))
                     entered = con.sql(
                         "SELECT contact_id FROM preview_members EXCEPT SELECT contact_id FROM latest_members ORDER BY 1"
                     ).pl()
@@ -394,7 +400,8 @@ class Workspace:
 
         A reference cycle is a definition error naming the cycle (a -> b -> a).
         """
-        segs, problems = [], []
+        segs: list[Segment] = []
+        problems: list[Problem] = []
         for name in names if names is not None else list(self.segment_files()):
             try:
                 segs.append(self.load(name))
@@ -554,7 +561,7 @@ class Workspace:
         snap = self.snapshot(name, snapshot)
         con = self.connect()
         try:
-            create_temp(con, "snapshot_members", parquet_scan([self.root / snap.info.path]))
+            create_temp(con, "snapshot_members", parquet_scan([self.snapshots.file(snap.info)]))
             frame: pl.DataFrame = con.sql(
                 "SELECT c.* FROM snapshot_members m JOIN contacts c USING (contact_id) ORDER BY c.contact_id"
             ).pl()
@@ -824,6 +831,11 @@ class Workspace:
         if problems:
             raise DefinitionError(list(dict.fromkeys(problems)))
         return targets
+
+    def doctor(self, repair: bool = False) -> DoctorReport:
+        """Check every lake, snapshot and export-state file the catalog names
+        (docs/operations.md); `repair` marks lost snapshots so that builds go on."""
+        return examine(self.store, repair=repair)
 
     def delete(self, name: str, keep_history: bool = False) -> int:
         """Remove a definition and (unless `keep_history`) its snapshots.

@@ -154,7 +154,7 @@ class _Export:
                     f"attribute {tabular.CHANGE} clashes with the change column of --changes",
                     hint="leave it out with --columns",
                 )
-            create_temp(con, upload.MEMBERS, parquet_scan([ws.root / info.path]))
+            create_temp(con, upload.MEMBERS, parquet_scan([ws.snapshots.file(info)]))
             matching = _bind_exclusions(con, ws, rule)
             staging = _Staging(target)
             staging.created += _make_parents(state_final.parent)

@@ -175,9 +175,7 @@ def _changed_rows(
     same = exp.and_(*(_col(h, s).eq(_col(h, f)) for h in headers)) if headers else exp.true()
     gone = exp.Exists(this=exp.select("1").from_(second.subquery(s)).where(same))
     return (
-        exp.select(
-            *(_col(h, f) for h in headers), exp.alias_(exp.func("MIN", _col(KEY, f)), KEY)
-        )
+        exp.select(*(_col(h, f) for h in headers), exp.alias_(exp.func("MIN", _col(KEY, f)), KEY))
         .from_(first.subquery(f))
         .where(exp.Not(this=gone))
         .group_by(*(_col(h, f) for h in headers))
@@ -248,7 +246,9 @@ def change_rows(
             query = (
                 exp.select(*(exp.column(h, quoted=True) for h in headers))
                 .from_(diff.subquery("d"))
-                .order_by(exp.column(KEY, quoted=True), *(exp.column(h, quoted=True) for h in headers))
+                .order_by(
+                    exp.column(KEY, quoted=True), *(exp.column(h, quoted=True) for h in headers)
+                )
             )
             reader = con.sql(query.sql("duckdb")).to_arrow_reader(BATCH_ROWS)
             yield change, _rows(reader, len(headers))

@@ -157,26 +157,20 @@ def _commit(
 ) -> None:
     """Register the landing: its row, its new files, the files it replaces, the event names
     it brought; one transaction."""
-    with store.connect() as con:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute("INSERT INTO landings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", list(record))
-            for path, kind, rows in files:
-                con.execute(
-                    "INSERT INTO lake_files VALUES (?, ?, ?, ?)",
-                    [store.relative(path), kind, record[0], rows],
-                )
-            for path in retired:
-                con.execute("DELETE FROM lake_files WHERE path = ?", [store.relative(path)])
-            if event_names:
-                con.execute(
-                    "INSERT OR IGNORE INTO event_names SELECT unnest(?::VARCHAR[])",
-                    [list(event_names)],
-                )
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+    with store.transaction() as con:
+        con.execute("INSERT INTO landings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", list(record))
+        for path, kind, rows in files:
+            con.execute(
+                "INSERT INTO lake_files VALUES (?, ?, ?, ?)",
+                [store.relative(path), kind, record[0], rows],
+            )
+        for path in retired:
+            con.execute("DELETE FROM lake_files WHERE path = ?", [store.relative(path)])
+        if event_names:
+            con.execute(
+                "INSERT OR IGNORE INTO event_names SELECT unnest(?::VARCHAR[])",
+                [list(event_names)],
+            )
 
 
 class _Landing:

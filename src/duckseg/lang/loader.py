@@ -54,23 +54,22 @@ class _Loader(yaml.SafeLoader):
         super().__init__(text)
         self._depth = 0
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node:  # type: ignore[override]
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         # PyYAML composes recursively: stop well before the interpreter's recursion limit.
         self._depth += 1
         try:
             if self._depth > MAX_YAML_DEPTH:
-                mark = self.peek_event().start_mark
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
                 raise _Refused(
                     f"line {mark.line + 1}",
                     f"nested more than {MAX_YAML_DEPTH} levels deep",
                     "a definition needs far fewer; flatten the groups",
                 )
-            node: Node = super().compose_node(parent, index)
-            return node
+            return super().compose_node(parent, index)
         finally:
             self._depth -= 1
 
-    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:  # type: ignore[override]
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
             if key_node.tag == MERGE_TAG or not isinstance(key_node, ScalarNode):
@@ -89,7 +88,7 @@ class _Loader(yaml.SafeLoader):
                 )
         return super().construct_mapping(node, deep=deep)
 
-    def construct_yaml_timestamp(self, node: ScalarNode) -> Any:  # type: ignore[override]
+    def construct_yaml_timestamp(self, node: ScalarNode) -> Any:
         try:
             return super().construct_yaml_timestamp(node)
         except ValueError:

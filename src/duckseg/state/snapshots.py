@@ -23,6 +23,7 @@ from sqlglot import exp
 
 from duckseg import db as database
 from duckseg.db import parquet_scan, union_all
+from duckseg.errors import DucksegError
 from duckseg.state.store import Store, tmp_path_for
 
 SNAPSHOT_DIR = Path("state") / "snapshots"
@@ -187,8 +188,7 @@ class SnapshotStore:
                     rel.as_posix(),
                 )
                 written.append((snap, info, final))
-            with self.store.connect() as con:
-                con.begin()
+            with self.store.transaction() as con:
                 (next_seq,) = con.execute(_NEXT_SEQ).fetchall()[0]
                 for offset, (_, info, _) in enumerate(written):
                     con.execute(
@@ -207,7 +207,6 @@ class SnapshotStore:
                             next_seq + offset,
                         ],
                     )
-                con.commit()
         except BaseException:
             for _, _, final in written:
                 final.unlink(missing_ok=True)
@@ -263,17 +262,27 @@ class SnapshotStore:
         """The current member list of every static segment, by name."""
         return sorted(self._newest(_LATEST_STATIC_IDS, []), key=lambda i: i.segment)
 
+    def file(self, info: SnapshotInfo) -> Path:
+        """A snapshot's file, or an error naming it when it has gone missing."""
+        path = self.root / info.path
+        if not path.exists():
+            raise DucksegError(
+                f"the file of snapshot {info.snapshot_id} of {info.segment} is missing: "
+                f"{info.path}; run duckseg doctor --repair to mark it lost"
+            )
+        return path
+
     def members(self, info: SnapshotInfo) -> pa.Table:
-        return pq.read_table(self.root / info.path)
+        return pq.read_table(self.file(info))
 
     def diff(self, before: SnapshotInfo | None, after: SnapshotInfo) -> tuple[pa.Table, pa.Table]:
         """(entered, exited) contact_ids going from `before` to `after`."""
         con = database.cursor()
         try:
-            new = con.read_parquet(str(self.root / after.path))
+            new = con.read_parquet(str(self.file(after)))
             if before is None:
                 return new.order("contact_id").to_arrow_table(), new.limit(0).to_arrow_table()
-            old = con.read_parquet(str(self.root / before.path))
+            old = con.read_parquet(str(self.file(before)))
             entered = new.except_(old).order("contact_id").to_arrow_table()
             exited = old.except_(new).order("contact_id").to_arrow_table()
             return entered, exited
@@ -301,7 +310,7 @@ class SnapshotStore:
         for name, view in zip(compared, views, strict=True):
             con.register(view, members[name])
             earlier = exp.select("contact_id").from_(
-                parquet_scan([self.root / before[name].path]).subquery("earlier")
+                parquet_scan([self.file(before[name])]).subquery("earlier")
             )
             kept = exp.select(
                 exp.alias_(exp.Literal.string(name), "segment"),
@@ -322,7 +331,7 @@ class SnapshotStore:
         """Unregister and remove every snapshot of a segment; returns how many."""
         history = self.history(segment)
         self.store.journal(*(self.root / info.path for info in history))
-        with self.store.connect() as con:
+        with self.store.transaction() as con:
             con.execute("DELETE FROM snapshots WHERE segment = ?", [segment])
         for info in history:
             (self.root / info.path).unlink(missing_ok=True)

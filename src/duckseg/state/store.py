@@ -13,6 +13,7 @@ by one that died and removes the journaled files that no catalog row names
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import os
@@ -27,7 +28,7 @@ import duckdb
 from sqlglot import exp
 
 from duckseg import db as database
-from duckseg.errors import WorkspaceBusyError
+from duckseg.errors import DucksegError, WorkspaceBusyError
 from duckseg.resources import read_sql_file
 
 CATALOG_FILE = Path("state") / "catalog.duckdb"
@@ -141,6 +142,25 @@ class Store:
             finally:
                 con.close()
 
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One catalog transaction. A failure says what failed (a full disk at the commit,
+        say), not what a rollback of an already aborted transaction then complains of."""
+        with self.connect() as con:
+            con.begin()
+            try:
+                yield con
+                con.commit()
+            except BaseException as exc:
+                with contextlib.suppress(duckdb.Error):  # a failed commit already ended it
+                    con.rollback()
+                if isinstance(exc, duckdb.Error):
+                    raise DucksegError(
+                        f"could not write the catalog {CATALOG_FILE.as_posix()}: {exc}; "
+                        "nothing was changed"
+                    ) from exc
+                raise
+
     def has_table(self, con: duckdb.DuckDBPyConnection, name: str) -> bool:
         """Whether the catalog has a table (one opened read-only may predate some)."""
         if self._schema_ready:
@@ -161,6 +181,12 @@ class Store:
             rows = con.execute(
                 "SELECT path FROM lake_files WHERE kind = ? ORDER BY landing_id, path", [kind]
             ).fetchall()
+        missing = [r[0] for r in rows if not (self.root / r[0]).exists()]
+        if missing:
+            raise DucksegError(
+                f"{len(missing)} lake file(s) the catalog names are missing: "
+                f"{', '.join(missing[:5])}; run duckseg doctor"
+            )
         return [self.root / r[0] for r in rows]
 
     def event_names(self) -> frozenset[str]:
@@ -257,7 +283,10 @@ def _attach(path: Path, alias: str, read_only: bool) -> None:
                 con.execute(statement)
                 return
             except duckdb.IOException as exc:
-                if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                if "conflicting lock" not in str(exc).lower():
+                    # Not another process: a read-only file or folder, a full disk. Say so.
+                    raise DucksegError(f"cannot open the catalog {path}: {exc}") from exc
+                if time.monotonic() > deadline:
                     raise WorkspaceBusyError(
                         f"workspace is busy: cannot open {path}: {exc}"
                     ) from exc
