@@ -17,12 +17,12 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from duckseg.state.store import CATALOG_FILE, WRITING_MARKER, Store
+from duckseg.state.store import CATALOG_FILE, Store
 
 
 @dataclass(frozen=True)
 class Finding:
-    kind: str  # lake_file | snapshot | export_state | interrupted_writer
+    kind: str  # lake_file | snapshot | export_state | leftover
     path: str  # relative to the workspace root
     detail: str
     repaired: bool = False
@@ -96,13 +96,9 @@ def examine(store: Store, repair: bool = False) -> DoctorReport:
                 why = _problem(store.root / rel)
                 if why is not None:
                     report.findings.append(Finding(kind, rel, why))
-    if (store.root / WRITING_MARKER).exists():
+    for rel in store.leftovers():
         report.findings.append(
-            Finding(
-                "interrupted_writer",
-                WRITING_MARKER.as_posix(),
-                "a writer stopped half-way; the next writer removes what it left",
-            )
+            Finding("leftover", rel, "left by a writer that stopped half-way; not in use")
         )
     if repair and report.findings:
         report.findings = _repair(store, report.findings)
@@ -123,7 +119,7 @@ def _repair(store: Store, findings: list[Finding]) -> list[Finding]:
                         [now, rel],
                     )
                     con.execute("DELETE FROM snapshots WHERE path = ?", [rel])
-    fixed = {"snapshot", "interrupted_writer"}
+    fixed = {"snapshot", "leftover"}
     return [
         Finding(f.kind, f.path, f.detail + (" (marked lost)" if f.kind == "snapshot" else ""), True)
         if f.kind in fixed

@@ -208,8 +208,8 @@ class Store:
             rows += con.execute("SELECT path FROM export_state").fetchall()
         return {r[0] for r in rows}
 
-    def sweep_orphans(self) -> list[Path]:
-        """Remove the files a dead writer journaled that the catalog does not name."""
+    def leftovers(self) -> list[str]:
+        """Files a writer that stopped journaled, which no catalog row names (relative)."""
         marker = self.root / WRITING_MARKER
         try:
             journaled = marker.read_text(encoding="utf-8").splitlines()
@@ -219,13 +219,21 @@ class Store:
             return []
         with self.connect() as con:
             live = self.registered_paths(con)
+        return [
+            rel
+            for rel in dict.fromkeys(journaled)
+            if any(rel.startswith(folder + "/") for folder in MANAGED_DIRS)
+            and ".." not in Path(rel).parts
+            and rel not in live
+            and (self.root / rel).is_file()
+        ]
+
+    def sweep_orphans(self) -> list[Path]:
+        """Remove the files a dead writer journaled that the catalog does not name."""
         removed = []
-        for rel in dict.fromkeys(journaled):
-            path = self.root / rel
-            managed = any(rel.startswith(folder + "/") for folder in MANAGED_DIRS)
-            if managed and ".." not in Path(rel).parts and rel not in live and path.is_file():
-                path.unlink()
-                removed.append(path)
+        for rel in self.leftovers():
+            (self.root / rel).unlink()
+            removed.append(self.root / rel)
         return removed
 
     def relative(self, path: Path) -> str:
