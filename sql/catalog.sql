@@ -75,3 +75,10 @@ CREATE TABLE IF NOT EXISTS lost_snapshots (
     path            VARCHAR NOT NULL,
     lost_at         TIMESTAMP NOT NULL      -- UTC, when doctor marked it
 );
+
+-- Lake files a landing replaced while a reader may still be reading them (snapshot
+-- isolation): no longer live, removed by a later writer once no reader holds state/.readers.
+CREATE TABLE IF NOT EXISTS retired_files (
+    path       VARCHAR PRIMARY KEY,         -- relative to the workspace root
+    retired_at TIMESTAMP NOT NULL           -- UTC
+);

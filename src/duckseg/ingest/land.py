@@ -126,7 +126,8 @@ def land(
         except BaseException:
             _discard(landing.written)
             raise
-        _discard(landing.retired)  # committed: the replaced contacts file is no longer live
+        # Committed: the replaced contacts file is no longer live, but a reader that began
+        # before may still be reading it; the writer removes it once no reader is left.
     return report
 
 
@@ -166,6 +167,10 @@ def _commit(
             )
         for path in retired:
             con.execute("DELETE FROM lake_files WHERE path = ?", [store.relative(path)])
+            con.execute(
+                "INSERT OR IGNORE INTO retired_files VALUES (?, ?)",
+                [store.relative(path), record[2]],
+            )
         if event_names:
             con.execute(
                 "INSERT OR IGNORE INTO event_names SELECT unnest(?::VARCHAR[])",

@@ -9,6 +9,12 @@ one transaction: the registration is the commit point. Before a writer creates
 which it removes only when it finishes; the next writer finds a journal left
 by one that died and removes the journaled files that no catalog row names
 (`sweep_orphans`). Nothing else is ever removed: a file a user put there stays.
+
+Readers see one version of the lake (docs/operations.md): a process that reads
+the list of lake files first takes a shared lock on `state/.readers` and keeps
+it until it ends. A lake file that a landing replaces is retired, not removed
+(`retired_files`); a writer removes retired files only when it can take that
+lock exclusively, when no reader is left that may still be reading them.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import hashlib
 import os
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,6 +41,7 @@ from duckseg.resources import read_sql_file
 CATALOG_FILE = Path("state") / "catalog.duckdb"
 LOCK_FILE = Path("state") / ".lock"
 WRITING_MARKER = Path("state") / ".writing"  # present while a writer runs, or after one died
+READERS_FILE = Path("state") / ".readers"  # shared-locked by every process reading the lake
 TMP_SUFFIX = ".tmp"
 # Folders whose files the catalog accounts for; anything unregistered there is a leftover.
 MANAGED_DIRS = ("lake/contacts", "lake/events", "lake/rejects", "state/snapshots", "state/exports")
@@ -47,6 +55,7 @@ class Store:
         self._schema_ready = False  # catalog.sql has run on this Store's catalog
         self._shared: duckdb.DuckDBPyConnection | None = None  # see session()
         self.wait_s = 0.0  # how long a writer waits for another to finish (--wait)
+        self._leased = False  # holds a share of the readers lock (read_lease)
 
     # -- lock ---------------------------------------------------------------
     @contextmanager
@@ -69,6 +78,7 @@ class Store:
                     self.sweep_orphans()
                 marker.write_bytes(b"")
                 yield
+                self.remove_retired()
                 marker.unlink()  # not reached when the writer fails: the next one sweeps
             finally:
                 self._locked = False
@@ -90,6 +100,59 @@ class Store:
                         f"{self.root} ({waited})"
                     ) from exc
                 time.sleep(0.1)
+
+    def read_lease(self) -> None:
+        """Hold the shared readers lock for as long as this Store lives (one descriptor per
+        workspace and process): files retired meanwhile stay until it is let go."""
+        with _attach_lock:
+            if self._leased:
+                return
+            entry = _reader_fds.get(self.root)
+            if entry is None:
+                try:
+                    fd = os.open(self.root / READERS_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+                except OSError:
+                    return  # a read-only workspace: no writer can retire anything either
+                fcntl.flock(fd, fcntl.LOCK_SH)
+                entry = _reader_fds[self.root] = [fd, 0]
+            entry[1] += 1
+            self._leased = True
+            weakref.finalize(self, _release_lease, self.root)
+
+    def remove_retired(self) -> list[str]:
+        """Remove retired lake files if no other process is reading the lake."""
+        if not (self.root / CATALOG_FILE).exists():
+            return []
+        with self.connect() as con:
+            if not self.has_table(con, "retired_files"):
+                return []
+            retired = [str(r[0]) for r in con.execute("SELECT path FROM retired_files").fetchall()]
+        if not retired:
+            return []
+        with _attach_lock:
+            entry = _reader_fds.get(self.root)
+            own = entry[0] if entry is not None else None
+            fd = (
+                own
+                if own is not None
+                else os.open(self.root / READERS_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+            )
+            try:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    return []  # someone may still read them: a later writer removes them
+                for rel in retired:
+                    (self.root / rel).unlink(missing_ok=True)
+                with self.transaction() as con:
+                    con.execute("DELETE FROM retired_files")
+                return retired
+            finally:
+                if own is not None:
+                    fcntl.flock(fd, fcntl.LOCK_SH)  # back to reading (a conversion may drop it)
+                else:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+                    os.close(fd)
 
     def journal(self, *paths: Path) -> None:
         """Record files this writer is about to create or retire, durably, before it does."""
@@ -177,6 +240,7 @@ class Store:
         """Absolute paths of the registered files of one kind, oldest landing first."""
         if not (self.root / CATALOG_FILE).exists():
             return []
+        self.read_lease()
         with self.connect(read_only=True) as con:
             rows = con.execute(
                 "SELECT path FROM lake_files WHERE kind = ? ORDER BY landing_id, path", [kind]
@@ -204,6 +268,8 @@ class Store:
         rows = con.execute(
             "SELECT path FROM lake_files UNION ALL SELECT path FROM snapshots"
         ).fetchall()
+        if self.has_table(con, "retired_files"):
+            rows += con.execute("SELECT path FROM retired_files").fetchall()
         if self.has_table(con, "export_state"):
             rows += con.execute("SELECT path FROM export_state").fetchall()
         return {r[0] for r in rows}
@@ -242,7 +308,22 @@ class Store:
 
 # Catalogs attached to this process's DuckDB instance: path -> [alias, read_only, users].
 _attachments: dict[Path, list[Any]] = {}
-_attach_lock = threading.Lock()
+_attach_lock = threading.RLock()
+# Workspace root -> this process's open descriptor of state/.readers, shared-locked.
+_reader_fds: dict[Path, list[int]] = {}  # [descriptor, Stores holding it]
+
+
+def _release_lease(root: Path) -> None:
+    with _attach_lock:
+        entry = _reader_fds.get(root)
+        if entry is None:
+            return
+        entry[1] -= 1
+        if entry[1] == 0:
+            del _reader_fds[root]
+            os.close(entry[0])  # releases the shared lock
+
+
 BUSY_WAIT_S = 10.0
 
 
