@@ -30,8 +30,10 @@ lint: $(STAMP)  ## ruff and mypy (strict on the package)
 test: lint  ## lint, then the whole test suite
 	$(BIN)/pytest -q
 
-fuzz: $(STAMP)  ## thousands of random definitions, hostile inputs and SIGKILL trials
+fuzz: $(STAMP)  ## thousands of random definitions, hostile inputs and files, SIGKILL trials
 	DUCKSEG_FUZZ=1 $(BIN)/pytest -q tests/test_differential.py tests/test_hostile_input.py \
+		tests/test_hostile_definitions.py tests/test_hostile_workspace.py \
+		tests/test_lake_hostile.py tests/test_reader_isolation.py tests/test_export_changes.py \
 		tests/test_crash_safety.py tests/reference
 
 bench: $(STAMP)  ## benchmark suite (make bench SF=10 RUNS=5); results in benchmarks/results/

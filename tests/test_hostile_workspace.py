@@ -3,8 +3,10 @@ lost files, busy writers, failing commits, and terminal output that tries to rew
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,11 +15,16 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from duckseg import Workspace
+from duckseg.cli import _clean
 from duckseg.errors import DucksegError, InputError, WorkspaceBusyError
 from duckseg.state.store import WRITING_MARKER, Store
 from tests.exportshop import LATE, land_contacts, make_shop, run_cli
+
+EXAMPLES = 2000 if os.environ.get("DUCKSEG_FUZZ") == "1" else 200
 
 
 @pytest.fixture
@@ -204,3 +211,13 @@ def test_bracketed_text_survives_rich(tmp_path: Path, capsys: pytest.CaptureFixt
     result = run_cli(capsys, "export", "all", "--format", "meta", "-w", str(ws.root))
     assert result.code == 0, result.err
     assert "no [consent] exclude_when is set" in result.err
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(st.text())
+def test_nothing_printed_can_steer_the_terminal(text: str) -> None:
+    shown = _clean(text)
+    steering = {c for c in shown if unicodedata.category(c) == "Cc" and c != "\n"}
+    bidi = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+    assert not steering and not (set(shown) & bidi)
+    assert shown.count("\n") == text.count("\n")

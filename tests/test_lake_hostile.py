@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from duckseg import Workspace
 from duckseg.errors import InputError
@@ -89,3 +93,17 @@ def test_infinite_instants_in_parquet_are_rejected(ws: Workspace) -> None:
     ).write_parquet(str(path))
     report = ws.ingest("events", [path])
     assert [r[0] for r in rejects(ws, report)] == ["c3"]
+
+
+@settings(max_examples=60 if os.environ.get("DUCKSEG_FUZZ") == "1" else 8, deadline=None)
+@given(st.lists(st.text(alphabet="0123 +-", min_size=1, max_size=4), min_size=1, max_size=6))
+def test_integer_ids_never_merge(tmp_path_factory: pytest.TempPathFactory, ids: list[str]) -> None:
+    ws = Workspace.init(tmp_path_factory.mktemp("ids") / "ws")
+    land(ws, "contacts", "first.csv", "contact_id,n\n1,0\n")
+    rows = "".join(f'"{cid}",{i}\n' for i, cid in enumerate(ids))
+    report = land(ws, "contacts", "ids.csv", "contact_id,n\n" + rows)
+    rejected = {cid for cid, _ in rejects(ws, report)}
+    canonical = [c for c in ids if re.fullmatch(r"-?(0|[1-9][0-9]*)", c)]
+    assert report.rows_landed + report.rows_rejected == len(ids)
+    assert set(ids) - set(canonical) - {c for c in ids if not c.strip()} <= rejected
+    assert not rejected & set(canonical)
