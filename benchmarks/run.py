@@ -28,14 +28,27 @@ from benchmarks import (
     report,
     scale_bench,
     segment_bench,
+    wide_bench,
 )
 from benchmarks.common import AS_OF, sf_dir, sf_label
 from benchmarks.segments import SEED
 from duckseg import Workspace
 
-STEPS = ("landing", "segments", "shapes", "build-all", "memory", "outputs")
+STEPS = ("landing", "segments", "shapes", "build-all", "memory", "outputs", "wide")
 # The result keys each step writes (what --merge replaces).
-STEP_KEYS = {"landing", "segments", "shapes", "build_all", "fact_passes", "memory", "outputs"}
+STEP_KEYS = {
+    "landing",
+    "segments",
+    "shapes",
+    "build_all",
+    "fact_passes",
+    "memory",
+    "outputs",
+    "wide",
+}
+
+
+WIDE_FRACTION = 0.1
 
 
 def log(message: str) -> None:
@@ -172,6 +185,11 @@ def main(argv: list[str] | None = None) -> int:
                 ws, biggest, list(SEED), sf_dir(args.sf) / "outputs", min(args.runs, 3), log
             ),
         )
+
+    if "wide" in steps:
+        # Independent of the scale factor, and only ever run small (see wide_bench).
+        log(f"wide files at {WIDE_FRACTION:g} of 10,000 x 200 and 1,000 x 100,000")
+        result["wide"] = guarded("wide", lambda: wide_bench.run(WIDE_FRACTION, 1))
 
     result["finished_at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     if args.merge:

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from duckseg import Workspace
 from duckseg.cli import _clean
 from duckseg.errors import DucksegError, InputError, WorkspaceBusyError
-from duckseg.state.store import WRITING_MARKER, Store
+from duckseg.state.store import WRITING_MARKER, Store, _attach
 from tests.exportshop import LATE, land_contacts, make_shop, run_cli
 
 EXAMPLES = 2000 if os.environ.get("DUCKSEG_FUZZ") == "1" else 200
@@ -221,3 +221,11 @@ def test_nothing_printed_can_steer_the_terminal(text: str) -> None:
     bidi = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
     assert not steering and not (set(shown) & bidi)
     assert shown.count("\n") == text.count("\n")
+
+
+def test_a_catalog_that_cannot_be_opened_is_not_called_busy(tmp_path: Path) -> None:
+    path = tmp_path / "gone" / "catalog.duckdb"  # as a read-only or vanished folder leaves it
+    with pytest.raises(DucksegError) as info:
+        _attach(path, "catalog_unopenable", False)
+    assert not isinstance(info.value, WorkspaceBusyError)
+    assert str(info.value).startswith(f"cannot open the catalog {path}")

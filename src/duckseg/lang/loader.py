@@ -152,8 +152,9 @@ def load_yaml(text: str, source: str, limits: Limits | None = None) -> Any:
             f"is {size:,} bytes, more than the {limits.max_bytes:,} a definition may have",
             "raise [limits] definition_bytes in duckseg.toml if this is intended",
         )
-    loader = _Loader(text)
+    loader: _Loader | None = None
     try:
+        loader = _Loader(text)  # the reader refuses control characters at once
         root = loader.get_single_node()
         if root is None:
             return None
@@ -167,7 +168,8 @@ def load_yaml(text: str, source: str, limits: Limits | None = None) -> Any:
         problem = getattr(exc, "problem", None) or str(exc)
         raise _error(source, place, f"not valid YAML: {problem}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def read_text(path: Path, source: str, limits: Limits | None = None) -> str:
