@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlglot import exp
 
+from duckseg import db as database
 from duckseg.compiler.sqlbuild import CONTACTS, KEY
 from duckseg.config import IdentityConfig
 from duckseg.export.base import PlatformSpec
@@ -226,7 +227,7 @@ def change_rows(
     contact_id sending each. Removes never match a current row (`_still_sent`; without a
     `spec`, every column counts as an identifier). Each row iterator must be drained
     before the next pair."""
-    con = duckdb.connect()
+    con = database.cursor()
     try:
         con.read_parquet(str(current)).create_view(CURRENT)
         have = {CURRENT: set(pq.read_schema(current).names)}
