@@ -78,7 +78,8 @@ class Store:
                     self.sweep_orphans()
                 marker.write_bytes(b"")
                 yield
-                self.remove_retired()
+                with contextlib.suppress(DucksegError, OSError):
+                    self.remove_retired()  # best effort: the next writer tries again
                 marker.unlink()  # not reached when the writer fails: the next one sweeps
             finally:
                 self._locked = False
@@ -144,15 +145,16 @@ class Store:
                     return []  # someone may still read them: a later writer removes them
                 for rel in retired:
                     (self.root / rel).unlink(missing_ok=True)
-                with self.transaction() as con:
-                    con.execute("DELETE FROM retired_files")
-                return retired
             finally:
                 if own is not None:
                     fcntl.flock(fd, fcntl.LOCK_SH)  # back to reading (a conversion may drop it)
                 else:
                     fcntl.flock(fd, fcntl.LOCK_UN)
                     os.close(fd)
+        # Outside the readers lock: a reader waiting for it may hold the catalog meanwhile.
+        with self.transaction() as con:
+            con.execute("DELETE FROM retired_files")
+        return retired
 
     def journal(self, *paths: Path) -> None:
         """Record files this writer is about to create or retire, durably, before it does."""
