@@ -82,3 +82,11 @@ CREATE TABLE IF NOT EXISTS retired_files (
     path       VARCHAR PRIMARY KEY,         -- relative to the workspace root
     retired_at TIMESTAMP NOT NULL           -- UTC
 );
+
+-- The SHA-256 of every input file a landing read, registered with it: content
+-- that has landed before is refused unless the landing allows repeats.
+CREATE TABLE IF NOT EXISTS landed_files (
+    sha256     VARCHAR NOT NULL,            -- lower hex of the file's bytes
+    landing_id VARCHAR NOT NULL,            -- landings.landing_id
+    source     VARCHAR NOT NULL             -- the input path as given
+);
