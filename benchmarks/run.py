@@ -26,6 +26,7 @@ from benchmarks import (
     generate,
     memory,
     output_bench,
+    pattern_bench,
     report,
     scale_bench,
     segment_bench,
@@ -35,7 +36,17 @@ from benchmarks.common import AS_OF, sf_dir, sf_label
 from benchmarks.segments import SEED
 from duckseg import Workspace
 
-STEPS = ("landing", "segments", "shapes", "build-all", "memory", "outputs", "audience", "wide")
+STEPS = (
+    "landing",
+    "segments",
+    "shapes",
+    "build-all",
+    "memory",
+    "outputs",
+    "audience",
+    "patterns",
+    "wide",
+)
 # The result keys each step writes (what --merge replaces).
 STEP_KEYS = {
     "landing",
@@ -46,6 +57,7 @@ STEP_KEYS = {
     "memory",
     "outputs",
     "audience",
+    "patterns",
     "wide",
 }
 
@@ -192,6 +204,12 @@ def main(argv: list[str] | None = None) -> int:
         log(f"an audience of five segments against building them together, {args.runs} rounds")
         result["audience"] = guarded(
             "audience", lambda: audience_bench.bench_audience(ws, args.runs, log)
+        )
+
+    if "patterns" in steps:
+        log(f"sequences and lifecycle beside plain conditions, {args.runs} rounds")
+        result["patterns"] = guarded(
+            "patterns", lambda: pattern_bench.bench_patterns(ws, args.runs, log)
         )
 
     if "wide" in steps:
