@@ -130,8 +130,8 @@ def test_killed_ingest_lands_all_or_nothing(base: Path, tmp_path: Path, trial: i
     with Store(root).writer():
         pass  # the next writer sweeps what the killed one left
     assert _unregistered(root) == []
-    # The workspace still works: the same batch lands (or is all duplicates if it had landed).
-    # (If the killed landing finished, its file is on record: landing it again is a repeat.)
+    # The workspace still works: the same batch lands (or is all duplicates if it had landed;
+    # landing the same content again then needs allow_repeat).
     report = Workspace.open(root).ingest(
         "events", [base.parent / "events-1.parquet"], allow_repeat=True
     )
