@@ -415,10 +415,8 @@ class SnapshotStore:
         self.store.journal(*(self.root / info.path for info in history))
         with self.store.transaction() as con:
             delete = exp.delete(TABLE, where=exp.column("segment").eq(exp.Placeholder()))
-            con.begin()
             con.execute(delete.sql("duckdb"), [segment])
             member_index.forget(con, segment)
-            con.commit()
         for info in history:
             (self.root / info.path).unlink(missing_ok=True)
         return len(history)
