@@ -34,6 +34,7 @@ from duckseg.state.store import Store
 from duckseg.types import Catalog
 
 if TYPE_CHECKING:
+    from duckseg.api.refresh import RefreshResult
     from duckseg.export.result import ExportResult
     from duckseg.report import Report
 
@@ -328,6 +329,19 @@ class Workspace:
         return self.build_many(
             self.dependency_order(), as_of=as_of, engine=engine, progress=progress
         )
+
+    def refresh(
+        self,
+        as_of: datetime | date | str | None = None,
+        full: bool = False,
+        engine: str = "duckdb",
+        progress: Progress | None = None,
+    ) -> RefreshResult:
+        """Bring every dynamic segment, then every audience, up to `as_of`, rebuilding only
+        what changed; the snapshots are those of `build_all` (docs/refresh.md)."""
+        from duckseg.api.refresh import refresh
+
+        return refresh(self, as_of, full=full, engine=engine, progress=progress)
 
     def _snapshot(self, info: SnapshotInfo, members: pa.Table | None = None) -> Snapshot:
         before = self.snapshots.previous(info)

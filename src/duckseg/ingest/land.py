@@ -66,6 +66,9 @@ from duckseg.state.store import Store, tmp_path_for
 KINDS = ("contacts", "events")
 MAX_PROBLEMS = 20
 Progress = Callable[[int, int], None]
+# Called inside the landing's catalog transaction with its connection and landing_id,
+# to record something that must commit with the landing or not at all.
+OnCommit = Callable[[duckdb.DuckDBPyConnection, str], None]
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,7 @@ def land(
     strict: bool = False,
     progress: Progress | None = None,
     row_group_size: int = 100_000,
+    on_commit: OnCommit | None = None,
 ) -> LandingReport:
     """Land contacts or events files into the lake; all or nothing.
 
@@ -120,7 +124,7 @@ def land(
         raise ValueError(f"row_group_size must be positive, got {row_group_size}")
     inputs = [(Path(p), resolve_format(Path(p), fmt)) for p in paths]
     with store.writer(), _work_connection() as con:
-        landing = _Landing(store, con, kind, row_group_size)
+        landing = _Landing(store, con, kind, row_group_size, on_commit)
         try:
             report = landing.run(inputs, strict, progress)
         except BaseException:
@@ -153,6 +157,7 @@ def _commit(
     files: Sequence[tuple[Path, str, int]],
     retired: Sequence[Path],
     event_names: Sequence[str] = (),
+    on_commit: OnCommit | None = None,
 ) -> None:
     """Register the landing: its row, its new files, the files it replaces, the event names
     it brought; one transaction."""
@@ -172,6 +177,8 @@ def _commit(
                     "INSERT OR IGNORE INTO event_names SELECT unnest(?::VARCHAR[])",
                     [list(event_names)],
                 )
+            if on_commit is not None:
+                on_commit(con, str(record[0]))
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -180,9 +187,15 @@ def _commit(
 
 class _Landing:
     def __init__(
-        self, store: Store, con: duckdb.DuckDBPyConnection, kind: str, row_group_size: int
+        self,
+        store: Store,
+        con: duckdb.DuckDBPyConnection,
+        kind: str,
+        row_group_size: int,
+        on_commit: OnCommit | None = None,
     ) -> None:
         self.store, self.con, self.kind = store, con, kind
+        self.on_commit = on_commit
         self.row_group_size = row_group_size
         self.landing_id = new_landing_id()
         self.written: list[Path] = []  # every file this landing created (tmp or final)
@@ -256,7 +269,7 @@ class _Landing:
             duplicates,
             created,
         )
-        _commit(self.store, record, self.files, self.retired, self.event_names)
+        _commit(self.store, record, self.files, self.retired, self.event_names, self.on_commit)
         return LandingReport(
             self.landing_id,
             self.kind,
