@@ -47,7 +47,7 @@ wheel-check: $(DEV)  ## build the wheel, install it in a fresh venv, run the mai
 
 fuzz: $(DEV)  ## thousands of random definitions, hostile inputs and SIGKILL trials
 	DUCKSEG_FUZZ=1 $(BIN)/pytest -q tests/test_differential.py tests/test_hostile_input.py \
-		tests/test_crash_safety.py tests/reference
+		tests/test_crash_safety.py tests/reference tests/test_refresh_state_machine.py tests/test_watch.py
 
 bench: $(DEV)  ## benchmark suite (make bench SF=10 RUNS=5); results in benchmarks/results/
 	$(BIN)/python -m benchmarks.run --sf $(SF) --runs $(RUNS)
