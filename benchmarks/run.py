@@ -6,7 +6,8 @@ Steps (all by default): generate the raw input (once per scale factor and
 seed), land it into a fresh workspace (timed against a plain COPY), compare
 every seed segment across approaches, time `build --all` of 50 definitions,
 run the builds again under a DuckDB memory limit in a separate process, and
-time exports and reports where those modules exist. Writes
+time exports and reports where those modules exist, and time `refresh` against
+`build --all` (benchmarks/refresh_bench.py). Writes
 benchmarks/results/sf<SF>.json and regenerates the tables in
 benchmarks/RESULTS.md.
 """
@@ -25,6 +26,7 @@ from benchmarks import (
     generate,
     memory,
     output_bench,
+    refresh_bench,
     report,
     scale_bench,
     segment_bench,
@@ -33,9 +35,18 @@ from benchmarks.common import AS_OF, sf_dir, sf_label
 from benchmarks.segments import SEED
 from duckseg import Workspace
 
-STEPS = ("landing", "segments", "shapes", "build-all", "memory", "outputs")
+STEPS = ("landing", "segments", "shapes", "build-all", "memory", "outputs", "refresh")
 # The result keys each step writes (what --merge replaces).
-STEP_KEYS = {"landing", "segments", "shapes", "build_all", "fact_passes", "memory", "outputs"}
+STEP_KEYS = {
+    "landing",
+    "segments",
+    "shapes",
+    "build_all",
+    "fact_passes",
+    "memory",
+    "outputs",
+    "refresh",
+}
 
 
 def log(message: str) -> None:
@@ -171,6 +182,12 @@ def main(argv: list[str] | None = None) -> int:
             lambda: output_bench.bench_outputs(
                 ws, biggest, list(SEED), sf_dir(args.sf) / "outputs", min(args.runs, 3), log
             ),
+        )
+
+    if "refresh" in steps:
+        log(f"refresh against build --all, {min(args.runs, 3)} rounds per case")
+        result["refresh"] = guarded(
+            "refresh", lambda: refresh_bench.bench_refresh(ws, min(args.runs, 3), log)
         )
 
     result["finished_at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
