@@ -149,7 +149,10 @@ class Watcher:
     def take(self, kind: str, path: Path) -> bool:
         """Land one file (or move it, when it already landed); False if the workspace is busy."""
         name = f"{kind}/{path.name}"
-        digest = _sha256(path)
+        try:
+            digest = _sha256(path)
+        except FileNotFoundError:
+            return True  # taken away by its producer since the listing: nothing to do
         earlier = records.landed_as(self.ws.store, name, digest)
         if earlier is not None:
             where = self._move(path, LANDED_DIR, kind, digest)

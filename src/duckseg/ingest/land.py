@@ -115,6 +115,8 @@ def land(
     (DuckDB writes whole vectors, so a group holds at least 2048 rows).
     Bad rows are set aside in a rejects file; with `strict`, any bad row
     raises `InputError` (one problem per row) and nothing is landed.
+    `on_commit(con, landing_id)` runs inside the transaction that registers the
+    landing, for a record that must commit with it or not at all.
     """
     if kind not in KINDS:
         raise InputError.single("ingest", f"expected contacts or events, got {kind!r}")
