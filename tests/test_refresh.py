@@ -86,8 +86,26 @@ def test_reuse_for_attributes_and_rebuild_for_windows(ws: Workspace) -> None:
     later = by_name(ws.refresh(at("2026-03-08 12:00")))
     assert later["pune"][:2] == (Action.REUSED, "nothing it reads changed")
     assert later["pune"][2] == {"a", "b"}
-    assert later["recent"][:3] == (Action.BUILT, "depends on the time", set())
+    assert later["recent"][:3] == (Action.BUILT, "events leave a window", set())
     assert len(ws.snapshots.history("pune")) == 2
+
+
+def test_a_window_nobody_leaves_is_reused(ws: Workspace) -> None:
+    define(ws, "recent", {"performed": "purchase", "within": "7d"})
+    define(ws, "quiet", {"not_performed": "login", "within": "1mo"})
+    define(ws, "lately", {"last_performed": "purchase", "within": "3d"})
+    ws.refresh(T0)
+    # The purchase of 27 February stays within 7 days until 6 March, within 3 days
+    # until 2 March 10:00; the login of 1 February left the month on 1 March 10:00.
+    day = by_name(ws.refresh(at("2026-03-02 09:00")))
+    assert day["recent"][:3] == (Action.REUSED, "nothing it reads changed", {"a"})
+    assert day["quiet"][:3] == (Action.REUSED, "nothing it reads changed", {"a", "b", "c"})
+    assert day["lately"][:3] == (Action.REUSED, "nothing it reads changed", {"a"})
+    later = by_name(ws.refresh(at("2026-03-02 10:00:01")))
+    assert later["lately"][:3] == (Action.BUILT, "events leave a window", set())
+    assert later["recent"][0] is Action.REUSED
+    for name in ("recent", "quiet", "lately"):
+        assert later[name][2] == full(ws, name, at("2026-03-02 10:00:01"))
 
 
 def test_a_landing_rebuilds_everything(ws: Workspace) -> None:

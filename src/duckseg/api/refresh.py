@@ -27,7 +27,7 @@ from duckseg.api import build as builds
 from duckseg.api.results import Snapshot
 from duckseg.compiler import compile_build, to_sql
 from duckseg.lang import ir
-from duckseg.lang.invariance import reads_events, time_invariant
+from duckseg.lang.invariance import Slide, reads_events, sliding_windows
 from duckseg.lang.time import TimeContext, iso
 from duckseg.state.refresh_state import (
     Basis,
@@ -173,10 +173,12 @@ def _plan(
                 action, reason = Action.CURRENT, "already at this as_of"
             elif ctx.as_of < info.as_of:
                 action, reason = Action.BUILT, "as_of before the latest snapshot"
-            elif not time_invariant(tree):
+            elif (windows := sliding_windows(tree)) is None:
                 action, reason = Action.BUILT, "depends on the time"
             elif reads_events(tree) and _events_between(con, events_since, info.as_of, ctx.as_of):
                 action, reason = Action.BUILT, "events dated since the latest snapshot"
+            elif windows and _events_leaving(con, windows, info.as_of, ctx):
+                action, reason = Action.BUILT, "events leave a window"
             else:
                 action, reason = Action.REUSED, "nothing it reads changed"
             plans.append(_Plan(name, action, reason, tree, fp, info))
@@ -216,6 +218,29 @@ def _events_between(
         )
         cache[since] = bool(con.execute(query.sql("duckdb"), [low, high]).fetchall())
     return cache[since]
+
+
+def _events_leaving(
+    con: duckdb.DuckDBPyConnection, windows: Sequence[Slide], since: datetime, ctx: TimeContext
+) -> bool:
+    """Whether an event of a `within: D` window's names has since - D <= ts <= as_of - D:
+    one that is in the window at `since` and out of it at as_of (docs/refresh.md)."""
+    before = TimeContext.create(since, ctx.zone)
+    tests = []
+    params: list[object] = []
+    for names, duration in windows:
+        tests.append(
+            exp.and_(
+                exp.column("event").isin(*(exp.Literal.string(n) for n in names)),
+                exp.column("ts").between(exp.Placeholder(), exp.Placeholder()),
+            )
+        )
+        params += [
+            t.astimezone(UTC).replace(tzinfo=None)
+            for t in (before.back(duration), ctx.back(duration))
+        ]
+    query = exp.select(exp.Literal.number(1)).from_("events").where(exp.or_(*tests)).limit(1)
+    return bool(con.execute(query.sql("duckdb"), params).fetchall())
 
 
 def _carry(ws: Workspace, plans: Sequence[_Plan], ctx: TimeContext) -> dict[str, Snapshot]:

@@ -17,27 +17,62 @@ from decimal import Decimal
 from duckseg.lang import ir
 from duckseg.lang.time import AbsoluteDate, AbsoluteInstant, Duration, Relative
 
+Slide = tuple[tuple[str, ...], Duration]  # event names, the length of a `within` window
+
 
 def time_invariant(node: ir.Node) -> bool:
     """Whether the node's members, on an unchanged lake with no events between two as_of
-    values, are the same at both: no relative time, no `within`, no `within_last`.
+    values, are the same at both: no relative time, no `within`, no `within_last`."""
+    return sliding_windows(node) == []
 
+
+def sliding_windows(node: ir.Node) -> list[Slide] | None:
+    """The `within` windows of the node's event conditions, when they are its only tie to
+    as_of; None when it depends on as_of otherwise (relative times, `within_last`).
+
+    On an unchanged lake with no events between two as_of values t < t', such a node
+    keeps its members unless an event of those names has a time in [t - D, t' - D]:
+    only events leaving a window can change a count, an aggregate or a first / last test.
     A node kind not known here counts as time-dependent, so new kinds of condition are
     rebuilt until they are taught to this function.
     """
     match node:
         case ir.AllOf(kids) | ir.AnyOf(kids):
-            return all(time_invariant(k) for k in kids)
+            found: list[Slide] = []
+            for kid in kids:
+                more = sliding_windows(kid)
+                if more is None:
+                    return None
+                found += more
+            return found
         case ir.Not(child):
-            return time_invariant(child)
+            return sliding_windows(child)
         case ir.SegmentRef(_, tree):
-            return time_invariant(tree)
+            return sliding_windows(tree)
         case ir.StaticMembers():
-            return True
-        case ir.ValueTest() | ir.EventTest() | ir.EventTimeTest():
-            return not _names_now(node)
+            return []
+        case ir.ValueTest():
+            return None if _names_now(node) else []
+        case ir.EventTest(event_filter, count, aggregate):
+            if _names_now((event_filter.where, count, aggregate)):
+                return None
+            return _windows(event_filter.events, (event_filter.window,))
+        case ir.EventTimeTest(event_filter, _, test):
+            if _names_now(event_filter.where):
+                return None
+            return _windows(event_filter.events, (event_filter.window, test))
         case _:
-            return False
+            return None
+
+
+def _windows(names: tuple[str, ...], windows: tuple[ir.Window | None, ...]) -> list[Slide] | None:
+    found: list[Slide] = []
+    for window in windows:
+        if isinstance(window, ir.WindowLast):
+            found.append((names, window.duration))
+        elif _names_now(window):
+            return None
+    return found
 
 
 def reads_events(node: ir.Node) -> bool:
