@@ -36,7 +36,7 @@ def _more_events(ws: Workspace, share: float, start: Any, out: Path, salt: int) 
         seconds = int(HOUR.total_seconds())
         rel = con.sql(
             "SELECT * REPLACE ("
-            "  ($start::TIMESTAMP + to_microseconds(1 + (hash(event_id, $salt) % ($us - 1))))"
+            "  ($start::TIMESTAMP + to_microseconds((1 + hash(event_id, $salt) % ($us - 1))::BIGINT))"
             "  AS ts, 'more-' || $salt || '-' || event_id AS event_id)"
             " FROM read_parquet($files) WHERE hash(event_id, $salt) % $every = 0",
             params={

@@ -28,6 +28,8 @@ from duckseg.api.results import Snapshot
 from duckseg.compiler import compile_build, to_sql
 from duckseg.lang import ir
 from duckseg.lang.invariance import Slide, reads_events, sliding_windows
+from duckseg.lang.resolve import ResolvedSegment
+from duckseg.lang.spec import Segment
 from duckseg.lang.time import TimeContext, iso
 from duckseg.state.refresh_state import (
     Basis,
@@ -87,6 +89,7 @@ class RefreshResult:
 @dataclass(frozen=True)
 class _Plan:
     name: str
+    segment: Segment
     action: Action
     reason: str
     tree: ir.Node
@@ -112,8 +115,8 @@ def refresh(
         if full:
             drop_basis(ws.store)
         version = lake_version(ws.store)
-        plans = _plan(ws, builds.dependency_order(ws), ctx, version, engine)
-        rebuild = [p.name for p in plans if p.action is Action.BUILT]
+        plans = _plan(ws, ctx, version, engine)
+        rebuild = [p.segment for p in plans if p.action is Action.BUILT]
         snaps: dict[str, Snapshot] = {}
         if rebuild:
             done = builds.build_many(ws, rebuild, as_of=ctx.as_of, engine=engine, progress=progress)
@@ -141,13 +144,13 @@ def refresh(
     return RefreshResult(ctx.as_of, version, results, audiences)
 
 
-def _plan(
-    ws: Workspace, order: Sequence[str], ctx: TimeContext, version: int, engine: str
-) -> list[_Plan]:
-    """What to do for each segment, in dependency order."""
+def _plan(ws: Workspace, ctx: TimeContext, version: int, engine: str) -> list[_Plan]:
+    """What to do for each dynamic segment, in dependency order."""
     con = ws.connect()
     try:
-        resolved = ws.resolve([ws.load(n) for n in order], con)
+        segments = [ws.load(name) for name in ws.segment_files()]
+        resolved = _in_order(ws.resolve([s for s in segments if not s.is_static], con))
+        order = [r.segment.name for r in resolved]
         statics = {i.segment: i.snapshot_id for i in ws.snapshots.latest_static()}
         traits = _traits_digest(ws.root / TRAITS_DIR)
         latest = {n: ws.snapshots.latest(n) for n in order}
@@ -181,10 +184,27 @@ def _plan(
                 action, reason = Action.BUILT, "events leave a window"
             else:
                 action, reason = Action.REUSED, "nothing it reads changed"
-            plans.append(_Plan(name, action, reason, tree, fp, info))
+            plans.append(_Plan(name, r.segment, action, reason, tree, fp, info))
     finally:
         con.close()
     return plans
+
+
+def _in_order(resolved: Sequence[ResolvedSegment]) -> list[ResolvedSegment]:
+    """Referenced segments before the segments that use them, else by name (as build --all)."""
+    by_name = {r.segment.name: r for r in resolved}
+    ordered: dict[str, ResolvedSegment] = {}
+
+    def visit(name: str) -> None:
+        if name in ordered or name not in by_name:
+            return
+        for dep in sorted(by_name[name].references):
+            visit(dep)
+        ordered[name] = by_name[name]
+
+    for name in sorted(by_name):
+        visit(name)
+    return list(ordered.values())
 
 
 def fingerprint(tree: ir.Node, zone: str, statics: dict[str, str], traits: str) -> str:
@@ -256,7 +276,7 @@ def _carry(ws: Workspace, plans: Sequence[_Plan], ctx: TimeContext) -> dict[str,
                 p.name,
                 "dynamic",
                 ctx.as_of,
-                ws.definition_hash(ws.load(p.name)),
+                ws.definition_hash(p.segment),
                 to_sql(build.standalone(p.name), "duckdb"),
                 "duckdb",
                 ws.snapshots.members(p.latest),
