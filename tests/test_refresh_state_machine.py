@@ -26,6 +26,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 from duckseg import Workspace
 from duckseg.compiler import compile_build
+from duckseg.lang.time import TimeContext, parse_duration
 from tests.reference import strategies as refs
 
 FUZZ = os.environ.get("DUCKSEG_FUZZ") == "1"
@@ -84,6 +85,7 @@ class RefreshMachine(RuleBasedStateMachine):
         self.tmp = Path(tempfile.mkdtemp(prefix="duckseg-refresh-"))
         self.files = 0
         self.as_of = refs.AS_OF
+        self.times: list[datetime] = []  # of the landed events
 
     def teardown(self) -> None:
         shutil.rmtree(self.tmp, ignore_errors=True)
@@ -97,7 +99,9 @@ class RefreshMachine(RuleBasedStateMachine):
         (root / "duckseg.toml").write_text(f'[time]\nzone = "{world.zone}"\n', encoding="utf-8")
         self.ws = Workspace.open(root)
         self.ids = sorted(world.contacts)
+        # c_seed (no attributes) makes the first landing create every attribute column.
         contacts = [{"contact_id": cid, **attrs} for cid, attrs in world.contacts.items()]
+        contacts.append({"contact_id": "c_seed"})
         self._land("contacts", _table(contacts, refs.ATTR_TYPES))
         seeds = [{"contact_id": "c_seed", "event": e, "ts": SEED_TS} for e in refs.EVENT_NAMES]
         self._land_events([*seeds, *world.events])
@@ -115,6 +119,7 @@ class RefreshMachine(RuleBasedStateMachine):
         self.ws.ingest(kind, [path])
 
     def _land_events(self, events: list[dict[str, Any]]) -> None:
+        self.times.extend(e["ts"].astimezone(UTC) for e in events if e["ts"].tzinfo)
         table = _table(events, refs.PROP_TYPES)
         table = table.append_column("event", pa.array([e["event"] for e in events], pa.string()))
         ts = [_naive_utc(e["ts"]) for e in events]
@@ -202,6 +207,24 @@ class RefreshMachine(RuleBasedStateMachine):
         self.refresh(start or self.as_of, False)
         for step in steps:
             self.refresh(self.as_of + step, False)
+
+    @rule(data=st.data(), window=st.sampled_from(refs._DURATIONS))
+    def refresh_as_an_event_leaves(self, data: st.DataObject, window: str) -> None:
+        """Just before and just after an event leaves a `within` window, nothing landed
+        in between; only instants after the latest refresh, where reuse is possible."""
+        duration = parse_duration(window)
+        leaving = [
+            moment
+            for moment in (
+                TimeContext.create(t, self.zone).shift(t, duration, 1) for t in self.times
+            )
+            if moment > self.as_of
+        ]
+        if not leaving:
+            return
+        moment = data.draw(st.sampled_from(sorted(leaving)))
+        self.refresh(moment, False)
+        self.refresh(moment + timedelta(microseconds=1), False)
 
     def refresh(self, as_of: datetime, full: bool) -> None:
         self.as_of = as_of
