@@ -97,7 +97,7 @@ def _case(ws: Workspace, case: str, share: float, tmp: Path, runs: int, log: Log
         actions = result.counts()
         log(
             f"  {case}, round {round_no}/{runs}: build --all {full_t.seconds[-1]:.2f}s, "
-            f"refresh {ref_t.seconds[-1]:.2f}s ({actions})"
+            f"refresh {ref_t.seconds[-1]:.2f}s ({actions}; same counts: {same})"
         )
     return {
         "build --all": full_t.as_dict(),
