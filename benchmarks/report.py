@@ -394,7 +394,7 @@ def render_result(r: Mapping[str, Any]) -> list[str]:
     outputs = r.get("outputs")
     if outputs and "failed" not in outputs:
         lines += [f"#### Exports and reports (segment {outputs['segment']})", ""]
-        for key in ("workspace_export", "platform_writer", "report"):
+        for key in ("workspace_export", "report"):
             value = outputs[key]
             if "skipped" in value:
                 lines.append(f"- {key}: skipped: {value['skipped']}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import tomllib
@@ -48,3 +49,15 @@ def test_the_package_api_loads_names_on_first_use() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "duckseg.api.workspace"
+
+
+def test_code_cites_only_the_projects_own_docs() -> None:
+    """Comments point readers at docs/ pages that exist, never at documents outside the repo."""
+    cited: set[str] = set()
+    for path in (ROOT / "src").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for outside in ("SPEC", "EXPORT-RULES", "STYLE.md", "../shared"):
+            assert outside not in text, f"{path.relative_to(ROOT)} names {outside}"
+        cited |= set(re.findall(r"docs/[a-z-]+\.md", text))
+    missing = sorted(page for page in cited if not (ROOT / page).is_file())
+    assert cited and not missing, missing

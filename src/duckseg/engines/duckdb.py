@@ -16,7 +16,7 @@ import sqlglot
 from sqlglot import exp
 
 from duckseg import db as database
-from duckseg.db import create_temp, parquet_scan
+from duckseg.db import create_temp, parquet_scan, union_all
 from duckseg.state.store import Store
 from duckseg.types import Catalog, ValueType
 
@@ -52,9 +52,7 @@ def bind_lake(
             ).from_(parquet_scan([path]).subquery())
             for name, path in static
         ]
-        create_temp(
-            con, "static_members", exp.union(*parts, distinct=False) if len(parts) > 1 else parts[0]
-        )
+        create_temp(con, "static_members", union_all(parts))
     else:
         create_temp(con, "static_members", sqlglot.parse_one(EMPTY_STATIC))
 

@@ -20,10 +20,6 @@ written (adds and removes).
 from __future__ import annotations
 
 import json
-import os
-import re
-import secrets
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -46,6 +42,7 @@ from duckseg.export.writer import MANIFEST_FILE, audience_warnings, write_manife
 from duckseg.lang.outline import describe_definition
 from duckseg.lang.time import iso
 from duckseg.state.snapshots import SnapshotInfo, new_snapshot_id, sql_description
+from duckseg.state.staging import StagedFolder, make_parents, sweep_hidden
 from duckseg.state.store import tmp_path_for
 from duckseg.types import Catalog
 
@@ -54,7 +51,6 @@ if TYPE_CHECKING:
 
 FORMATS = (*tabular.FORMATS, *PLATFORMS)
 EXPORTS_DIR = "exports"
-_STAGING = re.compile(r"\..+\.tmp-[0-9a-f]{8}")  # the hidden folder an export is written in
 
 
 def run_export(
@@ -95,22 +91,7 @@ def run_export(
 
 
 def _snapshot_info(ws: WorkspaceContext, segment: str, snapshot: str | None) -> SnapshotInfo:
-    info = ws.snapshots.get(snapshot) if snapshot else ws.snapshots.latest(segment)
-    if info is None or info.segment != segment:
-        if snapshot:
-            raise InputError.single(
-                "--snapshot",
-                f"no snapshot {snapshot} of segment {segment}",
-                hint="duckseg build prints snapshot ids; ws.history(segment) lists them"
-                if ws.snapshots.latest(segment)
-                else f"build it with duckseg build {segment}",
-            )
-        raise InputError.single(
-            segment,
-            f"no snapshot yet for segment {segment}",
-            hint=f"build it with duckseg build {segment}",
-        )
-    return info
+    return ws.snapshots.require(segment, snapshot, ws.segment_files())
 
 
 @dataclass
@@ -139,7 +120,7 @@ class _Export:
         state_final = ws.root / state_rel
         state_tmp = tmp_path_for(state_final)
         con = ws.connect()
-        staging: _Staging | None = None
+        staging: StagedFolder | None = None
         try:
             catalog = ws.read_catalog(con)
             rule = consent_rule(ws, catalog)
@@ -156,8 +137,8 @@ class _Export:
                 )
             create_temp(con, upload.MEMBERS, parquet_scan([ws.root / info.path]))
             matching = _bind_exclusions(con, ws, rule)
-            staging = _Staging(target)
-            staging.created += _make_parents(state_final.parent)
+            staging = StagedFolder(target)
+            staging.created += make_parents(state_final.parent)
             if chosen is not None:
                 body = self._tabular(con, chosen, staging.dir, state_tmp, previous_path)
             else:
@@ -200,6 +181,7 @@ class _Export:
             state_final.unlink(missing_ok=True)
             staging.unpublish()
             raise
+        staging.finish()
         return ExportResult(
             export_id,
             info.segment,
@@ -276,6 +258,9 @@ class _Export:
         headers, rows_of, audience, files = upload.write_audience(
             con, query, spec, identity, state_tmp, None if self.changes else target
         )
+        unusable = sum(rows_of.skipped.values())
+        if audience == 0 and unusable:
+            raise self._no_identifiers(unusable, catalog)
         entries: list[dict[str, Any]] = [f.as_dict() for f in files]
         body: dict[str, Any] = {"headers": list(headers), "audience": audience}
         if self.changes:
@@ -291,6 +276,23 @@ class _Export:
             dropped=dict(sorted(rows_of.dropped.items())),
         )
         return body
+
+    def _no_identifiers(self, members: int, catalog: Catalog) -> InputError:
+        """Not one member can be matched: an upload of headers only is a setup mistake."""
+        identity = self.ws.config.identity
+        looked = ", ".join(
+            f"{role} (attribute {attr}"
+            + ("" if attr in catalog.attributes else ", which the contacts do not have")
+            + ")"
+            for role, attr in identity.model_dump().items()
+        )
+        return InputError.single(
+            CONFIG_FILE,
+            f"none of the {members:,} {self.fmt} members of {self.info.segment} has a usable "
+            f"identifier; looked for {looked}; nothing was written",
+            path="identity",
+            hint="map your contact attributes in the [identity] section of duckseg.toml",
+        )
 
     # -- manifest ----------------------------------------------------------------------
     def _manifest(
@@ -403,10 +405,11 @@ def _target(
     ws: WorkspaceContext, out: str | Path | None, info: SnapshotInfo, fmt: str, changes: bool
 ) -> Path:
     """The output folder. An explicit one must be new, empty, or hold an earlier
-    export (which is then replaced); the default one is always new."""
+    export and nothing else (the whole folder is then replaced); the default one is
+    always new."""
     if out is None:
         base = ws.root / EXPORTS_DIR / info.segment / fmt
-        _sweep_staging(base)
+        sweep_hidden(base)
         name = info.snapshot_id + ("-changes" if changes else "")
         candidate, n = base / name, 2
         while candidate.exists():
@@ -422,17 +425,17 @@ def _target(
                 f"{out} is not empty and holds no earlier export",
                 hint="choose a new or empty folder (an earlier export's folder is replaced)",
             )
-        _earlier_files(target)  # readable, or an input error now rather than later
+        earlier = {p.name for p in _earlier_files(target)}
+        foreign = sorted(p.name for p in target.iterdir() if p.name not in earlier)
+        if foreign:  # the new export replaces the whole folder: nothing else may be lost
+            raise InputError.single(
+                "--out",
+                f"{out} holds files that are not part of the earlier export: "
+                + ", ".join(foreign[:5])
+                + (" ..." if len(foreign) > 5 else ""),
+                hint="move them, or choose a new or empty folder",
+            )
     return target
-
-
-def _sweep_staging(folder: Path) -> None:
-    """Remove hidden staging folders that an export killed half-way left behind
-    (safe: the caller holds the workspace's write lock)."""
-    if folder.is_dir():
-        for path in folder.iterdir():
-            if path.is_dir() and _STAGING.fullmatch(path.name):
-                shutil.rmtree(path, ignore_errors=True)
 
 
 def _earlier_files(folder: Path) -> list[Path]:
@@ -456,58 +459,3 @@ def _relative(root: Path, path: Path) -> str:
         return path.relative_to(root).as_posix()
     except ValueError:
         return str(path)
-
-
-class _Staging:
-    """A hidden folder beside the target, renamed into place when complete."""
-
-    def __init__(self, target: Path) -> None:
-        self.target = target
-        self.created = _make_parents(target.parent)
-        self.dir = target.parent / f".{target.name}.tmp-{secrets.token_hex(4)}"
-        self.dir.mkdir()
-        self.moved: list[Path] | None = None  # files moved into an existing target
-
-    def publish(self) -> None:
-        if not self.target.exists():
-            os.replace(self.dir, self.target)
-            return
-        for path in _earlier_files(self.target) if any(self.target.iterdir()) else []:
-            path.unlink(missing_ok=True)
-        self.moved = []
-        for path in sorted(self.dir.iterdir()):
-            os.replace(path, self.target / path.name)
-            self.moved.append(self.target / path.name)
-        self.dir.rmdir()
-
-    def discard(self) -> None:
-        shutil.rmtree(self.dir, ignore_errors=True)
-        _remove_empty(self.created)
-
-    def unpublish(self) -> None:
-        """Take a published export back out (its catalog record failed)."""
-        if self.moved is None:
-            shutil.rmtree(self.target, ignore_errors=True)
-        else:
-            for path in self.moved:
-                path.unlink(missing_ok=True)
-        _remove_empty(self.created)
-
-
-def _make_parents(folder: Path) -> list[Path]:
-    """mkdir -p, returning the folders it created (outermost first)."""
-    missing = []
-    current = folder
-    while not current.exists():
-        missing.append(current)
-        current = current.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    return list(reversed(missing))
-
-
-def _remove_empty(folders: Sequence[Path]) -> None:
-    for folder in reversed(folders):  # innermost first; a folder still in use stays
-        try:
-            folder.rmdir()
-        except OSError:
-            continue

@@ -19,6 +19,7 @@ import duckdb
 from sqlglot import exp
 
 from duckseg.compiler.sqlbuild import CONTACTS, KEY
+from duckseg.db import union_all
 from duckseg.errors import InputError, did_you_mean
 from duckseg.export.writer import WrittenFile
 
@@ -91,7 +92,7 @@ def changes_query(columns: Sequence[str]) -> exp.Select:
     with a `change` column (add / remove) and current attributes."""
     adds = _with_attributes(_ids(MEMBERS).except_(_ids(PREVIOUS)), columns, ADD)
     removes = _with_attributes(_ids(PREVIOUS).except_(_ids(MEMBERS)), columns, REMOVE)
-    union = exp.union(adds, removes, distinct=False)
+    union = union_all([adds, removes])
     return (
         exp.select(exp.Star())
         .from_(union.subquery("u"))
