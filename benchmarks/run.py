@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from benchmarks import (
+    audience_bench,
     experiments,
     generate,
     memory,
@@ -35,7 +36,7 @@ from benchmarks.common import AS_OF, sf_dir, sf_label
 from benchmarks.segments import SEED
 from duckseg import Workspace
 
-STEPS = ("landing", "segments", "shapes", "build-all", "memory", "outputs", "refresh")
+STEPS = ("landing", "segments", "shapes", "build-all", "memory", "outputs", "audience", "refresh")
 # The result keys each step writes (what --merge replaces).
 STEP_KEYS = {
     "landing",
@@ -45,6 +46,7 @@ STEP_KEYS = {
     "fact_passes",
     "memory",
     "outputs",
+    "audience",
     "refresh",
 }
 
@@ -182,6 +184,12 @@ def main(argv: list[str] | None = None) -> int:
             lambda: output_bench.bench_outputs(
                 ws, biggest, list(SEED), sf_dir(args.sf) / "outputs", min(args.runs, 3), log
             ),
+        )
+
+    if "audience" in steps:
+        log(f"an audience of five segments against building them together, {args.runs} rounds")
+        result["audience"] = guarded(
+            "audience", lambda: audience_bench.bench_audience(ws, args.runs, log)
         )
 
     if "refresh" in steps:

@@ -94,7 +94,7 @@ VERBS = cli_verbs()
 def test_the_verbs_of_the_contract_exist() -> None:
     names = {path[0] for path, _ in VERBS}
     assert {"init", "ingest", "check", "compile", "preview", "build", "list", "delete"} <= names
-    assert {"diff", "static", "report", "export", "demo", "attributes"} <= names
+    assert {"diff", "static", "report", "export", "demo", "attributes", "audience"} <= names
 
 
 @pytest.mark.parametrize(("path", "command"), VERBS, ids=[" ".join(p) for p, _ in VERBS])

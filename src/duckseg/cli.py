@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from duckseg.cli_audiences import audience_app, print_audience_report
 from duckseg.errors import DucksegError, InputError
 from duckseg.lang.time import iso
 from duckseg.types import DIALECT_NAMES
@@ -446,6 +447,8 @@ def diff(
             out.print(f"  {label}: {shown}")
 
 
+app.add_typer(audience_app, name="audience")
+
 static_app = typer.Typer(
     help="Static segments: member lists from a CSV file.", no_args_is_help=True
 )
@@ -513,11 +516,20 @@ def report(
     config: Annotated[
         Path | None, typer.Option("--config", help="report YAML: breakdowns and event metrics")
     ] = None,
+    audience: Annotated[
+        str | None,
+        typer.Option("--audience", help="compare this audience's arms with its holdout instead"),
+    ] = None,
     workspace: WorkspaceOpt = Path("."),
     as_json: JsonOpt = False,
 ) -> None:
     """Compare segments: size, overlap, breakdowns, event metrics with lift; Parquet + HTML."""
     ws = _open(workspace)
+    if audience is not None:
+        if segments:
+            raise InputError.single("--audience", "give segments or --audience, not both")
+        print_audience_report(ws.audience_report(audience, out=out_dir, config=config), as_json)
+        return
     with _progress(not as_json) as update:
         result = ws.report(segments or [], out=out_dir, config=config, progress=update)
     if as_json:

@@ -35,6 +35,8 @@ from duckseg.types import Catalog
 
 if TYPE_CHECKING:
     from duckseg.api.refresh import RefreshResult
+    from duckseg.audiences.result import AudienceSnapshot
+    from duckseg.audiences.run import AudienceDiff
     from duckseg.export.result import ExportResult
     from duckseg.report import Report
 
@@ -598,6 +600,53 @@ class Workspace:
             include_opted_out=include_opted_out,
             max_rows=max_rows,
         )
+
+    # -- audiences (docs/audiences.md) -----------------------------------------------------
+    def audience_build(
+        self, name: str | Sequence[str] = (), as_of: datetime | date | str | None = None
+    ) -> AudienceSnapshot | list[AudienceSnapshot]:
+        """Build one audience (a name: its snapshot) or several (a list; none: every one)."""
+        from duckseg.audiences import run
+
+        built = run.build(self, [name] if isinstance(name, str) else name, self.time_context(as_of))
+        return built[0] if isinstance(name, str) else built
+
+    def audience(self, name: str, snapshot: str | None = None) -> pl.DataFrame:
+        """The latest (or a given) snapshot of an audience: contact_id, arm, agent."""
+        from duckseg.audiences import run
+
+        return run.members(self, name, snapshot)
+
+    def audience_snapshot(self, name: str, snapshot: str | None = None) -> AudienceSnapshot:
+        from duckseg.audiences import run
+
+        return run.snapshot(self, name, snapshot)
+
+    def audience_diff(
+        self, name: str, from_id: str | None = None, to_id: str | None = None
+    ) -> AudienceDiff:
+        from duckseg.audiences import run
+
+        return run.diff(self, name, from_id, to_id)
+
+    def list_audiences(self) -> list[dict[str, Any]]:
+        from duckseg.audiences import run
+
+        return run.listing(self)
+
+    def audience_export(self, name: str, format: str, **options: Any) -> ExportResult:
+        """Export an audience snapshot (options as `export`, plus `include_holdout`); the
+        export is recorded as a send for frequency caps."""
+        from duckseg.audiences import run
+
+        snapshot = options.pop("snapshot", None)
+        return run.export(self, name, format, snapshot_id=snapshot, **options)
+
+    def audience_report(self, name: str, out: str | Path | None = None, config: Any = None) -> Any:
+        """Compare an audience's arms with the holdout (docs/audiences.md)."""
+        from duckseg.audiences.measure import audience_report
+
+        return audience_report(self, name, out=out, config=config)
 
     def list_segments(self) -> list[dict[str, Any]]:
         """Every defined segment, then those with snapshots but no file (built from a Segment

@@ -15,6 +15,10 @@ and renamed into place at the end, and the export is recorded in the catalog
 last: a failed export leaves no files and no history. With `changes`, only
 the difference from the last export of the segment to the same format is
 written (adds and removes).
+
+An audience snapshot (docs/audiences.md) is exported through the same path
+with a `MemberFilter`: only its exported arms leave, and csv / parquet files
+carry its `arm` and `agent` columns.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ from duckseg.export.result import ExportResult
 from duckseg.export.writer import MANIFEST_FILE, audience_warnings, write_manifest
 from duckseg.lang.outline import describe_definition
 from duckseg.lang.time import iso
-from duckseg.state.snapshots import SnapshotInfo, new_snapshot_id, sql_description
+from duckseg.state.snapshots import SnapshotInfo, new_snapshot_id, sql_description, storage_name
 from duckseg.state.staging import StagedFolder, make_parents, sweep_hidden
 from duckseg.state.store import tmp_path_for
 from duckseg.types import Catalog
@@ -51,6 +55,15 @@ if TYPE_CHECKING:
 
 FORMATS = (*tabular.FORMATS, *PLATFORMS)
 EXPORTS_DIR = "exports"
+
+
+@dataclass(frozen=True)
+class MemberFilter:
+    """Which rows of a snapshot file are exported, and which of its columns go with them."""
+
+    arms: tuple[str, ...]  # rows whose `arm` is one of these
+    columns: tuple[str, ...]  # snapshot columns written beside contact_id (csv / parquet)
+    description: str | None  # the audience in words, for the manifest
 
 
 def run_export(
@@ -64,6 +77,7 @@ def run_export(
     changes: bool = False,
     include_opted_out: bool = False,
     max_rows: int | None = None,
+    member_filter: MemberFilter | None = None,
 ) -> ExportResult:
     """Export one snapshot of `segment` as `fmt`; see the module docstring."""
     if fmt not in FORMATS:
@@ -86,7 +100,13 @@ def run_export(
         )
     with ws.store.writer():
         info = _snapshot_info(ws, segment, snapshot)
-        job = _Export(ws, info, fmt, changes, include_opted_out, max_rows)
+        if info.kind == "audience" and member_filter is None:
+            raise InputError.single(
+                segment,
+                f"{segment} is an audience snapshot: its holdout must not leave",
+                hint="export it with duckseg audience export",
+            )
+        job = _Export(ws, info, fmt, changes, include_opted_out, max_rows, member_filter)
         return job.run(out, requested)
 
 
@@ -102,7 +122,9 @@ class _Export:
     changes: bool
     include_opted_out: bool
     max_rows: int | None
+    member_filter: MemberFilter | None = None
     warnings: list[str] = field(default_factory=list)
+    members: int = 0  # snapshot rows exported (all, or those the member filter keeps)
 
     def run(self, out: str | Path | None, requested: list[str] | None) -> ExportResult:
         ws, info = self.ws, self.info
@@ -116,7 +138,7 @@ class _Export:
                 f"the state of the last {self.fmt} export of {info.segment} is missing "
                 f"({previous_path}); export without --changes to start again"
             )
-        state_rel = state_path(info.segment, self.fmt, export_id)
+        state_rel = state_path(storage_name(info.segment), self.fmt, export_id)
         state_final = ws.root / state_rel
         state_tmp = tmp_path_for(state_final)
         con = ws.connect()
@@ -129,13 +151,21 @@ class _Export:
                 if self.fmt in PLATFORMS
                 else tabular.choose_columns(requested, catalog.attributes)
             )
+            extra = self.member_filter.columns if self.member_filter else ()
+            clash = [c for c in extra if chosen is not None and c in chosen]
+            if clash:
+                raise InputError.single(
+                    "--columns",
+                    f"attribute {clash[0]} clashes with the audience's {clash[0]} column",
+                    hint="leave it out with --columns",
+                )
             if chosen is not None and self.changes and tabular.CHANGE in chosen:
                 raise InputError.single(
                     "--columns",
                     f"attribute {tabular.CHANGE} clashes with the change column of --changes",
                     hint="leave it out with --columns",
                 )
-            create_temp(con, upload.MEMBERS, parquet_scan([ws.root / info.path]))
+            self._bind_members(con)
             matching = _bind_exclusions(con, ws, rule)
             staging = StagedFolder(target)
             staging.created += make_parents(state_final.parent)
@@ -195,6 +225,15 @@ class _Export:
             manifest,
         )
 
+    def _bind_members(self, con: duckdb.DuckDBPyConnection) -> None:
+        scan = parquet_scan([self.ws.root / self.info.path])
+        if self.member_filter is not None:
+            arms = [exp.Literal.string(a) for a in self.member_filter.arms]
+            scan = scan.where(exp.In(this=exp.column("arm", quoted=True), expressions=arms))
+        create_temp(con, upload.MEMBERS, scan)
+        count = exp.select(exp.func("count", exp.Star())).from_(exp.to_table(upload.MEMBERS))
+        self.members = int(con.sql(count.sql("duckdb")).fetchall()[0][0])
+
     # -- csv / parquet -----------------------------------------------------------
     def _tabular(
         self,
@@ -209,21 +248,23 @@ class _Export:
         con.sql(ids.order_by(exp.column(KEY, quoted=True)).sql("duckdb")).write_parquet(
             str(state_tmp), compression="zstd"
         )
-        body: dict[str, Any] = {"columns": [KEY, *columns], "audience": info.count}
+        extra = self.member_filter.columns if self.member_filter else ()
+        body: dict[str, Any] = {"columns": [KEY, *extra, *columns], "audience": self.members}
+        stem = _file_stem(info.segment)
         if not self.changes:
-            name = f"{info.segment}.{self.fmt}"
-            query = tabular.members_query(columns)
-            written = tabular.write_file(con, query, self.fmt, folder / name, info.count)
+            name = f"{stem}.{self.fmt}"
+            query = _with_member_columns(tabular.members_query(columns), columns, extra, False)
+            written = tabular.write_file(con, query, self.fmt, folder / name, self.members)
             body["files"] = [written.as_dict()]
-            body["rows"] = info.count
+            body["rows"] = self.members
             return body
         if previous is None:  # the first export: every member is an add
             create_temp(con, tabular.PREVIOUS, ids.where(exp.false()))
         else:
             create_temp(con, tabular.PREVIOUS, parquet_scan([previous]))
         adds, removes = tabular.change_counts(con)
-        name = f"{info.segment}-changes.{self.fmt}"
-        query = tabular.changes_query(columns)
+        name = f"{stem}-changes.{self.fmt}"
+        query = _with_member_columns(tabular.changes_query(columns), columns, extra, True)
         written = tabular.write_file(con, query, self.fmt, folder / name, adds + removes)
         body["columns"] = [tabular.CHANGE, *body["columns"]]
         body["files"] = [written.as_dict()]  # its change column says add or remove
@@ -243,7 +284,7 @@ class _Export:
         spec = get_platform(self.fmt)
         identity = self.ws.config.identity
         row_limit = spec.max_rows if self.max_rows is None else self.max_rows
-        stem = f"{self.info.segment}-{self.fmt}"
+        stem = f"{_file_stem(self.info.segment)}-{self.fmt}"
         columns = upload.identity_columns(identity, catalog.attributes)
         for role in sorted(identity.model_fields_set):
             attribute = getattr(identity, role)
@@ -337,8 +378,10 @@ class _Export:
             "exported_at": iso(now),
             "description": self._description(),
             "summary": self._summary(),
-            "members": info.count,
+            "members": self.members,
         }
+        if self.member_filter is not None:
+            manifest["arms"] = list(self.member_filter.arms)
         if platform:
             manifest["audience_rows"] = body["audience"]
             manifest["headers"] = body["headers"]
@@ -364,6 +407,8 @@ class _Export:
 
     def _description(self) -> str | None:
         """The snapshot's definition in words (as built), else the current definition's."""
+        if self.member_filter is not None:
+            return self.member_filter.description
         words = sql_description(self.info)
         if words is None:
             try:
@@ -374,6 +419,8 @@ class _Export:
 
     def _summary(self) -> str | None:
         """The definition's own `description:`, when it has one."""
+        if self.member_filter is not None:
+            return None
         try:
             return self.ws.load(self.info.segment).description
         except DefinitionError:
@@ -408,7 +455,7 @@ def _target(
     export and nothing else (the whole folder is then replaced); the default one is
     always new."""
     if out is None:
-        base = ws.root / EXPORTS_DIR / info.segment / fmt
+        base = ws.root / EXPORTS_DIR / storage_name(info.segment) / fmt
         sweep_hidden(base)
         name = info.snapshot_id + ("-changes" if changes else "")
         candidate, n = base / name, 2
@@ -452,6 +499,37 @@ def _earlier_files(folder: Path) -> list[Path]:
         ) from exc
     files = [folder / name for name in names if Path(name).name == name and name[:1] != "."]
     return [*files, manifest]
+
+
+def _with_member_columns(
+    query: exp.Select, columns: Sequence[str], extra: Sequence[str], changes: bool
+) -> exp.Select:
+    """`query`'s rows with `extra` columns of the snapshot file (an audience's arm and agent)
+    after contact_id; a removed contact has none."""
+    if not extra:
+        return query
+    q, s = "q", "s"
+    lead = [tabular.CHANGE] if changes else []
+    selected = [
+        *(exp.column(c, table=q, quoted=True) for c in [*lead, KEY]),
+        *(exp.column(c, table=s, quoted=True) for c in extra),
+        *(exp.column(c, table=q, quoted=True) for c in columns),
+    ]
+    return (
+        exp.select(*selected)
+        .from_(query.subquery(q))
+        .join(
+            exp.to_table(upload.MEMBERS).as_(s),
+            on=exp.column(KEY, table=s, quoted=True).eq(exp.column(KEY, table=q, quoted=True)),
+            join_type="left",
+        )
+        .order_by(*(exp.column(c, table=q, quoted=True) for c in [*lead, KEY]))
+    )
+
+
+def _file_stem(owner: str) -> str:
+    """A file name for a snapshot owner: `audience:NAME` -> `audience-NAME`."""
+    return owner.replace(":", "-")
 
 
 def _relative(root: Path, path: Path) -> str:

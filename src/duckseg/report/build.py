@@ -52,6 +52,8 @@ def choose_snapshots(ws: WorkspaceContext, segments: Sequence[SegmentChoice]) ->
     if not segments:
         latest: dict[str, SnapshotInfo] = {}
         for snap in ws.snapshots.all():
+            if snap.kind == "audience":  # arms are compared by report --audience
+                continue
             latest[snap.segment] = snap  # all() is ordered by as_of: the last one wins
         if not latest:
             raise InputError.single(

@@ -1,5 +1,10 @@
 """Membership snapshots: one Parquet file of contact_ids per build, plus metadata.
 
+The same store keeps audience snapshots (docs/audiences.md): their owner is
+`audience:NAME`, their kind `audience`, and their file has `arm` and `agent`
+columns beside `contact_id`. History, entered / exited and atomic commits are
+the same for both; diffs compare contact_ids only.
+
 A segment's history is ordered by as_of (then built_at): a backtest with an
 earlier as_of slots into the history rather than becoming the latest.
 Writing is atomic: each file is renamed into place and then registered in the
@@ -106,7 +111,7 @@ _NEXT_SEQ = (
 class SnapshotInfo:
     snapshot_id: str
     segment: str
-    kind: str  # dynamic | static
+    kind: str  # dynamic | static | audience
     as_of: datetime  # aware UTC
     built_at: datetime  # aware UTC
     definition_hash: str
@@ -127,6 +132,12 @@ class PendingSnapshot:
     compiled_sql: str
     engine: str
     members: pa.Table  # one column contact_id, no duplicates, sorted
+
+
+def storage_name(owner: str) -> str:
+    """The folder of a snapshot owner's files: `audience:NAME` -> `audience/NAME` (a ':'
+    is not a portable file name; segment names have no ':', so nothing collides)."""
+    return owner.replace(":", "/")
 
 
 def new_snapshot_id(now: datetime) -> str:
@@ -169,7 +180,7 @@ class SnapshotStore:
         try:
             for snap in pending:
                 sid = new_snapshot_id(built_at)
-                rel = SNAPSHOT_DIR / snap.segment / f"{sid}.parquet"
+                rel = SNAPSHOT_DIR / storage_name(snap.segment) / f"{sid}.parquet"
                 final = self.root / rel
                 final.parent.mkdir(parents=True, exist_ok=True)
                 tmp = tmp_path_for(final)
@@ -307,10 +318,10 @@ class SnapshotStore:
         """(entered, exited) contact_ids going from `before` to `after`."""
         con = database.cursor()
         try:
-            new = con.read_parquet(str(self.root / after.path))
+            new = con.read_parquet(str(self.root / after.path)).select("contact_id")
             if before is None:
                 return new.order("contact_id").to_arrow_table(), new.limit(0).to_arrow_table()
-            old = con.read_parquet(str(self.root / before.path))
+            old = con.read_parquet(str(self.root / before.path)).select("contact_id")
             entered = new.except_(old).order("contact_id").to_arrow_table()
             exited = old.except_(new).order("contact_id").to_arrow_table()
             return entered, exited
