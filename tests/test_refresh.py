@@ -260,3 +260,15 @@ def test_cli_refresh_json_and_a_bad_definition(ws: Workspace) -> None:
     assert isinstance(bad.exception, DefinitionError)
     assert "segments/broken.yaml" in str(bad.exception)
     assert len(ws.snapshots.history("pune")) == 1
+
+
+def test_refresh_builds_audiences_after_the_segments(ws: Workspace) -> None:
+    define(ws, "pune", {"attr": "city", "op": "is", "value": "Pune"})
+    (ws.root / "audiences").mkdir()
+    (ws.root / "audiences" / "push.yaml").write_text(
+        "include: [pune]\nconsent: false\n", encoding="utf-8"
+    )
+    result = ws.refresh(T0)
+    (audience,) = result.audiences
+    assert audience.count == 2 and audience.as_of == T0
+    assert result.to_dict()["audiences"][0]["audience"] == "push"
