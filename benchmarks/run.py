@@ -27,6 +27,7 @@ from benchmarks import (
     generate,
     memory,
     output_bench,
+    pattern_bench,
     refresh_bench,
     report,
     scale_bench,
@@ -36,7 +37,17 @@ from benchmarks.common import AS_OF, sf_dir, sf_label
 from benchmarks.segments import SEED
 from duckseg import Workspace
 
-STEPS = ("landing", "segments", "shapes", "build-all", "memory", "outputs", "audience", "refresh")
+STEPS = (
+    "landing",
+    "segments",
+    "shapes",
+    "build-all",
+    "memory",
+    "outputs",
+    "audience",
+    "patterns",
+    "refresh",
+)
 # The result keys each step writes (what --merge replaces).
 STEP_KEYS = {
     "landing",
@@ -47,6 +58,7 @@ STEP_KEYS = {
     "memory",
     "outputs",
     "audience",
+    "patterns",
     "refresh",
 }
 
@@ -190,6 +202,12 @@ def main(argv: list[str] | None = None) -> int:
         log(f"an audience of five segments against building them together, {args.runs} rounds")
         result["audience"] = guarded(
             "audience", lambda: audience_bench.bench_audience(ws, args.runs, log)
+        )
+
+    if "patterns" in steps:
+        log(f"sequences and lifecycle beside plain conditions, {args.runs} rounds")
+        result["patterns"] = guarded(
+            "patterns", lambda: pattern_bench.bench_patterns(ws, args.runs, log)
         )
 
     if "refresh" in steps:

@@ -27,12 +27,15 @@ def facts_only(tree: ir.Node) -> bool:
 
 
 def reads_events(tree: ir.Node) -> bool:
-    """Whether `tree` has an event condition (reads the fact table)."""
-    return any(isinstance(node, ir.EventTest | ir.EventTimeTest) for node in ir.walk(tree))
+    """Whether `tree` has an event condition that reads the fact table."""
+    facts = ir.EventTest | ir.EventTimeTest | ir.RegularTest
+    return any(isinstance(node, facts) for node in ir.walk(tree))
 
 
 def _reads_contacts(tree: ir.Node) -> bool:
-    return any(isinstance(node, ir.ValueTest | ir.StaticMembers) for node in ir.walk(tree))
+    # A sequence is a test of contacts.contact_id against the contacts with a chain.
+    tests = ir.ValueTest | ir.StaticMembers | ir.SequenceTest
+    return any(isinstance(node, tests) for node in ir.walk(tree))
 
 
 def matches_without_events(node: ir.Node) -> bool | None:
@@ -50,6 +53,8 @@ def matches_without_events(node: ir.Node) -> bool | None:
             return False
         case ir.EventTimeTest():
             return False  # never performed: no first or last time to test
+        case ir.SequenceTest() | ir.RegularTest() | ir.StoppedTest() | ir.RestartedTest():
+            return False  # each needs at least one qualifying event
         case ir.AllOf(kids):
             answers = [matches_without_events(k) for k in kids]
             if False in answers:
