@@ -213,6 +213,8 @@ def resolved(where: Any) -> Any:
         ({"last_performed": "purchase", "before": "2026-01-01"}, True, True),
         ({"last_performed": "purchase", "within": "7d"}, False, True),
         ({"not": {"all": [{"attr": "city", "op": "is_set"}, {"performed": "purchase"}]}}, 1, 1),
+        ({"sequence": [{"performed": "purchase"}, {"performed": "purchase"}]}, False, True),
+        ({"performed_regularly": "purchase", "every": "1mo", "periods": 3}, False, True),
     ],
 )
 def test_which_definitions_cannot_change_with_time(

@@ -76,8 +76,10 @@ def _windows(names: tuple[str, ...], windows: tuple[ir.Window | None, ...]) -> l
 
 
 def reads_events(node: ir.Node) -> bool:
-    """Whether any condition in the tree (references included) counts events."""
-    return any(isinstance(n, ir.EventTest | ir.EventTimeTest) for n in ir.walk(node))
+    """Whether any condition in the tree (references included) may count events: any
+    that is not a group, an attribute test or a reference."""
+    plain = ir.AllOf | ir.AnyOf | ir.Not | ir.ValueTest | ir.SegmentRef | ir.StaticMembers
+    return not all(isinstance(n, plain) for n in ir.walk(node))
 
 
 def _names_now(value: object) -> bool:
