@@ -32,6 +32,7 @@ from benchmarks import (
     report,
     scale_bench,
     segment_bench,
+    wide_bench,
 )
 from benchmarks.common import AS_OF, sf_dir, sf_label
 from benchmarks.segments import SEED
@@ -46,6 +47,7 @@ STEPS = (
     "outputs",
     "audience",
     "patterns",
+    "wide",
     "refresh",
 )
 # The result keys each step writes (what --merge replaces).
@@ -59,8 +61,12 @@ STEP_KEYS = {
     "outputs",
     "audience",
     "patterns",
+    "wide",
     "refresh",
 }
+
+
+WIDE_FRACTION = 0.1
 
 
 def log(message: str) -> None:
@@ -209,6 +215,11 @@ def main(argv: list[str] | None = None) -> int:
         result["patterns"] = guarded(
             "patterns", lambda: pattern_bench.bench_patterns(ws, args.runs, log)
         )
+
+    if "wide" in steps:
+        # Independent of the scale factor, and only ever run small (see wide_bench).
+        log(f"wide files at {WIDE_FRACTION:g} of 10,000 x 200 and 1,000 x 100,000")
+        result["wide"] = guarded("wide", lambda: wide_bench.run(WIDE_FRACTION, 1))
 
     if "refresh" in steps:
         log(f"refresh against build --all, {min(args.runs, 3)} rounds per case")
