@@ -420,3 +420,20 @@ def test_missing_pyspark_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> No
     with pytest.raises(InputError, match="needs pyspark") as info:
         spark_engine.session()
     assert "duckseg[spark]" in str(info.value)
+
+
+def test_refresh_on_spark_rebuilds_with_the_same_members(
+    tmp_path: Path, spark: SparkSession
+) -> None:
+    _BOUND.clear()
+    duck_ws = _workspace(tmp_path / "duck")
+    spark_ws = Workspace.open(shutil.copytree(duck_ws.root, tmp_path / "spark"), FixedClock(AS_OF))
+    duck = {r.snapshot.segment: r for r in duck_ws.refresh(AS_OF).segments}
+    _BOUND.clear()
+    spark_ws.refresh(AS_OF, engine="spark")
+    again = {r.snapshot.segment: r for r in spark_ws.refresh(AS_OF, engine="spark").segments}
+    assert set(again) == set(duck) and again
+    for name, result in again.items():
+        assert result.reason == "the spark engine always rebuilds"
+        assert result.snapshot.info.engine == "spark"
+        assert result.snapshot.to_arrow().equals(duck[name].snapshot.to_arrow()), name

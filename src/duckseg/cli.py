@@ -360,6 +360,57 @@ def build(
         raise broken
 
 
+@app.command()
+def refresh(
+    as_of: AsOfOpt = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="forget what earlier refreshes kept; rebuild all")
+    ] = False,
+    engine: Annotated[str, typer.Option("--engine", help="duckdb|spark")] = "duckdb",
+    workspace: WorkspaceOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
+    """Bring every segment and audience up to as_of, rebuilding only what changed."""
+    ws = _open(workspace)
+    with _progress(not as_json) as update:
+        result = ws.refresh(as_of=as_of, full=full, engine=engine, progress=update)
+    if as_json:
+        _json(result.to_dict())
+        return
+    table = Table("segment", "members", "entered", "exited", "action", "why", "snapshot")
+    for r in result.segments:
+        s = r.snapshot
+        row = (s.segment, f"{s.count:,}", f"{s.entered:,}", f"{s.exited:,}", r.action.value)
+        table.add_row(*(escape(v) for v in (*row, r.reason, s.snapshot_id)))
+    out.print(table)
+    counts = ", ".join(f"{n} {action}" for action, n in result.counts().items())
+    err.print(escape(f"as of {iso(result.as_of)}: {counts}"), highlight=False)
+
+
+@app.command()
+def watch(
+    inbox: Annotated[Path, typer.Argument(help="folder with contacts/ and events/ inside")],
+    every: Annotated[str, typer.Option("--every", help="time between passes, e.g. 60s")] = "60s",
+    once: Annotated[bool, typer.Option("--once", help="one pass, then exit")] = False,
+    workspace: WorkspaceOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
+    """Land new inbox files exactly once, in arrival order, then refresh; one log line a step."""
+    from duckseg.api.watch import Step, Watcher, every_seconds, stop_on_signals
+
+    seconds = every_seconds(every)
+    ws = _open(workspace)
+
+    def log(step: Step) -> None:
+        line = json.dumps(step.to_dict()) if as_json else step.line()
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+
+    with stop_on_signals() as stop:
+        code = Watcher(ws, inbox.resolve(), log, stop).run(seconds, once=once)
+    raise typer.Exit(code)
+
+
 @app.command(name="list")
 def list_(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False) -> None:
     """Segments with their latest count, change, build time and owner."""

@@ -36,6 +36,7 @@ from duckseg.state.store import Store
 from duckseg.types import Catalog
 
 if TYPE_CHECKING:
+    from duckseg.api.refresh import RefreshResult
     from duckseg.audiences.result import AudienceSnapshot
     from duckseg.audiences.run import AudienceDiff
     from duckseg.export.result import ExportResult
@@ -421,6 +422,19 @@ class Workspace:
         finally:
             con.close()
         return self.dependency_order(good), problems
+
+    def refresh(
+        self,
+        as_of: datetime | date | str | None = None,
+        full: bool = False,
+        engine: str = "duckdb",
+        progress: Progress | None = None,
+    ) -> RefreshResult:
+        """Bring every dynamic segment, then every audience, up to `as_of`, rebuilding only
+        what changed; the snapshots are those of `build_all` (docs/refresh.md)."""
+        from duckseg.api.refresh import refresh
+
+        return refresh(self, as_of, full=full, engine=engine, progress=progress)
 
     def _snapshot(self, info: SnapshotInfo, members: pa.Table | None = None) -> Snapshot:
         before = self.snapshots.previous(info)
