@@ -36,6 +36,17 @@ def parse_duration(raw: object) -> tuple[int, str]:
     return int(found.group(1)), found.group(2)
 
 
+def fixed_length(amount: int, unit: str) -> timedelta:
+    """A duration in the fixed units ``s m h d w`` only; ``mo`` / ``y`` have no fixed length.
+
+    SPEC 6.8: "then_within takes the fixed units s m h d w only (mo/y there is a
+    definition error)".
+    """
+    if unit not in _FIXED_SECONDS:
+        raise InvalidDefinition(f"{amount}{unit}: only the fixed units s m h d w are allowed here")
+    return timedelta(seconds=amount * _FIXED_SECONDS[unit])
+
+
 def shift(instant: datetime, amount: int, unit: str, zone: ZoneInfo) -> datetime:
     """``instant + amount unit``: s m h d w are fixed lengths, mo and y calendar steps.
 
