@@ -27,8 +27,28 @@ def facts_only(tree: ir.Node) -> bool:
 
 
 def reads_events(tree: ir.Node) -> bool:
-    """Whether `tree` has an event condition (reads the fact table)."""
-    return any(isinstance(node, ir.EventTest | ir.EventTimeTest) for node in ir.walk(tree))
+    """Whether `tree` has an event condition or a trait (reads the fact table)."""
+    return any(
+        isinstance(node, ir.EventTest | ir.EventTimeTest) or _is_trait_test(node)
+        for node in ir.walk(tree)
+    )
+
+
+def _is_trait_test(node: ir.Node) -> bool:
+    return isinstance(node, ir.ValueTest) and node.column.trait is not None
+
+
+def reads_ranks(tree: ir.Node) -> bool:
+    """Whether `tree` has a percentile test (reads the contacts' ranks)."""
+    return any(
+        isinstance(node, ir.ValueTest) and node.op in ir.PERCENT_OPS for node in ir.walk(tree)
+    )
+
+
+def reads_traits_or_ranks(tree: ir.Node) -> bool:
+    """Whether `tree` reads a value that only the shared tables hold (a trait, a rank), so
+    that its query cannot ask each event condition on its own (compiler/semijoin.py)."""
+    return reads_ranks(tree) or any(_is_trait_test(node) for node in ir.walk(tree))
 
 
 def _reads_contacts(tree: ir.Node) -> bool:

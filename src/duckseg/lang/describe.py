@@ -47,6 +47,8 @@ OP_WORDS: dict[ir.Op, str] = {
     ir.Op.HAS: "has",
     ir.Op.HAS_ALL: "has all of",
     ir.Op.HAS_NONE: "does not have",
+    ir.Op.TOP_PERCENT: "is in the top",
+    ir.Op.BOTTOM_PERCENT: "is in the bottom",
 }
 
 # Comparisons of dates and timestamps read as time, not size.
@@ -180,6 +182,9 @@ def describe_value_test(test: ir.ValueTest) -> str:
                 phrase = f"{OP_WORDS[op]} {_join(values, 'and')}"
         case ir.Op.HAS_NONE:
             phrase = _neither(values, "has", OP_WORDS[op])
+        case ir.Op.TOP_PERCENT | ir.Op.BOTTOM_PERCENT:
+            # The population is every contact with a value (docs/language.md, "Percentiles").
+            phrase = f"{OP_WORDS[op]} {show(values[0])}% of all contacts"
         case _:
             assert_never(op)
     text = f"{name} {phrase}"
@@ -191,6 +196,33 @@ def describe_value_test(test: ir.ValueTest) -> str:
         # SPEC 6.2: negative ops match a missing value; say so.
         text += f" (including no {name})"
     return text
+
+
+TRAIT_WORDS: dict[ir.TraitFn, str] = {
+    ir.TraitFn.COUNT: "number of",
+    ir.TraitFn.SUM: "total",
+    ir.TraitFn.AVG: "average",
+    ir.TraitFn.MIN: "smallest",
+    ir.TraitFn.MAX: "largest",
+    ir.TraitFn.COUNT_DISTINCT: "number of distinct",
+    ir.TraitFn.FIRST_TIME: "time of the first",
+    ir.TraitFn.LAST_TIME: "time of the last",
+    ir.TraitFn.FIRST_VALUE: "first",
+    ir.TraitFn.LAST_VALUE: "last",
+}
+
+
+def describe_trait(trait: ir.Trait) -> str:
+    """What a trait computes: `total amount of purchase in the last 365 days`."""
+    words = TRAIT_WORDS[trait.fn]
+    prop = f" {trait.prop.name} of" if trait.prop is not None else ""
+    events = describe_events(trait.filter)
+    window = describe_window(trait.filter.window)
+    if trait.prop is None and trait.fn is not ir.TraitFn.COUNT:
+        return f"{words} {events}{window}"
+    if trait.prop is None:
+        return f"{words} {events} events{window}"
+    return f"{words}{prop} {events}{window}"
 
 
 def describe_window(window: ir.Window | None) -> str:

@@ -65,18 +65,7 @@ class Segment:
     def from_yaml_string(
         cls, text: str, source: str = "<string>", default_name: str | None = None
     ) -> Segment:
-        try:
-            raw = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-            problem = getattr(exc, "problem", None) or str(exc)
-            raise DefinitionError([Problem(source, place, f"not valid YAML: {problem}")]) from exc
-        except RecursionError as exc:
-            raise DefinitionError(
-                [Problem(source, "", "not valid YAML: nested too deeply")]
-            ) from exc
-        return cls.from_dict(raw, source=source, default_name=default_name)
+        return cls.from_dict(load_yaml(text, source), source=source, default_name=default_name)
 
     @classmethod
     def from_dict(
@@ -95,6 +84,19 @@ class Segment:
 
 
 # -- parsing --------------------------------------------------------------------
+
+
+def load_yaml(text: str, source: str) -> Any:
+    """The YAML document in `text`; a syntax error names the line and column in `source`."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise DefinitionError([Problem(source, place, f"not valid YAML: {problem}")]) from exc
+    except RecursionError as exc:
+        raise DefinitionError([Problem(source, "", "not valid YAML: nested too deeply")]) from exc
 
 TOP_KEYS = ("name", "description", "owner", "kind", "where")
 
@@ -134,7 +136,7 @@ class _Parser:
             )
             return None
         kind = kinds[0]
-        if kind in ("attr", "prop"):
+        if kind in ("attr", "prop", "trait"):
             return self.value_condition(raw, path, scope)
         if scope == "prop" and kind not in ("all", "any", "not"):
             self.problem(path, f"{kind} is not allowed inside an event where: use prop conditions")
@@ -180,8 +182,14 @@ class _Parser:
         return GroupAll(all=kept) if key == "all" else GroupAny(any=kept)
 
     def value_condition(self, raw: Mapping[str, Any], path: str, scope: str) -> ValueCond | None:
-        key = "attr" if "attr" in raw else "prop"
-        if key != scope:
+        key = next(k for k in ("attr", "trait", "prop") if k in raw)
+        if key == "trait" and scope == "prop":
+            self.problem(
+                f"{path}.trait",
+                "a trait is a value per contact, not per event: use it outside the event where",
+            )
+            return None
+        if key != scope and key != "trait":
             wanted = "attr" if scope == "attr" else "prop"
             where = "event properties" if scope == "prop" else "contact attributes"
             self.problem(
