@@ -1,8 +1,10 @@
-"""Files that ship inside the package: hand-written SQL, the sample data, the example segments.
+"""Files that ship inside the package: hand-written SQL, the sample data, the example segments
+and traits.
 
 They live in the top-level `sql/` and `data/` folders of the source tree and are
-mapped into the wheel as `duckseg.sql`, `duckseg.sample` and `duckseg.examples`
-(see pyproject.toml), so an installed wheel reads them the same way a checkout does.
+mapped into the wheel as `duckseg.sql`, `duckseg.sample`, `duckseg.examples` and
+`duckseg.example_traits` (see pyproject.toml), so an installed wheel reads them the
+same way a checkout does.
 """
 
 from __future__ import annotations
@@ -26,6 +28,12 @@ def sample_file(name: str) -> Traversable:
 def example_segments() -> list[Traversable]:
     """The example segment definitions, by file name."""
     found = resources.files("duckseg.examples").iterdir()
+    return sorted((f for f in found if f.name.endswith(".yaml")), key=lambda f: f.name)
+
+
+def example_traits() -> list[Traversable]:
+    """The example trait definitions, by file name."""
+    found = resources.files("duckseg.example_traits").iterdir()
     return sorted((f for f in found if f.name.endswith(".yaml")), key=lambda f: f.name)
 
 

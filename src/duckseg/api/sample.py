@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from duckseg.resources import as_path, example_segments, sample_file
+from duckseg.resources import as_path, example_segments, example_traits, sample_file
 
 if TYPE_CHECKING:
     from duckseg.api.workspace import Workspace
@@ -24,11 +24,12 @@ def example_names() -> list[str]:
 
 
 def land_sample(ws: Workspace) -> None:
-    """Copy the example segments into the workspace and land the sample data."""
-    for item in example_segments():
-        target = ws.root / "segments" / item.name
-        if not target.exists():
-            target.write_bytes(item.read_bytes())
+    """Copy the example segments and traits into the workspace and land the sample data."""
+    for folder, items in (("segments", example_segments()), ("traits", example_traits())):
+        for item in items:
+            target = ws.root / folder / item.name
+            if not target.exists():
+                target.write_bytes(item.read_bytes())
     for kind in ("contacts", "events"):
         with as_path(sample_file(f"{kind}.parquet")) as path:
             ws.ingest(kind, [path])

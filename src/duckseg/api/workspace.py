@@ -15,6 +15,7 @@ import polars as pl
 import pyarrow as pa
 from sqlglot import exp
 
+from duckseg.api import traits as traits_api
 from duckseg.api.results import Diff, Preview, Snapshot, StaticResult
 from duckseg.api.sample import land_sample
 from duckseg.api.static import Change, MatchKey, apply_change, match, read_keys
@@ -27,6 +28,7 @@ from duckseg.lang import ir
 from duckseg.lang.describe import describe
 from duckseg.lang.resolve import ResolvedSegment, Resolver
 from duckseg.lang.spec import Segment
+from duckseg.lang.traits import TraitDefinition
 from duckseg.lang.time import AbsoluteDate, Clock, SystemClock, TimeContext, parse_time_value
 from duckseg.state.memberships import intervals, members_at
 from duckseg.state.snapshots import PendingSnapshot, SnapshotInfo, SnapshotStore
@@ -38,7 +40,15 @@ if TYPE_CHECKING:
     from duckseg.report import Report
 
 SEGMENTS_DIR = "segments"
-WORKSPACE_DIRS = ("segments", "lake/contacts", "lake/events", "state", "reports", "exports")
+WORKSPACE_DIRS = (
+    "segments",
+    "traits",
+    "lake/contacts",
+    "lake/events",
+    "state",
+    "reports",
+    "exports",
+)
 
 SegmentLike = Segment | str | Path
 Progress = Callable[[str, int, int], None]
@@ -139,13 +149,44 @@ class Workspace:
 
     def resolver(self, catalog: Catalog, extra: Sequence[Segment] = ()) -> Resolver:
         lookup, names = self._lookup(extra)
-        return Resolver(catalog, self.config.time.zone, lookup, names, regex_error=regex_error)
+        return Resolver(
+            catalog,
+            self.config.time.zone,
+            lookup,
+            names,
+            regex_error=regex_error,
+            traits=self.trait_definitions(),
+        )
+
+    def trait_definitions(self) -> dict[str, TraitDefinition]:
+        """Every `traits/NAME.yaml`, parsed (problems in any file are raised together)."""
+        return traits_api.load_traits(self.root, self._source)
 
     def definition_hash(self, segment: Segment) -> str:
-        canonical = json.dumps(
-            {"kind": segment.kind, "where": segment.raw.get("where")}, sort_keys=True, default=str
-        )
+        body: dict[str, Any] = {"kind": segment.kind, "where": segment.raw.get("where")}
+        used = _named(segment.raw.get("where"), ("trait",))
+        if used:
+            # A segment reading a trait changes when the trait's definition does.
+            files = traits_api.trait_files(self.root)
+            body["traits"] = {
+                n: files[n].read_text(encoding="utf-8") for n in sorted(used) if n in files
+            }
+        canonical = json.dumps(body, sort_keys=True, default=str)
         return hashlib.sha256(canonical.encode()).hexdigest()
+
+    def traits(
+        self, as_of: datetime | date | str | None = None, names: Sequence[str] | None = None
+    ) -> pl.DataFrame:
+        """Every contact's `contact_id` and one column per trait (or the traits named) at
+        `as_of` (default now): events after it never count."""
+        ctx = self.time_context(as_of)
+        con = self.connect()
+        try:
+            resolver = self.resolver(self.read_catalog(con))
+            table = traits_api.trait_values(con, resolver, ctx, names)
+        finally:
+            con.close()
+        return traits_api.as_polars(table)
 
     # -- time -----------------------------------------------------------------------
     def as_of(self, value: datetime | date | str | None = None) -> datetime:
@@ -416,7 +457,7 @@ class Workspace:
         names: Sequence[str],
         progress: Progress | None,
     ) -> dict[str, pa.Table]:
-        shared = len(names) > 1 and build.facts is not None
+        shared = len(names) > 1 and bool(build.shared())
         if shared:
             for table, query in build.shared():
                 create_temp(con, table, query, kind="TABLE")
@@ -737,6 +778,13 @@ class Workspace:
         try:
             try:
                 self.resolve(segs, con)
+                if not names:  # a check of the whole workspace checks every trait too
+                    resolver = self.resolver(self.read_catalog(con))
+                    for trait in sorted(resolver.traits):
+                        try:
+                            resolver.resolve_trait(trait)
+                        except DefinitionError as exc:
+                            problems.extend(exc.problems)
             except DefinitionError as exc:
                 problems.extend(exc.problems)
         finally:
@@ -762,11 +810,16 @@ class Workspace:
 
 
 def _references(seg: Segment) -> set[str]:
+    return _named(seg.raw.get("where"), ("in_segment", "not_in_segment"))
+
+
+def _named(where: Any, keys: Sequence[str]) -> set[str]:
+    """The names a definition gives under any of `keys` (segments referenced, traits read)."""
     found: set[str] = set()
 
     def visit(value: Any) -> None:
         if isinstance(value, dict):
-            for key in ("in_segment", "not_in_segment"):
+            for key in keys:
                 if isinstance(value.get(key), str):
                     found.add(value[key])
             for v in value.values():
@@ -775,7 +828,7 @@ def _references(seg: Segment) -> set[str]:
             for v in value:
                 visit(v)
 
-    visit(seg.raw.get("where"))
+    visit(where)
     return found
 
 

@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlglot import exp
 
 from duckseg.compiler.dialects import DIALECTS, DialectSettings, dialect_settings
-from duckseg.compiler.facts import Fact, FactPlan, describe_fact, facts_of
+from duckseg.compiler.facts import Fact, FactPlan, describe_fact, facts_of, trait_fact
 from duckseg.compiler.percentiles import RANKS, RankPlan, ranks_query
 from duckseg.compiler.rewrites import lower
 from duckseg.compiler.semijoin import SemiJoinBuilder
@@ -42,8 +42,16 @@ from duckseg.compiler.sqlbuild import (
 from duckseg.lang import ir
 from duckseg.lang.describe import describe
 from duckseg.lang.time import InstantRange, TimeContext
+from duckseg.types import ValueType
 
-__all__ = ["DIALECTS", "CompiledBuild", "compile_build", "compile_segment", "to_sql"]
+__all__ = [
+    "DIALECTS",
+    "CompiledBuild",
+    "compile_build",
+    "compile_segment",
+    "compile_traits",
+    "to_sql",
+]
 
 
 @dataclass(frozen=True)
@@ -324,6 +332,28 @@ def compile_segment(
 ) -> exp.Select:
     build = compile_build({name: tree}, ctx, dialect, {name: description} if description else None)
     return build.standalone(name)
+
+
+def compile_traits(
+    traits: Sequence[ir.Trait], ctx: TimeContext, dialect: str = "duckdb"
+) -> exp.Select:
+    """Every contact's `contact_id` and a column per trait at `ctx.as_of`: the traits are
+    facts of one pass over the events, joined to every contact."""
+    plan = FactPlan()
+    for trait in traits:
+        plan.column_for(trait_fact(trait))
+    builder = SqlBuilder(ctx, dialect_settings(dialect), plan)
+    columns: list[exp.Expr] = [column(KEY, CONTACTS)]
+    for trait in traits:
+        value = builder.value_of(trait.column)
+        if trait.type is ValueType.INTEGER:
+            value = exp.cast(value, exp.DataType.Type.BIGINT)  # a sum of integers is one
+        columns.append(exp.alias_(value, trait.name, quoted=True))
+    select = exp.select(*columns, copy=False)
+    if not plan:
+        return select.from_(exp.to_table(CONTACTS), copy=False)
+    facts = _facts_query(builder, plan, {fact: [] for fact in plan.columns})
+    return _contacts_with_facts(select).with_(FACTS, as_=facts, copy=False)
 
 
 def to_sql(query: exp.Expr, dialect: str = "duckdb", pretty: bool = True) -> str:

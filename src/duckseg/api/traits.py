@@ -1,0 +1,97 @@
+"""A workspace's traits: the `traits/` folder, and every contact's values at an as_of.
+
+A trait file is `traits/NAME.yaml` (docs/language.md, "Traits"); every problem in
+every file is reported together, each naming its file and the path inside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pyarrow as pa
+from sqlglot import exp
+
+from duckseg.compiler.sqlbuild import KEY
+from duckseg.engines.duckdb import bind_traits
+from duckseg.errors import DefinitionError, Problem, did_you_mean
+from duckseg.lang.resolve import Resolver
+from duckseg.lang.time import TimeContext
+from duckseg.lang.traits import TraitDefinition
+
+TRAITS_DIR = "traits"
+
+
+def trait_files(root: Path) -> dict[str, Path]:
+    folder = root / TRAITS_DIR
+    if not folder.is_dir():
+        return {}
+    files = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
+    return {f.stem: f for f in files}
+
+
+def load_traits(root: Path, source: Callable[[Path], str]) -> dict[str, TraitDefinition]:
+    """Every trait file of the workspace, parsed; `source` names a file in messages."""
+    found: dict[str, TraitDefinition] = {}
+    problems: list[Problem] = []
+    for name, path in trait_files(root).items():
+        try:
+            found[name] = TraitDefinition.from_yaml(path, source(path))
+        except DefinitionError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise DefinitionError(problems)
+    return found
+
+
+def chosen(resolver: Resolver, names: Sequence[str] | None, flag: str = "--traits") -> list[str]:
+    """The trait names asked for (all when None); an unknown one is a definition error."""
+    known = sorted(resolver.traits)
+    if names is None:
+        return known
+    for name in names:
+        if name not in resolver.traits:
+            raise DefinitionError(
+                [Problem(flag, "", f"unknown trait {name}", did_you_mean(name, known))]
+            )
+    return list(dict.fromkeys(names))
+
+
+def trait_values(
+    con: duckdb.DuckDBPyConnection,
+    resolver: Resolver,
+    ctx: TimeContext,
+    names: Sequence[str] | None = None,
+) -> pa.Table:
+    """contact_id and one column per trait at `ctx.as_of`, by contact_id."""
+    problems: list[Problem] = []
+    traits = []
+    for name in chosen(resolver, names):
+        try:
+            traits.append(resolver.resolve_trait(name))
+        except DefinitionError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise DefinitionError(problems)
+    table = bind_traits(con, traits, ctx)
+    query = exp.select(exp.Star()).from_(exp.to_table(table)).order_by(exp.column(KEY, quoted=True))
+    return con.sql(query.sql("duckdb")).to_arrow_table()
+
+
+def as_polars(table: pa.Table) -> pl.DataFrame:
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    return frame
+
+
+def described(resolver: Resolver) -> Mapping[str, str]:
+    """Each valid trait's type, by name (for listings next to the attributes)."""
+    out = {}
+    for name in sorted(resolver.traits):
+        try:
+            out[name] = resolver.resolve_trait(name).type.value
+        except DefinitionError:
+            continue
+    return out
