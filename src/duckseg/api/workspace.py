@@ -13,18 +13,17 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import polars as pl
 import pyarrow as pa
-from sqlglot import exp
 
+from duckseg.api import build as builds
 from duckseg.api import traits as traits_api
 from duckseg.api.results import Diff, Preview, Snapshot, StaticResult
 from duckseg.api.sample import land_sample
 from duckseg.api.static import Change, MatchKey, apply_change, match, read_keys
-from duckseg.compiler import CompiledBuild, compile_build, to_sql
+from duckseg.compiler import compile_build, to_sql
 from duckseg.config import CONFIG_FILE, DEFAULT_CONFIG_TEXT, Config, load_config
 from duckseg.db import create_temp, parquet_scan, regex_error
 from duckseg.engines.duckdb import lake_connection, read_catalog
 from duckseg.errors import DefinitionError, InputError, Problem, did_you_mean
-from duckseg.lang import ir
 from duckseg.lang.describe import describe
 from duckseg.lang.resolve import ResolvedSegment, Resolver
 from duckseg.lang.spec import Segment
@@ -297,7 +296,7 @@ class Workspace:
         con = self.connect()
         try:
             (resolved,) = self.resolve([seg], con)
-            tree = self._tree(resolved)
+            tree = builds.tree_of(resolved)
             build = compile_build({seg.name: tree}, ctx)
             query = build.standalone(seg.name)
             sql = to_sql(query)
@@ -335,11 +334,19 @@ class Workspace:
             latest.snapshot_id if latest else None,
         )
 
-    def _tree(self, resolved: ResolvedSegment) -> ir.Node:
-        if resolved.tree is not None:
-            return resolved.tree
-        # A static segment's members are its stored list.
-        return ir.StaticMembers(resolved.segment.name)
+    def dependency_order(self, names: Sequence[str] | None = None) -> list[str]:
+        """Dynamic segments ordered so that a referenced segment comes before those referencing it."""
+        return builds.dependency_order(self, names)
+
+    def build_many(
+        self,
+        segments: Iterable[SegmentLike],
+        as_of: datetime | date | str | None = None,
+        engine: str = "duckdb",
+        progress: Progress | None = None,
+    ) -> list[Snapshot]:
+        """Build several segments at one as_of, sharing one pass over the events."""
+        return builds.build_many(self, segments, as_of=as_of, engine=engine, progress=progress)
 
     def build(
         self,
@@ -359,138 +366,6 @@ class Workspace:
         """Every dynamic segment, referenced segments first, sharing one pass over the events."""
         return self.build_many(
             self.dependency_order(), as_of=as_of, engine=engine, progress=progress
-        )
-
-    def dependency_order(self, names: Sequence[str] | None = None) -> list[str]:
-        """Dynamic segments ordered so that a referenced segment comes before those referencing it.
-
-        A reference cycle is a definition error naming the cycle (a -> b -> a).
-        """
-        segs = [self.load(n) for n in (names if names is not None else list(self.segment_files()))]
-        dynamic = [s for s in segs if not s.is_static]
-        con = self.connect()
-        try:
-            resolved = {r.segment.name: r for r in self.resolve(dynamic, con)}
-        finally:
-            con.close()
-        ordered: list[str] = []
-
-        def visit(name: str) -> None:
-            if name in ordered or name not in resolved:
-                return
-            for dep in sorted(resolved[name].references):
-                visit(dep)
-            ordered.append(name)
-
-        for name in sorted(resolved):
-            visit(name)
-        return ordered
-
-    def build_many(
-        self,
-        segments: Iterable[SegmentLike],
-        as_of: datetime | date | str | None = None,
-        engine: str = "duckdb",
-        progress: Progress | None = None,
-    ) -> list[Snapshot]:
-        """Build several segments at one as_of, sharing one pass over the events."""
-        if engine not in ("duckdb", "spark"):
-            raise InputError.single(
-                "--engine", f"unknown engine {engine!r}", hint="choose duckdb or spark"
-            )
-        segs = [self.load(s) for s in segments]
-        static = [s.name for s in segs if s.is_static]
-        if static:
-            raise InputError.single(
-                SEGMENTS_DIR, f"{static[0]} is a static segment: change it with duckseg static"
-            )
-        ctx = self.time_context(as_of)
-        names = [seg.name for seg in segs]
-        with self.store.writer(), self.store.session():
-            con = self.connect()
-            try:
-                resolved = self.resolve(segs, con)
-                trees = {r.segment.name: self._tree(r) for r in resolved}
-                build = compile_build(trees, ctx, engine)
-                if engine == "spark":
-                    members = self._spark_members(con, build, names, progress)
-                else:
-                    members = self._duckdb_members(con, build, names, progress)
-                before = self.snapshots.latest_up_to(names, ctx.as_of)
-                changes = self.snapshots.count_changes(con, members, before)
-            finally:
-                con.close()
-            pending = [
-                PendingSnapshot(
-                    seg.name,
-                    "dynamic",
-                    ctx.as_of,
-                    self.definition_hash(seg),
-                    self._own_sql(build, trees, seg.name, ctx, engine),
-                    engine,
-                    members[seg.name],
-                )
-                for seg in segs
-            ]
-            infos = self.snapshots.commit(pending, self.clock.now())
-        return [Snapshot(info, *changes[info.segment], members[info.segment]) for info in infos]
-
-    @staticmethod
-    def _own_sql(
-        build: CompiledBuild,
-        trees: dict[str, ir.Node],
-        name: str,
-        ctx: TimeContext,
-        engine: str,
-    ) -> str:
-        """The SQL a snapshot records: its segment's query alone, as `compile` prints it,
-        not the build's shared fact pass with every other segment's facts."""
-        alone = build
-        if len(trees) > 1 and build.carries_shared_facts(name):
-            alone = compile_build({name: trees[name]}, ctx, engine)
-        return to_sql(alone.standalone(name), engine)
-
-    def _duckdb_members(
-        self,
-        con: duckdb.DuckDBPyConnection,
-        build: CompiledBuild,
-        names: Sequence[str],
-        progress: Progress | None,
-    ) -> dict[str, pa.Table]:
-        shared = len(names) > 1 and bool(build.shared())
-        if shared:
-            for table, query in build.shared():
-                create_temp(con, table, query, kind="TABLE")
-        members = {}
-        for i, name in enumerate(names):
-            if progress:
-                progress(name, i, len(names))
-            # One segment alone runs as its own query (`standalone`), no shared table.
-            query = build.members[name] if shared else build.standalone(name)
-            # Sorted here, in parallel, as the snapshot file stores them.
-            ordered = query.order_by(exp.Literal.number(1), copy=True)
-            members[name] = con.sql(ordered.sql("duckdb")).to_arrow_table()
-        return members
-
-    def _spark_members(
-        self,
-        con: duckdb.DuckDBPyConnection,
-        build: CompiledBuild,
-        names: Sequence[str],
-        progress: Progress | None,
-    ) -> dict[str, pa.Table]:
-        # The same trees as Spark SQL, over the same live Parquet files.
-        from duckseg.engines import spark as spark_engine
-
-        keys = con.table("contacts").select("contact_id").limit(0).to_arrow_table()
-        return spark_engine.build_members(
-            self.config.spark,
-            (self.store.live_files("contacts"), self.store.live_files("events")),
-            self._static_files(),
-            build,
-            names,
-            keys.schema.field(0).type,  # typed as DuckDB types them
-            progress,
         )
 
     def _snapshot(self, info: SnapshotInfo, members: pa.Table | None = None) -> Snapshot:
