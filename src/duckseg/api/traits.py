@@ -8,14 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
 import pyarrow as pa
+import pyarrow.parquet as pq
 from sqlglot import exp
 
 from duckseg.compiler.sqlbuild import KEY
-from duckseg.engines.duckdb import bind_traits
+from duckseg.engines.duckdb import TRAITS, bind_traits
+from duckseg.ingest.profile import profile
+from duckseg.lang.describe import describe_trait
 from duckseg.errors import DefinitionError, Problem, did_you_mean
 from duckseg.lang.resolve import Resolver
 from duckseg.lang.time import TimeContext
@@ -95,3 +99,47 @@ def described(resolver: Resolver) -> Mapping[str, str]:
         except DefinitionError:
             continue
     return out
+
+
+def profile_traits(
+    con: duckdb.DuckDBPyConnection, resolver: Resolver, ctx: TimeContext
+) -> list[dict[str, Any]]:
+    """`duckseg attributes` rows for the traits at `ctx.as_of`, marked as traits."""
+    if not resolver.traits:
+        return []
+    trait_values(con, resolver, ctx)
+    rows = profile(con, TRAITS, skip=(KEY,))
+    for row in rows:
+        row["kind"] = "trait"
+        row["description"] = resolver.traits[row["name"]].description
+    return rows
+
+
+def listing(resolver: Resolver) -> list[dict[str, Any]]:
+    """Each trait: name, type, description, file and what it computes in words."""
+    out = []
+    for name in sorted(resolver.traits):
+        definition = resolver.traits[name]
+        trait = resolver.resolve_trait(name)
+        out.append(
+            {
+                "name": name,
+                "type": trait.type.value,
+                "description": definition.description,
+                "file": definition.source,
+                "computes": describe_trait(trait),
+            }
+        )
+    return out
+
+
+def write_parquet(table: pa.Table, path: Path) -> None:
+    """The file whole or not at all: written beside its place, then renamed over it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        pq.write_table(table, partial, compression="zstd")
+        partial.replace(path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise

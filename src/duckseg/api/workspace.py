@@ -187,6 +187,30 @@ class Workspace:
             con.close()
         return traits_api.as_polars(table)
 
+    def write_traits(self, values: pl.DataFrame, path: str | Path) -> Path:
+        """Write trait values (as `traits` returns them) to a Parquet file, whole or not at all."""
+        target = Path(path)
+        traits_api.write_parquet(values.to_arrow(), target)
+        return target
+
+    def trait_list(self) -> list[dict[str, Any]]:
+        """Each trait: name, type, description, file and what it computes in words."""
+        return traits_api.listing(self.resolver(self.catalog()))
+
+    def attributes(self, events: bool = False) -> list[dict[str, Any]]:
+        """Attributes and traits (at now), or event properties: type, fill rate, top values."""
+        from duckseg.ingest.profile import profile_attributes, profile_events
+
+        con = self.connect()
+        try:
+            if events:
+                return profile_events(con)
+            rows = [{**row, "kind": "attribute"} for row in profile_attributes(con)]
+            resolver = self.resolver(self.read_catalog(con))
+            return rows + traits_api.profile_traits(con, resolver, self.time_context())
+        finally:
+            con.close()
+
     # -- time -----------------------------------------------------------------------
     def as_of(self, value: datetime | date | str | None = None) -> datetime:
         """The build instant: now by default; naive and date-only values are in the workspace zone."""

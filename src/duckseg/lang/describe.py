@@ -198,31 +198,35 @@ def describe_value_test(test: ir.ValueTest) -> str:
     return text
 
 
-TRAIT_WORDS: dict[ir.TraitFn, str] = {
-    ir.TraitFn.COUNT: "number of",
-    ir.TraitFn.SUM: "total",
-    ir.TraitFn.AVG: "average",
-    ir.TraitFn.MIN: "smallest",
-    ir.TraitFn.MAX: "largest",
-    ir.TraitFn.COUNT_DISTINCT: "number of distinct",
-    ir.TraitFn.FIRST_TIME: "time of the first",
-    ir.TraitFn.LAST_TIME: "time of the last",
-    ir.TraitFn.FIRST_VALUE: "first",
-    ir.TraitFn.LAST_VALUE: "last",
-}
-
-
 def describe_trait(trait: ir.Trait) -> str:
-    """What a trait computes: `total amount of purchase in the last 365 days`."""
-    words = TRAIT_WORDS[trait.fn]
-    prop = f" {trait.prop.name} of" if trait.prop is not None else ""
-    events = describe_events(trait.filter)
+    """What a trait computes: `total amount over purchase events in the last 365 days`."""
+    events = f"{describe_events(trait.filter)} events"
     window = describe_window(trait.filter.window)
-    if trait.prop is None and trait.fn is not ir.TraitFn.COUNT:
-        return f"{words} {events}{window}"
-    if trait.prop is None:
-        return f"{words} {events} events{window}"
-    return f"{words}{prop} {events}{window}"
+    prop = trait.prop.name if trait.prop is not None else ""
+    match trait.fn:
+        case ir.TraitFn.COUNT:
+            text = f"number of {events}"
+        case ir.TraitFn.SUM:
+            text = f"total {prop} over {events}"
+        case ir.TraitFn.AVG:
+            text = f"average {prop} over {events}"
+        case ir.TraitFn.MIN:
+            text = f"smallest {prop} over {events}"
+        case ir.TraitFn.MAX:
+            text = f"largest {prop} over {events}"
+        case ir.TraitFn.COUNT_DISTINCT:
+            text = f"number of distinct {prop} values over {events}"
+        case ir.TraitFn.FIRST_TIME:
+            text = f"time of the first of {events}"
+        case ir.TraitFn.LAST_TIME:
+            text = f"time of the last of {events}"
+        case ir.TraitFn.FIRST_VALUE:
+            text = f"{prop} of the first of {events} that has one"
+        case ir.TraitFn.LAST_VALUE:
+            text = f"{prop} of the last of {events} that has one"
+        case _:
+            assert_never(trait.fn)
+    return text + window
 
 
 def describe_window(window: ir.Window | None) -> str:
