@@ -40,6 +40,7 @@ FUNCTIONS: dict[str, set[str]] = {
         "ENDS_WITH",
         "FLOOR",
         "FSUM",
+        "ISNAN",
         "REGEXP_MATCHES",
         "STARTS_WITH",
         "STRPOS",
@@ -50,6 +51,8 @@ FUNCTIONS: dict[str, set[str]] = {
         "ARRAY_EXCEPT",
         "ARRAY_INTERSECT",
         "ENDSWITH",
+        "IF",
+        "ISNAN",
         "LOCATE",
         "SIZE",
         "STARTSWITH",
@@ -60,6 +63,7 @@ FUNCTIONS: dict[str, set[str]] = {
         "EXISTS",
         "IF",
         "INSTR",
+        "IS_NAN",
         "REGEXP_CONTAINS",
         "STARTS_WITH",
         "UNNEST",
@@ -78,6 +82,8 @@ FUNCTIONS: dict[str, set[str]] = {
         "ARRAY_EXCEPT",
         "ARRAY_INTERSECT",
         "CARDINALITY",
+        "IF",
+        "IS_NAN",
         "LENGTH",
         "REGEXP_LIKE",
         "STARTS_WITH",
@@ -86,7 +92,7 @@ FUNCTIONS: dict[str, set[str]] = {
     },
     "postgres": {"CARDINALITY", "LENGTH", "POSITION", "RIGHT", "STARTS_WITH"},
 }
-COMMON_FUNCTIONS = {"CAST", "COALESCE", "COUNT", "LOWER", "MAX", "MIN", "NULLIF", "SUM"}
+COMMON_FUNCTIONS = {"CAST", "COALESCE", "COUNT", "LOWER", "MAX", "MIN", "NULLIF", "RANK", "SUM"}
 
 
 def _slug(text: str) -> str:

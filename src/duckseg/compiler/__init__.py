@@ -175,7 +175,7 @@ def _ranks(builder: SqlBuilder, ranking: RankPlan) -> exp.Select:
         source = _contacts_with_facts(source)
     else:
         source = source.from_(exp.to_table(CONTACTS), copy=False)
-    return ranks_query(ranking, source, builder.value_of)
+    return ranks_query(ranking, source, builder.value_of, builder.settings)
 
 
 def _where(query: exp.Select, builder: SqlBuilder, tree: ir.Node) -> exp.Select:

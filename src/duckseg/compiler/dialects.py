@@ -77,6 +77,9 @@ class DialectSettings:
     # Float sums exact over the binary doubles (compiler/floatsum.py); otherwise exact over
     # EXACT_SUM_TYPE decimals.
     exact_binary_sums: bool = False
+    # No NaN test function, but NaN = NaN holds (Postgres, Snowflake order NaN as a value):
+    # `x = CAST('NaN' AS DOUBLE)` instead of ISNAN(x).
+    nan_equals_nan: bool = False
 
 
 DIALECTS: dict[str, DialectSettings] = {
@@ -93,12 +96,15 @@ DIALECTS: dict[str, DialectSettings] = {
     "snowflake": DialectSettings(
         "snowflake",
         supports_filter_clause=False,
+        nan_equals_nan=True,
         list_tests=ListTests.ARRAY_SETS,
         timestamp_type=exp.DType.TIMESTAMPNTZ,
         regex_search=RegexSearch.INSTR,
     ),
     "trino": DialectSettings("trino", list_tests=ListTests.ARRAY_SETS, has_ends_with=False),
-    "postgres": DialectSettings("postgres", list_size_function="CARDINALITY", has_ends_with=False),
+    "postgres": DialectSettings(
+        "postgres", list_size_function="CARDINALITY", has_ends_with=False, nan_equals_nan=True
+    ),
 }
 
 

@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from sqlglot import exp
 
+from duckseg.compiler.dialects import DialectSettings
 from duckseg.lang import ir
 from duckseg.types import ValueType
 
@@ -79,14 +80,17 @@ def percentile_test(node: ir.ValueTest, plan: RankPlan) -> exp.Expr:
 
 
 def ranks_query(
-    plan: RankPlan, source: exp.Select, value_of: Callable[[ir.Column], exp.Expr]
+    plan: RankPlan,
+    source: exp.Select,
+    value_of: Callable[[ir.Column], exp.Expr],
+    settings: DialectSettings,
 ) -> exp.Select:
     """Per contact of `source` (every contact, joined to the facts when a trait is
     ranked), each ranking's count of values beyond its own and each population's size."""
     columns: list[exp.Expr] = []
     for ranking, name in plan.ranks.items():
         value = value_of(ranking.column)
-        present = _in_population(value, ranking.column.type)
+        present = _in_population(value, ranking.column.type, settings)
         order = exp.Ordered(this=value.copy(), desc=ranking.top, nulls_first=False)
         window = exp.Window(
             this=exp.func("RANK"),
@@ -99,7 +103,7 @@ def ranks_query(
     for col, name in plan.sizes.items():
         value = value_of(col)
         member = exp.Case(
-            ifs=[exp.If(this=_in_population(value, col.type), true=exp.Literal.number(1))]
+            ifs=[exp.If(this=_in_population(value, col.type, settings), true=exp.Literal.number(1))]
         )
         size = exp.Window(this=exp.Count(this=member))
         columns.append(exp.alias_(size, name, quoted=True))
@@ -108,9 +112,12 @@ def ranks_query(
     return query
 
 
-def _in_population(value: exp.Expr, vtype: ValueType) -> exp.Expr:
+def _in_population(value: exp.Expr, vtype: ValueType, settings: DialectSettings) -> exp.Expr:
     """A value is ranked when present, and for floats also not NaN."""
     present = exp.Not(this=exp.Is(this=value.copy(), expression=exp.null()))
     if vtype is not ValueType.FLOAT:
         return present
-    return exp.and_(present, exp.Not(this=exp.IsNan(this=value.copy())), copy=False)
+    nan: exp.Expr = exp.IsNan(this=value.copy())
+    if settings.nan_equals_nan:
+        nan = exp.EQ(this=value.copy(), expression=exp.cast(exp.Literal.string("NaN"), "DOUBLE"))
+    return exp.and_(present, exp.Not(this=nan), copy=False)
