@@ -18,9 +18,9 @@ from sqlglot import exp
 
 from duckseg.compiler.sqlbuild import KEY
 from duckseg.engines.duckdb import TRAITS, bind_traits
+from duckseg.errors import DefinitionError, Problem, did_you_mean
 from duckseg.ingest.profile import profile
 from duckseg.lang.describe import describe_trait
-from duckseg.errors import DefinitionError, Problem, did_you_mean
 from duckseg.lang.resolve import Resolver
 from duckseg.lang.time import TimeContext
 from duckseg.lang.traits import TraitDefinition

@@ -27,8 +27,8 @@ from duckseg.errors import DefinitionError, InputError, Problem, did_you_mean
 from duckseg.lang.describe import describe
 from duckseg.lang.resolve import ResolvedSegment, Resolver
 from duckseg.lang.spec import Segment
-from duckseg.lang.traits import TraitDefinition
 from duckseg.lang.time import AbsoluteDate, Clock, SystemClock, TimeContext, parse_time_value
+from duckseg.lang.traits import TraitDefinition
 from duckseg.state.memberships import intervals, members_at
 from duckseg.state.snapshots import PendingSnapshot, SnapshotInfo, SnapshotStore
 from duckseg.state.store import Store

@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 
 from duckseg.errors import DefinitionError, Problem, did_you_mean
 from duckseg.lang import ir, model, spec
-from duckseg.lang.traits import TraitDefinition
 from duckseg.lang.time import (
     AbsoluteDate,
     AbsoluteInstant,
@@ -26,6 +25,7 @@ from duckseg.lang.time import (
     parse_duration,
     parse_time_value,
 )
+from duckseg.lang.traits import TraitDefinition
 from duckseg.types import Catalog, ValueType
 
 INT64_MAX = 2**63 - 1
@@ -296,7 +296,8 @@ class _Context:
                 f"trait {name} has the name of a contact attribute",
                 "rename the file: attributes and traits are read by the same names",
             )
-        names = definition.raw.get("of")
+        written_as_one = isinstance(definition.raw.get("of"), str)
+        names = definition.events[0] if written_as_one else list(definition.events)
         flt = self.event_filter(names, definition.where, definition.within, "", "of")
         fn, prop = definition.fn, None
         if definition.prop is not None:
@@ -338,7 +339,9 @@ class _Context:
             case _:
                 assert_never(fn)
         if not fits:
-            self.fail("value.fn", f"{fn.value} needs {needs} property; {prop.name} is {ptype.value}")
+            self.fail(
+                "value.fn", f"{fn.value} needs {needs} property; {prop.name} is {ptype.value}"
+            )
             return None
         if fn is ir.TraitFn.COUNT_DISTINCT:
             return ValueType.INTEGER
@@ -350,7 +353,9 @@ class _Context:
         if ok and isinstance(raw, float):
             ok = math.isfinite(raw)
         if not ok:
-            self.fail(path, f"expected a percentage (a number with 0 < P <= 100), got {spec._show(raw)}")
+            self.fail(
+                path, f"expected a percentage (a number with 0 < P <= 100), got {spec._show(raw)}"
+            )
             return None
         value = Decimal(repr(raw)) if isinstance(raw, float) else Decimal(raw)
         if not 0 < value <= 100:

@@ -98,6 +98,7 @@ def load_yaml(text: str, source: str) -> Any:
     except RecursionError as exc:
         raise DefinitionError([Problem(source, "", "not valid YAML: nested too deeply")]) from exc
 
+
 TOP_KEYS = ("name", "description", "owner", "kind", "where")
 
 
