@@ -80,12 +80,18 @@ class DialectSettings:
     # No NaN test function, but NaN = NaN holds (Postgres, Snowflake order NaN as a value):
     # `x = CAST('NaN' AS DOUBLE)` instead of ISNAN(x).
     nan_equals_nan: bool = False
+    # MAX over (key, value) pairs compared field by field, with named fields to read back
+    # (first_value / last_value traits); otherwise the first of an ordered ARRAY_AGG.
+    orderable_structs: bool = False
 
 
 DIALECTS: dict[str, DialectSettings] = {
-    "duckdb": DialectSettings("duckdb", contains_one=True, exact_binary_sums=True),
+    "duckdb": DialectSettings(
+        "duckdb", contains_one=True, exact_binary_sums=True, orderable_structs=True
+    ),
     "spark": DialectSettings(
         "spark",
+        orderable_structs=True,
         list_tests=ListTests.ARRAY_SETS,
         timestamp_type=exp.DType.TIMESTAMPNTZ,
         regex_flags="(?du)",

@@ -531,7 +531,7 @@ class SqlBuilder:
                     cond,
                     last=fact.measure is Measure.LAST_VALUE,
                     filtered=self.filtered,
-                    timestamp_type=self.settings.timestamp_type,
+                    settings=self.settings,
                 )
             case _:
                 assert_never(fact.measure)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from duckseg.compiler.dialects import DialectSettings
 from duckseg.compiler.floatsum import Filtered
 from duckseg.lang import ir
 
@@ -35,16 +36,26 @@ def edge_value(
     *,
     last: bool,
     filtered: Filtered,
-    timestamp_type: exp.DType,
+    settings: DialectSettings,
 ) -> exp.Expr:
     """`prop` on the latest (`last`) or earliest qualifying event where it is present; at
     one instant the greatest value wins, for both.
 
-    One aggregate, so the value comes out of the shared pass: the largest pair
-    (key, value) where the key is the event's time in microseconds, negated for the
-    earliest, and pairs compare field by field.
+    One aggregate, so the value comes out of the shared pass: where pairs compare field
+    by field (DuckDB, Spark), the largest pair (key, value) whose key is the event's time
+    in microseconds, negated for the earliest; elsewhere the first element of the
+    values ordered by time, then value from the greatest.
     """
-    epoch = exp.cast(exp.Literal.string(EPOCH), timestamp_type)
+    present = exp.Not(this=exp.Is(this=prop.copy(), expression=exp.null()))
+    where = exp.and_(exp.paren(cond), present, copy=False) if cond is not None else present
+    if not settings.orderable_structs:
+        by_time = exp.Ordered(this=ts.copy(), desc=last)
+        by_value = exp.Ordered(this=prop.copy(), desc=True)
+        ordered = exp.ArrayAgg(this=exp.Order(this=prop.copy(), expressions=[by_time, by_value]))
+        values = exp.Filter(this=ordered, expression=exp.Where(this=where))
+        first = exp.Literal.number(1)
+        return exp.Bracket(this=exp.paren(values), expressions=[first], offset=1, safe=True)
+    epoch = exp.cast(exp.Literal.string(EPOCH), settings.timestamp_type)
     micros = exp.DateDiff(this=ts, expression=epoch, unit=exp.var("MICROSECOND"))
     key = micros if last else exp.Neg(this=exp.paren(micros))
     pair = exp.Struct(
@@ -53,7 +64,5 @@ def edge_value(
             exp.PropertyEQ(this=exp.to_identifier(VALUE_FIELD), expression=prop.copy()),
         ]
     )
-    present = exp.Not(this=exp.Is(this=prop.copy(), expression=exp.null()))
-    where = exp.and_(exp.paren(cond), present, copy=False) if cond is not None else present
     largest = filtered("MAX", pair, where)
     return exp.Dot(this=exp.paren(largest), expression=exp.to_identifier(VALUE_FIELD))
