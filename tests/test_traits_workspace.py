@@ -192,7 +192,9 @@ def test_export_unknown_column_names_traits_too(sample_ws: Workspace, tmp_path: 
 
     sample_ws.build("top10_spenders_stopped")
     with pytest.raises(InputError, match="unknown attribute or trait lifetime_spnd"):
-        sample_ws.export("top10_spenders_stopped", "csv", out=tmp_path / "e", columns="lifetime_spnd")
+        sample_ws.export(
+            "top10_spenders_stopped", "csv", out=tmp_path / "e", columns="lifetime_spnd"
+        )
 
 
 def test_init_creates_an_empty_traits_folder(tmp_path: Path) -> None:
