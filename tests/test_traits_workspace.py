@@ -218,3 +218,47 @@ def test_preview_reads_traits(sample_ws: Workspace) -> None:
     )
     expected = _hand_written(sample_ws, AS_OF).filter(pl.col("order_count") >= 3).height
     assert sample_ws.preview(seg, as_of=datetime.fromisoformat(AS_OF)).count == expected
+
+
+def test_report_breaks_down_and_averages_traits(sample_ws: Workspace, tmp_path: Path) -> None:
+    sample_ws.build_many(["top10_spenders_stopped", "vip"], as_of=AS_OF)
+    config = {
+        "breakdowns": ["order_count", "city"],
+        "metrics": [
+            {"name": "spend", "kind": "avg", "trait": "lifetime_spend"},
+            {"name": "spend_per_member", "kind": "sum", "trait": "lifetime_spend"},
+        ],
+    }
+    report = sample_ws.report(["top10_spenders_stopped", "vip"], out=tmp_path / "r", config=config)
+    values = sample_ws.traits(as_of=AS_OF)
+    members = set(sample_ws.members("vip")["contact_id"].to_list())
+    vip = values.filter(pl.col("contact_id").is_in(list(members)))
+    metrics = report.to_polars("metrics")
+    avg = metrics.filter((pl.col("metric") == "spend") & (pl.col("population") == "vip"))
+    assert avg["value"][0] == pytest.approx(vip["lifetime_spend"].mean())
+    per = metrics.filter(
+        (pl.col("metric") == "spend_per_member") & (pl.col("population") == "all contacts")
+    )
+    assert per["value"][0] == pytest.approx(values["lifetime_spend"].sum() / values.height)
+    breakdowns = report.to_polars("breakdowns").filter(pl.col("attribute") == "order_count")
+    zero = breakdowns.filter((pl.col("population") == "vip") & (pl.col("value") == "0"))
+    assert zero["members"][0] == vip.filter(pl.col("order_count") == 0).height
+
+
+def test_report_config_errors_for_traits(sample_ws: Workspace, tmp_path: Path) -> None:
+    from duckseg.errors import BadInputError
+
+    sample_ws.build("vip", as_of=AS_OF)
+    bad = [
+        ({"metrics": [{"name": "x", "kind": "avg", "trait": "spnd"}]}, "metrics[0].trait"),
+        ({"metrics": [{"name": "x", "kind": "avg", "trait": "first_seen"}]}, "metrics[0].trait"),
+        (
+            {"metrics": [{"name": "x", "kind": "sum", "trait": "lifetime_spend", "prop": "a"}]},
+            "metrics[0].prop",
+        ),
+        ({"breakdowns": ["lifetime_spnd"]}, "breakdowns[0]"),
+    ]
+    for config, path in bad:
+        with pytest.raises(BadInputError) as caught:
+            sample_ws.report(["vip"], out=tmp_path / "r", config=config)
+        assert [p.path for p in caught.value.problems] == [path], config
