@@ -517,39 +517,6 @@ def test_cli_report_json_and_exit_codes(shop: Workspace, tmp_path: Path) -> None
     assert not (tmp_path / "bad").exists()
 
 
-# -- the README's Reports section --------------------------------------------------------
-
-README = Path(__file__).resolve().parents[1] / "README.md"
-
-
-def _readme_reports() -> str:
-    text = README.read_text(encoding="utf-8")
-    return text.split("## Reports", 1)[1].split("\n## ", 1)[0]
-
-
-def test_readme_documents_every_column() -> None:
-    section = _readme_reports()
-    for table, schema in SCHEMAS.items():
-        assert f"`{table}.parquet`" in section
-        row = next(line for line in section.splitlines() if f"`{table}.parquet`" in line)
-        for column in schema.names:
-            assert f"`{column}`" in row, f"{table}.{column} is not in the README"
-
-
-def test_readme_config_runs_on_the_sample(sample_ws: Workspace, tmp_path: Path) -> None:
-    import re
-
-    block = re.search(r"```yaml\n(# report\.yaml.*?)```", _readme_reports(), flags=re.DOTALL)
-    assert block is not None
-    config = tmp_path / "report.yaml"
-    config.write_text(block.group(1), encoding="utf-8")
-    sample_ws.build_many(["vip", "inactive_loyal", "at_risk"])
-    rep = sample_ws.report(["vip", "inactive_loyal", "at_risk"], config=config, out=tmp_path / "r")
-    assert rep.metrics["metric"].n_unique() == 7
-    assert set(rep.breakdowns["attribute"].unique()) == {"city", "tier", "tags"}
-    assert rep.path == tmp_path / "r"
-
-
 def test_static_and_empty_segments_without_events(tmp_path: Path) -> None:
     """Integer ids, no events at all, a static list, and a segment nobody is in."""
     pq.write_table(

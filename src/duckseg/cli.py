@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -16,10 +16,13 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from duckseg.api.workspace import Workspace
-from duckseg.compiler import dialect_names
 from duckseg.errors import DucksegError, InputError
 from duckseg.lang.time import iso
+from duckseg.types import DIALECT_NAMES
+
+if TYPE_CHECKING:
+    # The engines load only when a verb needs them, so `--help` starts fast.
+    from duckseg.api.workspace import Workspace
 
 app = typer.Typer(
     help="duckseg: segments of customer data, compiled to DuckDB SQL.",
@@ -69,6 +72,8 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None]]:
 
 
 def _open(path: Path) -> Workspace:
+    from duckseg.api.workspace import Workspace
+
     return Workspace.open(path)
 
 
@@ -84,6 +89,8 @@ def init(
     as_json: JsonOpt = False,
 ) -> None:
     """Create a workspace: duckseg.toml, segments/, lake/, state/."""
+    from duckseg.api.workspace import Workspace
+
     ws = Workspace.init(directory, demo=demo)
     if as_json:
         _json({"workspace": str(ws.root), "segments": sorted(ws.segment_files()), "demo": demo})
@@ -229,17 +236,17 @@ def check(
 @app.command(name="compile")
 def compile_(
     segment: str,
-    dialect: Annotated[str, typer.Option("--dialect", help="|".join(dialect_names()))] = "duckdb",
+    dialect: Annotated[str, typer.Option("--dialect", help="|".join(DIALECT_NAMES))] = "duckdb",
     as_of: AsOfOpt = None,
     workspace: WorkspaceOpt = Path("."),
     as_json: JsonOpt = False,
 ) -> None:
     """Print the SQL for a segment."""
-    if dialect not in dialect_names():
+    if dialect not in DIALECT_NAMES:
         raise InputError.single(
             "--dialect",
             f"unknown dialect {dialect}",
-            hint=f"choose one of {', '.join(dialect_names())}",
+            hint=f"choose one of {', '.join(DIALECT_NAMES)}",
         )
     ws = _open(workspace)
     sql = ws.compile(segment, dialect=dialect, as_of=as_of)

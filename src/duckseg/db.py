@@ -18,16 +18,29 @@ from pathlib import Path
 import duckdb
 from sqlglot import exp
 
+from duckseg.config import DuckDBConfig
 from duckseg.types import EVENT_KEY_COLUMNS, Catalog, ValueType, value_type_of
 
 _lock = threading.Lock()
 _instances: dict[tuple[str | None, int | None, str | None], duckdb.DuckDBPyConnection] = {}
+# The workspace's [duckdb] settings (docs/data-model.md), applied to every connection that
+# does not name its own: set when a workspace opens.
+_settings: list[DuckDBConfig] = [DuckDBConfig()]
+
+
+def configure(settings: DuckDBConfig) -> None:
+    """Use these engine settings for every connection opened from now on."""
+    _settings[0] = settings
 
 
 def cursor(
     memory_limit: str | None = None, threads: int | None = None, temp_directory: str | None = None
 ) -> duckdb.DuckDBPyConnection:
-    """A new connection to the shared instance with these settings (created on first use)."""
+    """A new connection to the shared instance with these settings (created on first use);
+    without any, the configured workspace settings."""
+    if memory_limit is None and threads is None and temp_directory is None:
+        s = _settings[0]
+        memory_limit, threads, temp_directory = s.memory_limit, s.threads, s.temp_directory
     key = (memory_limit, threads, temp_directory)
     with _lock:
         instance = _instances.get(key)
@@ -51,6 +64,13 @@ def open_instance(
     if threads:
         con.execute("SET GLOBAL threads = ?", [threads])
     return con
+
+
+def private_instance(temp_directory: str) -> duckdb.DuckDBPyConnection:
+    """An instance of its own (a landing's work tables), spilling to `temp_directory`, with the
+    configured memory and thread limits."""
+    s = _settings[0]
+    return open_instance(s.memory_limit, s.threads, temp_directory)
 
 
 def parquet_scan(paths: Sequence[Path | str], union_by_name: bool = False) -> exp.Select:

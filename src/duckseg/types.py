@@ -59,6 +59,9 @@ def value_type_of(duckdb_type: str) -> ValueType:
     return ValueType.OTHER
 
 
+# The SQL dialects `compile --dialect` writes (compiler/dialects.py has a rule set for each).
+DIALECT_NAMES = ("duckdb", "spark", "bigquery", "snowflake", "trino", "postgres")
+
 # Columns of the events table that are not properties.
 EVENT_KEY_COLUMNS = ("contact_id", "event", "ts", "event_id")
 

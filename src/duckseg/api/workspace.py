@@ -14,6 +14,7 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
+from duckseg import db as database
 from duckseg.api import build as builds
 from duckseg.api import traits as traits_api
 from duckseg.api.results import Diff, Preview, Snapshot, StaticResult
@@ -58,6 +59,7 @@ class Workspace:
         self.root = root
         self.config = config
         self.clock: Clock = clock or SystemClock()
+        database.configure(config.duckdb)
         self.store = Store(root)
         self.snapshots = SnapshotStore(self.store)
 

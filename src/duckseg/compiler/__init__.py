@@ -358,7 +358,3 @@ def compile_traits(
 
 def to_sql(query: exp.Expr, dialect: str = "duckdb", pretty: bool = True) -> str:
     return query.sql(dialect=dialect_settings(dialect).name, pretty=pretty)
-
-
-def dialect_names() -> Sequence[str]:
-    return list(DIALECTS)

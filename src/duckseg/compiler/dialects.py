@@ -5,7 +5,7 @@ dialect name plus the few capabilities the generated SQL depends on. The
 builder reads these settings; it never tests a dialect's name.
 
 Two engines run the SQL themselves (DuckDB and Spark) and must give identical
-members for every definition (SPEC 10); the other dialects are printed by
+members for every definition (docs/spark.md); the other dialects are printed by
 `duckseg compile` for warehouses users run on their own, and are held to
 "parses back, and uses only functions that exist there".
 """
@@ -38,7 +38,7 @@ class RegexSearch(enum.Enum):
     INSTR = "instr"
 
 
-# Float sums and averages must not depend on scan order (SPEC 6.3). On DuckDB they are exact
+# Float sums and averages must not depend on scan order (docs/language.md). On DuckDB they are exact
 # sums of the binary doubles (compiler/floatsum.py). The other engines have no 128-bit
 # integers to do that with, so there each value is cast to this decimal type and summed
 # exactly. Why six decimals: DuckDB converts a double by scaling it by 10^scale in floating

@@ -1,4 +1,4 @@
-"""Float sums that do not depend on the order rows are read in (SPEC 6.3), on DuckDB.
+"""Float sums that do not depend on the order rows are read in (docs/language.md), on DuckDB.
 
 DuckDB's FSUM over the rows as they come is not order-independent: it gives
 2000.0000000000002 for 858.34 + 1141.66 in one order and 2000.0 in the other, and
@@ -55,7 +55,7 @@ def largest_first(value: exp.Expr) -> exp.Expr:
 
 def exact_float_sum(value: exp.Expr, where: exp.Expr | None, filtered: Filtered) -> exp.Expr:
     """The sum of a DOUBLE column over the rows where `where` holds; 0 where no row has a
-    value, as SPEC 6.3 defines a sum over nothing (an average divides by the count).
+    value, as docs/language.md defines a sum over nothing (an average divides by the count).
 
     The exact total is a HUGEINT of 2^-64 units, rounded to a double through its decimal
     text, which DuckDB reads back correctly rounded; its own HUGEINT to DOUBLE cast

@@ -14,7 +14,7 @@ Rule = Callable[[ir.Node], ir.Node]
 
 
 def inline_references(node: ir.Node) -> ir.Node:
-    """`in_segment: X` becomes X's own condition, evaluated at the same as_of (SPEC 6.6)."""
+    """`in_segment: X` becomes X's own condition, evaluated at the same as_of (docs/language.md)."""
     return node.tree if isinstance(node, ir.SegmentRef) else node
 
 
@@ -53,7 +53,7 @@ def _events_in(node: ir.EventTimeTest, window: ir.Window, count: ir.Compare) -> 
 
 def times_as_windows(node: ir.Node) -> ir.Node:
     """`last_performed within W / after T` and `first_performed before T` hold exactly when
-    some qualifying event lies in that window (SPEC 6.3: events up to as_of), so they are
+    some qualifying event lies in that window (docs/language.md: events up to as_of), so they are
     `performed` in it: the window bounds the events scan, where the time of the last event
     needs all history (measured at SF10: `last_performed within 7d` 0.03x, `after` 0.12x)."""
     match node:

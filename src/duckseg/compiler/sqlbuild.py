@@ -1,7 +1,7 @@
 """Typed tree -> sqlglot expressions, one visit method per node.
 
 Every predicate built here is two-valued (TRUE or FALSE, never NULL), so that
-`not` is the exact complement SPEC 6.2 asks for: positive ops test for a
+`not` is the exact complement docs/language.md asks for: positive ops test for a
 present value first, negative ops accept a missing one explicitly.
 """
 
@@ -373,7 +373,7 @@ class SqlBuilder:
                 raise CompileError(f"{op.value} is not a temporal op")
 
     def time_cmp(self, col: exp.Expr, vtype: ValueType, cmp: Cmp, tv: TimeValue) -> exp.Expr:
-        """`col <cmp> tv` with the dates-against-instants rule of SPEC 6.2."""
+        """`col <cmp> tv` with the dates-against-instants rule of docs/language.md."""
         if vtype is ValueType.DATE:
             day = date_literal(self.ctx.as_date(tv))
             ops: dict[Cmp, type[exp.Binary]] = {
@@ -448,7 +448,7 @@ class SqlBuilder:
 
     # -- windows and the events scan ------------------------------------------------
     def window_range(self, window: ir.Window | None) -> InstantRange:
-        """The instants a window admits; every window ends at as_of (SPEC 6.4)."""
+        """The instants a window admits; every window ends at as_of (docs/language.md)."""
         until = InstantRange(high=Bound(self.ctx.as_of, True))
         match window:
             case None:
@@ -486,7 +486,7 @@ class SqlBuilder:
         cond = self.event_predicate(fact.filter) if filtered else None
         ts = column("ts", EVENTS)
         prop = column(fact.column.name, EVENTS) if fact.column is not None else ts
-        # Sums must not depend on scan order (SPEC 6.3): float sums are exact over the
+        # Sums must not depend on scan order (docs/language.md): float sums are exact over the
         # binary doubles where the engine can (DuckDB, compiler/floatsum.py), exact over
         # decimals (EXACT_SUM_TYPE) elsewhere. Integers and decimals sum exactly as they are.
         is_float = fact.column is not None and fact.column.type is ValueType.FLOAT

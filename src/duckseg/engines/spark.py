@@ -1,4 +1,4 @@
-"""Running compiled builds on Spark over the same lake Parquet files (SPEC 10).
+"""Running compiled builds on Spark over the same lake Parquet files (docs/spark.md).
 
 The compiler's Spark SQL reads the relations `contacts`, `events` and
 `static_members`; here they are bound as temporary views over the live Parquet

@@ -1,6 +1,6 @@
 """`[consent] exclude_when`: which contacts must never reach an ad platform.
 
-The condition is any condition of the definition language (SPEC 6), checked
+The condition is any condition of the definition language (docs/language.md), checked
 against the lake like a segment's `where` and compiled by the same compiler
 into a query over `contacts` (and `events`, for event conditions). It is
 evaluated at the time of the export, not at the snapshot's `as_of`: a contact

@@ -9,7 +9,7 @@ Parquet column can hold) and returns one of three things:
   number, an email without a domain, ...). The caller leaves the field empty
   and counts the reason; nothing is ever guessed.
 
-The rules are those of EXPORT-RULES.md. Common to all of them:
+The rules are those of docs/exports.md. Common to all of them:
 
 - text is NFC-normalised first (and again last, so that removing characters
   can never leave decomposed text behind): an NFD "José" hashes like an NFC one;

@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlglot import exp
 
+from duckseg import db as database
 from duckseg.compiler.sqlbuild import CONTACTS, KEY
 from duckseg.config import IdentityConfig
 from duckseg.export.base import PlatformSpec
@@ -161,7 +162,7 @@ def change_rows(
     """("add", rows) then ("remove", rows): audience rows new since / gone since
     the previous export (none: everything is new), ordered by contact_id, values
     in `headers` order. Each row iterator must be drained before the next pair."""
-    con = duckdb.connect()
+    con = database.cursor()
     try:
         con.read_parquet(str(current)).create_view(CURRENT)
         have = {CURRENT: set(pq.read_schema(current).names)}

@@ -35,7 +35,7 @@ from duckseg.export.platforms import get_platform
 
 CONTACT_ID = "contact_id"
 MANIFEST_FILE = "manifest.json"
-# SPEC 9: these keys, in this order, open every manifest; any others follow.
+# docs/exports.md: these keys, in this order, open every manifest; any others follow.
 MANIFEST_KEYS = ("segment", "format", "snapshot_id", "as_of", "rows", "skipped", "files")
 _WRITE_BUFFER = 1 << 20
 
@@ -279,7 +279,7 @@ def platform_manifest(
 ) -> dict[str, Any]:
     """The manifest of one ad-platform export. `excluded` counts contacts left
     out before the writer saw them (e.g. {"opted_out": 12}); they are added to
-    `skipped`. `dropped` and `warnings` follow the SPEC keys, then `extra`."""
+    `skipped`. `dropped` and `warnings` follow those keys, then `extra`."""
     skipped = Counter(result.skipped)
     skipped.update(excluded or {})
     return {
@@ -297,7 +297,7 @@ def platform_manifest(
 
 
 def write_manifest(out_dir: Path, manifest: Mapping[str, Any]) -> Path:
-    """Write `manifest.json`: the SPEC 9 keys first, in their order, then any
+    """Write `manifest.json`: the docs/exports.md keys first, in their order, then any
     others. Dates and timestamps are written in ISO 8601."""
     missing = [key for key in MANIFEST_KEYS if key not in manifest]
     if missing:

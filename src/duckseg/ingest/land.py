@@ -1,4 +1,4 @@
-"""Landing contacts and events into the lake (SPEC section 3).
+"""Landing contacts and events into the lake (docs/data-model.md).
 
 Layout, all plain Parquet that DuckDB, polars and Spark read without duckseg:
 
@@ -55,6 +55,7 @@ import duckdb
 import pyarrow.parquet as pq
 from sqlglot import exp
 
+from duckseg import db as database
 from duckseg.errors import InputError, Problem
 from duckseg.ingest import events as events_q
 from duckseg.ingest import plan as q
@@ -133,9 +134,8 @@ def land(
 def _work_connection() -> Iterator[duckdb.DuckDBPyConnection]:
     """An in-memory DuckDB for the landing's work tables, spilling to a private temp folder."""
     with tempfile.TemporaryDirectory(prefix="duckseg-landing-") as spill:
-        con = duckdb.connect(config={"temp_directory": spill})
+        con = database.private_instance(spill)
         try:
-            con.execute("SET TimeZone = 'UTC'")
             yield con
         finally:
             con.close()

@@ -193,7 +193,7 @@ def describe_value_test(test: ir.ValueTest) -> str:
         if test.case_sensitive != default_sensitive:
             text += " (case-sensitive)" if test.case_sensitive else " (ignoring case)"
     if op in ir.NEGATIVE_OPS and op is not ir.Op.IS_NOT_SET:
-        # SPEC 6.2: negative ops match a missing value; say so.
+        # docs/language.md: negative ops match a missing value; say so.
         text += f" (including no {name})"
     return text
 
@@ -313,7 +313,7 @@ def describe_time_test(test: ir.EventTimeTest) -> str:
 
 
 # `not` of these reads as the other op: exact, since one matches a missing value and the
-# other does not (SPEC 6.2).
+# other does not (docs/language.md).
 COMPLEMENTS: dict[ir.Op, ir.Op] = {
     ir.Op.IS: ir.Op.IS_NOT,
     ir.Op.IS_NOT: ir.Op.IS,

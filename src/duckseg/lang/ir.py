@@ -19,7 +19,7 @@ from duckseg.types import ValueType
 
 
 class Op(enum.Enum):
-    """Operators of attribute and property conditions (SPEC 6.2)."""
+    """Operators of attribute and property conditions (docs/language.md)."""
 
     IS = "is"
     IS_NOT = "is_not"
@@ -48,7 +48,7 @@ class Op(enum.Enum):
 
 
 UNARY_OPS = frozenset({Op.IS_SET, Op.IS_NOT_SET, Op.IS_TRUE, Op.IS_FALSE})
-# Ops that match a missing value (SPEC 6.2: "negative ops DO match a missing value").
+# Ops that match a missing value (docs/language.md: "negative ops DO match a missing value").
 NEGATIVE_OPS = frozenset({Op.IS_NOT, Op.NOT_CONTAINS, Op.HAS_NONE, Op.IS_NOT_SET})
 TEXT_FOLDING_OPS = frozenset(
     {Op.IS, Op.IS_NOT, Op.CONTAINS, Op.NOT_CONTAINS, Op.STARTS_WITH, Op.ENDS_WITH}
@@ -59,7 +59,7 @@ PERCENT_OPS = frozenset({Op.TOP_PERCENT, Op.BOTTOM_PERCENT})
 
 
 class CompareOp(enum.Enum):
-    """Comparisons for `count` and `aggregate` (SPEC 6.3)."""
+    """Comparisons for `count` and `aggregate` (docs/language.md)."""
 
     EQ = "eq"
     NEQ = "neq"

@@ -32,7 +32,7 @@ INT64_MAX = 2**63 - 1
 # The compiler compares percentiles in 64-bit integers (100 * count * 10^d < P * 10^d * N).
 MAX_PERCENT_DECIMALS = 6
 
-# Which ops each value type accepts (SPEC 6.2).
+# Which ops each value type accepts (docs/language.md).
 _ANY = {ir.Op.IS, ir.Op.IS_NOT, ir.Op.IS_SET, ir.Op.IS_NOT_SET}
 _ORDERED = {ir.Op.GT, ir.Op.GTE, ir.Op.LT, ir.Op.LTE, ir.Op.BETWEEN}
 _TEMPORAL = _ORDERED | {ir.Op.BEFORE, ir.Op.AFTER, ir.Op.WITHIN_LAST}

@@ -1,6 +1,6 @@
 """User-facing segment definitions: YAML loading and structural validation.
 
-This layer knows the *shape* of the definition language (SPEC section 6) and
+This layer knows the *shape* of the definition language (docs/language.md) and
 nothing about the lake: keys, nesting, value kinds. Types are checked later by
 `resolve.py` against the catalog. Every problem in a file is collected, each
 with its path inside the file ("where.all[1].value").

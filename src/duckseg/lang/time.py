@@ -137,7 +137,7 @@ TimeValue = AbsoluteDate | AbsoluteInstant | Relative
 
 
 def parse_time_value(value: object, zone: ZoneInfo) -> TimeValue:
-    """A time value of SPEC 6.5: ISO date/timestamp (string or YAML-native) or relative."""
+    """A time value of docs/language.md: ISO date/timestamp (string or YAML-native) or relative."""
     if isinstance(value, datetime):
         return AbsoluteInstant(_aware(value, zone))
     if isinstance(value, date):
@@ -280,7 +280,7 @@ def instant_range(ctx: TimeContext, cmp: Cmp, value: TimeValue) -> InstantRange:
     """The instants t for which `t <cmp> value` holds.
 
     A date-only value compares the instant's calendar date in the workspace zone
-    with the date (SPEC 6.2, dates against instants): `> 2026-01-31` starts when
+    with the date (docs/language.md, dates against instants): `> 2026-01-31` starts when
     1 February begins, `<= 2026-01-31` ends when 1 February begins.
     """
     resolved = ctx.resolve(value)

@@ -454,7 +454,7 @@ def _qualifying(
 
 
 def _sum(prop: ir.Column, arg: exp.Expr) -> exp.Expr:
-    # Float sums are exact (SPEC 6.3), as in definitions: a report does not change in its
+    # Float sums are exact (docs/language.md), as in definitions: a report does not change in its
     # last digit with the order rows are read in.
     if prop.type is ValueType.FLOAT:
         return exact_float_sum(arg, None, with_filter)

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-import duckdb
 import polars as pl
 import pyarrow as pa
 import sqlglot
 
+from duckseg import db as database
 from duckseg.resources import read_sql_file
 from duckseg.state.snapshots import SnapshotInfo
 
@@ -36,9 +36,8 @@ def intervals(root: Path, history: Sequence[SnapshotInfo]) -> pl.DataFrame:
             "as_of": pa.array([info.as_of for info in history], pa.timestamp("us", "UTC")),
         }
     )
-    con = duckdb.connect()
+    con = database.cursor()
     try:
-        con.execute("SET TimeZone = 'UTC'")
         con.from_arrow(order).create_view("snapshot_order")
         con.read_parquet(paths, filename=True).create_view("snapshot_rows")
         query = sqlglot.parse_one(read_sql_file("intervals.sql"), read="duckdb")

@@ -1,8 +1,8 @@
-"""Every rule the README's "Semantics in plain words" section states is exercised here.
+"""Every rule of docs/language.md's "Semantics in plain words" section is exercised here.
 
-The rules are read from the README itself (the bold lead of each bullet), so a
+The rules are read from the page itself (the bold lead of each bullet), so a
 rule added there without a check here fails this test, and so does a check for
-a rule the README no longer states.
+a rule the page no longer states.
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ import pytest
 from tests.lakefixture import AS_OF, MiniLake, make_lake
 from tests.test_semantics import CONTACTS, EVENTS
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+LANGUAGE = Path(__file__).resolve().parents[1] / "docs" / "language.md"
 
 
-def readme_rules() -> list[str]:
-    text = README.read_text(encoding="utf-8")
-    section = text.split("### Semantics in plain words", 1)[1].split("\n#", 1)[0]
+def stated_rules() -> list[str]:
+    text = LANGUAGE.read_text(encoding="utf-8")
+    section = text.split("## Semantics in plain words", 1)[1].split("\n## ", 1)[0]
     return re.findall(r"^- \*\*(.+?)\*\*", section, flags=re.MULTILINE)
 
 
@@ -45,6 +45,38 @@ def exact_complement(lake: MiniLake) -> None:
     assert opted_in_or_unknown == everyone - lake.members({"attr": "opted_out", "op": "is_true"})
 
 
+def empty_text_is_a_value(lake: MiniLake) -> None:
+    empty = lake.query("SELECT contact_id FROM contacts WHERE city = ''")
+    assert empty and lake.members({"attr": "city", "op": "is", "value": ""}) == empty
+    assert empty <= lake.members({"attr": "city", "op": "is_not", "value": "Pune"})
+    assert not empty & lake.members({"attr": "city", "op": "is_set"})
+    assert empty <= lake.members({"attr": "city", "op": "is_not_set"})
+    no_tags = lake.query("SELECT contact_id FROM contacts WHERE len(tags) = 0")
+    assert no_tags and no_tags <= lake.members({"attr": "tags", "op": "is_not_set"})
+
+
+def text_ignores_case_except_is(lake: MiniLake) -> None:
+    any_case = lake.query("SELECT contact_id FROM contacts WHERE lower(city) = 'pune'")
+    exact = lake.query("SELECT contact_id FROM contacts WHERE city = 'pune'")
+    assert exact < any_case
+    assert lake.members({"attr": "city", "op": "starts_with", "value": "pu"}) == any_case
+    assert lake.members({"attr": "city", "op": "is", "value": "pune"}) == exact
+    folded = {"attr": "city", "op": "is", "value": "pune", "case_sensitive": False}
+    assert lake.members(folded) == any_case
+    strict = {"attr": "city", "op": "starts_with", "value": "pu", "case_sensitive": True}
+    assert lake.members(strict) == exact
+    assert lake.members({"attr": "city", "op": "matches", "value": "^pu"}) == exact
+
+
+def tags_compare_exactly(lake: MiniLake) -> None:
+    upper = lake.query("SELECT contact_id FROM contacts WHERE list_contains(tags, 'VIP')")
+    lower = lake.query("SELECT contact_id FROM contacts WHERE list_contains(tags, 'vip')")
+    assert upper and lower and not upper & lower
+    assert lake.members({"attr": "tags", "op": "has", "value": "VIP"}) == upper
+    assert lake.members({"attr": "tags", "op": "has", "value": "vip"}) == lower
+    assert lower <= lake.members({"attr": "tags", "op": "has_none", "value": "VIP"})
+
+
 def windows_include_both_ends(lake: MiniLake) -> None:
     # c1 purchased exactly at as_of - 90d; c2 one microsecond before it.
     members = lake.members(
@@ -63,6 +95,15 @@ def windows_include_both_ends(lake: MiniLake) -> None:
         "c3",
         "c5",
     }
+
+
+def a_date_is_a_whole_day(lake: MiniLake) -> None:
+    # c4 signed up at 2026-01-31 23:59:59, c5 at 2026-02-01 00:00:00 (UTC, the lake's zone).
+    january = {"attr": "signup_at", "op": "between", "value": ["2026-01-01", "2026-01-31"]}
+    assert "c4" in lake.members(january) and "c5" not in lake.members(january)
+    after = lake.members({"attr": "signup_at", "op": "after", "value": "2026-01-31"})
+    assert "c5" in after and "c4" not in after
+    assert lake.members({"attr": "signup_at", "op": "is", "value": "2026-01-31"}) == {"c4"}
 
 
 def counts_include_zero(lake: MiniLake) -> None:
@@ -104,7 +145,11 @@ def as_of_rule(lake: MiniLake) -> None:
 CHECKS: dict[str, Callable[[MiniLake], None]] = {
     "Missing values": missing_values,
     "`not` is an exact complement": exact_complement,
+    "Empty text is a value": empty_text_is_a_value,
+    "Text ops ignore case, except `is` and `is_not`": text_ignores_case_except_is,
+    "Tags compare exactly": tags_compare_exactly,
     "Windows include both ends": windows_include_both_ends,
+    "A date is a whole day": a_date_is_a_whole_day,
     "Counts include zero": counts_include_zero,
     "Aggregates over nothing": aggregates_over_nothing,
     "`as_of`": as_of_rule,
@@ -112,7 +157,7 @@ CHECKS: dict[str, Callable[[MiniLake], None]] = {
 
 
 def test_every_stated_rule_has_a_check() -> None:
-    assert readme_rules() == list(CHECKS)
+    assert stated_rules() == list(CHECKS)
 
 
 @pytest.fixture(scope="module")
