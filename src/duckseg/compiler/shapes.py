@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import assert_never
 
+from duckseg.compiler.traits import holds_without_events
 from duckseg.lang import ir
 
 
@@ -52,7 +53,12 @@ def reads_traits_or_ranks(tree: ir.Node) -> bool:
 
 
 def _reads_contacts(tree: ir.Node) -> bool:
-    return any(isinstance(node, ir.ValueTest | ir.StaticMembers) for node in ir.walk(tree))
+    """Whether `tree` reads an attribute, a static list, or ranks every contact."""
+    return any(
+        (isinstance(node, ir.ValueTest) and (not _is_trait_test(node) or node.op in ir.PERCENT_OPS))
+        or isinstance(node, ir.StaticMembers)
+        for node in ir.walk(tree)
+    )
 
 
 def matches_without_events(node: ir.Node) -> bool | None:
@@ -85,7 +91,9 @@ def matches_without_events(node: ir.Node) -> bool | None:
             return None if answer is None else not answer
         case ir.SegmentRef(_, tree):
             return matches_without_events(tree)
-        case ir.ValueTest() | ir.StaticMembers():
+        case ir.ValueTest():
+            return holds_without_events(node)  # None unless a trait's
+        case ir.StaticMembers():
             return None
         case _:
             assert_never(node)

@@ -9,6 +9,8 @@ first_value / last_value.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sqlglot import exp
 
 from duckseg.compiler.dialects import DialectSettings
@@ -66,3 +68,37 @@ def edge_value(
     )
     largest = filtered("MAX", pair, where)
     return exp.Dot(this=exp.paren(largest), expression=exp.to_identifier(VALUE_FIELD))
+
+
+def holds_without_events(node: ir.ValueTest) -> bool | None:
+    """Whether a trait test holds for a contact without qualifying events, whose value is
+    then 0 (count, sum, count_distinct) or missing; None where that depends on others (a
+    percentile of 0 depends on everyone's values)."""
+    trait = node.column.trait
+    if trait is None:
+        return None
+    if trait.fn not in ir.TRAIT_FNS_ZERO_WHEN_EMPTY:
+        # missing: only the negative ops match it, and it is in no percentile's population
+        return node.op in ir.NEGATIVE_OPS
+    numbers = [v for v in node.values if isinstance(v, int | float | Decimal)]
+    match node.op:
+        case ir.Op.IS:
+            return 0 in numbers
+        case ir.Op.IS_NOT:
+            return 0 not in numbers
+        case ir.Op.IS_SET:
+            return True
+        case ir.Op.IS_NOT_SET:
+            return False
+        case ir.Op.GT:
+            return numbers[0] < 0
+        case ir.Op.GTE:
+            return numbers[0] <= 0
+        case ir.Op.LT:
+            return numbers[0] > 0
+        case ir.Op.LTE:
+            return numbers[0] >= 0
+        case ir.Op.BETWEEN:
+            return numbers[0] <= 0 <= numbers[1]
+        case _:
+            return None

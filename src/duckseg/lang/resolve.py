@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, assert_never
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from duckseg.errors import DefinitionError, Problem, did_you_mean
@@ -25,12 +25,10 @@ from duckseg.lang.time import (
     parse_duration,
     parse_time_value,
 )
-from duckseg.lang.traits import TraitDefinition
+from duckseg.lang.traits import TraitDefinition, percentage, trait_column, typed_trait
 from duckseg.types import Catalog, ValueType
 
 INT64_MAX = 2**63 - 1
-# The compiler compares percentiles in 64-bit integers (100 * count * 10^d < P * 10^d * N).
-MAX_PERCENT_DECIMALS = 6
 
 # Which ops each value type accepts (docs/language.md).
 _ANY = {ir.Op.IS, ir.Op.IS_NOT, ir.Op.IS_SET, ir.Op.IS_NOT_SET}
@@ -116,7 +114,7 @@ class Resolver:
             return self._traits[name]
         definition = self.traits[name]
         ctx = _Context(self, definition.source, ())
-        trait = ctx.trait(definition)
+        trait = typed_trait(ctx, self, definition)
         if ctx.problems or trait is None:
             # Paths inside a trait file start at its top level (`of`, `value.prop`).
             raise DefinitionError(
@@ -173,7 +171,7 @@ class _Context:
     def value_test(self, cond: model.ValueCond, path: str) -> ir.ValueTest | None:
         noun = {"attr": "attribute", "trait": "trait"}.get(cond.scope, "event property")
         column = (
-            self.trait_column(cond.field, path)
+            trait_column(self, self.r, cond.field, path)
             if cond.scope == "trait"
             else self.plain_column(cond, path, noun)
         )
@@ -230,7 +228,7 @@ class _Context:
         raw = cond.value
         where = f"{noun} {cond.field}"
         if op in ir.PERCENT_OPS:
-            percent = self.percent(raw, vpath)
+            percent = percentage(self, raw, vpath)
             return ir.ValueTest(column, op, (percent,), case_sensitive) if percent else None
         if op is ir.Op.WITHIN_LAST:
             duration = self.duration(raw, vpath)
@@ -271,100 +269,6 @@ class _Context:
             self.fail(f"{path}.{cond.scope}", f"unknown {noun} {cond.field}", hint)
             return None
         return ir.Column(cond.field, columns[cond.field], scope)
-
-    # -- traits and percentiles (docs/language.md) ----------------------------------------
-    def trait_column(self, name: str, path: str) -> ir.Column | None:
-        """A trait read like an attribute; a problem in its file is reported against the file."""
-        if name not in self.r.traits:
-            hint = did_you_mean(name, self.r.traits)
-            if name in self.r.catalog.attributes:
-                hint = f"{name} is an attribute: write attr: {name}"
-            self.fail(f"{path}.trait", f"unknown trait {name}", hint or "no traits/NAME.yaml")
-            return None
-        try:
-            return self.r.resolve_trait(name).column
-        except DefinitionError as exc:
-            self.problems.extend(exc.problems)
-            return None
-
-    def trait(self, definition: TraitDefinition) -> ir.Trait | None:
-        """A trait file typed against the catalog (its problems use paths of that file)."""
-        name = definition.name
-        if name in self.r.catalog.attributes:
-            self.fail(
-                "",
-                f"trait {name} has the name of a contact attribute",
-                "rename the file: attributes and traits are read by the same names",
-            )
-        written_as_one = isinstance(definition.raw.get("of"), str)
-        names = definition.events[0] if written_as_one else list(definition.events)
-        flt = self.event_filter(names, definition.where, definition.within, "", "of")
-        fn, prop = definition.fn, None
-        if definition.prop is not None:
-            props = self.r.catalog.properties
-            if definition.prop not in props:
-                self.fail(
-                    "value.prop",
-                    f"unknown event property {definition.prop}",
-                    did_you_mean(definition.prop, props),
-                )
-                return None
-            prop = ir.Column(definition.prop, props[definition.prop], "event")
-        vtype = self.trait_type(fn, prop)
-        if flt is None or vtype is None:
-            return None
-        return ir.Trait(name, flt, fn, prop, vtype)
-
-    def trait_type(self, fn: ir.TraitFn, prop: ir.Column | None) -> ValueType | None:
-        """The value type of fn over prop (integer sums and min / max stay integers), or None
-        after a problem when fn does not fit the property's type."""
-        if prop is None:
-            return ValueType.INTEGER if fn is ir.TraitFn.COUNT else ValueType.TIMESTAMP
-        ptype = prop.type
-        fits: bool
-        match fn:
-            case ir.TraitFn.SUM | ir.TraitFn.AVG:
-                fits, needs = ptype.is_number, "a numeric"
-            case ir.TraitFn.MIN | ir.TraitFn.MAX:
-                fits, needs = ptype.is_number or ptype.is_temporal, "a numeric, date or timestamp"
-            case (
-                ir.TraitFn.COUNT_DISTINCT
-                | ir.TraitFn.FIRST_VALUE
-                | ir.TraitFn.LAST_VALUE
-                | ir.TraitFn.COUNT
-                | ir.TraitFn.FIRST_TIME
-                | ir.TraitFn.LAST_TIME
-            ):
-                fits, needs = ptype not in (ValueType.TEXT_LIST, ValueType.OTHER), "a single-valued"
-            case _:
-                assert_never(fn)
-        if not fits:
-            self.fail(
-                "value.fn", f"{fn.value} needs {needs} property; {prop.name} is {ptype.value}"
-            )
-            return None
-        if fn is ir.TraitFn.COUNT_DISTINCT:
-            return ValueType.INTEGER
-        return ValueType.FLOAT if fn is ir.TraitFn.AVG else ptype
-
-    def percent(self, raw: Any, path: str) -> Decimal | None:
-        """P of top_percent / bottom_percent, exactly as written (0.1 is one tenth)."""
-        ok = isinstance(raw, int | float | Decimal) and not isinstance(raw, bool)
-        if ok and isinstance(raw, float):
-            ok = math.isfinite(raw)
-        if not ok:
-            self.fail(
-                path, f"expected a percentage (a number with 0 < P <= 100), got {spec._show(raw)}"
-            )
-            return None
-        value = Decimal(repr(raw)) if isinstance(raw, float) else Decimal(raw)
-        if not 0 < value <= 100:
-            self.fail(path, f"expected a percentage with 0 < P <= 100, got {raw}")
-            return None
-        if value.as_tuple().exponent < -MAX_PERCENT_DECIMALS:  # type: ignore[operator]
-            self.fail(path, f"a percentage has at most {MAX_PERCENT_DECIMALS} decimals, got {raw}")
-            return None
-        return Decimal(format(value.normalize(), "f"))  # 1E+2 is 100
 
     def performed(self, cond: model.PerformedCond, path: str) -> ir.EventTest | None:
         flt = self.event_filter(cond.performed, cond.where, cond.within, path, "performed")

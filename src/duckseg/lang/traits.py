@@ -1,21 +1,27 @@
-"""Trait files: per-contact values computed from events, one per `traits/NAME.yaml`.
+"""Trait files and percentiles: per-contact values computed from events, one per
+`traits/NAME.yaml`, and the percentage of a top_percent / bottom_percent test.
 
-This layer knows the shape of a trait file (docs/language.md, "Traits"): its keys,
-the per-event `where`, the value's fn and whether it takes a prop. Names and types
-are checked against the lake by `resolve.py`, like a segment's.
+The shape of a trait file (docs/language.md, "Traits") is checked here: its keys,
+the per-event `where`, the value's fn and whether it takes a prop. Typing it against
+the lake (events, the property and whether fn fits it) is done here too, for
+`resolve.py`, which calls these functions with its own context.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, assert_never
 
 from duckseg.errors import DefinitionError, Problem, did_you_mean
+from duckseg.lang import ir
 from duckseg.lang.ir import TRAIT_FNS_WITHOUT_PROP, TraitFn
 from duckseg.lang.model import Condition
 from duckseg.lang.spec import NAME_PATTERN, _Parser, _show, load_yaml
+from duckseg.types import Catalog, ValueType
 
 TRAIT_KEYS = ("description", "of", "where", "within", "value")
 VALUE_KEYS = ("fn", "prop")
@@ -128,3 +134,123 @@ def _value(parser: _Parser, raw: Mapping[str, Any]) -> tuple[TraitFn | None, str
         )
         return None, None
     return fn, prop
+
+
+# -- typed against the lake (called by resolve.py) --------------------------------------
+
+# The compiler compares percentiles in 64-bit integers (100 * count * 10^d < P * 10^d * N).
+MAX_PERCENT_DECIMALS = 6
+
+
+class Checking(Protocol):
+    """Where problems go while a definition is typed (resolve._Context)."""
+
+    problems: list[Problem]
+
+    def fail(self, path: str, message: str, hint: str | None = None) -> None: ...
+
+    def event_filter(
+        self, names: str | list[str], where: Any, within: Any, path: str, key: str
+    ) -> ir.EventFilter | None: ...
+
+
+class Traits(Protocol):
+    """What the resolver knows: the catalog, the trait files, and typed traits by name."""
+
+    catalog: Catalog
+    traits: dict[str, TraitDefinition]
+
+    def resolve_trait(self, name: str) -> ir.Trait: ...
+
+
+def trait_column(ctx: Checking, known: Traits, name: str, path: str) -> ir.Column | None:
+    """A trait read like an attribute; a problem in its file is reported against the file."""
+    if name not in known.traits:
+        hint = did_you_mean(name, known.traits)
+        if name in known.catalog.attributes:
+            hint = f"{name} is an attribute: write attr: {name}"
+        ctx.fail(f"{path}.trait", f"unknown trait {name}", hint or "no traits/NAME.yaml")
+        return None
+    try:
+        return known.resolve_trait(name).column
+    except DefinitionError as exc:
+        ctx.problems.extend(exc.problems)
+        return None
+
+
+def typed_trait(ctx: Checking, known: Traits, definition: TraitDefinition) -> ir.Trait | None:
+    """A trait file typed against the catalog (its problems use paths of that file)."""
+    name = definition.name
+    if name in known.catalog.attributes:
+        ctx.fail(
+            "",
+            f"trait {name} has the name of a contact attribute",
+            "rename the file: attributes and traits are read by the same names",
+        )
+    written_as_one = isinstance(definition.raw.get("of"), str)
+    names = definition.events[0] if written_as_one else list(definition.events)
+    flt = ctx.event_filter(names, definition.where, definition.within, "", "of")
+    prop = None
+    if definition.prop is not None:
+        props = known.catalog.properties
+        if definition.prop not in props:
+            ctx.fail(
+                "value.prop",
+                f"unknown event property {definition.prop}",
+                did_you_mean(definition.prop, props),
+            )
+            return None
+        prop = ir.Column(definition.prop, props[definition.prop], "event")
+    vtype = _trait_type(ctx, definition.fn, prop)
+    if flt is None or vtype is None:
+        return None
+    return ir.Trait(name, flt, definition.fn, prop, vtype)
+
+
+def _trait_type(ctx: Checking, fn: TraitFn, prop: ir.Column | None) -> ValueType | None:
+    """The value type of fn over prop (integer sums and min / max stay integers), or None
+    after a problem when fn does not fit the property's type."""
+    if prop is None:
+        return ValueType.INTEGER if fn is TraitFn.COUNT else ValueType.TIMESTAMP
+    ptype = prop.type
+    match fn:
+        case TraitFn.SUM | TraitFn.AVG:
+            fits, needs = ptype.is_number, "a numeric"
+        case TraitFn.MIN | TraitFn.MAX:
+            fits, needs = ptype.is_number or ptype.is_temporal, "a numeric, date or timestamp"
+        case (
+            TraitFn.COUNT_DISTINCT
+            | TraitFn.FIRST_VALUE
+            | TraitFn.LAST_VALUE
+            | TraitFn.COUNT
+            | TraitFn.FIRST_TIME
+            | TraitFn.LAST_TIME
+        ):
+            fits, needs = ptype not in (ValueType.TEXT_LIST, ValueType.OTHER), "a single-valued"
+        case _:
+            assert_never(fn)
+    if not fits:
+        ctx.fail("value.fn", f"{fn.value} needs {needs} property; {prop.name} is {ptype.value}")
+        return None
+    if fn is TraitFn.COUNT_DISTINCT:
+        return ValueType.INTEGER
+    return ValueType.FLOAT if fn is TraitFn.AVG else ptype
+
+
+def percentage(ctx: Checking, raw: Any, path: str) -> Decimal | None:
+    """P of top_percent / bottom_percent, exactly as written (0.1 is one tenth)."""
+    ok = isinstance(raw, int | float | Decimal) and not isinstance(raw, bool)
+    if ok and isinstance(raw, float):
+        ok = math.isfinite(raw)
+    if not ok:
+        ctx.fail(path, f"expected a percentage (a number with 0 < P <= 100), got {_show(raw)}")
+        return None
+    value = Decimal(repr(raw)) if isinstance(raw, float) else Decimal(raw)
+    if not 0 < value <= 100:
+        ctx.fail(path, f"expected a percentage with 0 < P <= 100, got {raw}")
+        return None
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MAX_PERCENT_DECIMALS:
+        ctx.fail(path, f"a percentage has at most {MAX_PERCENT_DECIMALS} decimals, got {raw}")
+        return None
+    return Decimal(format(value.normalize(), "f"))  # 1E+2 is 100

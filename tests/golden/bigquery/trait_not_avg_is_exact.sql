@@ -4,29 +4,35 @@
 WITH event_facts AS (
   /* one pass over the events: per contact, what each event condition needs */
   SELECT
-    `events`.`contact_id`,
-    CAST(SUM(
-      CASE
-        WHEN `events`.`event` = 'purchase'
-        AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS DATETIME)
-        THEN CAST(`events`.`amount` AS BIGNUMERIC)
-      END
-    ) AS FLOAT64) / NULLIF(
-      COUNT(
+    *
+  FROM (
+    SELECT
+      `events`.`contact_id`,
+      CAST(SUM(
         CASE
           WHEN `events`.`event` = 'purchase'
           AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS DATETIME)
-          THEN `events`.`amount`
+          THEN CAST(`events`.`amount` AS BIGNUMERIC)
         END
-      ),
-      0
-    ) AS `f0` /* avg of amount: purchase */
-  FROM events
+      ) AS FLOAT64) / NULLIF(
+        COUNT(
+          CASE
+            WHEN `events`.`event` = 'purchase'
+            AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS DATETIME)
+            THEN `events`.`amount`
+          END
+        ),
+        0
+      ) AS `f0` /* avg of amount: purchase */
+    FROM events
+    WHERE
+      `events`.`event` = 'purchase'
+      AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS DATETIME)
+    GROUP BY
+      `events`.`contact_id`
+  ) AS event_facts
   WHERE
-    `events`.`event` = 'purchase'
-    AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS DATETIME)
-  GROUP BY
-    `events`.`contact_id`
+    NOT `event_facts`.`f0` IS NULL AND `event_facts`.`f0` < 100
 )
 /* members of trait_not_avg_is_exact: not (average_amount is less than 100) */
 SELECT

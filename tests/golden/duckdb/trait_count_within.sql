@@ -4,25 +4,30 @@
 WITH event_facts AS (
   /* one pass over the events: per contact, what each event condition needs */
   SELECT
-    "events"."contact_id",
-    COUNT(*) FILTER(WHERE
+    *
+  FROM (
+    SELECT
+      "events"."contact_id",
+      COUNT(*) FILTER(WHERE
+        "events"."event" = 'purchase'
+        AND "events"."ts" >= CAST('2025-12-31 12:00:00' AS TIMESTAMP)
+        AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)) AS "f0" /* count: purchase in the last 90 days */
+    FROM events
+    WHERE
       "events"."event" = 'purchase'
       AND "events"."ts" >= CAST('2025-12-31 12:00:00' AS TIMESTAMP)
-      AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)) AS "f0" /* count: purchase in the last 90 days */
-  FROM events
+      AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
+    GROUP BY
+      "events"."contact_id"
+  ) AS event_facts
   WHERE
-    "events"."event" = 'purchase'
-    AND "events"."ts" >= CAST('2025-12-31 12:00:00' AS TIMESTAMP)
-    AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
-  GROUP BY
-    "events"."contact_id"
+    NOT COALESCE("event_facts"."f0", 0) IS NULL
+    AND COALESCE("event_facts"."f0", 0) >= 3
 )
 /* members of trait_count_within: orders_90d is at least 3 */
 SELECT
-  "contacts"."contact_id"
-FROM contacts
-LEFT JOIN event_facts
-  ON "event_facts"."contact_id" = "contacts"."contact_id"
+  "event_facts"."contact_id"
+FROM event_facts
 WHERE
   NOT COALESCE("event_facts"."f0", 0) IS NULL
   AND COALESCE("event_facts"."f0", 0) >= 3

@@ -4,31 +4,35 @@
 WITH event_facts AS (
   /* one pass over the events: per contact, what each event condition needs */
   SELECT
-    "events"."contact_id",
-    (
-      MAX(
-        {'k': -(
-          DATE_DIFF('MICROSECOND', CAST('1970-01-01 00:00:00' AS TIMESTAMP), "events"."ts")
-        ), 'v': "events"."category"}
-      ) FILTER(WHERE
-        (
-          "events"."event" = 'purchase'
-          AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
-        )
-        AND NOT "events"."category" IS NULL)
-    ).v AS "f0" /* first value of category: purchase */
-  FROM events
+    *
+  FROM (
+    SELECT
+      "events"."contact_id",
+      (
+        MAX(
+          {'k': -(
+            DATE_DIFF('MICROSECOND', CAST('1970-01-01 00:00:00' AS TIMESTAMP), "events"."ts")
+          ), 'v': "events"."category"}
+        ) FILTER(WHERE
+          (
+            "events"."event" = 'purchase'
+            AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
+          )
+          AND NOT "events"."category" IS NULL)
+      ).v AS "f0" /* first value of category: purchase */
+    FROM events
+    WHERE
+      "events"."event" = 'purchase'
+      AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
+    GROUP BY
+      "events"."contact_id"
+  ) AS event_facts
   WHERE
-    "events"."event" = 'purchase'
-    AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
-  GROUP BY
-    "events"."contact_id"
+    NOT "event_facts"."f0" IS NULL AND "event_facts"."f0" = ''
 )
 /* members of trait_first_value_text: first_category is "" */
 SELECT
-  "contacts"."contact_id"
-FROM contacts
-LEFT JOIN event_facts
-  ON "event_facts"."contact_id" = "contacts"."contact_id"
+  "event_facts"."contact_id"
+FROM event_facts
 WHERE
   NOT "event_facts"."f0" IS NULL AND "event_facts"."f0" = ''

@@ -4,23 +4,31 @@
 WITH event_facts AS (
   /* one pass over the events: per contact, what each event condition needs */
   SELECT
-    "events"."contact_id",
-    MAX("events"."ts") FILTER(WHERE
+    *
+  FROM (
+    SELECT
+      "events"."contact_id",
+      MAX("events"."ts") FILTER(WHERE
+        "events"."event" = 'purchase'
+        AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)) AS "f0" /* last ts: purchase */
+    FROM events
+    WHERE
       "events"."event" = 'purchase'
-      AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)) AS "f0" /* last ts: purchase */
-  FROM events
+      AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
+    GROUP BY
+      "events"."contact_id"
+  ) AS event_facts
   WHERE
-    "events"."event" = 'purchase'
-    AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
-  GROUP BY
-    "events"."contact_id"
+    NOT "event_facts"."f0" IS NULL
+    AND (
+      "event_facts"."f0" >= CAST('2026-03-24 12:00:00' AS TIMESTAMP)
+      AND "event_facts"."f0" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
+    )
 )
 /* members of trait_last_time: last_purchase is within the last 7 days */
 SELECT
-  "contacts"."contact_id"
-FROM contacts
-LEFT JOIN event_facts
-  ON "event_facts"."contact_id" = "contacts"."contact_id"
+  "event_facts"."contact_id"
+FROM event_facts
 WHERE
   NOT "event_facts"."f0" IS NULL
   AND (

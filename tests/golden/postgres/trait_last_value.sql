@@ -4,29 +4,33 @@
 WITH event_facts AS (
   /* one pass over the events: per contact, what each event condition needs */
   SELECT
-    "events"."contact_id",
-    (
-      ARRAY_AGG(
-        "events"."amount" ORDER BY "events"."ts" DESC NULLS LAST, "events"."amount" DESC NULLS LAST
-      ) FILTER(WHERE
-        (
-          "events"."event" = 'purchase'
-          AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
-        )
-        AND NOT "events"."amount" IS NULL)
-    )[1] AS "f0" /* last value of amount: purchase */
-  FROM events
+    *
+  FROM (
+    SELECT
+      "events"."contact_id",
+      (
+        ARRAY_AGG(
+          "events"."amount" ORDER BY "events"."ts" DESC NULLS LAST, "events"."amount" DESC NULLS LAST
+        ) FILTER(WHERE
+          (
+            "events"."event" = 'purchase'
+            AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
+          )
+          AND NOT "events"."amount" IS NULL)
+      )[1] AS "f0" /* last value of amount: purchase */
+    FROM events
+    WHERE
+      "events"."event" = 'purchase'
+      AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
+    GROUP BY
+      "events"."contact_id"
+  ) AS event_facts
   WHERE
-    "events"."event" = 'purchase'
-    AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
-  GROUP BY
-    "events"."contact_id"
+    NOT "event_facts"."f0" IS NULL AND "event_facts"."f0" > 50
 )
 /* members of trait_last_value: last_amount is greater than 50 */
 SELECT
-  "contacts"."contact_id"
-FROM contacts
-LEFT JOIN event_facts
-  ON "event_facts"."contact_id" = "contacts"."contact_id"
+  "event_facts"."contact_id"
+FROM event_facts
 WHERE
   NOT "event_facts"."f0" IS NULL AND "event_facts"."f0" > 50

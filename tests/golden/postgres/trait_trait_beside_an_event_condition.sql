@@ -20,10 +20,8 @@ WITH event_facts AS (
 )
 /* members of trait_trait_beside_an_event_condition: orders is at least 1 and did not perform login */
 SELECT
-  "contacts"."contact_id"
-FROM contacts
-LEFT JOIN event_facts
-  ON "event_facts"."contact_id" = "contacts"."contact_id"
+  "event_facts"."contact_id"
+FROM event_facts
 WHERE
   (
     NOT COALESCE("event_facts"."f0", 0) IS NULL

@@ -4,29 +4,35 @@
 WITH event_facts AS (
   /* one pass over the events: per contact, what each event condition needs */
   SELECT
-    "events"."contact_id",
-    CAST(SUM(
-      CASE
-        WHEN "events"."event" = 'purchase'
-        AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
-        THEN CAST("events"."amount" AS DECIMAL(38, 6))
-      END
-    ) AS DOUBLE) / NULLIF(
-      COUNT(
+    *
+  FROM (
+    SELECT
+      "events"."contact_id",
+      CAST(SUM(
         CASE
           WHEN "events"."event" = 'purchase'
           AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
-          THEN "events"."amount"
+          THEN CAST("events"."amount" AS DECIMAL(38, 6))
         END
-      ),
-      0
-    ) AS "f0" /* avg of amount: purchase */
-  FROM events
+      ) AS DOUBLE) / NULLIF(
+        COUNT(
+          CASE
+            WHEN "events"."event" = 'purchase'
+            AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
+            THEN "events"."amount"
+          END
+        ),
+        0
+      ) AS "f0" /* avg of amount: purchase */
+    FROM events
+    WHERE
+      "events"."event" = 'purchase'
+      AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
+    GROUP BY
+      "events"."contact_id"
+  ) AS event_facts
   WHERE
-    "events"."event" = 'purchase'
-    AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
-  GROUP BY
-    "events"."contact_id"
+    NOT "event_facts"."f0" IS NULL AND "event_facts"."f0" < 100
 )
 /* members of trait_not_avg_is_exact: not (average_amount is less than 100) */
 SELECT

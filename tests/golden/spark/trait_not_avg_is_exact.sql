@@ -4,21 +4,27 @@
 WITH event_facts AS (
   /* one pass over the events: per contact, what each event condition needs */
   SELECT
-    `events`.`contact_id`,
-    CAST(SUM(CAST(`events`.`amount` AS DECIMAL(38, 6))) FILTER(WHERE
-      `events`.`event` = 'purchase'
-      AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)) AS DOUBLE) / NULLIF(
-      COUNT(`events`.`amount`) FILTER(WHERE
+    *
+  FROM (
+    SELECT
+      `events`.`contact_id`,
+      CAST(SUM(CAST(`events`.`amount` AS DECIMAL(38, 6))) FILTER(WHERE
         `events`.`event` = 'purchase'
-        AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)),
-      0
-    ) AS `f0` /* avg of amount: purchase */
-  FROM events
+        AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)) AS DOUBLE) / NULLIF(
+        COUNT(`events`.`amount`) FILTER(WHERE
+          `events`.`event` = 'purchase'
+          AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)),
+        0
+      ) AS `f0` /* avg of amount: purchase */
+    FROM events
+    WHERE
+      `events`.`event` = 'purchase'
+      AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)
+    GROUP BY
+      `events`.`contact_id`
+  ) AS event_facts
   WHERE
-    `events`.`event` = 'purchase'
-    AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)
-  GROUP BY
-    `events`.`contact_id`
+    NOT `event_facts`.`f0` IS NULL AND `event_facts`.`f0` < 100
 )
 /* members of trait_not_avg_is_exact: not (average_amount is less than 100) */
 SELECT
