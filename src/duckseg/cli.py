@@ -88,7 +88,7 @@ def init(
     ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Create a workspace: duckseg.toml, segments/, lake/, state/."""
+    """Create a workspace: duckseg.toml, segments/, traits/, lake/, state/."""
     from duckseg.api.workspace import Workspace
 
     ws = Workspace.init(directory, demo=demo)

@@ -45,7 +45,7 @@ def edge_value(
 
     One aggregate, so the value comes out of the shared pass: where pairs compare field
     by field (DuckDB, Spark), the largest pair (key, value) whose key is the event's time
-    in microseconds, negated for the earliest; elsewhere the first element of the
+    (for the earliest, minus its microseconds since 1970); elsewhere the first element of the
     values ordered by time, then value from the greatest.
     """
     present = exp.Not(this=exp.Is(this=prop.copy(), expression=exp.null()))
@@ -57,9 +57,11 @@ def edge_value(
         values = exp.Filter(this=ordered, expression=exp.Where(this=where))
         first = exp.Literal.number(1)
         return exp.Bracket(this=exp.paren(values), expressions=[first], offset=1, safe=True)
-    epoch = exp.cast(exp.Literal.string(EPOCH), settings.timestamp_type)
-    micros = exp.DateDiff(this=ts, expression=epoch, unit=exp.var("MICROSECOND"))
-    key = micros if last else exp.Neg(this=exp.paren(micros))
+    key: exp.Expr = ts.copy()
+    if not last:  # the earliest time is the largest key: minus its microseconds since 1970
+        epoch = exp.cast(exp.Literal.string(EPOCH), settings.timestamp_type)
+        micros = exp.DateDiff(this=ts.copy(), expression=epoch, unit=exp.var("MICROSECOND"))
+        key = exp.Neg(this=exp.paren(micros))
     pair = exp.Struct(
         expressions=[
             exp.PropertyEQ(this=exp.to_identifier(KEY_FIELD), expression=key),

@@ -9,9 +9,7 @@ WITH event_facts AS (
     SELECT
       "events"."contact_id",
       (
-        MAX(
-          {'k': DATE_DIFF('MICROSECOND', CAST('1970-01-01 00:00:00' AS TIMESTAMP), "events"."ts"), 'v': "events"."amount"}
-        ) FILTER(WHERE
+        MAX({'k': "events"."ts", 'v': "events"."amount"}) FILTER(WHERE
           (
             "events"."event" = 'purchase'
             AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)

@@ -6,12 +6,7 @@ WITH event_facts AS (
   SELECT
     `events`.`contact_id`,
     (
-      MAX(
-        STRUCT(
-          DATEDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `events`.`ts`) AS k,
-          `events`.`amount` AS v
-        )
-      ) FILTER(WHERE
+      MAX(STRUCT(`events`.`ts` AS k, `events`.`amount` AS v)) FILTER(WHERE
         (
           `events`.`event` = 'purchase'
           AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)
