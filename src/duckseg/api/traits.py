@@ -6,7 +6,7 @@ every file is reported together, each naming its file and the path inside it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -88,17 +88,6 @@ def as_polars(table: pa.Table) -> pl.DataFrame:
     frame = pl.from_arrow(table)
     assert isinstance(frame, pl.DataFrame)
     return frame
-
-
-def described(resolver: Resolver) -> Mapping[str, str]:
-    """Each valid trait's type, by name (for listings next to the attributes)."""
-    out = {}
-    for name in sorted(resolver.traits):
-        try:
-            out[name] = resolver.resolve_trait(name).type.value
-        except DefinitionError:
-            continue
-    return out
 
 
 def profile_traits(
