@@ -23,8 +23,8 @@ benchmarks/results/traits_sf<SF>.json; RESULTS.md quotes them.
 from __future__ import annotations
 
 import argparse
-from bisect import bisect_right
 import json
+from bisect import bisect_right
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
