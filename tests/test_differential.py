@@ -181,28 +181,21 @@ def test_traits_and_percentiles_match_reference(
     )
 
 
-def test_trait_values_match_reference() -> None:
+@settings(
+    max_examples=max(EXAMPLES // 3, 20),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(world=refs.worlds(extensions=TRAIT_EXTENSIONS))
+def test_trait_values_match_reference(world: World) -> None:
     """Every contact's value of every drawn trait, as `duckseg traits` computes them."""
-    from hypothesis import given as given_
-
-    @settings(max_examples=max(EXAMPLES // 3, 20), deadline=None)
-    @given_(world=refs.worlds(extensions=TRAIT_EXTENSIONS))
-    def check(world: World) -> None:
-        expected = trait_values(world, refs.AS_OF)
-        with tempfile.TemporaryDirectory() as tmp:
-            got = engine_trait_values(world, refs.AS_OF, Path(tmp))
-        assert got.keys() == expected.keys()
-        for name, per_contact in expected.items():
-            for cid, value in per_contact.items():
-                assert _same(got[name][cid], value), (
-                    name,
-                    cid,
-                    got[name][cid],
-                    value,
-                    world.traits[name],
-                )
-
-    check()
+    expected = trait_values(world, refs.AS_OF)
+    with tempfile.TemporaryDirectory() as tmp:
+        got = engine_trait_values(world, refs.AS_OF, Path(tmp))
+    assert got.keys() == expected.keys()
+    for name, per_contact in expected.items():
+        for cid, value in per_contact.items():
+            assert _same(got[name][cid], value), (name, cid, got[name][cid], value, world.traits)
 
 
 def _same(got: Any, expected: Any) -> bool:

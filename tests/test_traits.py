@@ -321,6 +321,18 @@ DEFINITION_ERRORS: list[tuple[str, dict[str, Any], Any, str]] = [
         "<dict>: where.value: expected a percentage with 0 < P <= 100, got 100.5",
     ),
     (
+        "percentile with too many decimals",
+        {},
+        {"attr": "total_spent", "op": "top_percent", "value": 12.1234567},
+        "<dict>: where.value: a percentage has at most 6 decimals, got 12.1234567",
+    ),
+    (
+        "trait in an event where",
+        {"spend": {"of": "purchase", "value": {"fn": "sum", "prop": "amount"}}},
+        {"performed": "purchase", "where": {"trait": "spend", "op": "gt", "value": 1}},
+        "<dict>: where.where.trait: a trait is a value per contact, not per event",
+    ),
+    (
         "percentile in an event where",
         {},
         {
@@ -342,7 +354,8 @@ def test_definition_errors_name_the_file_and_path(
 ) -> None:
     lake = make_lake(tmp_path, CONTACTS, EVENTS, traits=traits)
     with pytest.raises(DefinitionError) as caught:
-        lake.resolver().resolve(Segment.from_dict({"name": "t", "where": where}, source="<dict>"))
+        segment = Segment.from_dict({"name": "t", "where": where}, source="<dict>")
+        lake.resolver().resolve(segment)
     assert any(str(p).startswith(message) for p in caught.value.problems), (
         case,
         caught.value.problems,
