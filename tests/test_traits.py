@@ -386,3 +386,19 @@ def test_trait_file_shape_errors(case: str, body: Any, path: str) -> None:
         TraitDefinition.from_dict(body, "traits/t.yaml", "t")
     assert [p.path for p in caught.value.problems] == [path], case
     assert all(p.source == "traits/t.yaml" for p in caught.value.problems)
+
+
+def test_percentile_population_is_not_cut_to_the_candidates(lake: MiniLake) -> None:
+    """A percentile of last_amount (missing without purchases) beside a condition that only
+    buyers meet: the population is still every contact with a value."""
+    where = {
+        "all": [
+            {"performed": "purchase", "within": "7d"},
+            {"trait": "last_amount", "op": "bottom_percent", "value": 30},
+        ]
+    }
+    # last amounts: c5 5, c3 10, c2 50, c1 100 (N = 4): 30% of 4 is 1.2, so the bottom
+    # 30% is c5 and c3 (one value below it); of them only c5 bought in the last 7 days
+    assert lake.members(where) == {"c5"}
+    alone = {"trait": "last_amount", "op": "bottom_percent", "value": 30}
+    assert lake.members(alone) == {"c3", "c5"}

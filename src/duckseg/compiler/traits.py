@@ -75,13 +75,13 @@ def edge_value(
 def holds_without_events(node: ir.ValueTest) -> bool | None:
     """Whether a trait test holds for a contact without qualifying events, whose value is
     then 0 (count, sum, count_distinct) or missing; None where that depends on others (a
-    percentile of 0 depends on everyone's values)."""
+    percentile depends on everyone's values)."""
     trait = node.column.trait
-    if trait is None:
+    if trait is None or node.op in ir.PERCENT_OPS:
+        # A percentile reads everyone's value: its facts are never cut to the candidates.
         return None
     if trait.fn not in ir.TRAIT_FNS_ZERO_WHEN_EMPTY:
-        # missing: only the negative ops match it, and it is in no percentile's population
-        return node.op in ir.NEGATIVE_OPS
+        return node.op in ir.NEGATIVE_OPS  # missing: only the negative ops match it
     numbers = [v for v in node.values if isinstance(v, int | float | Decimal)]
     match node.op:
         case ir.Op.IS:
