@@ -262,3 +262,17 @@ def test_report_config_errors_for_traits(sample_ws: Workspace, tmp_path: Path) -
         with pytest.raises(BadInputError) as caught:
             sample_ws.report(["vip"], out=tmp_path / "r", config=config)
         assert [p.path for p in caught.value.problems] == [path], config
+
+
+def test_a_bad_trait_file_stops_only_what_reads_it(
+    sample_ws: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (sample_ws.root / "traits" / "lifetime_spend.yaml").write_text(
+        "of: purchase\nvalue: {fn: sum}\n", encoding="utf-8"
+    )
+    assert sample_ws.build("vip", as_of=AS_OF).count > 0
+    result = run_cli(capsys, "build", "top10_spenders_stopped", "-w", str(sample_ws.root))
+    assert result.code == 2
+    assert "traits/lifetime_spend.yaml: value: sum needs a prop" in result.err
+    both = run_cli(capsys, "traits", "-w", str(sample_ws.root), "--traits", "order_count")
+    assert both.code == 0, both.err

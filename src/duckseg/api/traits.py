@@ -36,27 +36,29 @@ def trait_files(root: Path) -> dict[str, Path]:
     return {f.stem: f for f in files}
 
 
-def load_traits(root: Path, source: Callable[[Path], str]) -> dict[str, TraitDefinition]:
-    """Every trait file of the workspace, parsed; `source` names a file in messages."""
+def load_traits(
+    root: Path, source: Callable[[Path], str]
+) -> tuple[dict[str, TraitDefinition], dict[str, list[Problem]]]:
+    """Every trait file of the workspace: those parsed, and the problems of the others by
+    name (reported where a definition reads that trait, and by `duckseg check`)."""
     found: dict[str, TraitDefinition] = {}
-    problems: list[Problem] = []
+    broken: dict[str, list[Problem]] = {}
     for name, path in trait_files(root).items():
         try:
             found[name] = TraitDefinition.from_yaml(path, source(path))
         except DefinitionError as exc:
-            problems.extend(exc.problems)
-    if problems:
-        raise DefinitionError(problems)
-    return found
+            broken[name] = list(exc.problems)
+    return found, broken
 
 
 def chosen(resolver: Resolver, names: Sequence[str] | None, flag: str = "--traits") -> list[str]:
-    """The trait names asked for (all when None); an unknown one is a definition error."""
-    known = sorted(resolver.traits)
+    """The trait names asked for (all when None); an unknown one is a definition error, and
+    so is a trait file that does not parse."""
+    known = sorted([*resolver.traits, *resolver.broken_traits])
     if names is None:
         return known
     for name in names:
-        if name not in resolver.traits:
+        if name not in known:
             raise DefinitionError(
                 [Problem(flag, "", f"unknown trait {name}", did_you_mean(name, known))]
             )
@@ -73,6 +75,9 @@ def trait_values(
     problems: list[Problem] = []
     traits = []
     for name in chosen(resolver, names):
+        if name in resolver.broken_traits:
+            problems.extend(resolver.broken_traits[name])
+            continue
         try:
             traits.append(resolver.resolve_trait(name))
         except DefinitionError as exc:

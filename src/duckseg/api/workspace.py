@@ -29,7 +29,6 @@ from duckseg.lang.describe import describe
 from duckseg.lang.resolve import ResolvedSegment, Resolver
 from duckseg.lang.spec import Segment
 from duckseg.lang.time import AbsoluteDate, Clock, SystemClock, TimeContext, parse_time_value
-from duckseg.lang.traits import TraitDefinition
 from duckseg.state.memberships import intervals, members_at
 from duckseg.state.snapshots import PendingSnapshot, SnapshotInfo, SnapshotStore
 from duckseg.state.store import Store
@@ -150,18 +149,17 @@ class Workspace:
 
     def resolver(self, catalog: Catalog, extra: Sequence[Segment] = ()) -> Resolver:
         lookup, names = self._lookup(extra)
+        # A trait file that does not parse is reported where a definition reads it.
+        traits, broken = traits_api.load_traits(self.root, self._source)
         return Resolver(
             catalog,
             self.config.time.zone,
             lookup,
             names,
             regex_error=regex_error,
-            traits=self.trait_definitions(),
+            traits=traits,
+            broken_traits=broken,
         )
-
-    def trait_definitions(self) -> dict[str, TraitDefinition]:
-        """Every `traits/NAME.yaml`, parsed (problems in any file are raised together)."""
-        return traits_api.load_traits(self.root, self._source)
 
     def definition_hash(self, segment: Segment) -> str:
         body: dict[str, Any] = {"kind": segment.kind, "where": segment.raw.get("where")}
@@ -681,6 +679,8 @@ class Workspace:
                 self.resolve(segs, con)
                 if not names:  # a check of the whole workspace checks every trait too
                     resolver = self.resolver(self.read_catalog(con))
+                    for broken in resolver.broken_traits.values():
+                        problems.extend(broken)
                     for trait in sorted(resolver.traits):
                         try:
                             resolver.resolve_trait(trait)

@@ -79,10 +79,13 @@ class Resolver:
         *,
         regex_error: RegexCheck | None = None,
         traits: Mapping[str, TraitDefinition] | None = None,
+        broken_traits: Mapping[str, Sequence[Problem]] | None = None,
     ) -> None:
         self.catalog = catalog
         self.regex_error = regex_error
         self.traits = dict(traits or {})
+        # trait files that did not parse: their problems, reported where they are read
+        self.broken_traits = {name: list(found) for name, found in (broken_traits or {}).items()}
         self._traits: dict[str, ir.Trait] = {}
         self.zone = ZoneInfo(zone)
         self.lookup = lookup

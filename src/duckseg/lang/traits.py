@@ -159,12 +159,16 @@ class Traits(Protocol):
 
     catalog: Catalog
     traits: dict[str, TraitDefinition]
+    broken_traits: dict[str, list[Problem]]
 
     def resolve_trait(self, name: str) -> ir.Trait: ...
 
 
 def trait_column(ctx: Checking, known: Traits, name: str, path: str) -> ir.Column | None:
     """A trait read like an attribute; a problem in its file is reported against the file."""
+    if name in known.broken_traits:
+        ctx.problems.extend(known.broken_traits[name])
+        return None
     if name not in known.traits:
         hint = did_you_mean(name, known.traits)
         if name in known.catalog.attributes:
