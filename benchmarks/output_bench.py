@@ -67,38 +67,6 @@ def _rate(rows: int, seconds: float) -> int | None:
     return round(rows / seconds) if seconds > 0 and rows else None
 
 
-def bench_platform_writer(ws: Workspace, segment: str, out: Path, runs: int) -> dict[str, Any]:
-    """duckseg.export.write_platform_files on a segment's members: normalise, hash, write CSV."""
-    if not _available("duckseg.export.writer"):
-        return {"skipped": "duckseg.export is not available in this build of duckseg"}
-    try:
-        from duckseg.export import write_platform_files
-    except ImportError as exc:
-        return {"skipped": f"duckseg.export.write_platform_files: {exc}"}
-
-    members = ws.members(segment).to_arrow()
-    found: dict[str, Any] = {"input_rows": members.num_rows}
-    for platform in PLATFORMS:
-        times, rows = [], 0
-        for _ in range(runs):
-            target = out / f"writer-{platform}"
-            shutil.rmtree(target, ignore_errors=True)
-            seconds, result = timed(
-                lambda t=target, p=platform: write_platform_files(
-                    p, members.to_batches(max_chunksize=50_000), ws.config.identity, t, segment
-                )
-            )
-            times.append(seconds)
-            rows = result.rows
-        median = statistics.median(times)
-        found[platform] = {
-            "rows_written": rows,
-            "median_s": round(median, 4),
-            "input_rows_per_s": _rate(members.num_rows, median),
-        }
-    return found
-
-
 def bench_report(ws: Workspace, names: Sequence[str], out: Path, runs: int) -> dict[str, Any]:
     report = getattr(ws, "report", None)
     if report is None or not _available("duckseg.report.metrics"):
@@ -129,11 +97,10 @@ def bench_outputs(
         result = {
             "segment": segment,
             "workspace_export": bench_workspace_export(ws, segment, out, runs),
-            "platform_writer": bench_platform_writer(ws, segment, out, runs),
             "report": bench_report(ws, report_segments, out, runs),
         }
     finally:
         shutil.rmtree(out, ignore_errors=True)
-    for key in ("workspace_export", "platform_writer", "report"):
+    for key in ("workspace_export", "report"):
         log(f"  {key}: {result[key]}")
     return result

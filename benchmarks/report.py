@@ -26,6 +26,7 @@ TARGETS = {
     "polars_vs_build": ("polars lazy over raw / build, worst segment (speed-up)", ">=", 3.0),
     "build_all_vs_one": ("build --all of 50 / build of one segment", "<=", 10.0),
     "land_vs_copy": ("landing events / plain DuckDB COPY of the same rows", "<=", 2.0),
+    "audience_vs_segments": ("audience of 5 segments / build of those 5 together", "<=", 1.5),
 }
 
 
@@ -96,6 +97,10 @@ def summary(result: Mapping[str, Any]) -> dict[str, Any]:
         out["build_all_vs_one"] = {"value": result["build_all"]["all_vs_one"]}
     if result.get("landing"):
         out["land_vs_copy"] = {"value": result["landing"]["land_vs_copy"]}
+    audience = result.get("audience")
+    if audience and "failed" not in audience:
+        out["audience_vs_segments"] = {"value": audience["audience_vs_segments"]}
+        out["all_verified"] = out.get("all_verified", True) and audience["verified"]
     for key, (_, op, limit) in TARGETS.items():
         if key in out:
             value = out[key]["value"]
@@ -261,7 +266,7 @@ def render_result(r: Mapping[str, Any]) -> list[str]:
                 *_table(["segment", *shapes], rows),
                 "",
             ]
-    for key in ("shapes", "build_all", "fact_passes", "outputs"):
+    for key in ("shapes", "build_all", "fact_passes", "outputs", "audience"):
         if isinstance(r.get(key), Mapping) and "failed" in r[key]:
             lines += [f"#### {key}: failed: `{r[key]['failed']}`", ""]
     shapes = r.get("shapes")
@@ -391,10 +396,32 @@ def render_result(r: Mapping[str, Any]) -> list[str]:
                 "```",
                 "",
             ]
+    audience = r.get("audience")
+    if audience and "failed" not in audience:
+        t = audience["timings"]
+        lines += [
+            f"#### Audience of five segments ({', '.join(audience['include'])})",
+            "",
+            *_table(
+                ["build", "median", "ratio"],
+                [
+                    ["five segments together (`build_many`)", _s(t["segments"]["median_s"]), "1x"],
+                    [
+                        "the audience (`audience_build`)",
+                        _s(t["audience"]["median_s"]),
+                        _x(audience["audience_vs_segments"]),
+                    ],
+                ],
+            ),
+            "",
+            f"{audience['members']:,} members of a union of {audience['union']:,}; "
+            f"arms {json.dumps(audience['arms'])}; verified: {audience['verified']}.",
+            "",
+        ]
     outputs = r.get("outputs")
     if outputs and "failed" not in outputs:
         lines += [f"#### Exports and reports (segment {outputs['segment']})", ""]
-        for key in ("workspace_export", "platform_writer", "report"):
+        for key in ("workspace_export", "report"):
             value = outputs[key]
             if "skipped" in value:
                 lines.append(f"- {key}: skipped: {value['skipped']}")

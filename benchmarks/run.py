@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from benchmarks import (
+    audience_bench,
     experiments,
     generate,
     memory,
@@ -33,9 +34,18 @@ from benchmarks.common import AS_OF, sf_dir, sf_label
 from benchmarks.segments import SEED
 from duckseg import Workspace
 
-STEPS = ("landing", "segments", "shapes", "build-all", "memory", "outputs")
+STEPS = ("landing", "segments", "shapes", "build-all", "memory", "outputs", "audience")
 # The result keys each step writes (what --merge replaces).
-STEP_KEYS = {"landing", "segments", "shapes", "build_all", "fact_passes", "memory", "outputs"}
+STEP_KEYS = {
+    "landing",
+    "segments",
+    "shapes",
+    "build_all",
+    "fact_passes",
+    "memory",
+    "outputs",
+    "audience",
+}
 
 
 def log(message: str) -> None:
@@ -171,6 +181,12 @@ def main(argv: list[str] | None = None) -> int:
             lambda: output_bench.bench_outputs(
                 ws, biggest, list(SEED), sf_dir(args.sf) / "outputs", min(args.runs, 3), log
             ),
+        )
+
+    if "audience" in steps:
+        log(f"an audience of five segments against building them together, {args.runs} rounds")
+        result["audience"] = guarded(
+            "audience", lambda: audience_bench.bench_audience(ws, args.runs, log)
         )
 
     result["finished_at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")

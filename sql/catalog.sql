@@ -65,3 +65,11 @@ CREATE TABLE IF NOT EXISTS export_state (
     include_opted_out BOOLEAN NOT NULL,     -- [consent] exclude_when was not applied
     seq               BIGINT NOT NULL       -- commit order: the greatest is the last export
 );
+
+-- The SHA-256 of every input file a landing read, registered with it: content
+-- that has landed before is refused unless the landing allows repeats.
+CREATE TABLE IF NOT EXISTS landed_files (
+    sha256     VARCHAR NOT NULL,            -- lower hex of the file's bytes
+    landing_id VARCHAR NOT NULL,            -- landings.landing_id
+    source     VARCHAR NOT NULL             -- the input path as given
+);

@@ -9,6 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typer
+from typer.testing import CliRunner
+
+from duckseg.cli import app
 
 DUCKSEG = [sys.executable, "-m", "duckseg"]
 AS_OF = "2026-06-30T18:00:00Z"
@@ -69,23 +73,39 @@ def test_init_writes_layout_and_commented_defaults(tmp_path: Path) -> None:
     assert '# zone = "UTC"' in config and "# [identity]" in config
 
 
-def test_help_lists_every_verb() -> None:
-    text = run("--help").stdout
-    for verb in (
-        "init",
-        "ingest",
-        "attributes",
-        "check",
-        "compile",
-        "preview",
-        "build",
-        "list",
-        "delete",
-        "diff",
-        "static",
-        "demo",
-    ):
-        assert verb in text
+def cli_verbs() -> list[tuple[tuple[str, ...], Any]]:
+    """Every verb of the typer app, subcommands of groups included, as (path, command)."""
+    found: list[tuple[tuple[str, ...], Any]] = []
+
+    def walk(path: tuple[str, ...], command: Any) -> None:
+        if hasattr(command, "commands"):  # a group (typer's own click classes)
+            for name, sub in sorted(command.commands.items()):
+                walk((*path, name), sub)
+        else:
+            found.append((path, command))
+
+    walk((), typer.main.get_command(app))
+    return found
+
+
+VERBS = cli_verbs()
+
+
+def test_the_verbs_of_the_contract_exist() -> None:
+    names = {path[0] for path, _ in VERBS}
+    assert {"init", "ingest", "check", "compile", "preview", "build", "list", "delete"} <= names
+    assert {"diff", "static", "report", "export", "demo", "attributes", "audience"} <= names
+
+
+@pytest.mark.parametrize(("path", "command"), VERBS, ids=[" ".join(p) for p, _ in VERBS])
+def test_every_verb_has_help_and_is_listed(path: tuple[str, ...], command: Any) -> None:
+    assert command.help, f"duckseg {' '.join(path)} has no help text"
+    group_help = CliRunner().invoke(app, [*path[:-1], "--help"], env={"COLUMNS": "200"})
+    assert group_help.exit_code == 0 and f" {path[-1]} " in group_help.output
+    own = CliRunner().invoke(app, [*path, "--help"], env={"COLUMNS": "200"})
+    assert own.exit_code == 0, own.output
+    options = {o for p in command.params for o in getattr(p, "opts", [])}
+    assert "--json" in options, f"duckseg {' '.join(path)} prints results: it takes --json"
 
 
 def test_ingest_reports_rejects_and_strict_lands_nothing(ws: Path, tmp_path: Path) -> None:

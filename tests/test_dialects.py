@@ -23,8 +23,8 @@ from duckseg import FixedClock, Segment, Workspace
 from duckseg.api.sample import example_names, sample_as_of
 from duckseg.compiler import DIALECTS, compile_build, to_sql
 from duckseg.lang.time import TimeContext
+from tests.cases import CASES, CONTACTS, EVENTS
 from tests.lakefixture import AS_OF, MiniLake, make_lake
-from tests.test_semantics import CASES, CONTACTS, EVENTS
 from tests.test_traits import TRAIT_CASES, TRAITS
 
 GOLDEN = Path(__file__).parent / "golden"

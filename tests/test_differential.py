@@ -8,7 +8,6 @@ condition kind, nested and referencing each other. The members must be equal.
 
 from __future__ import annotations
 
-import os
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,34 +26,15 @@ from duckseg.lang.resolve import Resolver
 from duckseg.lang.time import TimeContext
 from duckseg.lang.traits import TraitDefinition
 from duckseg.types import Catalog
+from tests.cases import ARROW_TYPES, EXAMPLES, cell
 from tests.reference import strategies as refs
 from tests.reference.evaluator import World, evaluate, trait_values
-
-EXAMPLES = int(
-    os.environ.get("DUCKSEG_EXAMPLES", "3000" if os.environ.get("DUCKSEG_FUZZ") == "1" else "150")
-)
-
-ARROW_TYPES: dict[str, pa.DataType] = {
-    "text": pa.string(),
-    "integer": pa.int64(),
-    "float": pa.float64(),
-    "boolean": pa.bool_(),
-    "date": pa.date32(),
-    "timestamp": pa.timestamp("us"),
-    "list of text": pa.list_(pa.string()),
-}
-
-
-def _cell(value: Any, kind: str) -> Any:
-    if kind == "timestamp" and isinstance(value, datetime):
-        return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
-    return value
 
 
 def _table(rows: list[dict[str, Any]], columns: dict[str, str], id_type: pa.DataType) -> pa.Table:
     arrays = {"contact_id": pa.array([r["contact_id"] for r in rows], id_type)}
     for name, kind in columns.items():
-        arrays[name] = pa.array([_cell(r.get(name), kind) for r in rows], ARROW_TYPES[kind])
+        arrays[name] = pa.array([cell(r.get(name), kind) for r in rows], ARROW_TYPES[kind])
     return pa.table(arrays)
 
 
@@ -74,7 +54,7 @@ def _bind_world(world: World, tmp: Path) -> tuple[Any, Catalog, dict[str, TraitD
     events = _table(event_rows, world.prop_types, pa.string())
     events = events.append_column("event", pa.array([e["event"] for e in event_rows], pa.string()))
     events = events.append_column(
-        "ts", pa.array([_cell(e["ts"], "timestamp") for e in event_rows], pa.timestamp("us"))
+        "ts", pa.array([cell(e["ts"], "timestamp") for e in event_rows], pa.timestamp("us"))
     )
     tmp.mkdir(parents=True, exist_ok=True)
     pq.write_table(contacts, tmp / "contacts.parquet")

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.cases import CONTACTS, EVENTS
 from tests.lakefixture import AS_OF, MiniLake, make_lake
-from tests.test_semantics import CONTACTS, EVENTS
 from tests.test_traits import TRAITS
 
 LANGUAGE = Path(__file__).resolve().parents[1] / "docs" / "language.md"

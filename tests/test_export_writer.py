@@ -1,4 +1,7 @@
-"""Ad-platform upload files: headers, rows, chunking, streaming, manifest."""
+"""Ad-platform upload files: headers, rows, chunking, streaming, manifest.
+
+Files are written the way `duckseg export` writes them (upload.write_audience over a
+DuckDB query), from contacts given here as rows."""
 
 from __future__ import annotations
 
@@ -6,25 +9,20 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import duckdb
 import pyarrow as pa
 import pytest
+from sqlglot import exp
 
 from duckseg.config import IdentityConfig
 from duckseg.errors import InputError
-from duckseg.export import (
-    PLATFORMS,
-    PlatformWriteResult,
-    get_platform,
-    platform_manifest,
-    sha256_hex,
-    write_manifest,
-    write_platform_files,
-)
-from duckseg.export.writer import MANIFEST_KEYS
+from duckseg.export import PLATFORMS, WrittenFile, get_platform, sha256_hex, upload, write_manifest
+from duckseg.export.writer import MANIFEST_KEYS, PlatformRows, audience_warnings
 
 IDENTITY = IdentityConfig()
 JANE_SHA = "86e0b9e56c17cc4d12387e1949b85053fbe73bc3ce5a1188713a9d300cc6133d"
@@ -32,6 +30,67 @@ JANE_SHA = "86e0b9e56c17cc4d12387e1949b85053fbe73bc3ce5a1188713a9d300cc6133d"
 
 def _batch(rows: Sequence[Mapping[str, object]], schema: pa.Schema | None = None) -> pa.RecordBatch:
     return pa.RecordBatch.from_pylist(rows, schema=schema)
+
+
+@dataclass(frozen=True)
+class Written:
+    headers: tuple[str, ...]
+    files: tuple[WrittenFile, ...]
+    rows: int
+    skipped: Mapping[str, int]
+    dropped: Mapping[str, int]
+    warnings: tuple[str, ...]
+
+
+def upload_files(
+    platform: str,
+    rows: Sequence[Mapping[str, object]],
+    identity: IdentityConfig,
+    out: Path,
+    stem: str,
+    *,
+    prehashed: bool = False,
+    max_rows: int | None = None,
+    max_bytes: int | None = None,
+) -> Written:
+    """The upload files for `rows` (contacts; contact_id defaults to the row number), written
+    by the export's own path: the members query read in batches into the platform's rows."""
+    spec = get_platform(platform)
+    names = ["contact_id", *dict.fromkeys(k for r in rows for k in r if k != "contact_id")]
+    table = pa.table(
+        {n: [r.get(n, i if n == "contact_id" else None) for i, r in enumerate(rows)] for n in names}
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    try:
+        con.register("people", table)
+        target = upload.PartsTarget(
+            out,
+            stem,
+            spec.max_rows if max_rows is None else max_rows,
+            spec.max_bytes if max_bytes is None else max_bytes,
+        )
+        audience_path = out.parent / f".{out.name}-{stem}-audience.parquet"
+        headers, rows_of, audience, files = upload.write_audience(
+            con,
+            exp.select("*").from_("people"),
+            spec,
+            identity,
+            audience_path,
+            target,
+            prehashed=prehashed,
+        )
+        audience_path.unlink()
+    finally:
+        con.close()
+    return Written(
+        headers,
+        files,
+        audience,
+        dict(sorted(rows_of.skipped.items())),
+        dict(sorted(rows_of.dropped.items())),
+        audience_warnings(spec, audience),
+    )
 
 
 def _contacts(count: int, start: int = 0) -> list[dict[str, object]]:
@@ -53,7 +112,7 @@ def _read(path: Path) -> list[list[str]]:
     return list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
 
 
-def _assert_files_match_disk(out: Path, result: PlatformWriteResult) -> None:
+def _assert_files_match_disk(out: Path, result: Written) -> None:
     for written in result.files:
         data = (out / written.path).read_bytes()
         assert hashlib.sha256(data).hexdigest() == written.sha256
@@ -75,7 +134,7 @@ EXPECTED_HEADERS = {
 
 @pytest.mark.parametrize("platform", sorted(EXPECTED_HEADERS))
 def test_header_row_is_exact(platform: str, tmp_path: Path) -> None:
-    result = write_platform_files(platform, [_batch(_contacts(3))], IDENTITY, tmp_path, "seg")
+    result = upload_files(platform, _contacts(3), IDENTITY, tmp_path, "seg")
     first_line = (tmp_path / "seg-part-0001.csv").read_bytes().split(b"\n")[0]
     assert first_line.decode("utf-8").split(",") == [
         f'"{h}"' if "," in h else h for h in EXPECTED_HEADERS[platform]
@@ -88,7 +147,7 @@ def test_tiktok_maid_column_only_when_the_attribute_is_in_the_data(tmp_path: Pat
     rows = _contacts(2)
     rows[0]["mobile_ad_id"] = "AECE52E7-03EE-455A-B3C4-E57283966239"
     rows[1]["mobile_ad_id"] = None
-    result = write_platform_files("tiktok", [_batch(rows)], IDENTITY, tmp_path, "t")
+    result = upload_files("tiktok", rows, IDENTITY, tmp_path, "t")
     assert result.headers == ("Email_SHA256", "Phone_SHA256", "MAID_SHA256")
     table = _read(tmp_path / "t-part-0001.csv")
     assert table[1][2] == sha256_hex("aece52e7-03ee-455a-b3c4-e57283966239")
@@ -117,7 +176,7 @@ def test_platform_specs() -> None:
 
 def test_unknown_platform_is_an_input_error_with_a_hint(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="unknown ad platform 'metta'") as info:
-        write_platform_files("metta", [], IDENTITY, tmp_path, "x")
+        get_platform("metta")
     assert "did you mean meta?" in str(info.value)
     with pytest.raises(InputError, match="one of: meta, google, tiktok, linkedin"):
         get_platform("snapchat")
@@ -141,7 +200,7 @@ def test_meta_row_values(tmp_path: Path) -> None:
         "gender": "Female",
         "mobile_ad_id": "AECE52E7-03EE-455A-B3C4-E57283966239",
     }
-    write_platform_files("meta", [_batch([contact])], IDENTITY, tmp_path, "m")
+    upload_files("meta", [contact], IDENTITY, tmp_path, "m")
     header, row = _read(tmp_path / "m-part-0001.csv")
     values = dict(zip(header, row, strict=True))
     assert values == {
@@ -164,23 +223,23 @@ def test_meta_row_values(tmp_path: Path) -> None:
 
 def test_linkedin_plain_text_is_quoted_when_needed(tmp_path: Path) -> None:
     rows = [{"email": "Jane.Doe@Example.com", "first_name": "Jane", "last_name": 'Doe, "JD"'}]
-    write_platform_files("linkedin", [_batch(rows)], IDENTITY, tmp_path, "l")
+    upload_files("linkedin", rows, IDENTITY, tmp_path, "l")
     assert _read(tmp_path / "l-part-0001.csv")[1] == [JANE_SHA, "Jane", 'Doe, "JD"', "", "", ""]
 
 
 def test_identity_mapping_names_the_columns(tmp_path: Path) -> None:
     identity = IdentityConfig(email="work_email", country="country_code")
     rows = [{"contact_id": 1, "work_email": "Jane.Doe@Example.com", "email": "other@x.com"}]
-    result = write_platform_files("linkedin", [_batch(rows)], identity, tmp_path, "l")
+    result = upload_files("linkedin", rows, identity, tmp_path, "l")
     assert result.rows == 1
     assert _read(tmp_path / "l-part-0001.csv")[1][0] == JANE_SHA
 
 
 def test_prehashed_source_passes_digests_through(tmp_path: Path) -> None:
     rows = [{"email": JANE_SHA.upper()}]
-    write_platform_files("linkedin", [_batch(rows)], IDENTITY, tmp_path, "p", prehashed=True)
+    upload_files("linkedin", rows, IDENTITY, tmp_path, "p", prehashed=True)
     assert _read(tmp_path / "p-part-0001.csv")[1][0] == JANE_SHA
-    result = write_platform_files("linkedin", [_batch(rows)], IDENTITY, tmp_path, "q")
+    result = upload_files("linkedin", rows, IDENTITY, tmp_path, "q")
     assert result.skipped == {"invalid_email": 1}
 
 
@@ -193,7 +252,7 @@ def test_skips_and_drops_are_counted(tmp_path: Path) -> None:
         {"contact_id": 5, "email": None, "phone": None, "country": "US", "zip": "bad"},
         {"contact_id": 6, "email": "nope", "phone": "(650) 555-1234", "country": "US"},
     ]
-    result = write_platform_files("tiktok", [_batch(rows)], IDENTITY, tmp_path, "t")
+    result = upload_files("tiktok", rows, IDENTITY, tmp_path, "t")
     assert result.rows == 3
     assert result.skipped == {"invalid_phone": 1, "no_identifier": 2}
     assert result.dropped == {"invalid_email": 1, "invalid_phone": 1}
@@ -208,7 +267,7 @@ def test_meta_skips_contacts_with_only_an_extern_id_or_one_name(tmp_path: Path) 
         {"contact_id": 2, "first_name": "Ann", "last_name": "Lee", "country": "US"},
         {"contact_id": 3, "first_name": None, "last_name": None, "country": "US"},
     ]
-    result = write_platform_files("meta", [_batch(rows)], IDENTITY, tmp_path, "m")
+    result = upload_files("meta", rows, IDENTITY, tmp_path, "m")
     assert result.rows == 1
     assert result.skipped == {"no_identifier": 2}
 
@@ -218,19 +277,19 @@ def test_google_address_needs_all_four_parts(tmp_path: Path) -> None:
         {"first_name": "Mrs. Alex", "last_name": "Doe Jr.", "country": "us", "zip": "94103-1234"},
         {"first_name": "Alex", "last_name": "Doe", "country": "US", "zip": None},
     ]
-    result = write_platform_files("google", [_batch(rows)], IDENTITY, tmp_path, "g")
+    result = upload_files("google", rows, IDENTITY, tmp_path, "g")
     assert result.skipped == {"no_identifier": 1}
     table = _read(tmp_path / "g-part-0001.csv")
     assert table[1] == ["", "", sha256_hex("alex"), sha256_hex("doe"), "US", "94103"]
 
 
 def test_warning_below_the_minimum_audience(tmp_path: Path) -> None:
-    result = write_platform_files("linkedin", [_batch(_contacts(5))], IDENTITY, tmp_path, "l")
+    result = upload_files("linkedin", _contacts(5), IDENTITY, tmp_path, "l")
     assert result.warnings == (
         "linkedin: 5 rows is below the 300 a LinkedIn Matched Audience audience needs to be "
         "usable; the platform may refuse or never serve it",
     )
-    result = write_platform_files("meta", [_batch(_contacts(100))], IDENTITY, tmp_path, "m")
+    result = upload_files("meta", _contacts(100), IDENTITY, tmp_path, "m")
     assert result.warnings == ()
 
 
@@ -239,7 +298,7 @@ def test_warning_below_the_minimum_audience(tmp_path: Path) -> None:
 
 def test_files_are_utf8_with_unix_line_endings(tmp_path: Path) -> None:
     rows = [{"email": "zoë@example.com", "first_name": "Zoë", "last_name": "Ørsted"}]
-    write_platform_files("linkedin", [_batch(rows)], IDENTITY, tmp_path, "l")
+    upload_files("linkedin", rows, IDENTITY, tmp_path, "l")
     data = (tmp_path / "l-part-0001.csv").read_bytes()
     assert b"\r" not in data
     assert data.endswith(b"\n")
@@ -248,9 +307,7 @@ def test_files_are_utf8_with_unix_line_endings(tmp_path: Path) -> None:
 
 
 def test_chunking_at_the_row_limit(tmp_path: Path) -> None:
-    result = write_platform_files(
-        "google", [_batch(_contacts(25))], IDENTITY, tmp_path, "vip", max_rows=10
-    )
+    result = upload_files("google", _contacts(25), IDENTITY, tmp_path, "vip", max_rows=10)
     assert [(f.path, f.rows) for f in result.files] == [
         ("vip-part-0001.csv", 10),
         ("vip-part-0002.csv", 10),
@@ -264,16 +321,12 @@ def test_chunking_at_the_row_limit(tmp_path: Path) -> None:
 
 
 def test_exact_multiple_of_the_limit_leaves_no_empty_part(tmp_path: Path) -> None:
-    result = write_platform_files(
-        "meta", [_batch(_contacts(20))], IDENTITY, tmp_path, "m", max_rows=10
-    )
+    result = upload_files("meta", _contacts(20), IDENTITY, tmp_path, "m", max_rows=10)
     assert [f.rows for f in result.files] == [10, 10]
 
 
 def test_chunking_at_the_byte_limit(tmp_path: Path) -> None:
-    result = write_platform_files(
-        "tiktok", [_batch(_contacts(10))], IDENTITY, tmp_path, "t", max_bytes=500
-    )
+    result = upload_files("tiktok", _contacts(10), IDENTITY, tmp_path, "t", max_bytes=500)
     assert len(result.files) > 1
     assert sum(f.rows for f in result.files) == 10
     for written in result.files:
@@ -282,95 +335,52 @@ def test_chunking_at_the_byte_limit(tmp_path: Path) -> None:
 
 
 def test_empty_input_writes_one_header_only_part(tmp_path: Path) -> None:
-    result = write_platform_files("google", [], IDENTITY, tmp_path, "none")
+    result = upload_files("google", [], IDENTITY, tmp_path, "none")
+    assert result.rows == 0
     assert [(f.path, f.rows) for f in result.files] == [("none-part-0001.csv", 0)]
     assert (
         tmp_path / "none-part-0001.csv"
     ).read_text() == "Email,Phone,First Name,Last Name,Country,Zip\n"
 
 
-def test_streams_many_batches_and_matches_one_batch(tmp_path: Path) -> None:
-    consumed: list[int] = []
-
-    def batches() -> Iterator[pa.RecordBatch]:
-        for i in range(300):
-            consumed.append(i)
-            yield _batch(_contacts(7, start=i * 7))
-
-    streamed = write_platform_files("meta", batches(), IDENTITY, tmp_path / "a", "s", max_rows=1000)
-    whole = write_platform_files(
-        "meta", [_batch(_contacts(2100))], IDENTITY, tmp_path / "b", "s", max_rows=1000
-    )
-    assert consumed == list(range(300))
+def test_many_batches_write_what_one_batch_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = upload_files("meta", _contacts(2100), IDENTITY, tmp_path / "b", "s", max_rows=1000)
+    monkeypatch.setattr(upload, "BATCH_ROWS", 7)  # the query read back 7 rows at a time
+    streamed = upload_files("meta", _contacts(2100), IDENTITY, tmp_path / "a", "s", max_rows=1000)
     assert streamed.rows == 2100
     assert [f.rows for f in streamed.files] == [1000, 1000, 100]
     assert streamed.files == whole.files  # same names, rows and bytes
 
 
-def test_a_missing_column_in_a_later_batch_means_absent(tmp_path: Path) -> None:
-    first = _batch([{"email": "a@example.com", "phone": "+16505551234"}])
-    second = _batch([{"phone": "+16505551234"}])
-    result = write_platform_files("tiktok", [first, second], IDENTITY, tmp_path, "t")
-    assert result.rows == 2
-    assert _read(tmp_path / "t-part-0001.csv")[2] == ["", sha256_hex("16505551234")]
+def test_a_missing_column_in_a_later_batch_means_absent() -> None:
+    first = _batch([{"contact_id": 1, "email": "a@example.com", "phone": "+16505551234"}])
+    second = _batch([{"contact_id": 2, "phone": "+16505551234"}])
+    rows_of = PlatformRows(get_platform("tiktok"), IDENTITY)
+    headers = rows_of.headers(first.schema.names)
+    assert rows_of.convert(second, headers) == ([2], [["", sha256_hex("16505551234")]])
 
 
-def test_a_failure_leaves_no_files(tmp_path: Path) -> None:
-    def batches() -> Iterator[pa.RecordBatch]:
-        yield _batch(_contacts(25))
-        raise RuntimeError("source went away")
+def test_a_failure_leaves_no_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    convert = PlatformRows.convert
+    calls: list[int] = []
 
+    def failing(self: PlatformRows, batch: pa.RecordBatch, headers: Sequence[str]) -> Any:
+        calls.append(1)
+        if len(calls) > 2:
+            raise RuntimeError("source went away")
+        return convert(self, batch, headers)
+
+    monkeypatch.setattr(upload, "BATCH_ROWS", 10)
+    monkeypatch.setattr(PlatformRows, "convert", failing)
+    out = tmp_path / "out"
     with pytest.raises(RuntimeError, match="source went away"):
-        write_platform_files("meta", batches(), IDENTITY, tmp_path, "m", max_rows=10)
-    assert list(tmp_path.iterdir()) == []
-
-
-@pytest.mark.parametrize("stem", ["", "a/b", "../x", ".hidden"])
-def test_stem_must_be_a_plain_name(stem: str, tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="file stem"):
-        write_platform_files("meta", [], IDENTITY, tmp_path, stem)
+        upload_files("meta", _contacts(25), IDENTITY, out, "m", max_rows=10)
+    assert list(out.iterdir()) == []
 
 
 # ------------------------------------------------------------------------ manifest
-
-
-def test_manifest_keys_files_and_hashes(tmp_path: Path) -> None:
-    rows = [*_contacts(12), {"contact_id": 99, "phone": "123", "country": "US"}]
-    result = write_platform_files("meta", [_batch(rows)], IDENTITY, tmp_path, "vip", max_rows=5)
-    manifest = platform_manifest(
-        result,
-        segment="vip",
-        snapshot_id="snap-1",
-        as_of=datetime(2025, 3, 1, tzinfo=UTC),
-        excluded={"opted_out": 4},
-        description="VIP customers",
-    )
-    path = write_manifest(tmp_path, manifest)
-    assert path == tmp_path / "manifest.json"
-    data = json.loads(path.read_text(encoding="utf-8"))
-    assert list(data)[: len(MANIFEST_KEYS)] == list(MANIFEST_KEYS)
-    assert list(data)[len(MANIFEST_KEYS) :] == ["dropped", "warnings", "description"]
-    assert data["segment"] == "vip"
-    assert data["format"] == "meta"
-    assert data["snapshot_id"] == "snap-1"
-    assert data["as_of"] == "2025-03-01T00:00:00+00:00"
-    assert data["rows"] == 12
-    assert data["skipped"] == {"invalid_phone": 1, "opted_out": 4}
-    assert [f["path"] for f in data["files"]] == [
-        "vip-part-0001.csv",
-        "vip-part-0002.csv",
-        "vip-part-0003.csv",
-    ]
-    assert [f["rows"] for f in data["files"]] == [5, 5, 2]
-    for entry in data["files"]:
-        assert set(entry) == {"path", "rows", "sha256"}
-        assert (
-            hashlib.sha256((tmp_path / entry["path"]).read_bytes()).hexdigest() == entry["sha256"]
-        )
-    assert data["warnings"] == [
-        "meta: 12 rows is below the 100 a Meta Customer List audience needs to be usable; "
-        "the platform may refuse or never serve it"
-    ]
 
 
 def test_write_manifest_orders_spec_keys_first_and_rejects_missing_ones(tmp_path: Path) -> None:

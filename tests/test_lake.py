@@ -303,7 +303,9 @@ def test_events_dedupe_by_event_id_across_and_within_landings(store: Store, tmp_
     landings = catalog_rows(store, "SELECT duplicates FROM landings ORDER BY landing_id")
     assert landings == [(0,), (2,)]
 
-    again = land(store, "events", [tmp_path / "a.csv"])  # everything landed before
+    again = land(
+        store, "events", [tmp_path / "a.csv"], allow_repeat=True
+    )  # everything landed before
     assert (again.rows_landed, again.duplicates) == (0, 2)
     assert len(live_event_files(store)) == 2  # no empty file for an all-duplicate batch
 

@@ -75,4 +75,9 @@ def test_tour_notebook_runs_and_renders(tmp_path: Path, monkeypatch: pytest.Monk
     assert "Tour: three segments" in report and "metric-bar" in report
     assert (tmp_path / "tour-shop" / "workspace" / "reports").is_dir()
     html_files = list((tmp_path / "tour-shop" / "workspace" / "reports").glob("*/report.html"))
-    assert len(html_files) == 1
+    assert len(html_files) == 2  # the segment report and the audience report
+    audience = rendered("audience = ws.audience_build")
+    assert "audience summer_push" in audience and "holdout" in audience and "meera" in audience
+    arms = rendered("arms = ws.audience_report(")
+    assert "Arms against the holdout" in arms and "<svg" in arms
+    assert "distinguishable from zero" in arms

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from duckseg.report import Report
-from tests.test_report import CONFIG, build_shop
+from tests.reportshop import CONFIG, build_shop
 
 
 def _chromium() -> str | None:

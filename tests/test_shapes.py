@@ -36,10 +36,10 @@ from duckseg.lang import ir
 from duckseg.lang.resolve import Resolver
 from duckseg.lang.time import TimeContext
 from duckseg.types import Catalog
+from tests.cases import ARROW_TYPES, EXAMPLES, cell
 from tests.lakefixture import AS_OF, MiniLake, make_lake
 from tests.reference import strategies as refs
 from tests.reference.evaluator import World, evaluate
-from tests.test_differential import ARROW_TYPES, EXAMPLES, _cell
 
 HOUR = 3_600_000_000  # microseconds
 AS_OF_US = int(AS_OF.timestamp() * 1_000_000)
@@ -536,16 +536,16 @@ def _engine_build(
         people.setdefault(event["contact_id"], {})  # as a landing does
     contacts: dict[str, Any] = {"contact_id": pa.array(list(people), pa.string())}
     for name, kind in world.attr_types.items():
-        values = [_cell(people[cid].get(name), kind) for cid in people]
+        values = [cell(people[cid].get(name), kind) for cid in people]
         contacts[name] = pa.array(values, ARROW_TYPES[kind])
     events: dict[str, Any] = {
         "contact_id": pa.array([e["contact_id"] for e in world.events], pa.string())
     }
     for name, kind in world.prop_types.items():
-        values = [_cell(e.get(name), kind) for e in world.events]
+        values = [cell(e.get(name), kind) for e in world.events]
         events[name] = pa.array(values, ARROW_TYPES[kind])
     events["event"] = pa.array([e["event"] for e in world.events], pa.string())
-    times = [_cell(e["ts"], "timestamp") for e in world.events]
+    times = [cell(e["ts"], "timestamp") for e in world.events]
     events["ts"] = pa.array(times, pa.timestamp("us"))
     pq.write_table(pa.table(contacts), tmp / "contacts.parquet")
     pq.write_table(pa.table(events), tmp / "events.parquet")

@@ -33,8 +33,8 @@ from duckseg.config import SparkConfig
 from duckseg.engines import spark as spark_engine
 from duckseg.errors import InputError
 from duckseg.lang.time import TimeContext
+from tests.cases import CASES, CONTACTS, EVENTS
 from tests.lakefixture import AS_OF, MiniLake, make_lake
-from tests.test_semantics import CASES, CONTACTS, EVENTS
 from tests.test_traits import EVERYONE, TRAIT_CASES, TRAITS
 
 # Small and quiet: two cores are shared with the rest of the suite.

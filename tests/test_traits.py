@@ -16,8 +16,8 @@ import pytest
 
 from duckseg import Segment
 from duckseg.errors import DefinitionError
+from tests.cases import CONTACTS, EVENTS
 from tests.lakefixture import MiniLake, make_lake
-from tests.test_semantics import CONTACTS, EVENTS
 
 TS = pa.timestamp("us")
 

@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from duckseg.cli_audiences import audience_app, print_audience_report
 from duckseg.errors import DucksegError, InputError
 from duckseg.lang.time import iso
 from duckseg.types import DIALECT_NAMES
@@ -77,6 +78,12 @@ def _open(path: Path) -> Workspace:
     return Workspace.open(path)
 
 
+def _warn_if_stale(ws: Workspace, as_of: datetime) -> None:
+    warning = ws.stale_warning(as_of)
+    if warning:
+        err.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False)
+
+
 # -- verbs ------------------------------------------------------------------------
 
 
@@ -108,6 +115,9 @@ def ingest(
     strict: Annotated[
         bool, typer.Option("--strict", help="any bad row lands nothing (exit 2)")
     ] = False,
+    allow_repeat: Annotated[
+        bool, typer.Option("--allow-repeat", help="land files whose content has landed before")
+    ] = False,
     workspace: WorkspaceOpt = Path("."),
     as_json: JsonOpt = False,
 ) -> None:
@@ -119,6 +129,7 @@ def ingest(
             paths,
             fmt,
             strict=strict,
+            allow_repeat=allow_repeat,
             progress=lambda done, total: update(f"landing {kind}", done, total),
         )
     data = {
@@ -268,7 +279,9 @@ def preview(
     as_json: JsonOpt = False,
 ) -> None:
     """Count and sample the members of a definition; writes nothing."""
-    pv = _open(workspace).preview(segment, as_of=as_of, limit=limit, against_latest=against_latest)
+    ws = _open(workspace)
+    pv = ws.preview(segment, as_of=as_of, limit=limit, against_latest=against_latest)
+    _warn_if_stale(ws, pv.as_of)
     if as_json:
         _json(pv.to_dict())
         return
@@ -301,10 +314,14 @@ def build(
             snaps = ws.build_all(as_of=as_of, engine=engine, progress=update)
         else:
             snaps = ws.build_many(segments, as_of=as_of, engine=engine, progress=update)
+    if snaps:
+        _warn_if_stale(ws, snaps[0].as_of)
     if as_json:
         _json([s.to_dict() for s in snaps])
         return
     table = Table("segment", "members", "entered", "exited", "as of", "snapshot")
+    _keep_whole(table, 0, [s.segment for s in snaps])
+    _keep_whole(table, 5, [s.snapshot_id for s in snaps])
     for s in snaps:
         table.add_row(
             s.segment,
@@ -324,22 +341,43 @@ def list_(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False) -> None
     if as_json:
         _json(rows)
         return
-    table = Table("segment", "kind", "members", "delta", "built at", "owner", "note")
+    table = Table("segment", "kind", "members", "delta", "as of", "built at", "owner", "note")
+    _keep_whole(table, 0, [r["segment"] for r in rows])
     for r in rows:
         delta = "" if r["delta"] is None else f"{r['delta']:+,}"
-        note = r.get("error") or (
-            "definition changed since build" if r["definition_changed"] else ""
-        )
         table.add_row(
-            r["segment"],
+            escape(r["segment"]),
             r["kind"] or "?",
             "" if r["count"] is None else f"{r['count']:,}",
             delta,
+            iso(r["as_of"]) if r["as_of"] else "",
             iso(r["built_at"]) if r["built_at"] else "never",
-            r["owner"] or "",
-            note,
+            escape(r["owner"] or ""),
+            escape(_list_note(r)),
         )
     out.print(table)
+
+
+def _keep_whole(table: Table, index: int, values: list[str]) -> None:
+    """Names and ids are never cut to an ambiguous prefix: their column is as wide as the
+    longest (other columns wrap instead) and folds only past the terminal's width."""
+    column = table.columns[index]
+    column.min_width = max((len(v) for v in values), default=0) or None
+    column.no_wrap = True
+    column.overflow = "fold"
+
+
+def _list_note(row: dict[str, Any]) -> str:
+    if row.get("error"):
+        return str(row["error"])
+    if row["file"] is None:
+        return "no definition file (built from Python, or deleted with --keep-history)"
+    if not row["definition_changed"]:
+        return ""
+    if row.get("references"):
+        inputs = ", ".join(row["references"])
+        return f"definition or an input ({inputs}) changed since build"
+    return "definition changed since build"
 
 
 @app.command()
@@ -377,15 +415,31 @@ def diff(
     if as_json:
         _json(result.to_dict())
         return
+    before = (
+        f"{result.from_id} (as of {iso(result.from_as_of)})"
+        if result.from_id and result.from_as_of
+        else "nothing"
+    )
+    after = f"{result.to_id} (as of {iso(result.to_as_of)})" if result.to_as_of else result.to_id
+    backwards = bool(result.from_as_of and result.to_as_of and result.from_as_of > result.to_as_of)
     out.print(
-        f"{segment}: {len(result.entered):,} entered, {len(result.exited):,} exited "
-        f"({result.from_id or 'nothing'} -> {result.to_id})"
+        f"{segment}: {len(result.entered):,} entered, {len(result.exited):,} exited\n"
+        f"  from {before}\n  to   {after}"
+        + (
+            "\n  note: --from is later than --to, so this runs backwards in time"
+            if backwards
+            else ""
+        ),
+        markup=False,
+        highlight=False,
     )
     for label, ids in (("entered", result.entered), ("exited", result.exited)):
         if ids:
             shown = ", ".join(map(str, ids[:20])) + (" ..." if len(ids) > 20 else "")
             out.print(f"  {label}: {shown}")
 
+
+app.add_typer(audience_app, name="audience")
 
 static_app = typer.Typer(
     help="Static segments: member lists from a CSV file.", no_args_is_help=True
@@ -454,11 +508,20 @@ def report(
     config: Annotated[
         Path | None, typer.Option("--config", help="report YAML: breakdowns and event metrics")
     ] = None,
+    audience: Annotated[
+        str | None,
+        typer.Option("--audience", help="compare this audience's arms with its holdout instead"),
+    ] = None,
     workspace: WorkspaceOpt = Path("."),
     as_json: JsonOpt = False,
 ) -> None:
     """Compare segments: size, overlap, breakdowns, event metrics with lift; Parquet + HTML."""
     ws = _open(workspace)
+    if audience is not None:
+        if segments:
+            raise InputError.single("--audience", "give segments or --audience, not both")
+        print_audience_report(ws.audience_report(audience, out=out_dir, config=config), as_json)
+        return
     with _progress(not as_json) as update:
         result = ws.report(segments or [], out=out_dir, config=config, progress=update)
     if as_json:

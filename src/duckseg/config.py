@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import tomllib
 import zoneinfo
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from duckseg.errors import InputError, Problem, did_you_mean
+from duckseg.errors import InputError, validation_problem
 
 CONFIG_FILE = "duckseg.toml"
 
@@ -127,17 +128,13 @@ def load_config(path: Path) -> Config:
     try:
         return Config.model_validate(raw)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            key = ".".join(str(p) for p in loc)
-            if err["type"] == "extra_forbidden":
-                name = str(loc[-1])
-                problems.append(
-                    Problem(
-                        source, key, f"unknown key {name!r}", did_you_mean(name, _known_keys(loc))
-                    )
-                )
-            else:
-                problems.append(Problem(source, key, err["msg"].removeprefix("Value error, ")))
+        problems = [
+            validation_problem(
+                source,
+                ".".join(str(p) for p in err["loc"]),
+                dict(err),
+                partial(_known_keys, tuple(err["loc"])),
+            )
+            for err in exc.errors()
+        ]
         raise InputError(problems) from exc

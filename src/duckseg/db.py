@@ -1,7 +1,7 @@
 """The process's DuckDB instance, and the SQL that names things on it.
 
-Opening a DuckDB instance costs ~13 ms; a cursor on an open one costs nothing.
-So a process keeps one in-memory instance per set of engine settings and every
+Opening a DuckDB instance has a real cost; a cursor on an open one costs nothing
+(benchmarks/RESULTS.md). So a process keeps one in-memory instance per set of engine settings and every
 command works on cursors of it: the lake views, the catalog (ATTACHed for the
 length of a command, so other processes can open it in between) and any work
 tables. Everything a command creates is TEMPORARY, which DuckDB keeps per

@@ -8,7 +8,7 @@ where one fits, a hint ("did you mean city?").
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 
@@ -69,3 +69,39 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     """A 'did you mean X?' hint for a misspelt name, or None if nothing is close."""
     matches = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
     return f"did you mean {matches[0]}?" if matches else None
+
+
+def unknown_segment(name: str, known: Iterable[str], source: str = "segments") -> Problem:
+    """The one 'unknown segment' problem of every verb that takes a segment name."""
+    names = sorted(set(known))
+    hint = did_you_mean(name, names) or (
+        f"segments: {', '.join(names[:20])}" + (" ..." if len(names) > 20 else "")
+        if names
+        else "no segments are defined yet"
+    )
+    return Problem(source, "", f"unknown segment {name}", hint)
+
+
+def relocated(
+    problem: Problem, source: str, moves: Sequence[tuple[str, str]], fallback: str
+) -> Problem:
+    """A problem found in a condition that a config file holds (consent, report metrics),
+    placed where that file has it: the first of `moves` (old path prefix, new prefix) that
+    fits, else `fallback`."""
+    path = problem.path
+    for old, new in moves:
+        if path == old or path.startswith((old + ".", old + "[")):
+            return Problem(source, new + path[len(old) :], problem.message, problem.hint)
+    return Problem(source, fallback, problem.message, problem.hint)
+
+
+def validation_problem(
+    source: str, path: str, error: Mapping[str, object], known: Callable[[], Iterable[str]]
+) -> Problem:
+    """One pydantic validation error of a config file as a problem: an unknown key with a
+    did-you-mean over the `known` keys of its place, or pydantic's message."""
+    if error["type"] == "extra_forbidden":
+        loc = error["loc"]
+        name = str(loc[-1]) if isinstance(loc, tuple) and loc else path
+        return Problem(source, path, f"unknown key {name!r}", did_you_mean(name, known()))
+    return Problem(source, path, str(error["msg"]).removeprefix("Value error, "))

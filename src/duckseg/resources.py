@@ -1,10 +1,10 @@
-"""Files that ship inside the package: hand-written SQL, the sample data, the example segments
-and traits.
+"""Files that ship inside the package: hand-written SQL, the sample data, the example segments,
+traits and audiences.
 
 They live in the top-level `sql/` and `data/` folders of the source tree and are
-mapped into the wheel as `duckseg.sql`, `duckseg.sample`, `duckseg.examples` and
-`duckseg.example_traits` (see pyproject.toml), so an installed wheel reads them the
-same way a checkout does.
+mapped into the wheel as `duckseg.sql`, `duckseg.sample`, `duckseg.examples`,
+`duckseg.example_traits` and `duckseg.example_audiences` (see pyproject.toml), so an
+installed wheel reads them the same way a checkout does.
 """
 
 from __future__ import annotations
@@ -34,6 +34,12 @@ def example_segments() -> list[Traversable]:
 def example_traits() -> list[Traversable]:
     """The example trait definitions, by file name."""
     found = resources.files("duckseg.example_traits").iterdir()
+    return sorted((f for f in found if f.name.endswith(".yaml")), key=lambda f: f.name)
+
+
+def example_audiences() -> list[Traversable]:
+    """The example audience definitions, by file name."""
+    found = resources.files("duckseg.example_audiences").iterdir()
     return sorted((f for f in found if f.name.endswith(".yaml")), key=lambda f: f.name)
 
 

@@ -290,7 +290,7 @@ def _edges_in(world: World) -> set[str]:
 def test_extended_worlds_hold_the_edge_cases() -> None:
     seen: set[str] = set()
 
-    @settings(STEADY, max_examples=40, phases=[Phase.generate])
+    @settings(STEADY, max_examples=200, phases=[Phase.generate])
     @given(worlds(max_contacts=8, max_events=40, extensions=ALL_EXTENSIONS))
     def collect(world: World) -> None:
         seen.update(_edges_in(world))

@@ -19,7 +19,7 @@ from duckseg.compiler import CompiledBuild, compile_build, to_sql
 from duckseg.db import create_temp
 from duckseg.errors import InputError
 from duckseg.lang import ir
-from duckseg.lang.resolve import ResolvedSegment
+from duckseg.lang.resolve import ResolvedSegment, check_order
 from duckseg.lang.time import TimeContext
 from duckseg.state.snapshots import PendingSnapshot
 
@@ -84,6 +84,7 @@ def build_many(
         con = ws.connect()
         try:
             resolved = ws.resolve(segs, con)
+            check_order(resolved, ctx)
             trees = {r.segment.name: tree_of(r) for r in resolved}
             build = compile_build(trees, ctx, engine)
             if engine == "spark":
@@ -99,7 +100,7 @@ def build_many(
                 seg.name,
                 "dynamic",
                 ctx.as_of,
-                ws.definition_hash(seg),
+                ws.definition_hash(seg, segs),
                 _own_sql(build, trees, seg.name, ctx, engine),
                 engine,
                 members[seg.name],

@@ -154,12 +154,16 @@ class Diff:
     to_id: str
     entered: list[Any]
     exited: list[Any]
+    from_as_of: datetime | None = None  # the as_of of each side: a backtest slots in by as_of
+    to_as_of: datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "segment": self.segment,
             "from": self.from_id,
             "to": self.to_id,
+            "from_as_of": iso(self.from_as_of) if self.from_as_of else None,
+            "to_as_of": iso(self.to_as_of) if self.to_as_of else None,
             "entered": self.entered,
             "exited": self.exited,
         }

@@ -24,9 +24,9 @@ from duckseg.compiler import compile_build, to_sql
 from duckseg.config import CONFIG_FILE, DEFAULT_CONFIG_TEXT, Config, load_config
 from duckseg.db import create_temp, parquet_scan, regex_error
 from duckseg.engines.duckdb import lake_connection, read_catalog
-from duckseg.errors import DefinitionError, InputError, Problem, did_you_mean
+from duckseg.errors import DefinitionError, InputError, Problem, unknown_segment
 from duckseg.lang.describe import describe
-from duckseg.lang.resolve import ResolvedSegment, Resolver
+from duckseg.lang.resolve import ResolvedSegment, Resolver, check_order
 from duckseg.lang.spec import Segment
 from duckseg.lang.time import AbsoluteDate, Clock, SystemClock, TimeContext, parse_time_value
 from duckseg.state.memberships import intervals, members_at
@@ -35,6 +35,8 @@ from duckseg.state.store import Store
 from duckseg.types import Catalog
 
 if TYPE_CHECKING:
+    from duckseg.audiences.result import AudienceSnapshot
+    from duckseg.audiences.run import AudienceDiff
     from duckseg.export.result import ExportResult
     from duckseg.report import Report
 
@@ -77,6 +79,8 @@ class Workspace:
     @classmethod
     def init(cls, path: str | Path, demo: bool = False, clock: Clock | None = None) -> Workspace:
         root = Path(path).resolve()
+        if demo:
+            _refuse_sample_over_data(root)
         root.mkdir(parents=True, exist_ok=True)
         for folder in WORKSPACE_DIRS:
             (root / folder).mkdir(parents=True, exist_ok=True)
@@ -120,9 +124,7 @@ class Workspace:
             if not path.is_absolute() and not path.exists():
                 path = self.root / text
         else:
-            raise DefinitionError(
-                [Problem(SEGMENTS_DIR, "", f"unknown segment {text}", did_you_mean(text, files))]
-            )
+            raise DefinitionError([unknown_segment(text, files)])
         try:
             content = path.read_text(encoding="utf-8")
         except OSError as exc:
@@ -161,16 +163,21 @@ class Workspace:
             broken_traits=broken,
         )
 
-    def definition_hash(self, segment: Segment) -> str:
-        body: dict[str, Any] = {"kind": segment.kind, "where": segment.raw.get("where")}
+    def definition_hash(self, segment: Segment, extra: Sequence[Segment] = ()) -> str:
+        """A hash of what decides membership: the segment's kind and `where`, and the hashes of
+        the segments it references, transitively, so a change to an input marks it changed;
+        with the text of the trait files it reads, where it reads any."""
+        lookup, _ = self._lookup(extra)
+        digest = _definition_hash(segment, lookup, ())
         used = _named(segment.raw.get("where"), ("trait",))
-        if used:
-            # A segment reading a trait changes when the trait's definition does.
-            files = traits_api.trait_files(self.root)
-            body["traits"] = {
-                n: files[n].read_text(encoding="utf-8") for n in sorted(used) if n in files
-            }
-        canonical = json.dumps(body, sort_keys=True, default=str)
+        if not used:  # without traits the hash is what it always was
+            return digest
+        files = traits_api.trait_files(self.root)
+        body = {
+            "definition": digest,
+            "traits": {n: files[n].read_text(encoding="utf-8") for n in sorted(used) if n in files},
+        }
+        canonical = json.dumps(body, sort_keys=True)
         return hashlib.sha256(canonical.encode()).hexdigest()
 
     def traits(
@@ -238,14 +245,27 @@ class Workspace:
         fmt: str | None = None,
         strict: bool = False,
         progress: Callable[[int, int], None] | None = None,
+        allow_repeat: bool = False,
     ) -> Any:
         from duckseg.ingest import land as lake
 
         if kind not in ("contacts", "events"):
             raise InputError.single("ingest", f"expected contacts or events, got {kind!r}")
         return lake.land(
-            self.store, kind, [Path(p) for p in paths], fmt, strict=strict, progress=progress
+            self.store,
+            kind,
+            [Path(p) for p in paths],
+            fmt,
+            strict=strict,
+            allow_repeat=allow_repeat,
+            progress=progress,
         )
+
+    def stale_warning(self, as_of: datetime) -> str | None:
+        """Why an as_of more than 30 days after the newest event may give empty windows."""
+        from duckseg.ingest.freshness import stale_warning
+
+        return stale_warning(as_of, self.store.live_files("events"))
 
     def _static_files(self) -> list[tuple[str, Path]]:
         return [(info.segment, self.root / info.path) for info in self.snapshots.latest_static()]
@@ -301,11 +321,13 @@ class Workspace:
             (resolved,) = self.resolve([seg], con)
         finally:
             con.close()
+        ctx = self.time_context(as_of)
+        check_order([resolved], ctx)
         if resolved.tree is None:
             raise DefinitionError(
                 [Problem(seg.source, "kind", f"{seg.name} is a static segment: it has no SQL")]
             )
-        build = compile_build({seg.name: resolved.tree}, self.time_context(as_of), dialect)
+        build = compile_build({seg.name: resolved.tree}, ctx, dialect)
         return to_sql(build.standalone(seg.name), dialect)
 
     def preview(
@@ -320,6 +342,7 @@ class Workspace:
         con = self.connect()
         try:
             (resolved,) = self.resolve([seg], con)
+            check_order([resolved], ctx)
             tree = builds.tree_of(resolved)
             build = compile_build({seg.name: tree}, ctx)
             query = build.standalone(seg.name)
@@ -394,20 +417,14 @@ class Workspace:
 
     def _snapshot(self, info: SnapshotInfo, members: pa.Table | None = None) -> Snapshot:
         before = self.snapshots.previous(info)
-        entered, exited = self.snapshots.diff(before, info)
+        entered, exited = self.snapshots.changes_along([*([before] if before else []), info])[-1]
         if members is None:
             members = self.snapshots.members(info)
-        return Snapshot(info, entered.num_rows, exited.num_rows, members)
+        return Snapshot(info, entered, exited, members)
 
     # -- reading snapshots ----------------------------------------------------------------
     def snapshot(self, name: str, snapshot_id: str | None = None) -> Snapshot:
-        info = self.snapshots.get(snapshot_id) if snapshot_id else self.snapshots.latest(name)
-        if info is None or info.segment != name:
-            what = f"snapshot {snapshot_id}" if snapshot_id else "no snapshot yet"
-            raise InputError.single(
-                name, f"{what} for segment {name}", hint="build it with duckseg build " + name
-            )
-        return self._snapshot(info)
+        return self._snapshot(self.snapshots.require(name, snapshot_id, self.segment_files()))
 
     def members(self, name: str, snapshot: str | None = None) -> pl.DataFrame:
         """Members of a snapshot (the latest by default) with their current attributes."""
@@ -436,6 +453,8 @@ class Workspace:
             to.snapshot_id,
             entered.column("contact_id").to_pylist(),
             exited.column("contact_id").to_pylist(),
+            before.as_of if before else None,
+            to.as_of,
         )
 
     def intervals(self, name: str) -> pl.DataFrame:
@@ -548,8 +567,10 @@ class Workspace:
         """One row per snapshot in as_of order: count, entered, exited, and whether the definition changed."""
         rows = []
         before: SnapshotInfo | None = None
-        for info in self.snapshots.history(name):
-            entered, exited = self.snapshots.diff(before, info)
+        history = self.snapshots.history(name)
+        for info, (entered, exited) in zip(
+            history, self.snapshots.changes_along(history), strict=True
+        ):
             rows.append(
                 {
                     "segment": info.segment,
@@ -557,8 +578,8 @@ class Workspace:
                     "as_of": info.as_of,
                     "built_at": info.built_at,
                     "count": info.count,
-                    "entered": entered.num_rows,
-                    "exited": exited.num_rows,
+                    "entered": entered,
+                    "exited": exited,
                     "engine": info.engine,
                     "definition_hash": info.definition_hash,
                     "definition_changed": before is not None
@@ -634,18 +655,76 @@ class Workspace:
             max_rows=max_rows,
         )
 
+    # -- audiences (docs/audiences.md) -----------------------------------------------------
+    def audience_build(
+        self, name: str | Sequence[str] = (), as_of: datetime | date | str | None = None
+    ) -> AudienceSnapshot | list[AudienceSnapshot]:
+        """Build one audience (a name: its snapshot) or several (a list; none: every one)."""
+        from duckseg.audiences import run
+
+        built = run.build(self, [name] if isinstance(name, str) else name, self.time_context(as_of))
+        return built[0] if isinstance(name, str) else built
+
+    def audience(self, name: str, snapshot: str | None = None) -> pl.DataFrame:
+        """The latest (or a given) snapshot of an audience: contact_id, arm, agent."""
+        from duckseg.audiences import run
+
+        return run.members(self, name, snapshot)
+
+    def audience_snapshot(self, name: str, snapshot: str | None = None) -> AudienceSnapshot:
+        from duckseg.audiences import run
+
+        return run.snapshot(self, name, snapshot)
+
+    def audience_diff(
+        self, name: str, from_id: str | None = None, to_id: str | None = None
+    ) -> AudienceDiff:
+        from duckseg.audiences import run
+
+        return run.diff(self, name, from_id, to_id)
+
+    def list_audiences(self) -> list[dict[str, Any]]:
+        from duckseg.audiences import run
+
+        return run.listing(self)
+
+    def audience_export(self, name: str, format: str, **options: Any) -> ExportResult:
+        """Export an audience snapshot (options as `export`, plus `include_holdout`); the
+        export is recorded as a send for frequency caps."""
+        from duckseg.audiences import run
+
+        snapshot = options.pop("snapshot", None)
+        return run.export(self, name, format, snapshot_id=snapshot, **options)
+
+    def audience_report(self, name: str, out: str | Path | None = None, config: Any = None) -> Any:
+        """Compare an audience's arms with the holdout (docs/audiences.md)."""
+        from duckseg.audiences.measure import audience_report
+
+        return audience_report(self, name, out=out, config=config)
+
     def list_segments(self) -> list[dict[str, Any]]:
+        """Every defined segment, then those with snapshots but no file (built from a Segment
+        object in Python, or deleted with --keep-history): `file` is None for those."""
         out = []
-        for name, path in self.segment_files().items():
-            row: dict[str, Any] = {"segment": name, "file": self._source(path)}
-            try:
-                seg = self.load(name)
-                row.update(kind=seg.kind, owner=seg.owner, description=seg.description)
-                current_hash: str | None = self.definition_hash(seg)
-            except DefinitionError as exc:
-                row.update(kind=None, owner=None, description=None, error=str(exc.problems[0]))
-                current_hash = None
+        files = self.segment_files()
+        unfiled = sorted(self.snapshots.segments() - set(files))
+        for name in [*files, *unfiled]:
+            path = files.get(name)
+            row: dict[str, Any] = {"segment": name, "file": self._source(path) if path else None}
+            current_hash: str | None = None
+            if path is None:
+                row.update(kind=None, owner=None, description=None)
+            else:
+                try:
+                    seg = self.load(name)
+                    row.update(kind=seg.kind, owner=seg.owner, description=seg.description)
+                    current_hash = self.definition_hash(seg)
+                    row["references"] = sorted(_references(seg))
+                except DefinitionError as exc:
+                    row.update(kind=None, owner=None, description=None, error=str(exc.problems[0]))
             history = self.snapshots.history(name)
+            if path is None and history:
+                row["kind"] = history[-1].kind
             latest = history[-1] if history else None
             prev = history[-2] if len(history) > 1 else None
             row.update(
@@ -697,9 +776,7 @@ class Workspace:
     def delete(self, name: str, keep_history: bool = False) -> int:
         files = self.segment_files()
         if name not in files:
-            raise InputError.single(
-                SEGMENTS_DIR, f"unknown segment {name}", hint=did_you_mean(name, files)
-            )
+            raise InputError([unknown_segment(name, files)])
         with self.store.writer():
             users = [n for n in files if n != name and name in _references(self.load(n))]
             if users:
@@ -708,6 +785,48 @@ class Workspace:
                 )
             files[name].unlink()
             return 0 if keep_history else self.snapshots.delete_history(name)
+
+
+def _refuse_sample_over_data(root: Path) -> None:
+    """`init --demo` lands the sample only into a workspace with no data and no segments:
+    mixed into a user's lake, sample contacts and example segments cannot be told apart."""
+    if not (root / CONFIG_FILE).exists():
+        return
+    store = Store(root)
+    landed = store.live_files("contacts") + store.live_files("events")
+    segments = sorted(p.name for p in (root / SEGMENTS_DIR).glob("*.y*ml"))
+    if landed or segments or SnapshotStore(store).all():
+        held = [
+            *([f"{len(landed)} landed lake file(s)"] if landed else []),
+            *([f"{len(segments)} segment definition(s)"] if segments else []),
+        ]
+        raise InputError.single(
+            str(root),
+            "already a workspace with data"
+            + (f" ({', '.join(held)})" if held else " (snapshots)")
+            + ": --demo would mix the sample into it; nothing was changed",
+            hint="run duckseg init --demo on a new folder, or duckseg demo --dir NEW_FOLDER",
+        )
+
+
+def _definition_hash(
+    segment: Segment, lookup: Callable[[str], Segment | None], seen: tuple[str, ...]
+) -> str:
+    content: dict[str, Any] = {"kind": segment.kind, "where": segment.raw.get("where")}
+    refs = sorted(_references(segment))
+    if refs:  # without references the hash is what it always was: old snapshots still match
+        inputs: dict[str, str | None] = {}
+        for name in refs:
+            try:
+                found = None if name in seen else lookup(name)
+            except DefinitionError:
+                found = None  # an unreadable input: resolving the segment reports it
+            inputs[name] = (
+                None if found is None else _definition_hash(found, lookup, (*seen, segment.name))
+            )
+        content["references"] = inputs
+    canonical = json.dumps(content, sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _references(seg: Segment) -> set[str]:

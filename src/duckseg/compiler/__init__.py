@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlglot import exp
+from sqlglot.errors import ErrorLevel, UnsupportedError
 
-from duckseg.compiler.dialects import DIALECTS, DialectSettings, dialect_settings
+from duckseg.compiler.dialects import DIALECTS, DialectGapError, DialectSettings, dialect_settings
 from duckseg.compiler.facts import Fact, FactPlan, describe_fact, facts_of, trait_fact
 from duckseg.compiler.percentiles import RANKS, RankPlan, ranks_query
 from duckseg.compiler.rewrites import lower
@@ -39,19 +40,13 @@ from duckseg.compiler.sqlbuild import (
     left_join,
     safe_comment,
 )
+from duckseg.errors import Problem
 from duckseg.lang import ir
 from duckseg.lang.describe import describe
 from duckseg.lang.time import InstantRange, TimeContext
 from duckseg.types import ValueType
 
-__all__ = [
-    "DIALECTS",
-    "CompiledBuild",
-    "compile_build",
-    "compile_segment",
-    "compile_traits",
-    "to_sql",
-]
+__all__ = ["DIALECTS", "CompiledBuild", "compile_build", "compile_traits", "to_sql"]
 
 
 @dataclass(frozen=True)
@@ -198,7 +193,7 @@ def _flag_name(index: int) -> str:
 def _flags(builder: SqlBuilder, walking: Mapping[str, ir.Node], ranked: bool) -> exp.Select:
     """Every contact once, joined to its facts once, with each walking segment's test as a
     column: their member queries then filter this table instead of each joining a million
-    contacts to the facts again (50 definitions at SF10: 1.5 s of joins became 0.6 s)."""
+    contacts to the facts again (benchmarks/RESULTS.md, build --all)."""
     columns: list[exp.Expr] = [column(KEY, CONTACTS)]
     for index, (name, tree) in enumerate(walking.items()):
         test = exp.alias_(builder.predicate(tree), _flag_name(index), quoted=True)
@@ -323,17 +318,6 @@ def _one_pass(
     return query
 
 
-def compile_segment(
-    tree: ir.Node,
-    ctx: TimeContext,
-    dialect: str = "duckdb",
-    name: str = "segment",
-    description: str | None = None,
-) -> exp.Select:
-    build = compile_build({name: tree}, ctx, dialect, {name: description} if description else None)
-    return build.standalone(name)
-
-
 def compile_traits(
     traits: Sequence[ir.Trait], ctx: TimeContext, dialect: str = "duckdb"
 ) -> exp.Select:
@@ -357,4 +341,16 @@ def compile_traits(
 
 
 def to_sql(query: exp.Expr, dialect: str = "duckdb", pretty: bool = True) -> str:
-    return query.sql(dialect=dialect_settings(dialect).name, pretty=pretty)
+    """SQL text for a dialect. sqlglot only logs what a dialect cannot express by default;
+    here it raises, and the gap is refused as bad input rather than printed as wrong SQL."""
+    name = dialect_settings(dialect).name
+    try:
+        return query.sql(dialect=name, pretty=pretty, unsupported_level=ErrorLevel.RAISE)
+    except UnsupportedError as exc:
+        problem = Problem(
+            "--dialect",
+            "",
+            f"this definition cannot be written for {name}: {exc}",
+            "compile for another dialect, or rewrite the condition",
+        )
+        raise DialectGapError([problem]) from exc

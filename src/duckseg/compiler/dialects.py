@@ -13,9 +13,13 @@ members for every definition (docs/spark.md); the other dialects are printed by
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
+from typing import assert_never
 
 from sqlglot import exp
+
+from duckseg.errors import InputError, Problem
 
 
 class ListTests(enum.Enum):
@@ -36,6 +40,16 @@ class RegexSearch(enum.Enum):
     LIKE = "like"  # sqlglot's RegexpLike: REGEXP_MATCHES, RLIKE, REGEXP_CONTAINS, ~, REGEXP_LIKE
     # REGEXP_INSTR(col, pattern) > 0, for engines whose REGEXP_LIKE must match the whole value
     INSTR = "instr"
+
+
+class InlineFlags(enum.Enum):
+    """Where a pattern may carry RE2 inline flags such as `(?i)`."""
+
+    ANYWHERE = "anywhere"  # RE2, Java: (?i) anywhere, (?i:...) groups
+    LEADING = "leading"  # Postgres AREs: embedded options only at the very start
+    # None at all (Snowflake): a leading (?i) becomes the function's 'i' parameter;
+    # any other (? construct is refused rather than matched literally.
+    PARAMETER = "parameter"
 
 
 # Float sums and averages must not depend on scan order (docs/language.md). On DuckDB they are exact
@@ -74,6 +88,7 @@ class DialectSettings:
     # (?u) it folds Unicode like RE2, and (?d) makes `.`, `^` and `$` treat only "\n" as a
     # line end, as RE2 does. Neither flag changes a pattern that does not use them.
     regex_flags: str = ""
+    inline_flags: InlineFlags = InlineFlags.ANYWHERE
     # Float sums exact over the binary doubles (compiler/floatsum.py); otherwise exact over
     # EXACT_SUM_TYPE decimals.
     exact_binary_sums: bool = False
@@ -106,12 +121,61 @@ DIALECTS: dict[str, DialectSettings] = {
         list_tests=ListTests.ARRAY_SETS,
         timestamp_type=exp.DType.TIMESTAMPNTZ,
         regex_search=RegexSearch.INSTR,
+        inline_flags=InlineFlags.PARAMETER,
     ),
     "trino": DialectSettings("trino", list_tests=ListTests.ARRAY_SETS, has_ends_with=False),
     "postgres": DialectSettings(
-        "postgres", list_size_function="CARDINALITY", has_ends_with=False, nan_equals_nan=True
+        "postgres",
+        list_size_function="CARDINALITY",
+        has_ends_with=False,
+        inline_flags=InlineFlags.LEADING,
+        nan_equals_nan=True,
     ),
 }
+
+
+class DialectGapError(InputError):
+    """A definition that a target dialect cannot express with the same meaning."""
+
+
+_FLAG_GROUP = re.compile(r"\(\?[a-zA-Z-]")  # (?i) (?i:...) (?-i): not (?: alone
+_LEADING_I = "(?i)"
+
+
+def inline_flags(pattern: str, settings: DialectSettings) -> tuple[str, str]:
+    """The pattern as the dialect takes it, and the flags to pass as a function parameter.
+
+    A flag group the dialect would read differently (or as literal text) is refused: SQL
+    that silently means something else is worse than none.
+    """
+    leading = pattern.startswith(_LEADING_I)
+    rest = pattern[len(_LEADING_I) :] if leading else pattern
+    match settings.inline_flags:
+        case InlineFlags.ANYWHERE:
+            return pattern, ""
+        case InlineFlags.LEADING:
+            if _FLAG_GROUP.search(rest):
+                raise _gap(settings, pattern, "inline flags are allowed only as a leading (?i)")
+            return pattern, ""
+        case InlineFlags.PARAMETER:
+            if "(?" in rest:
+                raise _gap(settings, pattern, "its regular expressions have no (? groups")
+            return rest, "i" if leading else ""
+        case _:
+            assert_never(settings.inline_flags)
+
+
+def _gap(settings: DialectSettings, pattern: str, why: str) -> DialectGapError:
+    return DialectGapError(
+        [
+            Problem(
+                "--dialect",
+                "",
+                f"the pattern {pattern!r} cannot be written for {settings.name}: {why}",
+                "use a leading (?i) for case-insensitive matching, or compile for another dialect",
+            )
+        ]
+    )
 
 
 def dialect_settings(name: str) -> DialectSettings:

@@ -4,7 +4,7 @@ DuckDB's FSUM over the rows as they come is not order-independent: it gives
 2000.0000000000002 for 858.34 + 1141.66 in one order and 2000.0 in the other, and
 which one a contact gets depends on the plan and the thread count (a `build --all`
 and a single build disagreed on a member). Fed its values in a fixed order it is,
-but an ordered aggregate cost 3-4x a plain one on a million contacts.
+but an ordered aggregate costs several times a plain one (benchmarks/RESULTS.md).
 
 So a float sum is exact instead: every double whose magnitude is below 2^32 and
 whose lowest bit is at least 2^-64 (every value from 2^-12 up, cents included) is

@@ -55,7 +55,7 @@ def times_as_windows(node: ir.Node) -> ir.Node:
     """`last_performed within W / after T` and `first_performed before T` hold exactly when
     some qualifying event lies in that window (docs/language.md: events up to as_of), so they are
     `performed` in it: the window bounds the events scan, where the time of the last event
-    needs all history (measured at SF10: `last_performed within 7d` 0.03x, `after` 0.12x)."""
+    needs all history (benchmarks/RESULTS.md)."""
     match node:
         case ir.EventTimeTest(_, ir.Which.LAST, ir.WindowLast() | ir.WindowAfter() as window):
             return _events_in(node, window, AT_LEAST_ONE)
@@ -72,7 +72,7 @@ def times_as_counts(node: ir.Node) -> ir.Node:
 
     Not in RULES: in the shared fact pass two counts cost what one MAX(ts) does, but where
     each event condition is its own semi-join (compiler/semijoin.py) the two are a semi-
-    and an anti-join, no aggregation of all history at all (`at_risk` at SF10: 0.74x).
+    and an anti-join, no aggregation of all history at all (benchmarks/RESULTS.md).
     """
     match node:
         case ir.EventTimeTest(_, ir.Which.LAST, ir.WindowBefore(at) as window):

@@ -14,12 +14,11 @@ faster asking each event condition on its own,
 - an OR's conditions of the first kind are read from the events alone and
   united with the contacts that meet the rest (`tagged VIP or 5+ purchases`).
 
-Measured at SF10 against the fact pass joined to every contact: vip 0.60x,
-at_risk 0.63x (with times_as_counts), dormant_90d 0.71x, vip_arabic 0.81x,
-inactive_loyal 0.86x, within noise where the events are few. An AND's event
-conditions stay IN-subqueries, not INTERSECT arms: a set operation builds its
-hash table on the events side, 0.4x for a rare event but 1.5x for a common one
-next to a selective attribute.
+Faster than the fact pass joined to every contact for each seed segment that
+reads events (benchmarks/RESULTS.md). An AND's event conditions stay
+IN-subqueries, not INTERSECT arms: a set operation builds its hash table on the
+events side, which helps for a rare event and hurts for a common one next to a
+selective attribute.
 
 Relies on what a landing guarantees: contact_id is never missing, in either
 table, so `IN` is two-valued, and every event's contact is a contact.

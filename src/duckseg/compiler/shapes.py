@@ -4,8 +4,8 @@ In a build, member queries read the fact table the build shares:
 
 - no event condition: the contacts alone;
 - no attribute, and provably no match for a contact without qualifying events:
-  the fact table alone, since every member has a fact row (measured 1.5-2.3x
-  faster than walking every contact on the benchmark lake);
+  the fact table alone, since every member has a fact row (faster than walking
+  every contact: benchmarks/RESULTS.md);
 - otherwise every contact LEFT JOIN the fact table, so that contacts without
   events are tested too (`not_performed`, `count < 2`).
 

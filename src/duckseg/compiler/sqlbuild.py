@@ -14,7 +14,13 @@ from typing import Any, assert_never
 
 from sqlglot import exp
 
-from duckseg.compiler.dialects import EXACT_SUM_TYPE, DialectSettings, ListTests, RegexSearch
+from duckseg.compiler.dialects import (
+    EXACT_SUM_TYPE,
+    DialectSettings,
+    ListTests,
+    RegexSearch,
+    inline_flags,
+)
 from duckseg.compiler.facts import Fact, FactPlan, Measure, facts_of, trait_fact
 from duckseg.compiler.floatsum import exact_float_sum, with_filter
 from duckseg.compiler.percentiles import RankPlan, percentile_test
@@ -279,12 +285,19 @@ class SqlBuilder:
                 assert_never(op)
 
     def regex_test(self, col: exp.Expr, pattern: str) -> exp.Expr:
+        pattern, parameters = inline_flags(pattern, self.settings)
         flagged = exp.Literal.string(self.settings.regex_flags + pattern)
         match self.settings.regex_search:
             case RegexSearch.LIKE:
                 return exp.RegexpLike(this=col, expression=flagged)
             case RegexSearch.INSTR:
                 found = exp.RegexpInstr(this=col, expression=flagged)
+                if parameters:
+                    one, zero = exp.Literal.number(1), exp.Literal.number(0)
+                    found.set("position", one)
+                    found.set("occurrence", one.copy())
+                    found.set("option", zero)
+                    found.set("parameters", exp.Literal.string(parameters))
                 return exp.GT(this=found, expression=exp.Literal.number(0))
             case _:
                 assert_never(self.settings.regex_search)

@@ -17,7 +17,7 @@ from sqlglot import exp
 
 from duckseg import db as database
 from duckseg.compiler import compile_traits
-from duckseg.db import create_temp, parquet_scan
+from duckseg.db import create_temp, parquet_scan, union_all
 from duckseg.lang import ir
 from duckseg.lang.time import TimeContext
 from duckseg.state.store import Store
@@ -55,9 +55,7 @@ def bind_lake(
             ).from_(parquet_scan([path]).subquery())
             for name, path in static
         ]
-        create_temp(
-            con, "static_members", exp.union(*parts, distinct=False) if len(parts) > 1 else parts[0]
-        )
+        create_temp(con, "static_members", union_all(parts))
     else:
         create_temp(con, "static_members", sqlglot.parse_one(EMPTY_STATIC))
 

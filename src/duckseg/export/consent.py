@@ -23,7 +23,7 @@ from sqlglot import exp
 from duckseg.compiler import compile_build
 from duckseg.compiler.sqlbuild import CONTACTS, KEY
 from duckseg.config import CONFIG_FILE
-from duckseg.errors import DefinitionError, Problem
+from duckseg.errors import DefinitionError, relocated
 from duckseg.lang import ir
 from duckseg.lang.describe import describe
 from duckseg.types import Catalog, ValueType
@@ -64,18 +64,11 @@ def consent_rule(ws: WorkspaceContext, catalog: Catalog) -> ConsentRule:
     try:
         tree = ws.resolver(catalog).resolve_condition(condition, CONFIG_FILE)
     except DefinitionError as exc:
-        raise DefinitionError([_relocate(p) for p in exc.problems]) from exc
+        moves = [("where", CONFIG_PATH), (CONFIG_PATH, CONFIG_PATH)]
+        raise DefinitionError(
+            [relocated(p, CONFIG_FILE, moves, CONFIG_PATH) for p in exc.problems]
+        ) from exc
     return ConsentRule(tree, origin, describe(tree))
-
-
-def _relocate(problem: Problem) -> Problem:
-    """A problem found in the condition, placed where `duckseg.toml` has it."""
-    path = problem.path
-    if path == "where" or path.startswith(("where.", "where[")):
-        path = CONFIG_PATH + path[len("where") :]
-    elif not path.startswith(CONFIG_PATH):
-        path = CONFIG_PATH
-    return Problem(CONFIG_FILE, path, problem.message, problem.hint)
 
 
 def exclusions_query(ws: WorkspaceContext, rule: ConsentRule) -> exp.Select:

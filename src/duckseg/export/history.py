@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sqlglot import exp
 
-from duckseg.state.store import Store
+from duckseg.state.store import CATALOG_FILE, Store
 
 STATE_DIR = Path("state") / "exports"
 
@@ -80,7 +80,7 @@ def state_path(segment: str, fmt: str, export_id: str) -> Path:
 
 def last_export(store: Store, segment: str, fmt: str) -> ExportRecord | None:
     """The most recent export of `segment` to `fmt`, or None."""
-    if not (store.root / "state" / "catalog.duckdb").exists():
+    if not (store.root / CATALOG_FILE).exists():
         return None
     e, s = "e", "s"
     query = (

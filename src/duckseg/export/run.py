@@ -15,15 +15,15 @@ and renamed into place at the end, and the export is recorded in the catalog
 last: a failed export leaves no files and no history. With `changes`, only
 the difference from the last export of the segment to the same format is
 written (adds and removes).
+
+An audience snapshot (docs/audiences.md) is exported through the same path
+with a `MemberFilter`: only its exported arms leave, and csv / parquet files
+carry its `arm` and `agent` columns.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import re
-import secrets
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -46,7 +46,8 @@ from duckseg.export.result import ExportResult
 from duckseg.export.writer import MANIFEST_FILE, audience_warnings, write_manifest
 from duckseg.lang.outline import describe_definition
 from duckseg.lang.time import iso
-from duckseg.state.snapshots import SnapshotInfo, new_snapshot_id, sql_description
+from duckseg.state.snapshots import SnapshotInfo, new_snapshot_id, sql_description, storage_name
+from duckseg.state.staging import StagedFolder, make_parents, sweep_hidden
 from duckseg.state.store import tmp_path_for
 from duckseg.types import Catalog
 
@@ -55,7 +56,15 @@ if TYPE_CHECKING:
 
 FORMATS = (*tabular.FORMATS, *PLATFORMS)
 EXPORTS_DIR = "exports"
-_STAGING = re.compile(r"\..+\.tmp-[0-9a-f]{8}")  # the hidden folder an export is written in
+
+
+@dataclass(frozen=True)
+class MemberFilter:
+    """Which rows of a snapshot file are exported, and which of its columns go with them."""
+
+    arms: tuple[str, ...]  # rows whose `arm` is one of these
+    columns: tuple[str, ...]  # snapshot columns written beside contact_id (csv / parquet)
+    description: str | None  # the audience in words, for the manifest
 
 
 def run_export(
@@ -69,6 +78,7 @@ def run_export(
     changes: bool = False,
     include_opted_out: bool = False,
     max_rows: int | None = None,
+    member_filter: MemberFilter | None = None,
 ) -> ExportResult:
     """Export one snapshot of `segment` as `fmt`; see the module docstring."""
     if fmt not in FORMATS:
@@ -91,27 +101,18 @@ def run_export(
         )
     with ws.store.writer():
         info = _snapshot_info(ws, segment, snapshot)
-        job = _Export(ws, info, fmt, changes, include_opted_out, max_rows)
+        if info.kind == "audience" and member_filter is None:
+            raise InputError.single(
+                segment,
+                f"{segment} is an audience snapshot: its holdout must not leave",
+                hint="export it with duckseg audience export",
+            )
+        job = _Export(ws, info, fmt, changes, include_opted_out, max_rows, member_filter)
         return job.run(out, requested)
 
 
 def _snapshot_info(ws: WorkspaceContext, segment: str, snapshot: str | None) -> SnapshotInfo:
-    info = ws.snapshots.get(snapshot) if snapshot else ws.snapshots.latest(segment)
-    if info is None or info.segment != segment:
-        if snapshot:
-            raise InputError.single(
-                "--snapshot",
-                f"no snapshot {snapshot} of segment {segment}",
-                hint="duckseg build prints snapshot ids; ws.history(segment) lists them"
-                if ws.snapshots.latest(segment)
-                else f"build it with duckseg build {segment}",
-            )
-        raise InputError.single(
-            segment,
-            f"no snapshot yet for segment {segment}",
-            hint=f"build it with duckseg build {segment}",
-        )
-    return info
+    return ws.snapshots.require(segment, snapshot, ws.segment_files())
 
 
 @dataclass
@@ -122,7 +123,9 @@ class _Export:
     changes: bool
     include_opted_out: bool
     max_rows: int | None
+    member_filter: MemberFilter | None = None
     warnings: list[str] = field(default_factory=list)
+    members: int = 0  # snapshot rows exported (all, or those the member filter keeps)
 
     def run(self, out: str | Path | None, requested: list[str] | None) -> ExportResult:
         ws, info = self.ws, self.info
@@ -136,11 +139,11 @@ class _Export:
                 f"the state of the last {self.fmt} export of {info.segment} is missing "
                 f"({previous_path}); export without --changes to start again"
             )
-        state_rel = state_path(info.segment, self.fmt, export_id)
+        state_rel = state_path(storage_name(info.segment), self.fmt, export_id)
         state_final = ws.root / state_rel
         state_tmp = tmp_path_for(state_final)
         con = ws.connect()
-        staging: _Staging | None = None
+        staging: StagedFolder | None = None
         try:
             catalog = ws.read_catalog(con)
             rule = consent_rule(ws, catalog)
@@ -158,16 +161,24 @@ class _Export:
                 # Trait values at the snapshot's as_of, as its members were computed.
                 resolved = [resolver.resolve_trait(n) for n in traits]
                 bind_traits(con, resolved, ws.time_context(info.as_of))
+            extra = self.member_filter.columns if self.member_filter else ()
+            clash = [c for c in extra if chosen is not None and c in chosen]
+            if clash:
+                raise InputError.single(
+                    "--columns",
+                    f"attribute {clash[0]} clashes with the audience's {clash[0]} column",
+                    hint="leave it out with --columns",
+                )
             if chosen is not None and self.changes and tabular.CHANGE in chosen:
                 raise InputError.single(
                     "--columns",
                     f"attribute {tabular.CHANGE} clashes with the change column of --changes",
                     hint="leave it out with --columns",
                 )
-            create_temp(con, upload.MEMBERS, parquet_scan([ws.root / info.path]))
+            self._bind_members(con)
             matching = _bind_exclusions(con, ws, rule)
-            staging = _Staging(target)
-            staging.created += _make_parents(state_final.parent)
+            staging = StagedFolder(target)
+            staging.created += make_parents(state_final.parent)
             if chosen is not None:
                 body = self._tabular(con, chosen, traits, staging.dir, state_tmp, previous_path)
             else:
@@ -210,6 +221,7 @@ class _Export:
             state_final.unlink(missing_ok=True)
             staging.unpublish()
             raise
+        staging.finish()
         return ExportResult(
             export_id,
             info.segment,
@@ -222,6 +234,15 @@ class _Export:
             tuple(manifest["warnings"]),
             manifest,
         )
+
+    def _bind_members(self, con: duckdb.DuckDBPyConnection) -> None:
+        scan = parquet_scan([self.ws.root / self.info.path])
+        if self.member_filter is not None:
+            arms = [exp.Literal.string(a) for a in self.member_filter.arms]
+            scan = scan.where(exp.In(this=exp.column("arm", quoted=True), expressions=arms))
+        create_temp(con, upload.MEMBERS, scan)
+        count = exp.select(exp.func("count", exp.Star())).from_(exp.to_table(upload.MEMBERS))
+        self.members = int(con.sql(count.sql("duckdb")).fetchall()[0][0])
 
     # -- csv / parquet -----------------------------------------------------------
     def _tabular(
@@ -238,21 +259,25 @@ class _Export:
         con.sql(ids.order_by(exp.column(KEY, quoted=True)).sql("duckdb")).write_parquet(
             str(state_tmp), compression="zstd"
         )
-        body: dict[str, Any] = {"columns": [KEY, *columns], "audience": info.count}
+        extra = self.member_filter.columns if self.member_filter else ()
+        body: dict[str, Any] = {"columns": [KEY, *extra, *columns], "audience": self.members}
+        stem = _file_stem(info.segment)
         if not self.changes:
-            name = f"{info.segment}.{self.fmt}"
-            query = tabular.members_query(columns, traits)
-            written = tabular.write_file(con, query, self.fmt, folder / name, info.count)
+            name = f"{stem}.{self.fmt}"
+            query = _with_member_columns(
+                tabular.members_query(columns, traits), columns, extra, False
+            )
+            written = tabular.write_file(con, query, self.fmt, folder / name, self.members)
             body["files"] = [written.as_dict()]
-            body["rows"] = info.count
+            body["rows"] = self.members
             return body
         if previous is None:  # the first export: every member is an add
             create_temp(con, tabular.PREVIOUS, ids.where(exp.false()))
         else:
             create_temp(con, tabular.PREVIOUS, parquet_scan([previous]))
         adds, removes = tabular.change_counts(con)
-        name = f"{info.segment}-changes.{self.fmt}"
-        query = tabular.changes_query(columns, traits)
+        name = f"{stem}-changes.{self.fmt}"
+        query = _with_member_columns(tabular.changes_query(columns, traits), columns, extra, True)
         written = tabular.write_file(con, query, self.fmt, folder / name, adds + removes)
         body["columns"] = [tabular.CHANGE, *body["columns"]]
         body["files"] = [written.as_dict()]  # its change column says add or remove
@@ -272,7 +297,7 @@ class _Export:
         spec = get_platform(self.fmt)
         identity = self.ws.config.identity
         row_limit = spec.max_rows if self.max_rows is None else self.max_rows
-        stem = f"{self.info.segment}-{self.fmt}"
+        stem = f"{_file_stem(self.info.segment)}-{self.fmt}"
         columns = upload.identity_columns(identity, catalog.attributes)
         for role in sorted(identity.model_fields_set):
             attribute = getattr(identity, role)
@@ -287,6 +312,9 @@ class _Export:
         headers, rows_of, audience, files = upload.write_audience(
             con, query, spec, identity, state_tmp, None if self.changes else target
         )
+        unusable = sum(rows_of.skipped.values())
+        if audience == 0 and unusable:
+            raise self._no_identifiers(unusable, catalog)
         entries: list[dict[str, Any]] = [f.as_dict() for f in files]
         body: dict[str, Any] = {"headers": list(headers), "audience": audience}
         if self.changes:
@@ -302,6 +330,23 @@ class _Export:
             dropped=dict(sorted(rows_of.dropped.items())),
         )
         return body
+
+    def _no_identifiers(self, members: int, catalog: Catalog) -> InputError:
+        """Not one member can be matched: an upload of headers only is a setup mistake."""
+        identity = self.ws.config.identity
+        looked = ", ".join(
+            f"{role} (attribute {attr}"
+            + ("" if attr in catalog.attributes else ", which the contacts do not have")
+            + ")"
+            for role, attr in identity.model_dump().items()
+        )
+        return InputError.single(
+            CONFIG_FILE,
+            f"none of the {members:,} {self.fmt} members of {self.info.segment} has a usable "
+            f"identifier; looked for {looked}; nothing was written",
+            path="identity",
+            hint="map your contact attributes in the [identity] section of duckseg.toml",
+        )
 
     # -- manifest ----------------------------------------------------------------------
     def _manifest(
@@ -346,8 +391,10 @@ class _Export:
             "exported_at": iso(now),
             "description": self._description(),
             "summary": self._summary(),
-            "members": info.count,
+            "members": self.members,
         }
+        if self.member_filter is not None:
+            manifest["arms"] = list(self.member_filter.arms)
         if platform:
             manifest["audience_rows"] = body["audience"]
             manifest["headers"] = body["headers"]
@@ -373,6 +420,8 @@ class _Export:
 
     def _description(self) -> str | None:
         """The snapshot's definition in words (as built), else the current definition's."""
+        if self.member_filter is not None:
+            return self.member_filter.description
         words = sql_description(self.info)
         if words is None:
             try:
@@ -383,6 +432,8 @@ class _Export:
 
     def _summary(self) -> str | None:
         """The definition's own `description:`, when it has one."""
+        if self.member_filter is not None:
+            return None
         try:
             return self.ws.load(self.info.segment).description
         except DefinitionError:
@@ -414,10 +465,11 @@ def _target(
     ws: WorkspaceContext, out: str | Path | None, info: SnapshotInfo, fmt: str, changes: bool
 ) -> Path:
     """The output folder. An explicit one must be new, empty, or hold an earlier
-    export (which is then replaced); the default one is always new."""
+    export and nothing else (the whole folder is then replaced); the default one is
+    always new."""
     if out is None:
-        base = ws.root / EXPORTS_DIR / info.segment / fmt
-        _sweep_staging(base)
+        base = ws.root / EXPORTS_DIR / storage_name(info.segment) / fmt
+        sweep_hidden(base)
         name = info.snapshot_id + ("-changes" if changes else "")
         candidate, n = base / name, 2
         while candidate.exists():
@@ -433,17 +485,17 @@ def _target(
                 f"{out} is not empty and holds no earlier export",
                 hint="choose a new or empty folder (an earlier export's folder is replaced)",
             )
-        _earlier_files(target)  # readable, or an input error now rather than later
+        earlier = {p.name for p in _earlier_files(target)}
+        foreign = sorted(p.name for p in target.iterdir() if p.name not in earlier)
+        if foreign:  # the new export replaces the whole folder: nothing else may be lost
+            raise InputError.single(
+                "--out",
+                f"{out} holds files that are not part of the earlier export: "
+                + ", ".join(foreign[:5])
+                + (" ..." if len(foreign) > 5 else ""),
+                hint="move them, or choose a new or empty folder",
+            )
     return target
-
-
-def _sweep_staging(folder: Path) -> None:
-    """Remove hidden staging folders that an export killed half-way left behind
-    (safe: the caller holds the workspace's write lock)."""
-    if folder.is_dir():
-        for path in folder.iterdir():
-            if path.is_dir() and _STAGING.fullmatch(path.name):
-                shutil.rmtree(path, ignore_errors=True)
 
 
 def _earlier_files(folder: Path) -> list[Path]:
@@ -462,63 +514,39 @@ def _earlier_files(folder: Path) -> list[Path]:
     return [*files, manifest]
 
 
+def _with_member_columns(
+    query: exp.Select, columns: Sequence[str], extra: Sequence[str], changes: bool
+) -> exp.Select:
+    """`query`'s rows with `extra` columns of the snapshot file (an audience's arm and agent)
+    after contact_id; a removed contact has none."""
+    if not extra:
+        return query
+    q, s = "q", "s"
+    lead = [tabular.CHANGE] if changes else []
+    selected = [
+        *(exp.column(c, table=q, quoted=True) for c in [*lead, KEY]),
+        *(exp.column(c, table=s, quoted=True) for c in extra),
+        *(exp.column(c, table=q, quoted=True) for c in columns),
+    ]
+    return (
+        exp.select(*selected)
+        .from_(query.subquery(q))
+        .join(
+            exp.to_table(upload.MEMBERS).as_(s),
+            on=exp.column(KEY, table=s, quoted=True).eq(exp.column(KEY, table=q, quoted=True)),
+            join_type="left",
+        )
+        .order_by(*(exp.column(c, table=q, quoted=True) for c in [*lead, KEY]))
+    )
+
+
+def _file_stem(owner: str) -> str:
+    """A file name for a snapshot owner: `audience:NAME` -> `audience-NAME`."""
+    return owner.replace(":", "-")
+
+
 def _relative(root: Path, path: Path) -> str:
     try:
         return path.relative_to(root).as_posix()
     except ValueError:
         return str(path)
-
-
-class _Staging:
-    """A hidden folder beside the target, renamed into place when complete."""
-
-    def __init__(self, target: Path) -> None:
-        self.target = target
-        self.created = _make_parents(target.parent)
-        self.dir = target.parent / f".{target.name}.tmp-{secrets.token_hex(4)}"
-        self.dir.mkdir()
-        self.moved: list[Path] | None = None  # files moved into an existing target
-
-    def publish(self) -> None:
-        if not self.target.exists():
-            os.replace(self.dir, self.target)
-            return
-        for path in _earlier_files(self.target) if any(self.target.iterdir()) else []:
-            path.unlink(missing_ok=True)
-        self.moved = []
-        for path in sorted(self.dir.iterdir()):
-            os.replace(path, self.target / path.name)
-            self.moved.append(self.target / path.name)
-        self.dir.rmdir()
-
-    def discard(self) -> None:
-        shutil.rmtree(self.dir, ignore_errors=True)
-        _remove_empty(self.created)
-
-    def unpublish(self) -> None:
-        """Take a published export back out (its catalog record failed)."""
-        if self.moved is None:
-            shutil.rmtree(self.target, ignore_errors=True)
-        else:
-            for path in self.moved:
-                path.unlink(missing_ok=True)
-        _remove_empty(self.created)
-
-
-def _make_parents(folder: Path) -> list[Path]:
-    """mkdir -p, returning the folders it created (outermost first)."""
-    missing = []
-    current = folder
-    while not current.exists():
-        missing.append(current)
-        current = current.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    return list(reversed(missing))
-
-
-def _remove_empty(folders: Sequence[Path]) -> None:
-    for folder in reversed(folders):  # innermost first; a folder still in use stays
-        try:
-            folder.rmdir()
-        except OSError:
-            continue

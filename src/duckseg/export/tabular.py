@@ -20,6 +20,7 @@ import duckdb
 from sqlglot import exp
 
 from duckseg.compiler.sqlbuild import CONTACTS, KEY
+from duckseg.db import union_all
 from duckseg.engines.duckdb import TRAITS
 from duckseg.errors import InputError, did_you_mean
 from duckseg.export.writer import WrittenFile
@@ -109,7 +110,7 @@ def changes_query(columns: Sequence[str], traits: Collection[str] = ()) -> exp.S
     with a `change` column (add / remove) and current attributes and traits."""
     adds = _with_attributes(_ids(MEMBERS).except_(_ids(PREVIOUS)), columns, ADD, traits)
     removes = _with_attributes(_ids(PREVIOUS).except_(_ids(MEMBERS)), columns, REMOVE, traits)
-    union = exp.union(adds, removes, distinct=False)
+    union = union_all([adds, removes])
     return (
         exp.select(exp.Star())
         .from_(union.subquery("u"))

@@ -1,23 +1,17 @@
-"""Streaming writer for ad-platform upload files, and the export manifest.
+"""The pieces of an ad-platform upload, and the export manifest.
 
-`write_platform_files` reads Arrow record batches one at a time (columns named
-as in `[identity]`, plus `contact_id`), turns each contact into the platform's
-row, and writes CSV parts of at most the platform's row and byte limits:
-`<stem>-part-0001.csv`, `<stem>-part-0002.csv`, ... in UTF-8 with Unix line
-endings. Only the current batch is ever held in memory. Each part is written
-under a temporary name and renamed when complete; if writing fails, every
-part of this call is removed again.
-
-Its two halves are used on their own by `duckseg export`: `PlatformRows`
-(one batch of contacts -> the platform's rows, counting skips and drops) and
-`CsvParts` (rows -> chunked CSV files with their SHA-256).
+`PlatformRows` turns Arrow record batches of contacts (columns named as in
+`[identity]`, plus `contact_id`) into the platform's rows, counting skips and
+drops; `CsvParts` writes rows as CSV parts of at most the platform's row and
+byte limits, `<stem>-part-0001.csv`, ... in UTF-8 with Unix line endings, each
+under a temporary name renamed when complete. `duckseg export` streams its
+members query through both (export/upload.py), one batch at a time.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
-import itertools
 import json
 import os
 from collections import Counter
@@ -31,7 +25,6 @@ import pyarrow as pa
 
 from duckseg.config import IdentityConfig
 from duckseg.export.base import PlatformSpec, Skip
-from duckseg.export.platforms import get_platform
 
 CONTACT_ID = "contact_id"
 MANIFEST_FILE = "manifest.json"
@@ -48,74 +41,6 @@ class WrittenFile:
 
     def as_dict(self) -> dict[str, object]:
         return {"path": self.path, "rows": self.rows, "sha256": self.sha256}
-
-
-@dataclass(frozen=True)
-class PlatformWriteResult:
-    platform: str
-    headers: tuple[str, ...]
-    files: tuple[WrittenFile, ...]
-    rows: int  # rows written, all files together
-    skipped: Mapping[str, int]  # contacts with no row, by reason
-    dropped: Mapping[str, int]  # values left out of written rows, by reason
-    warnings: tuple[str, ...]
-
-
-def write_platform_files(
-    platform: str | PlatformSpec,
-    batches: Iterable[pa.RecordBatch],
-    identity: IdentityConfig,
-    out_dir: Path,
-    stem: str,
-    *,
-    prehashed: bool = False,
-    max_rows: int | None = None,
-    max_bytes: int | None = None,
-) -> PlatformWriteResult:
-    """Write one platform's upload files for the contacts in `batches`.
-
-    A mapped column missing from the input means that identifier is absent.
-    `prehashed` says the source already holds SHA-256 digests (passed through
-    instead of hashed again). `max_rows` / `max_bytes` override the platform's
-    limits. An empty input still writes one part holding only the header.
-    """
-    spec = platform if isinstance(platform, PlatformSpec) else get_platform(platform)
-    if not stem or stem != Path(stem).name or stem.startswith("."):
-        raise ValueError(f"file stem must be a plain file name, got {stem!r}")
-    row_limit = spec.max_rows if max_rows is None else max_rows
-    byte_limit = spec.max_bytes if max_bytes is None else max_bytes
-    if (row_limit is not None and row_limit < 1) or (byte_limit is not None and byte_limit < 1):
-        raise ValueError("row and byte limits must be positive")
-
-    rows_of = PlatformRows(spec, identity, prehashed=prehashed)
-    it = iter(batches)
-    first = next(it, None)
-    headers = rows_of.headers(first.schema.names if first is not None else ())
-
-    stream = itertools.chain([] if first is None else [first], it)
-    del first  # the stream alone holds it, and lets go once it is written
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    parts = CsvParts(out_dir, stem, headers, row_limit, byte_limit)
-    try:
-        for batch in stream:
-            _, lines = rows_of.convert(batch, headers)
-            parts.write_many(lines)
-        files = parts.close()
-    except BaseException:
-        parts.discard()
-        raise
-
-    rows = sum(f.rows for f in files)
-    return PlatformWriteResult(
-        platform=spec.name,
-        headers=headers,
-        files=files,
-        rows=rows,
-        skipped=dict(sorted(rows_of.skipped.items())),
-        dropped=dict(sorted(rows_of.dropped.items())),
-        warnings=audience_warnings(spec, rows),
-    )
 
 
 def audience_warnings(spec: PlatformSpec, rows: int) -> tuple[str, ...]:
@@ -266,34 +191,6 @@ class CsvParts:
 
 
 # --------------------------------------------------------------------- manifest
-
-
-def platform_manifest(
-    result: PlatformWriteResult,
-    *,
-    segment: str,
-    snapshot_id: str,
-    as_of: date | str,
-    excluded: Mapping[str, int] | None = None,
-    **extra: Any,
-) -> dict[str, Any]:
-    """The manifest of one ad-platform export. `excluded` counts contacts left
-    out before the writer saw them (e.g. {"opted_out": 12}); they are added to
-    `skipped`. `dropped` and `warnings` follow those keys, then `extra`."""
-    skipped = Counter(result.skipped)
-    skipped.update(excluded or {})
-    return {
-        "segment": segment,
-        "format": result.platform,
-        "snapshot_id": snapshot_id,
-        "as_of": as_of,
-        "rows": result.rows,
-        "skipped": dict(sorted(skipped.items())),
-        "files": [f.as_dict() for f in result.files],
-        "dropped": dict(result.dropped),
-        "warnings": list(result.warnings),
-        **extra,
-    }
 
 
 def write_manifest(out_dir: Path, manifest: Mapping[str, Any]) -> Path:

@@ -158,7 +158,7 @@ def events_output(plan: Plan, names: Sequence[str]) -> exp.Select:
     event_id. `names` are the event names of `kept`, in order.
 
     Rows of one event at one instant keep no particular order: a third sort key
-    (contact_id, text) made the sort of 50M events 15% slower and nothing reads it.
+    (contact_id, text) made the sort slower (benchmarks/RESULTS.md) and nothing reads it.
     """
     out: list[exp.Expr] = [exp.alias_(exp.column(c.key), c.name, quoted=True) for c in plan.columns]
     if plan.find("event_id") is None:

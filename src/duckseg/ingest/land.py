@@ -59,6 +59,7 @@ from duckseg import db as database
 from duckseg.errors import InputError, Problem
 from duckseg.ingest import events as events_q
 from duckseg.ingest import plan as q
+from duckseg.ingest.fingerprints import fingerprints, refuse_repeats
 from duckseg.ingest.plan import Column, Plan, build_plan, lake_schema
 from duckseg.ingest.readers import Source, read_fully, read_source, resolve_format
 from duckseg.state.store import Store, tmp_path_for
@@ -101,6 +102,7 @@ def land(
     fmt: str | None = None,
     *,
     strict: bool = False,
+    allow_repeat: bool = False,
     progress: Progress | None = None,
     row_group_size: int = 100_000,
 ) -> LandingReport:
@@ -111,6 +113,8 @@ def land(
     (DuckDB writes whole vectors, so a group holds at least 2048 rows).
     Bad rows are set aside in a rejects file; with `strict`, any bad row
     raises `InputError` (one problem per row) and nothing is landed.
+    A file whose content landed before is refused (`InputError` naming that
+    landing) unless `allow_repeat`; every landing records its files' SHA-256.
     """
     if kind not in KINDS:
         raise InputError.single("ingest", f"expected contacts or events, got {kind!r}")
@@ -120,7 +124,11 @@ def land(
         raise ValueError(f"row_group_size must be positive, got {row_group_size}")
     inputs = [(Path(p), resolve_format(Path(p), fmt)) for p in paths]
     with store.writer(), _work_connection() as con:
+        hashes = fingerprints([path for path, _ in inputs])
+        if not allow_repeat:
+            refuse_repeats(store, [path for path, _ in inputs], hashes)
         landing = _Landing(store, con, kind, row_group_size)
+        landing.hashes = hashes
         try:
             report = landing.run(inputs, strict, progress)
         except BaseException:
@@ -153,9 +161,10 @@ def _commit(
     files: Sequence[tuple[Path, str, int]],
     retired: Sequence[Path],
     event_names: Sequence[str] = (),
+    hashes: Sequence[tuple[str, str]] = (),
 ) -> None:
     """Register the landing: its row, its new files, the files it replaces, the event names
-    it brought; one transaction."""
+    it brought, the fingerprints of its input files; one transaction."""
     with store.connect() as con:
         con.execute("BEGIN TRANSACTION")
         try:
@@ -164,6 +173,10 @@ def _commit(
                 con.execute(
                     "INSERT INTO lake_files VALUES (?, ?, ?, ?)",
                     [store.relative(path), kind, record[0], rows],
+                )
+            for digest, source in hashes:
+                con.execute(
+                    "INSERT INTO landed_files VALUES (?, ?, ?)", [digest, record[0], source]
                 )
             for path in retired:
                 con.execute("DELETE FROM lake_files WHERE path = ?", [store.relative(path)])
@@ -190,6 +203,7 @@ class _Landing:
         self.retired: list[Path] = []  # files the new ones replace
         self.event_names: list[str] = []  # event names of the landed events
         self.generation = 0  # contacts work tables: cur_0, cur_1, ...
+        self.hashes: list[str | None] = []  # SHA-256 of each input file, in input order
 
     def run(
         self, inputs: Sequence[tuple[Path, str]], strict: bool, progress: Progress | None
@@ -256,7 +270,12 @@ class _Landing:
             duplicates,
             created,
         )
-        _commit(self.store, record, self.files, self.retired, self.event_names)
+        recorded = [
+            (digest, str(path))
+            for (path, _), digest in zip(inputs, self.hashes, strict=True)
+            if digest is not None
+        ]
+        _commit(self.store, record, self.files, self.retired, self.event_names, recorded)
         return LandingReport(
             self.landing_id,
             self.kind,

@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 from sqlglot import exp
 
+from duckseg.db import union_all
 from duckseg.errors import InputError, did_you_mean
 from duckseg.ingest.readers import (
     INFERENCE_ORDER,
@@ -279,10 +280,8 @@ def typed_null(dtype: str, key: str) -> exp.Expr:
 
 
 def union_all_of(parts: Sequence[exp.Select], alias: str) -> exp.Select:
-    union: exp.Query = parts[0]
-    for part in parts[1:]:
-        union = exp.union(union, part, distinct=False)
-    return exp.select("*").from_(exp.Subquery(this=union, alias=alias))
+    """SELECT * from the UNION ALL of `parts`, as a subquery named `alias`."""
+    return exp.select("*").from_(exp.Subquery(this=union_all(parts), alias=alias))
 
 
 def row_number_over(partition: exp.Expr, *order: exp.Expr) -> exp.Window:

@@ -21,7 +21,10 @@ from duckseg.lang.time import (
     AbsoluteInstant,
     Duration,
     Relative,
+    TimeContext,
     TimeValue,
+    iso,
+    out_of_order,
     parse_duration,
     parse_time_value,
 )
@@ -55,10 +58,45 @@ _AGG_NUMERIC_ONLY = {ir.AggFn.SUM, ir.AggFn.AVG}
 
 
 @dataclass(frozen=True)
+class OrderCheck:
+    """A `between` of time values whose order only the build's as_of decides."""
+
+    source: str
+    path: str
+    low: TimeValue
+    high: TimeValue
+
+
+@dataclass(frozen=True)
 class ResolvedSegment:
     segment: spec.Segment
     tree: ir.Node | None  # None for static segments
     references: frozenset[str]  # segments referenced directly or transitively
+    # Checked with check_order at the as_of of a build, a preview or a compile.
+    order_checks: tuple[OrderCheck, ...] = ()
+
+
+def check_order(resolved: Sequence[ResolvedSegment], ctx: TimeContext) -> None:
+    """`between` needs low <= high: time bounds whose order depends on the as_of (now-90d,
+    now-3mo) are checked here, at the as_of; a DefinitionError lists every one out of order."""
+    problems = [
+        Problem(
+            c.source,
+            c.path,
+            f"between needs low <= high, got [{c.low}, {c.high}], which at as_of "
+            f"{iso(ctx.as_of)} are {_shown(ctx, c.low)} and {_shown(ctx, c.high)}",
+        )
+        for r in resolved
+        for c in r.order_checks
+        if out_of_order(c.low, c.high, ctx)
+    ]
+    if problems:
+        raise DefinitionError(list(dict.fromkeys(problems)))
+
+
+def _shown(ctx: TimeContext, value: TimeValue) -> str:
+    at = ctx.resolve(value)
+    return iso(at) if isinstance(at, datetime) else at.isoformat()
 
 
 SegmentLookup = Callable[[str], spec.Segment | None]
@@ -99,7 +137,9 @@ class Resolver:
         tree = ctx.node(segment.where, "where") if segment.where is not None else None
         if ctx.problems:
             raise DefinitionError(ctx.problems)
-        resolved = ResolvedSegment(segment, tree, frozenset(ctx.references))
+        resolved = ResolvedSegment(
+            segment, tree, frozenset(ctx.references), tuple(dict.fromkeys(ctx.order_checks))
+        )
         if segment is self.lookup(segment.name):
             self._done[segment.name] = resolved
         return resolved
@@ -134,6 +174,7 @@ class _Context:
         self.stack = stack
         self.problems: list[Problem] = []
         self.references: set[str] = set()
+        self.order_checks: list[OrderCheck] = []
 
     def fail(self, path: str, message: str, hint: str | None = None) -> None:
         self.problems.append(Problem(self.source, path, message, hint))
@@ -181,13 +222,18 @@ class _Context:
         if column is None:
             return None
         vtype = column.type
+        valid_ops = sorted(o.value for o in OPS_BY_TYPE[vtype])
         try:
             op = ir.Op(cond.op)
         except ValueError:
+            closest = did_you_mean(cond.op, valid_ops) or did_you_mean(
+                cond.op, [o.value for o in ir.Op]
+            )
             self.fail(
                 f"{path}.op",
                 f"unknown op {cond.op}",
-                did_you_mean(cond.op, [o.value for o in ir.Op]),
+                (f"{closest} " if closest else "")
+                + f"valid ops for {noun} {cond.field} ({vtype.value}): {', '.join(valid_ops)}",
             )
             return None
         if op in ir.PERCENT_OPS and column.scope == "event":
@@ -198,11 +244,10 @@ class _Context:
             )
             return None
         if op not in OPS_BY_TYPE[vtype]:
-            valid = ", ".join(sorted(o.value for o in OPS_BY_TYPE[vtype]))
             hint = (
                 "use has, has_all or has_none for tags"
                 if vtype is ValueType.TEXT_LIST and op in _ANY
-                else f"valid ops: {valid}"
+                else f"valid ops: {', '.join(valid_ops)}"
             )
             self.fail(
                 f"{path}.op",
@@ -470,6 +515,7 @@ class _Context:
                     self.fail(f"{path}.{key}", f"segment {name} is invalid: {exc.problems[0]}")
                 return None
             self.references.update(resolved.references)
+            self.order_checks.extend(resolved.order_checks)
             assert resolved.tree is not None
             node = ir.SegmentRef(name, resolved.tree)
         return ir.Not(node) if cond.negated else node
@@ -554,7 +600,14 @@ class _Context:
         low, high = convert(raw[0], f"{path}[0]"), convert(raw[1], f"{path}[1]")
         if low is None or high is None:
             return None
-        if _out_of_order(low, high):
+        times = (AbsoluteDate, AbsoluteInstant, Relative)
+        if isinstance(low, times) and isinstance(high, times):
+            order = out_of_order(low, high)
+            if order is None:
+                self.order_checks.append(OrderCheck(self.source, path, low, high))
+        else:
+            order = _out_of_order(low, high)
+        if order:
             self.fail(path, f"between needs low <= high, got [{low}, {high}]")
             return None
         return low, high
@@ -569,24 +622,7 @@ class _Context:
 
 
 def _out_of_order(low: Any, high: Any) -> bool:
-    """low > high, where the two can be compared without an as_of."""
-    if isinstance(low, AbsoluteDate | AbsoluteInstant) and isinstance(
-        high, AbsoluteDate | AbsoluteInstant
-    ):
-        lo = low.day if isinstance(low, AbsoluteDate) else low.instant.date()
-        hi = high.day if isinstance(high, AbsoluteDate) else high.instant.date()
-        if isinstance(low, AbsoluteInstant) and isinstance(high, AbsoluteInstant):
-            return low.instant > high.instant
-        return lo > hi
-    if isinstance(low, Relative) and isinstance(high, Relative):
-        return _relative_key(low) > _relative_key(high)
+    """low > high for numbers (time values go through lang.time.out_of_order)."""
     if isinstance(low, int | float | Decimal) and isinstance(high, int | float | Decimal):
         return low > high
     return False
-
-
-def _relative_key(value: Relative) -> float:
-    if value.offset is None:
-        return 0.0
-    seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "mo": 2629746, "y": 31556952}
-    return value.sign * value.offset.amount * seconds[value.offset.unit.value]

@@ -239,6 +239,48 @@ class TimeContext:
         return resolved if not isinstance(resolved, datetime) else self.day_of(resolved)
 
 
+def out_of_order(low: TimeValue, high: TimeValue, ctx: TimeContext | None = None) -> bool | None:
+    """Whether `low` comes after `high`; None when that depends on the as_of and no `ctx` is
+    given (now-90d against now-3mo: a month is 28 to 31 days; a relative time against a fixed
+    one). Where a date meets an instant, the instant's date in the workspace zone is compared
+    (docs/language.md, dates against instants)."""
+    if isinstance(low, Relative) and isinstance(high, Relative):
+        (lo_scale, lo), (hi_scale, hi) = _relative_steps(low), _relative_steps(high)
+        if lo_scale is None or hi_scale is None or lo_scale == hi_scale:
+            return lo > hi
+    elif not isinstance(low, Relative) and not isinstance(high, Relative):
+        if isinstance(low, AbsoluteInstant) and isinstance(high, AbsoluteInstant):
+            return low.instant > high.instant
+        if isinstance(low, AbsoluteDate) and isinstance(high, AbsoluteDate):
+            return low.day > high.day
+    if ctx is None:
+        return None
+    a, b = ctx.resolve(low), ctx.resolve(high)
+    if isinstance(a, datetime) and isinstance(b, datetime):
+        return a > b
+    return ctx.as_date(low) > ctx.as_date(high)
+
+
+_FIXED_SECONDS = {
+    Unit.SECOND: 1,
+    Unit.MINUTE: 60,
+    Unit.HOUR: 3600,
+    Unit.DAY: 86400,
+    Unit.WEEK: 604800,
+}
+
+
+def _relative_steps(value: Relative) -> tuple[str | None, int]:
+    """A relative time as (scale, signed steps) where steps of one scale compare without an
+    as_of: seconds for s..w, months for mo and y; `now` (no scale, 0 steps) fits either."""
+    if value.offset is None:
+        return None, 0
+    unit, n = value.offset.unit, value.sign * value.offset.amount
+    if unit in _FIXED_SECONDS:
+        return "seconds", n * _FIXED_SECONDS[unit]
+    return "months", n * (12 if unit is Unit.YEAR else 1)
+
+
 @dataclass(frozen=True)
 class Bound:
     """One side of an instant range; `at` is aware UTC."""

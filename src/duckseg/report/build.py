@@ -10,9 +10,6 @@ failed report leaves nothing behind.
 from __future__ import annotations
 
 import json
-import os
-import secrets
-import shutil
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +19,7 @@ import duckdb
 import pyarrow.parquet as pq
 
 from duckseg.engines.duckdb import TRAITS, bind_traits
-from duckseg.errors import DefinitionError, InputError, Problem, did_you_mean
+from duckseg.errors import DefinitionError, InputError, Problem
 from duckseg.lang.describe import describe
 from duckseg.lang.outline import describe_definition
 from duckseg.lang.resolve import Resolver
@@ -39,6 +36,7 @@ from duckseg.report.html import render_page
 from duckseg.report.result import HTML_FILE, MANIFEST_FILE, Report
 from duckseg.report.schemas import SCHEMAS, to_table
 from duckseg.state.snapshots import SnapshotInfo
+from duckseg.state.staging import sweep_hidden, write_folder
 from duckseg.types import ValueType
 
 if TYPE_CHECKING:
@@ -57,6 +55,8 @@ def choose_snapshots(ws: WorkspaceContext, segments: Sequence[SegmentChoice]) ->
     if not segments:
         latest: dict[str, SnapshotInfo] = {}
         for snap in ws.snapshots.all():
+            if snap.kind == "audience":  # arms are compared by report --audience
+                continue
             latest[snap.segment] = snap  # all() is ordered by as_of: the last one wins
         if not latest:
             raise InputError.single(
@@ -70,28 +70,9 @@ def choose_snapshots(ws: WorkspaceContext, segments: Sequence[SegmentChoice]) ->
         else:
             name, _, snapshot_id = str(item).partition("@")
             if snapshot_id:
-                info = ws.snapshots.get(snapshot_id)
-                if info is None or info.segment != name:
-                    raise InputError.single(
-                        str(item),
-                        f"no snapshot {snapshot_id} of segment {name}",
-                        hint="see the snapshot ids with duckseg list or ws.history(name)",
-                    )
+                info = ws.snapshots.require(name, snapshot_id, ws.segment_files())
             else:
-                info = ws.snapshots.latest(name)
-                if info is None:
-                    known = set(ws.segment_files())
-                    hint = (
-                        f"build it with duckseg build {name}"
-                        if name in known
-                        else did_you_mean(name, known)
-                    )
-                    message = (
-                        f"no snapshot yet for segment {name}"
-                        if name in known
-                        else (f"unknown segment {name}")
-                    )
-                    raise InputError.single(name, message, hint=hint)
+                info = ws.snapshots.require(name, None, ws.segment_files())
         assert info is not None
         if any(c.segment == info.segment for c in chosen):
             raise InputError.single(
@@ -99,6 +80,13 @@ def choose_snapshots(ws: WorkspaceContext, segments: Sequence[SegmentChoice]) ->
             )
         chosen.append(info)
     return chosen
+
+
+def report_as_of(chosen: Sequence[SnapshotInfo]) -> datetime:
+    """The latest as_of of the dynamic snapshots compared; static snapshots (whose as_of is
+    the time of an upload) set it only when nothing else is compared."""
+    dynamic = [info.as_of for info in chosen if info.kind == "dynamic"]
+    return max(dynamic or [info.as_of for info in chosen])
 
 
 def _definitions(
@@ -137,10 +125,11 @@ def _output_dir(
     ws: WorkspaceContext, out: str | Path | None, cfg: ReportConfig, now: datetime
 ) -> Path:
     if out is not None:
-        return Path(out).resolve()
+        return _replaceable(Path(out).resolve(), "--out")
     folder = ws.root / "reports"
+    sweep_hidden(folder)
     if cfg.name:
-        return folder / cfg.name
+        return _replaceable(folder / cfg.name, "name")
     stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     candidate, n = folder / stamp, 2
     while candidate.exists():
@@ -179,7 +168,11 @@ def build_report(
     names = [info.segment for info in chosen]
     populations = [*names, m.BASE]
     now = ws.clock.now()
-    as_of = max(info.as_of for info in chosen)
+    as_of = report_as_of(chosen)
+    # A static snapshot's as_of is when its list was uploaded, not a point in event time:
+    # its metrics are taken at the report's as_of (docs/reports.md).
+    target = _output_dir(ws, out, cfg, now)  # refused before any work when it is not ours
+    at_of = {info.segment: info.as_of if info.kind == "dynamic" else as_of for info in chosen}
     tables: dict[str, list[dict[str, Any]]] = {}
     queries: dict[str, str] = {}
 
@@ -282,25 +275,25 @@ def build_report(
             )
 
         tables["metrics"] = []
-        as_ofs = sorted({info.as_of for info in chosen})
+        as_ofs = sorted(set(at_of.values()))
         for metric in metric_defs:
             step(f"metric {metric.name}")
             for at in as_ofs:
                 ctx = TimeContext.create(at, ws.config.time.zone)
-                at_names = [info.segment for info in chosen if info.as_of == at]
+                at_names = [info.segment for info in chosen if at_of[info.segment] == at]
                 tables["metrics"] += m.metric_rows(con, metric, ctx, at_names, now, queries)
 
         step("size over time")
         tables["size_over_time"] = []
         for info in chosen:
+            history = ws.snapshots.history(info.segment)
             tables["size_over_time"] += m.size_over_time_rows(
-                con, ws.root, ws.snapshots.history(info.segment), info.snapshot_id
+                history, ws.snapshots.changes_along(history), info.snapshot_id
             )
     finally:
         con.close()
 
     step("writing")
-    target = _output_dir(ws, out, cfg, now)
     name = target.name
     arrow = {table: to_table(table, rows) for table, rows in tables.items()}
     report = Report(
@@ -311,11 +304,30 @@ def build_report(
         as_of=as_of,
         tables=arrow,
         queries=queries,
+        static=frozenset(info.segment for info in chosen if info.kind == "static"),
     )
     _write(report, cfg, chosen)
     if progress:
         progress("done", steps, steps)
     return report
+
+
+def _replaceable(target: Path, option: str) -> Path:
+    """A report folder is new, empty, or an earlier report and nothing else: the new report
+    replaces the whole folder."""
+    if target.exists() and not target.is_dir():
+        raise InputError.single(option, f"{target} is a file, not a folder")
+    if target.is_dir() and any(target.iterdir()):
+        ours = {MANIFEST_FILE, HTML_FILE, *(f"{name}.parquet" for name in SCHEMAS)}
+        foreign = sorted(p.name for p in target.iterdir() if p.name not in ours)
+        if not (target / MANIFEST_FILE).is_file() or foreign:
+            raise InputError.single(
+                option,
+                f"{target} holds files that are not an earlier report: "
+                + ", ".join(foreign[:5] or ["no report.json"]),
+                hint="choose a new or empty folder (an earlier report's folder is replaced)",
+            )
+    return target
 
 
 def _manifest(report: Report, cfg: ReportConfig, chosen: Sequence[SnapshotInfo]) -> dict[str, Any]:
@@ -351,26 +363,15 @@ def _manifest(report: Report, cfg: ReportConfig, chosen: Sequence[SnapshotInfo])
 
 
 def _write(report: Report, cfg: ReportConfig, chosen: Sequence[SnapshotInfo]) -> None:
-    target = report.path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.parent / f".{target.name}.tmp-{secrets.token_hex(4)}"
-    tmp.mkdir()
-    try:
+    def fill(folder: Path) -> None:
         for name, table in report.tables.items():
-            pq.write_table(table, tmp / f"{name}.parquet", compression="zstd")
-        (tmp / MANIFEST_FILE).write_text(
+            pq.write_table(table, folder / f"{name}.parquet", compression="zstd")
+        (folder / MANIFEST_FILE).write_text(
             json.dumps(_manifest(report, cfg, chosen), indent=2) + "\n", encoding="utf-8"
         )
-        (tmp / HTML_FILE).write_text(render_page(report), encoding="utf-8")
-        if target.exists():
-            for path in sorted(tmp.iterdir()):
-                os.replace(path, target / path.name)
-            tmp.rmdir()
-        else:
-            os.replace(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        (folder / HTML_FILE).write_text(render_page(report), encoding="utf-8")
+
+    write_folder(report.path, fill)
 
 
 __all__ = ["build_report", "choose_snapshots"]

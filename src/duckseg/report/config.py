@@ -31,7 +31,14 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from duckseg.errors import DefinitionError, InputError, Problem, did_you_mean
+from duckseg.errors import (
+    DefinitionError,
+    InputError,
+    Problem,
+    did_you_mean,
+    relocated,
+    validation_problem,
+)
 from duckseg.lang import ir
 from duckseg.lang.resolve import Resolver
 from duckseg.report.metrics import Metric, MetricKind
@@ -156,9 +163,6 @@ def _problem(source: str, err: dict[str, Any]) -> Problem:
     loc = tuple(err["loc"])
     path = _path(loc)
     kind = err["type"]
-    if kind == "extra_forbidden":
-        name = str(loc[-1])
-        return Problem(source, path, f"unknown key {name!r}", did_you_mean(name, _known(loc)))
     if kind == "union_tag_not_found":
         return Problem(source, path, f"missing kind (one of {', '.join(KINDS)})")
     if kind == "union_tag_invalid":
@@ -170,7 +174,7 @@ def _problem(source: str, err: dict[str, Any]) -> Problem:
         return Problem(source, path, "missing")
     if kind == "string_pattern_mismatch":
         return Problem(source, path, "expected a name of letters, digits, _ and -")
-    return Problem(source, path, str(err["msg"]).removeprefix("Value error, "))
+    return validation_problem(source, path, err, lambda: _known(loc))
 
 
 def _known(loc: tuple[int | str, ...]) -> list[str]:
@@ -217,7 +221,8 @@ def resolve_metrics(
         try:
             node = resolver.resolve_condition(cond, source)
         except DefinitionError as exc:
-            problems.extend(_relocate(p, at) for p in exc.problems)
+            moves = [(f"where.{old}", f"{at}.{new}") for old, new in _MOVES]
+            problems.extend(relocated(p, p.source, moves, at) for p in exc.problems)
             continue
         assert isinstance(node, ir.EventTest)
         prop_name = getattr(spec, "prop", None)
@@ -291,19 +296,8 @@ def _trait_metric(
     return Metric(spec.name, MetricKind(spec.kind), trait.filter, spec.label, trait.column)
 
 
-def _relocate(problem: Problem, at: str) -> Problem:
-    """A problem found in the generated condition, placed where the config file has it."""
-    path = problem.path
-    for old, new in (
-        ("where.performed", "event"),
-        ("where.where", "where"),
-        ("where.within", "within"),
-    ):
-        if path == old or path.startswith((old + ".", old + "[")):
-            return Problem(
-                problem.source, at + "." + new + path[len(old) :], problem.message, problem.hint
-            )
-    return Problem(problem.source, at, problem.message, problem.hint)
+# Where the parts of a metric's generated event condition are in the config file.
+_MOVES = (("performed", "event"), ("where", "where"), ("within", "within"))
 
 
 def check_breakdowns(

@@ -198,6 +198,10 @@ def _size_section(report: Report, colors: dict[str, str]) -> str:
     for row in _rows(report, "size_over_time"):
         by_segment[row["segment"]].append((row["as_of"], row["members"]))
     names = [n for n in report.segment_names if by_segment.get(n)]
+    # Static snapshots are dated by upload, not by as_of: beside dynamic ones they would
+    # stretch the time axis from the events' era to today.
+    left_out = [n for n in names if n in report.static] if len(report.static) < len(names) else []
+    names = [n for n in names if n not in left_out]
     series = [Series(n, colors[n], by_segment[n]) for n in names]
     single = all(len(by_segment[n]) == 1 for n in names)
     note = (
@@ -206,6 +210,11 @@ def _size_section(report: Report, colors: dict[str, str]) -> str:
         if single
         else ""
     )
+    if left_out:
+        note += (
+            f'<p class="muted small">Not drawn: {esc(", ".join(left_out))} (static: '
+            "its snapshots are dated by upload, not by as_of).</p>"
+        )
     return (
         '<section id="size"><h2>Size over time</h2>'
         '<p class="lead">Members at each snapshot, by its as_of.</p>'
@@ -245,10 +254,12 @@ def _metrics_section(report: Report, colors: dict[str, str]) -> str:
         mrows = [r for r in rows if r["metric"] == metric]
         segs = [r for r in mrows if not r["is_base"]]
         bases = [r for r in mrows if r["is_base"]]
-        base = next((b for b in bases if b["as_of"] == report_as_of), bases[-1] if bases else None)
         bars = [Bar(r["population"], r["value"], colors[r["population"]], r["lift"]) for r in segs]
-        if base is not None:
-            bars.append(Bar(BASE, base["value"], BASE_COLOR, None, is_base=True))
+        # Each lift is against all contacts at that segment's own as_of: one base bar each.
+        used = sorted({r["as_of"] for r in segs}) or [report_as_of]
+        for base in (b for b in bases if b["as_of"] in used):
+            label = BASE if len(used) == 1 else f"{BASE} {base['as_of']:%Y-%m-%d}"
+            bars.append(Bar(label, base["value"], BASE_COLOR, None, is_base=True))
         first = mrows[0]
         open_windows = [r for r in mrows if not r["complete"]]
         note = (

@@ -39,7 +39,6 @@ from duckseg.types import Catalog, ValueType
 
 BASE = "all contacts"  # segment names cannot contain a space, so this never collides
 MEMBERS = "report_members"
-HISTORY = "report_history"
 NOT_SET = "(not set)"
 OTHER = "(other)"
 MAX_DEFAULT_BREAKDOWNS = 4
@@ -292,7 +291,7 @@ def breakdown_query(attribute: str, vtype: ValueType, table: str = "contacts") -
             )
             .group_by(_col("population", m))
         )
-        return exp.union(per_tag, no_tags, distinct=False)
+        return union_all([per_tag, no_tags])
     value: exp.Expr = (
         exp.func("nullif", col, exp.Literal.string(""))
         if vtype is ValueType.TEXT
@@ -546,38 +545,12 @@ def frequent_events(
 
 
 def size_over_time_rows(
-    con: duckdb.DuckDBPyConnection,
-    root: Path,
-    history: Sequence[SnapshotInfo],
-    chosen: str,
+    history: Sequence[SnapshotInfo], changes: Sequence[tuple[int, int]], chosen: str
 ) -> list[Row]:
-    """Every snapshot of a segment with its size and who entered / exited since the one before."""
-    if not history:
-        return []
-    parts = [
-        _population(exp.Literal.number(seq), parquet_scan([root / info.path]), "seq")
-        for seq, info in enumerate(history)
-    ]
-    create_temp(con, HISTORY, union_all(parts), kind="TABLE")
-    cur, prev = "cur", "prev"
-    kept_query = (
-        exp.select(_col("seq", cur), exp.alias_(_count(), "kept"))
-        .from_(_table(HISTORY, cur))
-        .join(
-            _table(HISTORY, prev),
-            on=exp.and_(
-                _col("seq", prev).eq(
-                    exp.Sub(this=_col("seq", cur), expression=exp.Literal.number(1))
-                ),
-                _col("contact_id", prev).eq(_col("contact_id", cur)),
-            ),
-        )
-        .group_by(_col("seq", cur))
-    )
-    kept = {int(seq): int(n) for seq, n in _rows(con, kept_query)}
+    """Every snapshot of a segment with its size and who entered / exited since the one
+    before (`changes`, from SnapshotStore.changes_along)."""
     rows = []
-    for seq, info in enumerate(history):
-        before = history[seq - 1].count if seq else 0
+    for info, (entered, exited) in zip(history, changes, strict=True):
         rows.append(
             {
                 "segment": info.segment,
@@ -585,8 +558,8 @@ def size_over_time_rows(
                 "as_of": info.as_of,
                 "built_at": info.built_at,
                 "members": info.count,
-                "entered": info.count - kept.get(seq, 0),
-                "exited": before - kept.get(seq, 0),
+                "entered": entered,
+                "exited": exited,
                 "in_report": info.snapshot_id == chosen,
             }
         )

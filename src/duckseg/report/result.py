@@ -42,6 +42,7 @@ class Report:
     as_of: datetime
     tables: Mapping[str, pa.Table] = field(repr=False)
     queries: Mapping[str, str] = field(default_factory=dict, repr=False)
+    static: frozenset[str] = frozenset()  # compared segments that are static member lists
 
     @property
     def html_path(self) -> Path:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -133,6 +133,26 @@ def _date_label(at: datetime, span: timedelta) -> str:
     return at.strftime("%d %b")
 
 
+LABEL_CHAR_PX = 7.0  # a generous width per character of an 11px axis label
+LABEL_GAP_PX = 8.0
+
+
+def _spaced(
+    ticks: Sequence[datetime], x: Callable[[datetime], float], label: Callable[[datetime], str]
+) -> list[datetime]:
+    """The ticks whose labels do not overlap, left to right, always keeping the last one
+    (the latest as_of) and dropping what comes too close before it."""
+
+    def half(at: datetime) -> float:
+        return len(label(at)) * LABEL_CHAR_PX / 2
+
+    kept: list[datetime] = []
+    for at in reversed(sorted(ticks)):
+        if not kept or x(kept[-1]) - half(kept[-1]) - LABEL_GAP_PX >= x(at) + half(at):
+            kept.append(at)
+    return kept[::-1]
+
+
 def line_chart(series: Sequence[Series], width: int = 760, height: int = 280) -> str:
     """Members over time, one line per segment."""
     points = [p for s in series for p in s.points]
@@ -163,7 +183,7 @@ def line_chart(series: Sequence[Series], width: int = 760, height: int = 280) ->
             f'fill="{MUTED}">{esc(fmt_compact(value))}</text>'
         )
     ticks = sorted(set(times)) if len(set(times)) <= 6 else [lo + span * (i / 4) for i in range(5)]
-    for at in ticks:
+    for at in _spaced(ticks, x, lambda at: _date_label(at, span)):
         xx = x(at)
         parts.append(
             f'<line x1="{xx:.1f}" x2="{xx:.1f}" y1="{top + plot_h}" y2="{top + plot_h + 5}" '
@@ -293,7 +313,7 @@ def bar_chart(bars: Sequence[Bar], unit: str, width: int = 760, row: int = 30) -
         w = 0.0 if b.value is None else plot_w * max(0.0, b.value) / scale
         parts.append(
             f'<text x="{label_w - 10}" y="{y0 + row / 2 + 4:.1f}" text-anchor="end" font-size="12" '
-            f'fill="{INK}">{esc(_short(b.label, 22))}</text>'
+            f'fill="{INK}">{esc(_short(b.label, 24))}</text>'
             f'<rect x="{label_w}" y="{y0 + 5}" width="{plot_w}" height="{row - 10}" rx="3" '
             f'fill="#f3f5f7"/>'
             f'<rect class="metric-bar{" metric-base" if b.is_base else ""}" '

@@ -1,5 +1,10 @@
 """Membership snapshots: one Parquet file of contact_ids per build, plus metadata.
 
+The same store keeps audience snapshots (docs/audiences.md): their owner is
+`audience:NAME`, their kind `audience`, and their file has `arm` and `agent`
+columns beside `contact_id`. History, entered / exited and atomic commits are
+the same for both; diffs compare contact_ids only.
+
 A segment's history is ordered by as_of (then built_at): a backtest with an
 earlier as_of slots into the history rather than becoming the latest.
 Writing is atomic: each file is renamed into place and then registered in the
@@ -9,7 +14,7 @@ catalog in one transaction with every other snapshot of the same build.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,9 +28,11 @@ from sqlglot import exp
 
 from duckseg import db as database
 from duckseg.db import parquet_scan, union_all
-from duckseg.state.store import Store, tmp_path_for
+from duckseg.errors import InputError, unknown_segment
+from duckseg.state.store import CATALOG_FILE, Store, tmp_path_for
 
 SNAPSHOT_DIR = Path("state") / "snapshots"
+TABLE = "snapshots"  # the catalog table (state/catalog.sql)
 COLUMNS = (
     "snapshot_id",
     "segment",
@@ -43,11 +50,11 @@ PENDING_MEMBERS = "pending_members"
 ORDER = ("as_of", "built_at", "seq")  # a segment's history order
 _INSERT = exp.insert(
     exp.values([tuple(exp.Placeholder() for _ in (*COLUMNS, "seq"))]),
-    "snapshots",
+    TABLE,
     columns=[*COLUMNS, "seq"],
 ).sql("duckdb")
 # Reading queries, built once. `?` placeholders take the values.
-_ROWS = exp.select(*COLUMNS).from_("snapshots")
+_ROWS = exp.select(*COLUMNS).from_(TABLE)
 _LAST_FIRST = [exp.Ordered(this=exp.column(c), desc=True) for c in ORDER]
 _ALL = _ROWS.order_by(*ORDER).sql("duckdb")
 _HISTORY = _ROWS.where(exp.column("segment").eq(exp.Placeholder())).order_by(*ORDER).sql("duckdb")
@@ -56,7 +63,7 @@ _BY_IDS = (
     .order_by(*ORDER)
     .sql("duckdb")
 )
-_IDS = exp.select("snapshot_id").from_("snapshots")
+_IDS = exp.select("snapshot_id").from_(TABLE)
 _LATEST_ID = (
     _IDS.where(exp.column("segment").eq(exp.Placeholder())).order_by(*_LAST_FIRST).limit(1)
 ).sql("duckdb")
@@ -86,7 +93,7 @@ _PREVIOUS_ID = (
             ),
             "snapshot_id",
         )
-        .from_("snapshots")
+        .from_(TABLE)
         .where(exp.column("segment").eq(exp.Placeholder()))
         .subquery("h")
     )
@@ -95,7 +102,7 @@ _PREVIOUS_ID = (
 ).sql("duckdb")
 _NEXT_SEQ = (
     exp.select(exp.func("COALESCE", exp.func("MAX", exp.column("seq")), exp.Literal.number(0)) + 1)
-    .from_("snapshots")
+    .from_(TABLE)
     .sql("duckdb")
 )
 
@@ -104,7 +111,7 @@ _NEXT_SEQ = (
 class SnapshotInfo:
     snapshot_id: str
     segment: str
-    kind: str  # dynamic | static
+    kind: str  # dynamic | static | audience
     as_of: datetime  # aware UTC
     built_at: datetime  # aware UTC
     definition_hash: str
@@ -125,6 +132,12 @@ class PendingSnapshot:
     compiled_sql: str
     engine: str
     members: pa.Table  # one column contact_id, no duplicates, sorted
+
+
+def storage_name(owner: str) -> str:
+    """The folder of a snapshot owner's files: `audience:NAME` -> `audience/NAME` (a ':'
+    is not a portable file name; segment names have no ':', so nothing collides)."""
+    return owner.replace(":", "/")
 
 
 def new_snapshot_id(now: datetime) -> str:
@@ -167,7 +180,7 @@ class SnapshotStore:
         try:
             for snap in pending:
                 sid = new_snapshot_id(built_at)
-                rel = SNAPSHOT_DIR / snap.segment / f"{sid}.parquet"
+                rel = SNAPSHOT_DIR / storage_name(snap.segment) / f"{sid}.parquet"
                 final = self.root / rel
                 final.parent.mkdir(parents=True, exist_ok=True)
                 tmp = tmp_path_for(final)
@@ -215,20 +228,20 @@ class SnapshotStore:
 
     # -- reading -------------------------------------------------------------------
     def _query(self, sql: str, params: Sequence[object] = ()) -> list[SnapshotInfo]:
-        if not (self.root / "state" / "catalog.duckdb").exists():
+        if not (self.root / CATALOG_FILE).exists():
             return []
         with self.store.connect(read_only=True) as con:
-            if not self.store.has_table(con, "snapshots"):
+            if not self.store.has_table(con, TABLE):
                 return []
             rows = con.execute(sql, list(params)).fetchall()
         return [_info(r) for r in rows]
 
     def _newest(self, ids_sql: str, params: Sequence[object]) -> list[SnapshotInfo]:
         """Choose ids with `ids_sql`, then read the rows (compiled SQL and all) of those only."""
-        if not (self.root / "state" / "catalog.duckdb").exists():
+        if not (self.root / CATALOG_FILE).exists():
             return []
         with self.store.connect(read_only=True) as con:
-            if not self.store.has_table(con, "snapshots"):
+            if not self.store.has_table(con, TABLE):
                 return []
             ids = [r[0] for r in con.execute(ids_sql, list(params)).fetchall()]
             return self._query(_BY_IDS, [ids]) if ids else []
@@ -252,6 +265,42 @@ class SnapshotStore:
         found = self._newest(_PREVIOUS_ID, [info.segment, info.snapshot_id])
         return found[0] if found else None
 
+    def segments(self) -> set[str]:
+        """The names of every segment with a snapshot."""
+        if not (self.root / CATALOG_FILE).exists():
+            return set()
+        with self.store.connect(read_only=True) as con:
+            if not self.store.has_table(con, TABLE):
+                return set()
+            query = exp.select(exp.column("segment")).distinct().from_(TABLE)
+            return {str(row[0]) for row in con.execute(query.sql("duckdb")).fetchall()}
+
+    def require(
+        self, segment: str, snapshot_id: str | None, defined: Iterable[str]
+    ) -> SnapshotInfo:
+        """The snapshot `snapshot_id` of `segment` (default: its latest), or an `InputError` that
+        says what is wrong: an unknown segment (with a did-you-mean over `defined` and every
+        built segment), one not built yet, or a snapshot id of another segment."""
+        info = self.get(snapshot_id) if snapshot_id else self.latest(segment)
+        if info is not None and info.segment == segment:
+            return info
+        known = set(defined) | self.segments()
+        if segment not in known:
+            raise InputError([unknown_segment(segment, known)])
+        if snapshot_id:
+            raise InputError.single(
+                "--snapshot",
+                f"no snapshot {snapshot_id} of segment {segment}",
+                hint="duckseg list and duckseg build print snapshot ids; ws.history(name) lists them"
+                if self.latest(segment)
+                else f"build it with duckseg build {segment}",
+            )
+        raise InputError.single(
+            segment,
+            f"no snapshot yet for segment {segment}",
+            hint=f"build it with duckseg build {segment}",
+        )
+
     def latest_up_to(self, segments: Sequence[str], as_of: datetime) -> dict[str, SnapshotInfo]:
         """Per segment, the last snapshot with an as_of at or before `as_of`: the one a new
         build at `as_of` comes after."""
@@ -269,10 +318,10 @@ class SnapshotStore:
         """(entered, exited) contact_ids going from `before` to `after`."""
         con = database.cursor()
         try:
-            new = con.read_parquet(str(self.root / after.path))
+            new = con.read_parquet(str(self.root / after.path)).select("contact_id")
             if before is None:
                 return new.order("contact_id").to_arrow_table(), new.limit(0).to_arrow_table()
-            old = con.read_parquet(str(self.root / before.path))
+            old = con.read_parquet(str(self.root / before.path)).select("contact_id")
             entered = new.except_(old).order("contact_id").to_arrow_table()
             exited = old.except_(new).order("contact_id").to_arrow_table()
             return entered, exited
@@ -299,32 +348,65 @@ class SnapshotStore:
         parts = []
         for name, view in zip(compared, views, strict=True):
             con.register(view, members[name])
-            earlier = exp.select("contact_id").from_(
-                parquet_scan([self.root / before[name].path]).subquery("earlier")
-            )
-            kept = exp.select(
-                exp.alias_(exp.Literal.string(name), "segment"),
-                exp.alias_(exp.Count(this=exp.Star()), "kept"),
-            ).from_(view)
-            kept_rows = exp.In(this=exp.column("contact_id"), query=exp.Subquery(this=earlier))
-            parts.append(kept.where(kept_rows))
+            parts.append(self._kept(name, exp.to_table(view), before[name]))
         try:
-            rows = con.execute(union_all(parts).sql("duckdb")).fetchall()
+            kept = dict(con.execute(union_all(parts).sql("duckdb")).fetchall())
         finally:
             for view in views:
                 con.unregister(view)
-        for name, kept in rows:
-            changes[name] = (members[name].num_rows - kept, before[name].count - kept)
+        for name in compared:
+            changes[name] = _changes(members[name].num_rows, before[name].count, kept[name])
         return changes
+
+    def changes_along(self, history: Sequence[SnapshotInfo]) -> list[tuple[int, int]]:
+        """(entered, exited) of each snapshot of a history against the one before it (the
+        first against nothing): one query for the whole history."""
+        if len(history) < 2:
+            return [(info.count, 0) for info in history]
+        parts = [
+            self._kept(str(i), parquet_scan([self.root / info.path]).subquery("m"), history[i - 1])
+            for i, info in enumerate(history)
+            if i
+        ]
+        con = database.cursor()
+        try:
+            kept = dict(con.execute(union_all(parts).sql("duckdb")).fetchall())
+        finally:
+            con.close()
+        return [(history[0].count, 0)] + [
+            _changes(info.count, history[i - 1].count, kept[str(i)])
+            for i, info in enumerate(history)
+            if i
+        ]
+
+    def _kept(self, label: str, members: exp.Expr, before: SnapshotInfo) -> exp.Select:
+        """`label` and how many of `members` are in `before`: a semi join against its file."""
+        earlier = exp.select("contact_id").from_(
+            parquet_scan([self.root / before.path]).subquery("earlier")
+        )
+        return (
+            exp.select(
+                exp.alias_(exp.Literal.string(label), "label"),
+                exp.alias_(exp.Count(this=exp.Star()), "kept"),
+            )
+            .from_(members)
+            .where(exp.In(this=exp.column("contact_id"), query=exp.Subquery(this=earlier)))
+        )
 
     def delete_history(self, segment: str) -> int:
         """Unregister and remove every snapshot of a segment; returns how many."""
         history = self.history(segment)
         with self.store.connect() as con:
-            con.execute("DELETE FROM snapshots WHERE segment = ?", [segment])
+            delete = exp.delete(TABLE, where=exp.column("segment").eq(exp.Placeholder()))
+            con.execute(delete.sql("duckdb"), [segment])
         for info in history:
             (self.root / info.path).unlink(missing_ok=True)
         return len(history)
+
+
+def _changes(count: int, before: int, kept: int) -> tuple[int, int]:
+    """Entered and exited from the sizes of two member sets and how many the later kept."""
+    return count - kept, before - kept
 
 
 def sql_description(info: SnapshotInfo) -> str | None:

@@ -16,8 +16,9 @@ import hashlib
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -153,6 +154,20 @@ class Store:
             return frozenset(
                 str(r[0]) for r in con.execute("SELECT event FROM event_names").fetchall()
             )
+
+    def landings_of(self, hashes: Sequence[str]) -> dict[str, tuple[str, str, datetime]]:
+        """For each SHA-256 that landed before: (landing_id, source as given, landed_at UTC),
+        the earliest landing of that content."""
+        if not hashes or not (self.root / CATALOG_FILE).exists():
+            return {}
+        with self.connect() as con:
+            rows = con.execute(
+                "SELECT f.sha256, arg_min(l.landing_id, l.landed_at), arg_min(f.source, l.landed_at),"
+                " min(l.landed_at) FROM landed_files f JOIN landings l USING (landing_id)"
+                " WHERE list_contains(?, f.sha256) GROUP BY f.sha256",
+                [list(hashes)],
+            ).fetchall()
+        return {str(h): (str(lid), str(src), at) for h, lid, src, at in rows}
 
     def registered_paths(self, con: duckdb.DuckDBPyConnection) -> set[str]:
         rows = con.execute(

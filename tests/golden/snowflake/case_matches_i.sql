@@ -7,4 +7,4 @@ SELECT
 FROM contacts
 WHERE
   NOT "contacts"."email" IS NULL
-  AND REGEXP_INSTR("contacts"."email", '(?i)^b@y') > 0
+  AND REGEXP_INSTR("contacts"."email", '^b@y', 1, 1, 0, 'i') > 0
