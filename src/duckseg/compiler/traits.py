@@ -51,8 +51,9 @@ def edge_value(
     present = exp.Not(this=exp.Is(this=prop.copy(), expression=exp.null()))
     where = exp.and_(exp.paren(cond), present, copy=False) if cond is not None else present
     if not settings.orderable_structs:
-        by_time = exp.Ordered(this=ts.copy(), desc=last)
-        by_value = exp.Ordered(this=prop.copy(), desc=True)
+        # Neither is ever NULL here; NULLS FIRST for ascending is every warehouse's default.
+        by_time = exp.Ordered(this=ts.copy(), desc=last, nulls_first=not last)
+        by_value = exp.Ordered(this=prop.copy(), desc=True, nulls_first=False)
         ordered = exp.ArrayAgg(this=exp.Order(this=prop.copy(), expressions=[by_time, by_value]))
         values = exp.Filter(this=ordered, expression=exp.Where(this=where))
         first = exp.Literal.number(1)

@@ -10,7 +10,7 @@ WITH event_facts AS (
       "events"."contact_id",
       (
         ARRAY_AGG(
-          "events"."category" ORDER BY "events"."ts" ASC, "events"."category" DESC NULLS LAST
+          "events"."category" ORDER BY "events"."ts" ASC NULLS FIRST, "events"."category" DESC NULLS LAST
         ) FILTER(WHERE
           (
             "events"."event" = 'purchase'

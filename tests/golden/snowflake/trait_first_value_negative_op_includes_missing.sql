@@ -17,7 +17,7 @@ WITH event_facts AS (
           NULL
         )
       ) WITHIN GROUP (ORDER BY
-        "events"."ts" ASC,
+        "events"."ts" ASC NULLS FIRST,
         "events"."category" DESC NULLS LAST)
     )[0] AS "f0" /* first value of category: purchase */
   FROM events

@@ -7,7 +7,9 @@ WITH event_facts AS (
     "events"."contact_id",
     ELEMENT_AT(
       (
-        ARRAY_AGG("events"."category" ORDER BY "events"."ts" ASC, "events"."category" DESC) FILTER(WHERE
+        ARRAY_AGG(
+          "events"."category" ORDER BY "events"."ts" ASC NULLS FIRST, "events"."category" DESC
+        ) FILTER(WHERE
           (
             "events"."event" = 'purchase'
             AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
