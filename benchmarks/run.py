@@ -26,6 +26,7 @@ from benchmarks import (
     generate,
     memory,
     output_bench,
+    pattern_bench,
     report,
     scale_bench,
     segment_bench,
@@ -34,7 +35,16 @@ from benchmarks.common import AS_OF, sf_dir, sf_label
 from benchmarks.segments import SEED
 from duckseg import Workspace
 
-STEPS = ("landing", "segments", "shapes", "build-all", "memory", "outputs", "audience")
+STEPS = (
+    "landing",
+    "segments",
+    "shapes",
+    "build-all",
+    "memory",
+    "outputs",
+    "audience",
+    "patterns",
+)
 # The result keys each step writes (what --merge replaces).
 STEP_KEYS = {
     "landing",
@@ -45,6 +55,7 @@ STEP_KEYS = {
     "memory",
     "outputs",
     "audience",
+    "patterns",
 }
 
 
@@ -187,6 +198,12 @@ def main(argv: list[str] | None = None) -> int:
         log(f"an audience of five segments against building them together, {args.runs} rounds")
         result["audience"] = guarded(
             "audience", lambda: audience_bench.bench_audience(ws, args.runs, log)
+        )
+
+    if "patterns" in steps:
+        log(f"sequences and lifecycle beside plain conditions, {args.runs} rounds")
+        result["patterns"] = guarded(
+            "patterns", lambda: pattern_bench.bench_patterns(ws, args.runs, log)
         )
 
     result["finished_at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -69,6 +69,7 @@ def window(kind: type) -> ir.Window:
         ),
         ir.WindowBefore: ir.WindowBefore(AbsoluteInstant(datetime(2026, 1, 31, 12, tzinfo=UTC))),
         ir.WindowAfter: ir.WindowAfter(Relative(Duration(7, Unit.DAY), -1)),
+        ir.WindowSpan: ir.WindowSpan((DAYS_90, Duration(1, Unit.MONTH)), (DAYS_90,)),
     }
     return samples[kind]
 
@@ -133,6 +134,12 @@ def test_every_node_kind_has_words(kind: type) -> None:
         ir.EventTimeTest: ir.EventTimeTest(PURCHASE, ir.Which.FIRST, window(ir.WindowBefore)),
         ir.SegmentRef: ir.SegmentRef("vip", leaf),
         ir.StaticMembers: ir.StaticMembers("uploaded"),
+        ir.SequenceTest: ir.SequenceTest(
+            (ir.SequenceStep(PURCHASE), ir.SequenceStep(PURCHASE, Duration(1, Unit.DAY)))
+        ),
+        ir.RegularTest: ir.RegularTest(PURCHASE, Duration(1, Unit.MONTH), 3, 2, 1),
+        ir.StoppedTest: ir.StoppedTest(PURCHASE, DAYS_90, DAYS_90),
+        ir.RestartedTest: ir.RestartedTest(PURCHASE, DAYS_90, DAYS_90),
     }
     assert describe(samples[kind])
 

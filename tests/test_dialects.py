@@ -25,6 +25,9 @@ from duckseg.compiler import DIALECTS, compile_build, to_sql
 from duckseg.lang.time import TimeContext
 from tests.cases import CASES, CONTACTS, EVENTS
 from tests.lakefixture import AS_OF, MiniLake, make_lake
+from tests.test_patterns import CASES as PATTERN_CASES
+from tests.test_patterns import CONTACTS as PATTERN_CONTACTS
+from tests.test_patterns import EVENTS as PATTERN_EVENTS
 from tests.test_traits import TRAIT_CASES, TRAITS
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -50,11 +53,11 @@ FUNCTIONS: dict[str, set[str]] = {
     },
     "spark": {
         "ARRAY",
+        "IF",
         "ARRAY_EXCEPT",
         "ARRAY_INTERSECT",
         "DATEDIFF",  # DATEDIFF(unit, start, end): Spark 3.3 and later
         "ENDSWITH",
-        "IF",
         "ISNAN",
         "LOCATE",
         "SIZE",
@@ -100,7 +103,18 @@ FUNCTIONS: dict[str, set[str]] = {
     },
     "postgres": {"ARRAY_AGG", "CARDINALITY", "LENGTH", "POSITION", "RIGHT", "STARTS_WITH"},
 }
-COMMON_FUNCTIONS = {"CAST", "COALESCE", "COUNT", "LOWER", "MAX", "MIN", "NULLIF", "RANK", "SUM"}
+COMMON_FUNCTIONS = {
+    "CAST",
+    "COALESCE",
+    "COUNT",
+    "EXISTS",
+    "LOWER",
+    "MAX",
+    "MIN",
+    "NULLIF",
+    "RANK",
+    "SUM",
+}
 
 
 def _slug(text: str) -> str:
@@ -111,6 +125,8 @@ CASE_SLUGS = [_slug(case) for case, _, _ in CASES]
 assert len(set(CASE_SLUGS)) == len(CASE_SLUGS), "two semantic cases share a golden file name"
 TRAIT_SLUGS = [_slug(case) for case, _, _ in TRAIT_CASES]
 assert len(set(TRAIT_SLUGS)) == len(TRAIT_SLUGS), "two trait cases share a golden file name"
+PATTERN_SLUGS = [_slug(case) for case, *_ in PATTERN_CASES]
+assert len(set(PATTERN_SLUGS)) == len(PATTERN_SLUGS), "two pattern cases share a golden file name"
 
 
 def _header(test: str, what: str, dialect: str, as_of: datetime, zone: str) -> str:
@@ -239,12 +255,51 @@ def test_example_segment_sql(
     check_dialect(text, dialect)
 
 
-def test_every_golden_file_belongs_to_a_test() -> None:
-    expected = (
-        {f"case_{s}.sql" for s in CASE_SLUGS}
-        | {f"segment_{s}.sql" for s in EXAMPLES}
-        | {f"trait_{s}.sql" for s in TRAIT_SLUGS}
+@pytest.fixture(scope="module")
+def pattern_lakes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, MiniLake]:
+    zones = {zone for _, zone, _, _ in PATTERN_CASES}
+    return {
+        zone: make_lake(
+            tmp_path_factory.mktemp("pattern-lake"), PATTERN_CONTACTS, PATTERN_EVENTS, zone
+        )
+        for zone in zones
+    }
+
+
+@pytest.mark.parametrize("dialect", list(DIALECTS))
+@pytest.mark.parametrize(
+    ("slug", "case", "zone", "where"),
+    [(s, c[0], c[1], c[2]) for s, c in zip(PATTERN_SLUGS, PATTERN_CASES, strict=True)],
+    ids=PATTERN_SLUGS,
+)
+def test_pattern_case_sql(
+    pattern_lakes: dict[str, MiniLake],
+    update_golden: bool,
+    dialect: str,
+    slug: str,
+    case: str,
+    zone: str,
+    where: Any,
+) -> None:
+    """Sequences, lifecycle conditions and first/last windows (tests/test_patterns.py)."""
+    name = f"pattern_{slug}"
+    lake = pattern_lakes[zone]
+    tree = lake.resolver().resolve(Segment.from_dict({"name": name, "where": where})).tree
+    assert tree is not None
+    build = compile_build({name: tree}, TimeContext.create(AS_OF, zone), dialect)
+    sql = to_sql(build.standalone(name), dialect)
+    header = _header(
+        f"test_pattern_case_sql[{slug}-{dialect}]", f"pattern case {case!r}", dialect, AS_OF, zone
     )
+    text = header + sql + "\n"
+    check_golden(GOLDEN / dialect / f"{name}.sql", text, update_golden)
+    check_dialect(text, dialect)
+
+
+def test_every_golden_file_belongs_to_a_test() -> None:
+    expected = {f"case_{s}.sql" for s in CASE_SLUGS} | {f"segment_{s}.sql" for s in EXAMPLES}
+    expected |= {f"pattern_{s}.sql" for s in PATTERN_SLUGS}
+    expected |= {f"trait_{s}.sql" for s in TRAIT_SLUGS}
     for dialect in DIALECTS:
         found = {p.name for p in (GOLDEN / dialect).glob("*.sql")}
         assert found <= expected, f"stale golden files in {dialect}/: {sorted(found - expected)}"

@@ -57,7 +57,9 @@ def language_vocabulary() -> dict[str, list[str]]:
         "comparison ops": [op.value for op in ir.CompareOp],
         "aggregate functions": [fn.value for fn in ir.AggFn],
         "window forms": [
-            cls.__name__.removeprefix("Window").lower() for cls in typing.get_args(ir.Window)
+            cls.__name__.removeprefix("Window").lower()
+            for cls in typing.get_args(ir.Window)
+            if cls is not ir.WindowSpan  # lifecycle periods: built by the compiler, never written
         ],
         "duration units": [unit.value for unit in timewin.Unit],
         "value types": [t.value for t in ValueType if t is not ValueType.OTHER],

@@ -194,3 +194,36 @@ def test_pruned_scan_returns_the_same_members(ws: Workspace) -> None:
         con.close()
     assert got == expected
     assert got
+
+
+def test_sequence_steps_read_their_names_and_window(ws: Workspace, tmp_path: Path) -> None:
+    where = {
+        "sequence": [
+            {"performed": "add_to_cart"},
+            {"performed": "purchase", "then_within": "2d"},
+        ],
+        "within": "7d",
+    }
+    _, scans = profiled(ws, where, tmp_path)
+    # Each step scans its own name from the window's start: a row group or two each.
+    assert sum(_rows_scanned(s) for s in scans) <= 4 * ROW_GROUP < 2 * PER_NAME
+
+
+def test_lifecycle_reads_its_periods_only(ws: Workspace, tmp_path: Path) -> None:
+    where = {
+        "any": [
+            {"performed_regularly": "purchase", "every": "1w", "periods": 2},
+            {"stopped_performing": "refund", "recent": "7d", "prior": "7d"},
+        ]
+    }
+    _, scans = profiled(ws, where, tmp_path)
+    # Two weeks of two names, in one pass: no scan of all history.
+    assert sum(_rows_scanned(s) for s in scans) <= 4 * ROW_GROUP < 2 * PER_NAME
+
+
+def test_last_performed_between_reads_from_the_window_on(ws: Workspace, tmp_path: Path) -> None:
+    where = {"last_performed": "purchase", "within": {"between": ["now-30d", "now-1h"]}}
+    members, scans = profiled(ws, where, tmp_path)
+    assert members > 0
+    # From 30 days back, not the two years of purchases a last time would need.
+    assert sum(_rows_scanned(s) for s in scans) <= 2 * ROW_GROUP < PER_NAME

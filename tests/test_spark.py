@@ -35,6 +35,9 @@ from duckseg.errors import InputError
 from duckseg.lang.time import TimeContext
 from tests.cases import CASES, CONTACTS, EVENTS
 from tests.lakefixture import AS_OF, MiniLake, make_lake
+from tests.test_patterns import CASES as PATTERN_CASES
+from tests.test_patterns import CONTACTS as PATTERN_CONTACTS
+from tests.test_patterns import EVENTS as PATTERN_EVENTS
 from tests.test_traits import EVERYONE, TRAIT_CASES, TRAITS
 
 # Small and quiet: two cores are shared with the rest of the suite.
@@ -178,6 +181,35 @@ def test_percentile_cut_is_exact_on_spark(tmp_path: Path, spark: SparkSession) -
         where = {"attr": "score", "op": op, "value": 28}
         got = lake.spark_members(where)
         assert got == lake.duck.members(where) and len(got) == 77
+
+
+@pytest.fixture(scope="module")
+def pattern_lakes(
+    tmp_path_factory: pytest.TempPathFactory, spark: SparkSession
+) -> dict[str, TwinLake]:
+    lakes = {}
+    for zone in sorted({zone for _, zone, _, _ in PATTERN_CASES}):
+        root = tmp_path_factory.mktemp("spark-patterns")
+        duck = make_lake(root, PATTERN_CONTACTS, PATTERN_EVENTS, zone=zone)
+        lakes[zone] = TwinLake(
+            duck, spark, ([root / "contacts.parquet"], [root / "events.parquet"], [])
+        )
+    return lakes
+
+
+@pytest.mark.parametrize(
+    ("case", "zone", "where", "expected"), PATTERN_CASES, ids=[c[0] for c in PATTERN_CASES]
+)
+def test_sequences_and_lifecycle_give_the_same_members(
+    pattern_lakes: dict[str, TwinLake], case: str, zone: str, where: Any, expected: set[str]
+) -> None:
+    """Sequences, lifecycle conditions and first/last windows (tests/test_patterns.py)."""
+    lake = pattern_lakes[zone]
+    for condition, members in ((where, expected), ({"not": where}, None)):
+        got = lake.spark_members(condition)
+        assert got == (members if members is not None else lake.duck.members(condition)), (
+            f"{case}: spark {sorted(got)}\n{lake.spark_sql(condition)}"
+        )
 
 
 # -- edges where the engines differ unless the compiler pins them down -------------------

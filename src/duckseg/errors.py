@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 class DucksegError(Exception):
@@ -69,6 +70,14 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     """A 'did you mean X?' hint for a misspelt name, or None if nothing is close."""
     matches = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
     return f"did you mean {matches[0]}?" if matches else None
+
+
+def shown(value: Any) -> str:
+    """A value as an error message quotes it: text in quotes, long values cut short."""
+    if value is None:
+        return "nothing"
+    text = repr(value) if not isinstance(value, str) else f'"{value}"'
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def unknown_segment(name: str, known: Iterable[str], source: str = "segments") -> Problem:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from duckseg.compiler.lifecycle import period_filters
 from duckseg.lang import ir
 from duckseg.lang.describe import describe_filter
 
@@ -101,6 +102,8 @@ def facts_of(node: ir.Node) -> list[Fact]:
         case ir.EventTimeTest(flt, which, _):
             measure = Measure.FIRST_TS if which is ir.Which.FIRST else Measure.LAST_TS
             return [Fact(measure, flt)]
+        case ir.RegularTest():
+            return [Fact(Measure.COUNT, flt) for flt in period_filters(node)]
         case _:
             return []
 

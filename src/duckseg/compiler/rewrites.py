@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from duckseg.compiler.lifecycle import lower_lifecycle
 from duckseg.lang import ir
 from duckseg.lang.time import Relative
 
@@ -65,6 +66,22 @@ def times_as_windows(node: ir.Node) -> ir.Node:
             return node
 
 
+def last_between_as_counts(node: ir.Node) -> ir.Node:
+    """`last_performed within {between: [T1, T2]}`: some qualifying event in [T1, T2] and
+    none after T2 (`after` is the exact complement of `<= T2`, date-only values included),
+    so the events scan starts at T1 instead of reading all history."""
+    match node:
+        case ir.EventTimeTest(_, ir.Which.LAST, ir.WindowBetween(_, high) as window):
+            return ir.AllOf(
+                (
+                    _events_in(node, window, AT_LEAST_ONE),
+                    _events_in(node, ir.WindowAfter(high), NONE),
+                )
+            )
+        case _:
+            return node
+
+
 def times_as_counts(node: ir.Node) -> ir.Node:
     """`last_performed before T`: some qualifying event before T and none from T to as_of;
     `first_performed within W`: some within W and none before it. (`first_performed after
@@ -90,6 +107,8 @@ def times_as_counts(node: ir.Node) -> ir.Node:
 RULES: tuple[Rule, ...] = (
     inline_references,
     times_as_windows,
+    last_between_as_counts,
+    lower_lifecycle,
     drop_double_negation,
     flatten_groups,
 )

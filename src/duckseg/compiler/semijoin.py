@@ -31,15 +31,18 @@ from typing import TypeGuard, assert_never
 from sqlglot import exp
 
 from duckseg.compiler.facts import facts_of
+from duckseg.compiler.lifecycle import periods_met
 from duckseg.compiler.rewrites import flatten_groups, lower, times_as_counts
 from duckseg.compiler.shapes import count_from_one, matches_without_events
 from duckseg.compiler.sqlbuild import CONTACTS, EVENTS, KEY, SqlBuilder, column, safe_comment
 from duckseg.lang import ir
 from duckseg.lang.describe import describe
+from duckseg.lang.time import Duration
 
 # Lowered trees are lowered a little further here (see times_as_counts).
 SEMI_JOIN_RULES = (times_as_counts, flatten_groups)
 MEMBERS = "members"
+CHAINS = "chains"
 
 
 class SemiJoinBuilder(SqlBuilder):
@@ -80,7 +83,10 @@ class SemiJoinBuilder(SqlBuilder):
     def visit_EventTimeTest(self, node: ir.EventTimeTest) -> exp.Expr:
         return self.member_of(self.contacts_meeting(node))
 
-    def contacts_meeting(self, node: ir.EventTest | ir.EventTimeTest) -> exp.Select:
+    def visit_RegularTest(self, node: ir.RegularTest) -> exp.Expr:
+        return self.member_of(self.contacts_meeting(node))
+
+    def contacts_meeting(self, node: Direct) -> exp.Select:
         """The contact_ids (possibly repeated) meeting `node`, an event condition that no
         contact without events meets."""
         match node:
@@ -91,6 +97,16 @@ class SemiJoinBuilder(SqlBuilder):
             case ir.EventTimeTest():
                 time = self.aggregate(facts_of(node)[0], filtered=False)
                 query = self.subquery(node.filter, self.event_time_test(node, time))
+            case ir.RegularTest():
+                # One scan of all the periods, a count per period in each contact's group.
+                counts = [self.aggregate(fact) for fact in facts_of(node)]
+                span = Duration(node.every.amount * node.periods, node.every.unit)
+                flt = ir.EventFilter(node.filter.events, node.filter.where, ir.WindowLast(span))
+                query = self.subquery(flt, periods_met(node, counts))
+            case ir.SequenceTest():
+                # Its WITH cannot stand as an arm of a UNION: read it as a derived table.
+                chains = self.sequence(node).subquery(CHAINS)
+                return exp.select(column(KEY, CHAINS)).from_(chains)
             case _:
                 assert_never(node)
         query.add_comments([safe_comment(f"contacts who: {describe(node)}")])
@@ -117,7 +133,10 @@ class SemiJoinBuilder(SqlBuilder):
         return column(KEY, CONTACTS).isin(query=query)
 
 
-def _events_alone(node: ir.Node) -> TypeGuard[ir.EventTest | ir.EventTimeTest]:
+Direct = ir.EventTest | ir.EventTimeTest | ir.RegularTest | ir.SequenceTest
+
+
+def _events_alone(node: ir.Node) -> TypeGuard[Direct]:
     """An event condition that only contacts with qualifying events meet: its members can be
     read from the events alone."""
-    return isinstance(node, ir.EventTest | ir.EventTimeTest) and not matches_without_events(node)
+    return isinstance(node, Direct) and not matches_without_events(node)

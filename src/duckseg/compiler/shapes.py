@@ -28,11 +28,9 @@ def facts_only(tree: ir.Node) -> bool:
 
 
 def reads_events(tree: ir.Node) -> bool:
-    """Whether `tree` has an event condition or a trait (reads the fact table)."""
-    return any(
-        isinstance(node, ir.EventTest | ir.EventTimeTest) or _is_trait_test(node)
-        for node in ir.walk(tree)
-    )
+    """Whether `tree` has an event condition or a trait that reads the fact table."""
+    facts = ir.EventTest | ir.EventTimeTest | ir.RegularTest
+    return any(isinstance(node, facts) or _is_trait_test(node) for node in ir.walk(tree))
 
 
 def _is_trait_test(node: ir.Node) -> bool:
@@ -53,10 +51,11 @@ def reads_traits_or_ranks(tree: ir.Node) -> bool:
 
 
 def _reads_contacts(tree: ir.Node) -> bool:
-    """Whether `tree` reads an attribute, a static list, or ranks every contact."""
+    """Whether `tree` reads an attribute, a static list, ranks every contact, or tests
+    contacts.contact_id against the contacts with a sequence's chain."""
     return any(
         (isinstance(node, ir.ValueTest) and (not _is_trait_test(node) or node.op in ir.PERCENT_OPS))
-        or isinstance(node, ir.StaticMembers)
+        or isinstance(node, ir.StaticMembers | ir.SequenceTest)
         for node in ir.walk(tree)
     )
 
@@ -76,6 +75,8 @@ def matches_without_events(node: ir.Node) -> bool | None:
             return False
         case ir.EventTimeTest():
             return False  # never performed: no first or last time to test
+        case ir.SequenceTest() | ir.RegularTest() | ir.StoppedTest() | ir.RestartedTest():
+            return False  # each needs at least one qualifying event
         case ir.AllOf(kids):
             answers = [matches_without_events(k) for k in kids]
             if False in answers:

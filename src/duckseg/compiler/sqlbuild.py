@@ -23,10 +23,13 @@ from duckseg.compiler.dialects import (
 )
 from duckseg.compiler.facts import Fact, FactPlan, Measure, facts_of, trait_fact
 from duckseg.compiler.floatsum import exact_float_sum, with_filter
+from duckseg.compiler.lifecycle import periods_met, span_range
 from duckseg.compiler.percentiles import RankPlan, percentile_test
+from duckseg.compiler.sequences import sequence_members
 from duckseg.compiler.shapes import count_from_one
 from duckseg.compiler.traits import edge_value, trait_value
 from duckseg.lang import ir
+from duckseg.lang.describe import describe
 from duckseg.lang.time import Bound, Cmp, InstantRange, TimeContext, TimeValue, instant_range
 from duckseg.types import ValueType
 
@@ -156,6 +159,18 @@ class SqlBuilder:
 
     def visit_EventTimeTest(self, node: ir.EventTimeTest) -> exp.Expr:
         return self.event_time_test(node, self.fact_ref(facts_of(node)[0]))
+
+    def visit_SequenceTest(self, node: ir.SequenceTest) -> exp.Expr:
+        return column(KEY, CONTACTS).isin(query=self.sequence(node))
+
+    def sequence(self, node: ir.SequenceTest) -> exp.Select:
+        """The contacts with a chain of the sequence's events (compiler/sequences.py)."""
+        query = sequence_members(node, self.event_predicate)
+        query.add_comments([safe_comment(f"contacts who: {describe(node)}")])
+        return query
+
+    def visit_RegularTest(self, node: ir.RegularTest) -> exp.Expr:
+        return periods_met(node, [self.fact_ref(fact) for fact in facts_of(node)])
 
     def event_test(
         self, node: ir.EventTest, values: Sequence[exp.Expr], *, grouped: bool = False
@@ -477,6 +492,8 @@ class SqlBuilder:
                 return until.intersect(instant_range(self.ctx, Cmp.LT, at))
             case ir.WindowAfter(at):
                 return until.intersect(instant_range(self.ctx, Cmp.GT, at))
+            case ir.WindowSpan():
+                return until.intersect(span_range(self.ctx, window))
             case _:
                 assert_never(window)
 

@@ -18,6 +18,7 @@ from duckseg.lang import ir
 from duckseg.lang.time import (
     AbsoluteDate,
     AbsoluteInstant,
+    Duration,
     Relative,
     iso,
 )
@@ -242,6 +243,12 @@ def describe_window(window: ir.Window | None) -> str:
             return f" before {show(at)}"
         case ir.WindowAfter(at):
             return f" after {show(at)}"
+        case ir.WindowSpan(since, until):
+            if since is None:
+                return f" before {_stretch(until)}"
+            if since[:-1] == until:
+                return f" in the {since[-1].words()} before {_stretch(until)}"
+            return f" from {_offset(since)} ago to {_offset(until)} ago (not included)"
         case _:
             assert_never(window)
 
@@ -366,6 +373,8 @@ def describe(node: ir.Node) -> str:
             return describe_time_test(node)
         case ir.SegmentRef(name, _) | ir.StaticMembers(name):
             return f"in segment {name}"
+        case ir.SequenceTest() | ir.RegularTest() | ir.StoppedTest() | ir.RestartedTest():
+            return describe_pattern(node)
         case _:
             assert_never(node)
 
@@ -373,3 +382,73 @@ def describe(node: ir.Node) -> str:
 def _nested(node: ir.Node) -> str:
     text = describe(node)
     return f"({text})" if isinstance(node, ir.AllOf | ir.AnyOf) and len(node.children) > 1 else text
+
+
+# -- sequences and lifecycle ---------------------------------------------------------
+
+
+def _offset(chain: tuple[Duration, ...]) -> str:
+    """`30 days`, or `30 days and 60 days` for (as_of - 30d) - 60d."""
+    return " and ".join(d.words() for d in chain)
+
+
+def _stretch(chain: tuple[Duration, ...]) -> str:
+    """The stretch of time that ends at as_of and starts at as_of minus the chain:
+    `the last 30 days`, `the 60 days before the last 30 days`."""
+    if len(chain) == 1:
+        return f"the last {chain[0].words()}"
+    return f"the {chain[-1].words()} before {_stretch(chain[:-1])}"
+
+
+def _periods(count: int, every: Duration) -> str:
+    """`3 months`, `4 periods of 2 weeks`."""
+    if every.amount == 1:
+        return Duration(count, every.unit).words()
+    return f"{count} periods of {every.words()}"
+
+
+def describe_sequence(test: ir.SequenceTest) -> str:
+    parts = []
+    for index, step in enumerate(test.steps):
+        text = describe_events(step.filter)
+        if step.then_within is not None:
+            text += f" within {step.then_within.words()}"
+        parts.append(text if index == 0 else f"then {text}")
+    window = describe_window(test.steps[0].filter.window)
+    tail = f", all{window}" if window else ""
+    return f"performed {', '.join(parts)}{tail}"
+
+
+def describe_regular(test: ir.RegularTest) -> str:
+    times = ir.Compare(ir.CompareOp.GTE, (test.times,))
+    how_often = "" if test.times == 1 else f" {describe_count(times)}"
+    periods = _periods(test.periods, test.every)
+    if test.periods == 1:
+        which = f"in the last {test.every.words()}"
+    elif test.min_periods == test.periods:
+        which = f"in each of the last {periods}"
+    else:
+        which = f"in at least {test.min_periods} of the last {periods}"
+    return f"performed {describe_events(test.filter)}{how_often} {which}"
+
+
+def describe_pattern(
+    test: ir.SequenceTest | ir.RegularTest | ir.StoppedTest | ir.RestartedTest,
+) -> str:
+    match test:
+        case ir.SequenceTest():
+            return describe_sequence(test)
+        case ir.RegularTest():
+            return describe_regular(test)
+        case ir.StoppedTest(flt, recent, prior):
+            return (
+                f"stopped performing {describe_events(flt)}: performed it in the "
+                f"{prior.words()} before the last {recent.words()}, not since"
+            )
+        case ir.RestartedTest(flt, recent, gap):
+            return (
+                f"restarted performing {describe_events(flt)}: performed it in the last "
+                f"{recent.words()}, not in the {gap.words()} before that, and before then"
+            )
+        case _:
+            assert_never(test)

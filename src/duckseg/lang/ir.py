@@ -164,7 +164,18 @@ class WindowAfter:
     at: TimeValue
 
 
-Window = WindowLast | WindowBetween | WindowBefore | WindowAfter
+@dataclass(frozen=True)
+class WindowSpan:
+    """A stretch of time counted back from as_of, never written by users: lifecycle periods
+    (docs/language.md, "Lifecycle") are lowered to counts in these. `since` and `until` are offsets, each a chain
+    of durations subtracted from as_of one after the other (`(as_of - D1) - D2`); the span is
+    `[as_of - since, as_of - until)`, from the beginning of time when `since` is None."""
+
+    since: tuple[Duration, ...] | None
+    until: tuple[Duration, ...]
+
+
+Window = WindowLast | WindowBetween | WindowBefore | WindowAfter | WindowSpan
 
 
 @dataclass(frozen=True)
@@ -196,7 +207,7 @@ class EventTimeTest:
 
     filter: EventFilter
     which: Which
-    test: Window  # WindowBefore | WindowAfter | WindowLast (within)
+    test: Window  # any window (docs/language.md, "Windows"), as a test on that time
 
 
 @dataclass(frozen=True)
@@ -227,6 +238,55 @@ class StaticMembers:
     """in_segment to a static segment: its stored member list."""
 
     name: str
+
+
+# -- sequences and lifecycle (docs/language.md) ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class SequenceStep:
+    """One step: its events qualify by name, `where` and the sequence's window."""
+
+    filter: EventFilter
+    then_within: Duration | None = None  # fixed units only; never on the first step
+
+
+@dataclass(frozen=True)
+class SequenceTest:
+    """Events e1 < e2 < ... < en, one per step, each within its step's then_within."""
+
+    steps: tuple[SequenceStep, ...]
+
+
+@dataclass(frozen=True)
+class RegularTest:
+    """performed_regularly: at least `times` qualifying events in each of at least
+    `min_periods` of the `periods` periods of length `every` that end at as_of."""
+
+    filter: EventFilter
+    every: Duration
+    periods: int
+    min_periods: int
+    times: int
+
+
+@dataclass(frozen=True)
+class StoppedTest:
+    """stopped_performing: some in [as_of - recent - prior, as_of - recent), none since."""
+
+    filter: EventFilter
+    recent: Duration
+    prior: Duration
+
+
+@dataclass(frozen=True)
+class RestartedTest:
+    """restarted_performing: some in the last `recent`, none in the `gap` before it, and
+    some before the gap."""
+
+    filter: EventFilter
+    recent: Duration
+    gap: Duration
 
 
 # -- traits (computed attributes, docs/language.md) --------------------------------------
@@ -267,7 +327,22 @@ class Trait:
         return Column(self.name, self.type, "trait", self)
 
 
-Node = AllOf | AnyOf | Not | ValueTest | EventTest | EventTimeTest | SegmentRef | StaticMembers
+PatternTest = SequenceTest | RegularTest | StoppedTest | RestartedTest
+
+Node = (
+    AllOf
+    | AnyOf
+    | Not
+    | ValueTest
+    | EventTest
+    | EventTimeTest
+    | SegmentRef
+    | StaticMembers
+    | SequenceTest
+    | RegularTest
+    | StoppedTest
+    | RestartedTest
+)
 
 
 def children(node: Node) -> tuple[Node, ...]:

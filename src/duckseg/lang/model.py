@@ -82,6 +82,45 @@ class SegmentRefCond(_Model):
     negated: bool = False
 
 
+# -- sequences and lifecycle (docs/language.md) ----------------------------------
+
+
+class SequenceStepSpec(_Model):
+    performed: str | list[str]
+    where: Any = None
+    then_within: Any = None
+
+
+class SequenceCond(_Model):
+    sequence: list[SequenceStepSpec]
+    within: Any = None
+
+
+class RegularlyCond(_Model):
+    performed_regularly: str | list[str]
+    where: Any = None
+    every: Any
+    periods: Any
+    min_periods: Any = None
+    times: Any = None
+
+
+class StoppedCond(_Model):
+    stopped_performing: str | list[str]
+    where: Any = None
+    recent: Any
+    prior: Any
+
+
+class RestartedCond(_Model):
+    restarted_performing: str | list[str]
+    where: Any = None
+    recent: Any
+    gap: Any
+
+
+LIFECYCLE_KEYS = ("performed_regularly", "stopped_performing", "restarted_performing")
+
 # The key that says which kind of condition a mapping is.
 KIND_KEYS = (
     "all",
@@ -96,6 +135,8 @@ KIND_KEYS = (
     "last_performed",
     "in_segment",
     "not_in_segment",
+    "sequence",
+    *LIFECYCLE_KEYS,
 )
 
 Condition = (
@@ -107,4 +148,8 @@ Condition = (
     | NotPerformedCond
     | FirstLastCond
     | SegmentRefCond
+    | SequenceCond
+    | RegularlyCond
+    | StoppedCond
+    | RestartedCond
 )

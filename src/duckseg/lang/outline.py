@@ -94,7 +94,7 @@ def _untyped(cond: spec.Condition) -> ir.Node:
             flt = _untyped_filter(cond.events, cond.where, None)
             test: ir.Window
             if cond.within is not None:
-                test = ir.WindowLast(parse_duration(str(cond.within)))
+                test = _untyped_window(cond.within)
             elif cond.before is not None:
                 test = ir.WindowBefore(parse_time_value(cond.before, _UTC))
             else:
@@ -103,6 +103,38 @@ def _untyped(cond: spec.Condition) -> ir.Node:
         case spec.SegmentRefCond(segment=name, negated=negated):
             ref = ir.SegmentRef(name, ir.AllOf(()))
             return ir.Not(ref) if negated else ref
+        case spec.SequenceCond():
+            window = _untyped_window(cond.within) if cond.within is not None else None
+            return ir.SequenceTest(
+                tuple(
+                    ir.SequenceStep(
+                        _untyped_filter(step.performed, step.where, None, window),
+                        parse_duration(str(step.then_within)) if step.then_within else None,
+                    )
+                    for step in cond.sequence
+                )
+            )
+        case spec.RegularlyCond():
+            periods = int(cond.periods)
+            return ir.RegularTest(
+                _untyped_filter(cond.performed_regularly, cond.where, None),
+                parse_duration(str(cond.every)),
+                periods,
+                int(cond.min_periods) if cond.min_periods is not None else periods,
+                int(cond.times) if cond.times is not None else 1,
+            )
+        case spec.StoppedCond():
+            return ir.StoppedTest(
+                _untyped_filter(cond.stopped_performing, cond.where, None),
+                parse_duration(str(cond.recent)),
+                parse_duration(str(cond.prior)),
+            )
+        case spec.RestartedCond():
+            return ir.RestartedTest(
+                _untyped_filter(cond.restarted_performing, cond.where, None),
+                parse_duration(str(cond.recent)),
+                parse_duration(str(cond.gap)),
+            )
     raise TypeError(f"no description rule for {type(cond).__name__}")
 
 
@@ -124,12 +156,14 @@ def _untyped_value(cond: Any) -> ir.ValueTest:
     return ir.ValueTest(column, op, _pair(cond.value), sensitive)
 
 
-def _untyped_filter(names: str | list[str], where: Any, within: Any) -> ir.EventFilter:
+def _untyped_filter(
+    names: str | list[str], where: Any, within: Any, window: ir.Window | None = None
+) -> ir.EventFilter:
     events = (names,) if isinstance(names, str) else tuple(names)
     return ir.EventFilter(
         events,
         _untyped(where) if where is not None else None,
-        _untyped_window(within) if within is not None else None,
+        _untyped_window(within) if within is not None else window,
     )
 
 

@@ -14,8 +14,9 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from duckseg.errors import DefinitionError, Problem, did_you_mean
+from duckseg.errors import DefinitionError, Problem, did_you_mean, shown
 from duckseg.lang import ir, model, spec
+from duckseg.lang.resolve_patterns import resolve_lifecycle, resolve_sequence
 from duckseg.lang.time import (
     AbsoluteDate,
     AbsoluteInstant,
@@ -210,6 +211,10 @@ class _Context:
                 return self.first_last(cond, path)
             case model.SegmentRefCond():
                 return self.segment_ref(cond, path)
+            case model.SequenceCond():
+                return resolve_sequence(self, cond, path)
+            case model.RegularlyCond() | model.StoppedCond() | model.RestartedCond():
+                return resolve_lifecycle(self, cond, path)
         raise TypeError(f"no resolution rule for {type(cond).__name__}")  # pragma: no cover
 
     def value_test(self, cond: model.ValueCond, path: str) -> ir.ValueTest | None:
@@ -401,9 +406,7 @@ class _Context:
         def one(value: Any, p: str) -> Any:
             typed = self.typed(value, vtype, p, what)
             if counting and typed is not None and (not isinstance(typed, int) or typed < 0):
-                self.fail(
-                    p, f"expected a whole number of events (0 or more), got {spec._show(value)}"
-                )
+                self.fail(p, f"expected a whole number of events (0 or more), got {shown(value)}")
                 return None
             return typed
 
@@ -449,7 +452,7 @@ class _Context:
         if not isinstance(raw, Mapping) or len(raw) != 1:
             self.fail(
                 path,
-                f"expected a duration like 90d or one of {{last: D}}, {{between: [T1, T2]}}, {{before: T}}, {{after: T}}, got {spec._show(raw)}",
+                f"expected a duration like 90d or one of {{last: D}}, {{between: [T1, T2]}}, {{before: T}}, {{after: T}}, got {shown(raw)}",
             )
             return None
         ((key, value),) = raw.items()
@@ -477,8 +480,8 @@ class _Context:
         flt = self.event_filter(cond.events, cond.where, None, path, key)
         test: ir.Window | None
         if cond.within is not None:
-            d = self.duration(cond.within, f"{path}.within")
-            test = ir.WindowLast(d) if d else None
+            # Any window (docs/language.md, "Windows"), here a test on the first or last time.
+            test = self.window(cond.within, f"{path}.within")
         elif cond.before is not None:
             tv = self.time_value(cond.before, f"{path}.before")
             test = ir.WindowBefore(tv) if tv else None
@@ -541,14 +544,14 @@ class _Context:
             if not isinstance(value, str):
                 self.fail(
                     path,
-                    f"expected text for {where}, got {spec._show(value)}",
+                    f"expected text for {where}, got {shown(value)}",
                     f'quote it: "{value}"',
                 )
                 return None
             return value
         if vtype.is_number:
             if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-                self.fail(path, f"expected a number for {where}, got {spec._show(value)}")
+                self.fail(path, f"expected a number for {where}, got {shown(value)}")
                 return None
             if isinstance(value, float) and not math.isfinite(value):
                 self.fail(path, f"expected a finite number for {where}, got {value}")
@@ -559,7 +562,7 @@ class _Context:
             return value
         if vtype is ValueType.BOOLEAN:
             if not isinstance(value, bool):
-                self.fail(path, f"expected true or false for {where}, got {spec._show(value)}")
+                self.fail(path, f"expected true or false for {where}, got {shown(value)}")
                 return None
             return value
         if vtype.is_temporal:
@@ -572,7 +575,7 @@ class _Context:
             what = f" for {where}" if where else ""
             self.fail(
                 path,
-                f"expected a date, a timestamp or a relative time like now-7d{what}, got {spec._show(value)}",
+                f"expected a date, a timestamp or a relative time like now-7d{what}, got {shown(value)}",
             )
             return None
         try:
@@ -583,7 +586,7 @@ class _Context:
 
     def duration(self, value: Any, path: str) -> Duration | None:
         if not isinstance(value, str):
-            self.fail(path, f"expected a duration like 90d, 48h or 3mo, got {spec._show(value)}")
+            self.fail(path, f"expected a duration like 90d, 48h or 3mo, got {shown(value)}")
             return None
         try:
             return parse_duration(value)
@@ -595,7 +598,7 @@ class _Context:
         self, raw: Any, path: str, convert: Callable[[Any, str], Any]
     ) -> tuple[Any, Any] | None:
         if not isinstance(raw, list) or len(raw) != 2:
-            self.fail(path, f"expected [low, high], got {spec._show(raw)}")
+            self.fail(path, f"expected [low, high], got {shown(raw)}")
             return None
         low, high = convert(raw[0], f"{path}[0]"), convert(raw[1], f"{path}[1]")
         if low is None or high is None:

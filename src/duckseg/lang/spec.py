@@ -18,8 +18,10 @@ import yaml
 from pydantic import ValidationError
 
 from duckseg.errors import DefinitionError, Problem, did_you_mean
+from duckseg.errors import shown as _show
 from duckseg.lang.model import (
     KIND_KEYS,
+    LIFECYCLE_KEYS,
     AggregateSpec,
     Condition,
     CountSpec,
@@ -33,6 +35,7 @@ from duckseg.lang.model import (
     ValueCond,
     _Model,
 )
+from duckseg.lang.spec_patterns import parse_lifecycle, parse_sequence
 
 NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
 MAX_DEPTH = 64  # deeper nesting is refused rather than risking the recursion limit
@@ -154,6 +157,10 @@ class _Parser:
             return GroupNot(not_=child) if child is not None else None
         if kind in ("in_segment", "not_in_segment"):
             return self.segment_ref(raw, path, kind)
+        if kind == "sequence":
+            return parse_sequence(self, raw, path, depth)
+        if kind in LIFECYCLE_KEYS:
+            return parse_lifecycle(self, raw, path, kind, depth)
         return self.event_condition(raw, path, kind, depth)
 
     def group(
@@ -342,10 +349,3 @@ def parse_segment(raw: Any, source: str, default_name: str | None) -> Segment:
         kind=str(kind),
         where=where,
     )
-
-
-def _show(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    text = repr(value) if not isinstance(value, str) else f'"{value}"'
-    return text if len(text) <= 60 else text[:57] + "..."

@@ -1,0 +1,72 @@
+-- tests/test_dialects.py::test_pattern_case_sql[regularly_3_months-bigquery]
+-- pattern case 'regularly 3 months'; dialect bigquery, as_of 2026-03-31T12:00:00+00:00, zone UTC
+-- generated: rewrite with `pytest tests/test_dialects.py --update-golden`
+WITH event_facts AS (
+  /* one pass over the events: per contact, what each event condition needs */
+  SELECT
+    *
+  FROM (
+    SELECT
+      `events`.`contact_id`,
+      COUNT(
+        CASE
+          WHEN `events`.`event` = 'purchase'
+          AND `events`.`ts` >= CAST('2026-02-28 12:00:00' AS DATETIME)
+          AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS DATETIME)
+          THEN 1
+        END
+      ) AS `f0`, /* count: purchase in the last 1 month */
+      COUNT(
+        CASE
+          WHEN `events`.`event` = 'purchase'
+          AND `events`.`ts` >= CAST('2026-01-31 12:00:00' AS DATETIME)
+          AND `events`.`ts` < CAST('2026-02-28 12:00:00' AS DATETIME)
+          THEN 1
+        END
+      ) AS `f1`, /* count: purchase from 2 months ago to 1 month ago (not included) */
+      COUNT(
+        CASE
+          WHEN `events`.`event` = 'purchase'
+          AND `events`.`ts` >= CAST('2025-12-31 12:00:00' AS DATETIME)
+          AND `events`.`ts` < CAST('2026-01-31 12:00:00' AS DATETIME)
+          THEN 1
+        END
+      ) AS `f2` /* count: purchase from 3 months ago to 2 months ago (not included) */
+    FROM events
+    WHERE
+      `events`.`event` = 'purchase'
+      AND `events`.`ts` >= CAST('2025-12-31 12:00:00' AS DATETIME)
+      AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS DATETIME)
+      AND (
+        (
+          `events`.`event` = 'purchase'
+          AND `events`.`ts` >= CAST('2026-02-28 12:00:00' AS DATETIME)
+          AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS DATETIME)
+        )
+        OR (
+          `events`.`event` = 'purchase'
+          AND `events`.`ts` >= CAST('2026-01-31 12:00:00' AS DATETIME)
+          AND `events`.`ts` < CAST('2026-02-28 12:00:00' AS DATETIME)
+        )
+        OR (
+          `events`.`event` = 'purchase'
+          AND `events`.`ts` >= CAST('2025-12-31 12:00:00' AS DATETIME)
+          AND `events`.`ts` < CAST('2026-01-31 12:00:00' AS DATETIME)
+        )
+      )
+    GROUP BY
+      `events`.`contact_id`
+  ) AS event_facts
+  WHERE
+    COALESCE(`event_facts`.`f0`, 0) >= 1
+    AND COALESCE(`event_facts`.`f1`, 0) >= 1
+    AND COALESCE(`event_facts`.`f2`, 0) >= 1
+)
+/* members of pattern_regularly_3_months: performed purchase in each of the last 3 months */
+SELECT
+  `event_facts`.`contact_id`
+FROM event_facts
+WHERE
+  COALESCE(`event_facts`.`f0`, 0) >= 1
+  AND COALESCE(`event_facts`.`f1`, 0) >= 1
+  AND COALESCE(`event_facts`.`f2`, 0) >= 1

@@ -1,0 +1,55 @@
+-- tests/test_dialects.py::test_pattern_case_sql[regularly_2_months-snowflake]
+-- pattern case 'regularly 2 months'; dialect snowflake, as_of 2026-03-31T12:00:00+00:00, zone UTC
+-- generated: rewrite with `pytest tests/test_dialects.py --update-golden`
+WITH event_facts AS (
+  /* one pass over the events: per contact, what each event condition needs */
+  SELECT
+    *
+  FROM (
+    SELECT
+      "events"."contact_id",
+      COUNT(
+        CASE
+          WHEN "events"."event" = 'purchase'
+          AND "events"."ts" >= CAST('2026-02-28 12:00:00' AS TIMESTAMPNTZ)
+          AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
+          THEN 1
+        END
+      ) AS "f0", /* count: purchase in the last 1 month */
+      COUNT(
+        CASE
+          WHEN "events"."event" = 'purchase'
+          AND "events"."ts" >= CAST('2026-01-31 12:00:00' AS TIMESTAMPNTZ)
+          AND "events"."ts" < CAST('2026-02-28 12:00:00' AS TIMESTAMPNTZ)
+          THEN 1
+        END
+      ) AS "f1" /* count: purchase from 2 months ago to 1 month ago (not included) */
+    FROM events
+    WHERE
+      "events"."event" = 'purchase'
+      AND "events"."ts" >= CAST('2026-01-31 12:00:00' AS TIMESTAMPNTZ)
+      AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
+      AND (
+        (
+          "events"."event" = 'purchase'
+          AND "events"."ts" >= CAST('2026-02-28 12:00:00' AS TIMESTAMPNTZ)
+          AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
+        )
+        OR (
+          "events"."event" = 'purchase'
+          AND "events"."ts" >= CAST('2026-01-31 12:00:00' AS TIMESTAMPNTZ)
+          AND "events"."ts" < CAST('2026-02-28 12:00:00' AS TIMESTAMPNTZ)
+        )
+      )
+    GROUP BY
+      "events"."contact_id"
+  ) AS event_facts
+  WHERE
+    COALESCE("event_facts"."f0", 0) >= 1 AND COALESCE("event_facts"."f1", 0) >= 1
+)
+/* members of pattern_regularly_2_months: performed purchase in each of the last 2 months */
+SELECT
+  "event_facts"."contact_id"
+FROM event_facts
+WHERE
+  COALESCE("event_facts"."f0", 0) >= 1 AND COALESCE("event_facts"."f1", 0) >= 1

@@ -1,0 +1,47 @@
+-- tests/test_dialects.py::test_pattern_case_sql[regularly_2_months_new_york-spark]
+-- pattern case 'regularly 2 months new york'; dialect spark, as_of 2026-03-31T12:00:00+00:00, zone America/New_York
+-- generated: rewrite with `pytest tests/test_dialects.py --update-golden`
+WITH event_facts AS (
+  /* one pass over the events: per contact, what each event condition needs */
+  SELECT
+    *
+  FROM (
+    SELECT
+      `events`.`contact_id`,
+      COUNT(*) FILTER(WHERE
+        `events`.`event` = 'purchase'
+        AND `events`.`ts` >= CAST('2026-02-28 13:00:00' AS TIMESTAMP_NTZ)
+        AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)) AS `f0`, /* count: purchase in the last 1 month */
+      COUNT(*) FILTER(WHERE
+        `events`.`event` = 'purchase'
+        AND `events`.`ts` >= CAST('2026-01-31 13:00:00' AS TIMESTAMP_NTZ)
+        AND `events`.`ts` < CAST('2026-02-28 13:00:00' AS TIMESTAMP_NTZ)) AS `f1` /* count: purchase from 2 months ago to 1 month ago (not included) */
+    FROM events
+    WHERE
+      `events`.`event` = 'purchase'
+      AND `events`.`ts` >= CAST('2026-01-31 13:00:00' AS TIMESTAMP_NTZ)
+      AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)
+      AND (
+        (
+          `events`.`event` = 'purchase'
+          AND `events`.`ts` >= CAST('2026-02-28 13:00:00' AS TIMESTAMP_NTZ)
+          AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)
+        )
+        OR (
+          `events`.`event` = 'purchase'
+          AND `events`.`ts` >= CAST('2026-01-31 13:00:00' AS TIMESTAMP_NTZ)
+          AND `events`.`ts` < CAST('2026-02-28 13:00:00' AS TIMESTAMP_NTZ)
+        )
+      )
+    GROUP BY
+      `events`.`contact_id`
+  ) AS event_facts
+  WHERE
+    COALESCE(`event_facts`.`f0`, 0) >= 1 AND COALESCE(`event_facts`.`f1`, 0) >= 1
+)
+/* members of pattern_regularly_2_months_new_york: performed purchase in each of the last 2 months */
+SELECT
+  `event_facts`.`contact_id`
+FROM event_facts
+WHERE
+  COALESCE(`event_facts`.`f0`, 0) >= 1 AND COALESCE(`event_facts`.`f1`, 0) >= 1
