@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any, Protocol, assert_never
 
 from duckseg.errors import DefinitionError, Problem, did_you_mean
+from duckseg.errors import shown as _show
 from duckseg.lang import ir
 from duckseg.lang.ir import TRAIT_FNS_WITHOUT_PROP, TraitFn
 from duckseg.lang.model import Condition
-from duckseg.lang.spec import NAME_PATTERN, _Parser, _show, load_yaml
+from duckseg.lang.spec import NAME_PATTERN, _Parser, load_yaml
 from duckseg.types import Catalog, ValueType
 
 TRAIT_KEYS = ("description", "of", "where", "within", "value")
