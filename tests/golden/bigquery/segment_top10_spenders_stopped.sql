@@ -15,11 +15,19 @@ WITH event_facts AS (
     COUNT(
       CASE
         WHEN `events`.`event` = 'purchase'
+        AND `events`.`ts` >= CAST('2025-11-02 18:00:00' AS DATETIME)
+        AND `events`.`ts` < CAST('2026-05-01 18:00:00' AS DATETIME)
+        THEN 1
+      END
+    ) AS `f1`, /* count: purchase in the 180 days before the last 60 days */
+    COUNT(
+      CASE
+        WHEN `events`.`event` = 'purchase'
         AND `events`.`ts` >= CAST('2026-05-01 18:00:00' AS DATETIME)
         AND `events`.`ts` <= CAST('2026-06-30 18:00:00' AS DATETIME)
         THEN 1
       END
-    ) AS `f1` /* count: purchase in the last 60 days */
+    ) AS `f2` /* count: purchase in the last 60 days */
   FROM events
   WHERE
     `events`.`event` = 'purchase'
@@ -28,6 +36,11 @@ WITH event_facts AS (
       (
         `events`.`event` = 'purchase'
         AND `events`.`ts` <= CAST('2026-06-30 18:00:00' AS DATETIME)
+      )
+      OR (
+        `events`.`event` = 'purchase'
+        AND `events`.`ts` >= CAST('2025-11-02 18:00:00' AS DATETIME)
+        AND `events`.`ts` < CAST('2026-05-01 18:00:00' AS DATETIME)
       )
       OR (
         `events`.`event` = 'purchase'
@@ -63,7 +76,7 @@ WITH event_facts AS (
   LEFT JOIN event_facts
     ON `event_facts`.`contact_id` = `contacts`.`contact_id`
 )
-/* members of top10_spenders_stopped: lifetime_spend is in the top 10% of all contacts and did not perform purchase in the last 60 days */
+/* members of top10_spenders_stopped: lifetime_spend is in the top 10% of all contacts and performed purchase in the 180 days before the last 60 days and did not perform purchase in the last 60 days */
 SELECT
   `contacts`.`contact_id`
 FROM contacts
@@ -76,4 +89,5 @@ WHERE
     NOT `contact_ranks`.`r0` IS NULL
     AND 100 * `contact_ranks`.`r0` < 10 * `contact_ranks`.`n0`
   )
-  AND COALESCE(`event_facts`.`f1`, 0) = 0
+  AND COALESCE(`event_facts`.`f1`, 0) >= 1
+  AND COALESCE(`event_facts`.`f2`, 0) = 0

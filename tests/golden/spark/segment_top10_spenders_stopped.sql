@@ -10,8 +10,12 @@ WITH event_facts AS (
       AND `events`.`ts` <= CAST('2026-06-30 18:00:00' AS TIMESTAMP_NTZ)) AS `f0`, /* sum of amount: purchase */
     COUNT(*) FILTER(WHERE
       `events`.`event` = 'purchase'
+      AND `events`.`ts` >= CAST('2025-11-02 18:00:00' AS TIMESTAMP_NTZ)
+      AND `events`.`ts` < CAST('2026-05-01 18:00:00' AS TIMESTAMP_NTZ)) AS `f1`, /* count: purchase in the 180 days before the last 60 days */
+    COUNT(*) FILTER(WHERE
+      `events`.`event` = 'purchase'
       AND `events`.`ts` >= CAST('2026-05-01 18:00:00' AS TIMESTAMP_NTZ)
-      AND `events`.`ts` <= CAST('2026-06-30 18:00:00' AS TIMESTAMP_NTZ)) AS `f1` /* count: purchase in the last 60 days */
+      AND `events`.`ts` <= CAST('2026-06-30 18:00:00' AS TIMESTAMP_NTZ)) AS `f2` /* count: purchase in the last 60 days */
   FROM events
   WHERE
     `events`.`event` = 'purchase'
@@ -20,6 +24,11 @@ WITH event_facts AS (
       (
         `events`.`event` = 'purchase'
         AND `events`.`ts` <= CAST('2026-06-30 18:00:00' AS TIMESTAMP_NTZ)
+      )
+      OR (
+        `events`.`event` = 'purchase'
+        AND `events`.`ts` >= CAST('2025-11-02 18:00:00' AS TIMESTAMP_NTZ)
+        AND `events`.`ts` < CAST('2026-05-01 18:00:00' AS TIMESTAMP_NTZ)
       )
       OR (
         `events`.`event` = 'purchase'
@@ -55,7 +64,7 @@ WITH event_facts AS (
   LEFT JOIN event_facts
     ON `event_facts`.`contact_id` = `contacts`.`contact_id`
 )
-/* members of top10_spenders_stopped: lifetime_spend is in the top 10% of all contacts and did not perform purchase in the last 60 days */
+/* members of top10_spenders_stopped: lifetime_spend is in the top 10% of all contacts and performed purchase in the 180 days before the last 60 days and did not perform purchase in the last 60 days */
 SELECT
   `contacts`.`contact_id`
 FROM contacts
@@ -68,4 +77,5 @@ WHERE
     NOT `contact_ranks`.`r0` IS NULL
     AND 100 * `contact_ranks`.`r0` < 10 * `contact_ranks`.`n0`
   )
-  AND COALESCE(`event_facts`.`f1`, 0) = 0
+  AND COALESCE(`event_facts`.`f1`, 0) >= 1
+  AND COALESCE(`event_facts`.`f2`, 0) = 0
