@@ -45,8 +45,10 @@ test: lint  ## lint, then the whole test suite
 wheel-check: $(DEV)  ## build the wheel, install it in a fresh venv, run the main job outside the repo
 	$(BIN)/python .ci/wheel_check.py
 
-fuzz: $(DEV)  ## thousands of random definitions, hostile inputs and SIGKILL trials
+fuzz: $(DEV)  ## thousands of random definitions, hostile inputs and files, SIGKILL trials
 	DUCKSEG_FUZZ=1 $(BIN)/pytest -q tests/test_differential.py tests/test_hostile_input.py \
+		tests/test_hostile_definitions.py tests/test_hostile_workspace.py \
+		tests/test_lake_hostile.py tests/test_reader_isolation.py tests/test_export_changes.py \
 		tests/test_crash_safety.py tests/reference
 
 bench: $(DEV)  ## benchmark suite (make bench SF=10 RUNS=5); results in benchmarks/results/

@@ -30,6 +30,7 @@ from benchmarks import (
     report,
     scale_bench,
     segment_bench,
+    wide_bench,
 )
 from benchmarks.common import AS_OF, sf_dir, sf_label
 from benchmarks.segments import SEED
@@ -44,6 +45,7 @@ STEPS = (
     "outputs",
     "audience",
     "patterns",
+    "wide",
 )
 # The result keys each step writes (what --merge replaces).
 STEP_KEYS = {
@@ -56,7 +58,11 @@ STEP_KEYS = {
     "outputs",
     "audience",
     "patterns",
+    "wide",
 }
+
+
+WIDE_FRACTION = 0.1
 
 
 def log(message: str) -> None:
@@ -205,6 +211,11 @@ def main(argv: list[str] | None = None) -> int:
         result["patterns"] = guarded(
             "patterns", lambda: pattern_bench.bench_patterns(ws, args.runs, log)
         )
+
+    if "wide" in steps:
+        # Independent of the scale factor, and only ever run small (see wide_bench).
+        log(f"wide files at {WIDE_FRACTION:g} of 10,000 x 200 and 1,000 x 100,000")
+        result["wide"] = guarded("wide", lambda: wide_bench.run(WIDE_FRACTION, 1))
 
     result["finished_at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     if args.merge:

@@ -66,6 +66,23 @@ CREATE TABLE IF NOT EXISTS export_state (
     seq               BIGINT NOT NULL       -- commit order: the greatest is the last export
 );
 
+-- Snapshots whose file was found missing by `duckseg doctor --repair`: moved out of
+-- `snapshots` so that history, diffs and builds go on without them, kept here for the record.
+CREATE TABLE IF NOT EXISTS lost_snapshots (
+    snapshot_id     VARCHAR PRIMARY KEY,
+    segment         VARCHAR NOT NULL,
+    as_of           TIMESTAMP NOT NULL,
+    path            VARCHAR NOT NULL,
+    lost_at         TIMESTAMP NOT NULL      -- UTC, when doctor marked it
+);
+
+-- Lake files a landing replaced while a reader may still be reading them (snapshot
+-- isolation): no longer live, removed by a later writer once no reader holds state/.readers.
+CREATE TABLE IF NOT EXISTS retired_files (
+    path       VARCHAR PRIMARY KEY,         -- relative to the workspace root
+    retired_at TIMESTAMP NOT NULL           -- UTC
+);
+
 -- The SHA-256 of every input file a landing read, registered with it: content
 -- that has landed before is refused unless the landing allows repeats.
 CREATE TABLE IF NOT EXISTS landed_files (

@@ -128,8 +128,11 @@ def test_killed_ingest_lands_all_or_nothing(base: Path, tmp_path: Path, trial: i
     with Store(root).writer():
         pass  # the next writer sweeps what the killed one left
     assert _unregistered(root) == []
-    # The workspace still works: the same batch lands (or is all duplicates if it had landed).
-    report = Workspace.open(root).ingest("events", [base.parent / "events-1.parquet"])
+    # The workspace still works: the same batch lands (or is all duplicates if it had landed;
+    # landing the same content again then needs allow_repeat).
+    report = Workspace.open(root).ingest(
+        "events", [base.parent / "events-1.parquet"], allow_repeat=True
+    )
     assert report.rows_landed + report.duplicates == BATCH
     assert _event_count(root) == before + BATCH
 

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from duckseg import Workspace
 from duckseg.export import run as export_run
 from duckseg.export import upload, writer
 from duckseg.export.history import last_export
+from duckseg.export.platforms import get_platform
 from duckseg.export.result import ExportResult
 from duckseg.state.store import WRITING_MARKER
 from tests.exportshop import (
@@ -196,9 +201,12 @@ def test_export_state_survives_the_sweep_and_orphans_do_not(shop: Workspace) -> 
     state = shop.root / record.state_path
     orphan = state.with_name("leftover.parquet")
     orphan.write_bytes(b"x")
-    (shop.root / WRITING_MARKER).touch()  # as a writer killed after writing the file leaves it
-    shop.build("buyers", as_of=LATE)  # the next writer sweeps unregistered files
-    assert state.exists() and not orphan.exists()
+    users = state.with_name("mine.parquet")  # a file nobody journaled: never swept
+    users.write_bytes(b"y")
+    # As a writer killed after journaling and writing the file leaves it:
+    (shop.root / WRITING_MARKER).write_text(shop.store.relative(orphan) + "\n")
+    shop.build("buyers", as_of=LATE)  # the next writer sweeps what the journal names
+    assert state.exists() and not orphan.exists() and users.read_bytes() == b"y"
     audience = pq.read_table(state)
     assert audience.column_names == [
         "contact_id", "email", "firstname", "lastname", "title", "employeecompany", "country",
@@ -223,3 +231,66 @@ def test_staging_left_by_a_killed_export_is_swept(shop: Workspace) -> None:
     result = shop.export("gold", "meta")
     assert not stale.exists()
     assert sorted(p.name for p in result.path.parent.iterdir()) == [result.path.name]
+
+
+def test_removes_never_carry_what_remaining_members_still_send(shop: Workspace) -> None:
+    """c02 is c01 under a second id (every identifier the same); c04 shares c03's email
+    (one household). When c01 and c03 leave, no remove may match c02 or c04."""
+    table = contacts_table({"c02": email("c01"), "c04": email("c03")})
+    rows = table.to_pylist()
+    for field in ("phone", "date_of_birth", "gender"):
+        rows[1][field] = rows[0][field]
+    land_contacts(shop, pa.Table.from_pylist(rows, schema=table.schema))
+    shop.build("gold", as_of=EARLY)
+    shop.export("gold", "meta", changes=True, include_opted_out=True)
+    for row in rows:
+        if row["contact_id"] in ("c01", "c03"):
+            row["tier"] = "Silver"
+    land_contacts(shop, pa.Table.from_pylist(rows, schema=table.schema))
+    shop.build("gold", as_of=LATE)
+    assert shop.diff("gold").exited == ["c01", "c03"]
+    second = shop.export("gold", "meta", changes=True, include_opted_out=True)
+    removes = files_by_change(second)["remove"]
+    shared = {sha(email("c01")), sha(email("c03"))}
+    assert not shared & {value for row in removes[1:] for value in row}
+    # c01 is still in the audience as c02: nothing of it is removed. c03's own phone and
+    # details go, without the email c04 still uses.
+    assert column(removes, "extern_id") == ["c03"]
+    assert column(removes, "email") == [""] and column(removes, "phone")[0] != ""
+    assert second.manifest["removes"] == 1
+
+
+FUZZ_EXAMPLES = 300 if os.environ.get("DUCKSEG_FUZZ") == "1" else 25
+_emails = st.sampled_from(["", "e1", "e2", "e3", "e4"])
+_names = st.sampled_from(["", "ann", "bob"])
+_people = st.lists(st.tuples(_emails, _emails, _names), min_size=0, max_size=8)
+
+
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None)
+@given(before=_people, after=_people)
+def test_removes_never_match_a_current_row(
+    tmp_path_factory: pytest.TempPathFactory, before: list[Any], after: list[Any]
+) -> None:
+    """Random audiences with shared identifiers: no remove carries an identifier a current
+    row still sends, nor the current combination of the other columns; adds are exactly the
+    rows not sent before."""
+    spec = get_platform("meta")
+    folder = tmp_path_factory.mktemp("fuzz")
+    headers = ("email", "phone", "fn")
+    files = []
+    for label, people in (("before", before), ("after", after)):
+        path = folder / f"{label}.parquet"
+        rows = {
+            "contact_id": [f"c{i}" for i in range(len(people))],
+            **{h: [p[j] for p in people] for j, h in enumerate(headers)},
+        }
+        pq.write_table(pa.table(rows, schema=pa.schema([(k, pa.string()) for k in rows])), path)
+        files.append(path)
+    changes = {c: list(rows) for c, rows in upload.change_rows(files[1], files[0], headers, spec)}
+    now = {tuple(p) for p in after}
+    assert {tuple(r) for r in changes["add"]} == now - {tuple(p) for p in before}
+    for email_, phone, name in changes["remove"]:
+        assert email_ == "" or email_ not in {p[0] for p in after}
+        assert phone == "" or phone not in {p[1] for p in after}
+        assert name == "" or name not in {p[2] for p in after}
+        assert (email_, phone, name) != ("", "", "")

@@ -117,6 +117,7 @@ def test_leftovers_are_swept_only_after_a_writer_that_did_not_finish(
     assert not (ws.root / WRITING_MARKER).exists()
 
     def fail(*_: object) -> None:
+        ws.store.journal(stray)  # as a writer does before it writes a file
         raise RuntimeError("crash")
 
     monkeypatch.setattr(ws.snapshots, "commit", fail)
@@ -126,6 +127,8 @@ def test_leftovers_are_swept_only_after_a_writer_that_did_not_finish(
     monkeypatch.undo()
     monkeypatch.setattr(Store, "sweep_orphans", lambda self: calls.append(1) or sweep(self))
 
-    ws.build("pune", as_of=AS_OF)  # follows a writer that failed: sweeps
-    assert calls == [1] and not stray.exists()
+    mine = stray.with_name("mine.parquet")  # nobody journaled it: never swept
+    mine.write_bytes(b"y")
+    ws.build("pune", as_of=AS_OF)  # follows a writer that failed: sweeps what it journaled
+    assert calls == [1] and not stray.exists() and mine.exists()
     assert not (ws.root / WRITING_MARKER).exists()

@@ -15,9 +15,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from duckseg.cli_audiences import audience_app, print_audience_report
-from duckseg.errors import DucksegError, InputError
+from duckseg.errors import BadInputError, DucksegError, InputError
 from duckseg.lang.time import iso
 from duckseg.types import DIALECT_NAMES
 
@@ -39,6 +40,48 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON document o
 AsOfOpt = Annotated[
     str | None, typer.Option("--as-of", help="ISO date or timestamp (workspace zone if no offset)")
 ]
+
+
+WaitOpt = Annotated[
+    float,
+    typer.Option("--wait", help="wait up to SECONDS for another writer to finish", min=0),
+]
+MAX_PROBLEMS_SHOWN = 50  # an error list longer than this is summarised
+MAX_LINE = 2000  # characters of one message line
+
+
+# Characters that would reorder or rewrite what a terminal shows (bidi overrides, escapes).
+_UNSAFE = {
+    cp: f"\\u{cp:04x}"
+    for cp in [
+        *range(0x00, 0x20),
+        *range(0x7F, 0xA0),
+        0x061C,
+        0x200E,
+        0x200F,
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+    ]
+    if chr(cp) not in "\n"
+}
+
+
+def _clean(text: str) -> str:
+    """Text safe to show on a terminal; data files keep values as they are."""
+    return text.translate(_UNSAFE)
+
+
+def _say(console: Console, *parts: str | tuple[str, str]) -> None:
+    """Print text as text: no markup, control and bidi characters shown escaped."""
+    console.print(
+        Text.assemble(
+            *((_clean(p), "") if isinstance(p, str) else (_clean(p[0]), p[1]) for p in parts)
+        )
+    )
+
+
+def _cells(*values: object) -> list[Text]:
+    return [Text(_clean("" if v is None else str(v)).replace("\n", "\\n")) for v in values]
 
 
 def _json(value: Any) -> None:
@@ -72,10 +115,12 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None]]:
         yield update
 
 
-def _open(path: Path) -> Workspace:
+def _open(path: Path, wait: float = 0.0) -> Workspace:
     from duckseg.api.workspace import Workspace
 
-    return Workspace.open(path)
+    ws = Workspace.open(path)
+    ws.store.wait_s = wait
+    return ws
 
 
 def _warn_if_stale(ws: Workspace, as_of: datetime) -> None:
@@ -102,7 +147,7 @@ def init(
     if as_json:
         _json({"workspace": str(ws.root), "segments": sorted(ws.segment_files()), "demo": demo})
         return
-    err.print(f"workspace ready at {ws.root}" + (" with the sample landed" if demo else ""))
+    _say(err, f"workspace ready at {ws.root}" + (" with the sample landed" if demo else ""))
 
 
 @app.command()
@@ -119,10 +164,11 @@ def ingest(
         bool, typer.Option("--allow-repeat", help="land files whose content has landed before")
     ] = False,
     workspace: WorkspaceOpt = Path("."),
+    wait: WaitOpt = 0.0,
     as_json: JsonOpt = False,
 ) -> None:
     """Land contacts (upsert by contact_id) or events (append, dedupe by event_id)."""
-    ws = _open(workspace)
+    ws = _open(workspace, wait)
     with _progress(not as_json) as update:
         report = ws.ingest(
             kind,
@@ -147,17 +193,19 @@ def ingest(
     if as_json:
         _json(data)
         return
-    out.print(f"landed {report.rows_landed:,} of {report.rows_read:,} {kind} rows")
+    _say(out, f"landed {report.rows_landed:,} of {report.rows_read:,} {kind} rows")
     if report.duplicates:
-        out.print(f"skipped {report.duplicates:,} duplicate events (event_id already landed)")
+        _say(out, f"skipped {report.duplicates:,} duplicate events (event_id already landed)")
     if report.contacts_created:
-        out.print(f"created {report.contacts_created:,} contacts seen only in events")
+        _say(out, f"created {report.contacts_created:,} contacts seen only in events")
     if report.rows_rejected:
-        out.print(
-            f"[yellow]rejected {report.rows_rejected:,} rows[/yellow], kept with their reasons in {report.rejects_path}"
+        _say(
+            out,
+            (f"rejected {report.rows_rejected:,} rows", "yellow"),
+            f", kept with their reasons in {report.rejects_path}",
         )
         for reason, n in report.reject_reasons.items():
-            out.print(f"  {n:,} x {reason}")
+            _say(out, f"  {n:,} x {reason}")
 
 
 @app.command()
@@ -177,9 +225,7 @@ def attributes(
     for row in rows:
         top = ", ".join(f"{t['value']} ({t['count']:,})" for t in row["top_values"])
         kind = " (trait)" if row.get("kind") == "trait" else ""
-        table.add_row(
-            escape(row["name"] + kind), escape(row["type"]), f"{row['fill_rate']:.0%}", escape(top)
-        )
+        table.add_row(*_cells(row["name"] + kind, row["type"], f"{row['fill_rate']:.0%}", top))
     out.print(table)
 
 
@@ -241,7 +287,7 @@ def check(
     if as_json:
         _json({"valid": names})
     else:
-        out.print(f"{len(names)} definition(s) valid: {', '.join(names)}")
+        _say(out, f"{len(names)} definition(s) valid: {', '.join(names)}")
 
 
 @app.command(name="compile")
@@ -285,16 +331,18 @@ def preview(
     if as_json:
         _json(pv.to_dict())
         return
-    out.print(f"[bold]{pv.segment}[/bold]: {pv.count:,} contacts (as of {iso(pv.as_of)})")
-    out.print(pv.description)
+    _say(out, (pv.segment, "bold"), f": {pv.count:,} contacts (as of {iso(pv.as_of)})")
+    _say(out, pv.description)
     if pv.entered is not None and pv.exited is not None:
-        out.print(
-            f"against the latest snapshot: {pv.entered.height:,} would enter, {pv.exited.height:,} would leave"
+        _say(
+            out,
+            f"against the latest snapshot: {pv.entered.height:,} would enter, "
+            f"{pv.exited.height:,} would leave",
         )
     if pv.sample.height:
-        table = Table(*pv.sample.columns[:8])
+        table = Table(*(escape(_clean(c)) for c in pv.sample.columns[:8]))
         for row in pv.sample.select(pv.sample.columns[:8]).iter_rows():
-            table.add_row(*("" if v is None else str(v) for v in row))
+            table.add_row(*_cells(*row))
         out.print(table)
 
 
@@ -304,34 +352,53 @@ def build(
     all_: Annotated[bool, typer.Option("--all", help="every dynamic segment")] = False,
     as_of: AsOfOpt = None,
     engine: Annotated[str, typer.Option("--engine", help="duckdb|spark")] = "duckdb",
+    keep_going: Annotated[
+        bool,
+        typer.Option(
+            "--keep-going", help="with --all: build the valid ones, report the broken, exit 2"
+        ),
+    ] = False,
     workspace: WorkspaceOpt = Path("."),
+    wait: WaitOpt = 0.0,
     as_json: JsonOpt = False,
 ) -> None:
     """Materialise membership snapshots."""
-    ws = _open(workspace)
+    from duckseg.api.workspace import PartialBuildError
+
+    ws = _open(workspace, wait)
+    broken: BadInputError | None = None
     with _progress(not as_json) as update:
         if all_ or not segments:
-            snaps = ws.build_all(as_of=as_of, engine=engine, progress=update)
+            try:
+                snaps = ws.build_all(
+                    as_of=as_of, engine=engine, progress=update, keep_going=keep_going
+                )
+            except PartialBuildError as exc:
+                snaps, broken = list(exc.snapshots), exc
         else:
             snaps = ws.build_many(segments, as_of=as_of, engine=engine, progress=update)
     if snaps:
         _warn_if_stale(ws, snaps[0].as_of)
     if as_json:
         _json([s.to_dict() for s in snaps])
-        return
-    table = Table("segment", "members", "entered", "exited", "as of", "snapshot")
-    _keep_whole(table, 0, [s.segment for s in snaps])
-    _keep_whole(table, 5, [s.snapshot_id for s in snaps])
-    for s in snaps:
-        table.add_row(
-            s.segment,
-            f"{s.count:,}",
-            f"{s.entered:,}",
-            f"{s.exited:,}",
-            iso(s.as_of),
-            s.snapshot_id,
-        )
-    out.print(table)
+    else:
+        table = Table("segment", "members", "entered", "exited", "as of", "snapshot")
+        _keep_whole(table, 0, [s.segment for s in snaps])
+        _keep_whole(table, 5, [s.snapshot_id for s in snaps])
+        for s in snaps:
+            table.add_row(
+                *_cells(
+                    s.segment,
+                    f"{s.count:,}",
+                    f"{s.entered:,}",
+                    f"{s.exited:,}",
+                    iso(s.as_of),
+                    s.snapshot_id,
+                )
+            )
+        out.print(table)
+    if broken is not None:
+        raise broken
 
 
 @app.command(name="list")
@@ -346,14 +413,16 @@ def list_(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False) -> None
     for r in rows:
         delta = "" if r["delta"] is None else f"{r['delta']:+,}"
         table.add_row(
-            escape(r["segment"]),
-            r["kind"] or "?",
-            "" if r["count"] is None else f"{r['count']:,}",
-            delta,
-            iso(r["as_of"]) if r["as_of"] else "",
-            iso(r["built_at"]) if r["built_at"] else "never",
-            escape(r["owner"] or ""),
-            escape(_list_note(r)),
+            *_cells(
+                r["segment"],
+                r["kind"] or "broken",
+                "" if r["count"] is None else f"{r['count']:,}",
+                delta,
+                iso(r["as_of"]) if r["as_of"] else "",
+                iso(r["built_at"]) if r["built_at"] else "never",
+                r["owner"] or "",
+                _list_note(r),
+            )
         )
     out.print(table)
 
@@ -385,14 +454,15 @@ def delete(
     segment: str,
     keep_history: Annotated[bool, typer.Option("--keep-history")] = False,
     workspace: WorkspaceOpt = Path("."),
+    wait: WaitOpt = 0.0,
     as_json: JsonOpt = False,
 ) -> None:
     """Remove a definition (and its snapshots unless --keep-history); contacts are untouched."""
-    removed = _open(workspace).delete(segment, keep_history=keep_history)
+    removed = _open(workspace, wait).delete(segment, keep_history=keep_history)
     if as_json:
         _json({"segment": segment, "snapshots_removed": removed})
     else:
-        out.print(f"deleted {segment}" + (f" and {removed} snapshot(s)" if removed else ""))
+        _say(out, f"deleted {segment}" + (f" and {removed} snapshot(s)" if removed else ""))
 
 
 @app.command()
@@ -422,7 +492,8 @@ def diff(
     )
     after = f"{result.to_id} (as of {iso(result.to_as_of)})" if result.to_as_of else result.to_id
     backwards = bool(result.from_as_of and result.to_as_of and result.from_as_of > result.to_as_of)
-    out.print(
+    _say(
+        out,
         f"{segment}: {len(result.entered):,} entered, {len(result.exited):,} exited\n"
         f"  from {before}\n  to   {after}"
         + (
@@ -430,13 +501,11 @@ def diff(
             if backwards
             else ""
         ),
-        markup=False,
-        highlight=False,
     )
     for label, ids in (("entered", result.entered), ("exited", result.exited)):
         if ids:
             shown = ", ".join(map(str, ids[:20])) + (" ..." if len(ids) > 20 else "")
-            out.print(f"  {label}: {shown}")
+            _say(out, f"  {label}: {shown}")
 
 
 app.add_typer(audience_app, name="audience")
@@ -452,24 +521,25 @@ KeyOpt = Annotated[
 ]
 
 
-def _static(change: str, name: str, csv: Path, key: str, workspace: Path, as_json: bool) -> None:
-    result = _open(workspace).static_change(name, change, csv, key)
+def _static(
+    change: str, name: str, csv: Path, key: str, workspace: Path, wait: float, as_json: bool
+) -> None:
+    result = _open(workspace, wait).static_change(name, change, csv, key)
     if as_json:
         _json(result.to_dict())
         return
     snap = result.snapshot
-    out.print(
+    _say(
+        out,
         f"{name}: {snap.count:,} members ({snap.entered:+,} entered, {snap.exited:,} exited); "
-        f"{result.matched:,} contacts matched from {result.rows_read:,} rows"
+        f"{result.matched:,} contacts matched from {result.rows_read:,} rows",
     )
     if result.unmatched:
-        out.print(
-            f"[yellow]{len(result.unmatched):,} rows matched no contact[/yellow]:", highlight=False
-        )
+        _say(out, (f"{len(result.unmatched):,} rows matched no contact", "yellow"), ":")
         for u in result.unmatched[:50]:
-            out.print(f"  row {u.row}: {u.value!r}: {u.reason}", markup=False, highlight=False)
+            _say(out, f"  row {u.row}: {u.value!r}: {u.reason}")
         if len(result.unmatched) > 50:
-            out.print(f"  ... and {len(result.unmatched) - 50:,} more (use --json for all)")
+            _say(out, f"  ... and {len(result.unmatched) - 50:,} more (use --json for all)")
 
 
 def _static_verb(change: str, summary: str) -> None:
@@ -480,9 +550,10 @@ def _static_verb(change: str, summary: str) -> None:
         csv: CsvOpt,
         key: KeyOpt = "contact_id",
         workspace: WorkspaceOpt = Path("."),
+        wait: WaitOpt = 0.0,
         as_json: JsonOpt = False,
     ) -> None:
-        _static(change, name, csv, key, workspace, as_json)
+        _static(change, name, csv, key, workspace, wait, as_json)
 
     verb.__doc__ = summary
     static_app.command(change)(verb)
@@ -531,14 +602,16 @@ def report(
     for row in result.to_dict()["segments"]:
         share = row["share_of_contacts"]
         table.add_row(
-            row["population"],
-            f"{row['members']:,}",
-            "" if share is None else f"{share:.1%}",
-            row["as_of"] or "",
-            row["definition"] or "",
+            *_cells(
+                row["population"],
+                f"{row['members']:,}",
+                "" if share is None else f"{share:.1%}",
+                row["as_of"] or "",
+                row["definition"] or "",
+            )
         )
     out.print(table)
-    out.print(f"report written to {result.path} (open {result.html_path})")
+    _say(out, f"report written to {result.path} (open {result.html_path})")
 
 
 @app.command()
@@ -577,10 +650,11 @@ def export(
         ),
     ] = None,
     workspace: WorkspaceOpt = Path("."),
+    wait: WaitOpt = 0.0,
     as_json: JsonOpt = False,
 ) -> None:
     """Write a snapshot's members as csv/parquet or an ad-platform upload, with manifest.json."""
-    result = _open(workspace).export(
+    result = _open(workspace, wait).export(
         segment,
         fmt,
         out=out_dir,
@@ -591,7 +665,7 @@ def export(
         max_rows=max_rows,
     )
     for warning in result.warnings:
-        err.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+        _say(err, ("warning:", "yellow"), f" {warning}")
     if as_json:
         _json(result.to_dict())
         return
@@ -601,15 +675,15 @@ def export(
         if changes
         else f"{result.rows:,} rows"
     )
-    out.print(
+    _say(
+        out,
         f"{segment} -> {result.format}: {what} in {len(manifest['files'])} file(s), "
         f"snapshot {result.snapshot_id}",
-        highlight=False,
     )
     skipped = ", ".join(f"{n:,} {reason}" for reason, n in result.skipped.items() if n)
     if skipped:
-        out.print(f"skipped: {skipped}", highlight=False)
-    out.print(f"written to {result.path}", highlight=False)
+        _say(out, f"skipped: {skipped}")
+    _say(out, f"written to {result.path}")
 
 
 @app.command()
@@ -627,13 +701,50 @@ def demo(
         _json(result)
 
 
+@app.command()
+def doctor(
+    repair: Annotated[
+        bool, typer.Option("--repair", help="mark lost snapshots so that builds go on")
+    ] = False,
+    workspace: WorkspaceOpt = Path("."),
+    wait: WaitOpt = 0.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Verify the lake, the catalog and the snapshot files; report what is missing."""
+    result = _open(workspace, wait).doctor(repair=repair)
+    if as_json:
+        _json(result.to_dict())
+    else:
+        for finding in result.findings:
+            state = "repaired" if finding.repaired else "found"
+            _say(out, (f"{state}: ", "yellow"), str(finding))
+        _say(out, result.summary())
+    if not result.healthy:
+        raise typer.Exit(1)
+
+
+def _error_text(exc: DucksegError) -> str:
+    """The message, each line bounded and a long list of problems summarised."""
+    lines = (
+        [str(p) for p in exc.problems] if isinstance(exc, BadInputError) else str(exc).splitlines()
+    )
+    shown = [
+        _clean(line if len(line) <= MAX_LINE else line[:MAX_LINE] + " ...")
+        for line in lines[:MAX_PROBLEMS_SHOWN]
+    ]
+    if len(lines) > MAX_PROBLEMS_SHOWN:
+        shown.append(f"... and {len(lines) - MAX_PROBLEMS_SHOWN:,} more problems")
+    return "\n".join(shown)
+
+
 def main() -> None:
     # Usage errors are typer's (exit 2); duckseg's own errors print their problems, one per line.
     try:
         app()
     except DucksegError as exc:
-        sys.stderr.write(str(exc) + "\n")
+        sys.stderr.write(_error_text(exc) + "\n")
         sys.exit(exc.exit_code)
     except Exception as exc:  # the last line of defence: say what broke, exit 1
-        sys.stderr.write(f"unexpected failure: {type(exc).__name__}: {exc}\n")
+        text = _clean(f"unexpected failure: {type(exc).__name__}: {exc}")
+        sys.stderr.write(text[:MAX_LINE] + "\n")
         sys.exit(1)

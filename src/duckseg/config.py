@@ -8,7 +8,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from duckseg.errors import InputError, validation_problem
 
@@ -65,12 +65,20 @@ class DuckDBConfig(_Section):
     temp_directory: str | None = None
 
 
+class LimitsConfig(_Section):
+    """What one definition file may hold (docs/data-model.md): beyond it, exit 2 at once."""
+
+    definition_bytes: int = Field(default=1_000_000, ge=1)
+    definition_nodes: int = Field(default=100_000, ge=1)  # after YAML alias expansion
+
+
 class Config(_Section):
     time: TimeConfig = TimeConfig()
     consent: ConsentConfig = ConsentConfig()
     identity: IdentityConfig = IdentityConfig()
     spark: SparkConfig = SparkConfig()
     duckdb: DuckDBConfig = DuckDBConfig()
+    limits: LimitsConfig = LimitsConfig()
 
 
 DEFAULT_CONFIG_TEXT = """\
@@ -102,6 +110,10 @@ DEFAULT_CONFIG_TEXT = """\
 # memory_limit = "2GB"              # larger work spills to temp_directory
 # threads = 4
 # temp_directory = "/tmp/duckseg"
+
+# [limits]                          # what one definition file may hold; beyond it, exit 2
+# definition_bytes = 1000000        # file size
+# definition_nodes = 100000         # YAML nodes once aliases (*name) are expanded
 """
 
 

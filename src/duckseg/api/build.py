@@ -17,9 +17,10 @@ from sqlglot import exp
 from duckseg.api.results import Snapshot
 from duckseg.compiler import CompiledBuild, compile_build, to_sql
 from duckseg.db import create_temp
-from duckseg.errors import InputError
+from duckseg.errors import DefinitionError, InputError, Problem
 from duckseg.lang import ir
 from duckseg.lang.resolve import ResolvedSegment, check_order
+from duckseg.lang.spec import Segment
 from duckseg.lang.time import TimeContext
 from duckseg.state.snapshots import PendingSnapshot
 
@@ -39,13 +40,23 @@ def dependency_order(ws: Workspace, names: Sequence[str] | None = None) -> list[
 
     A reference cycle is a definition error naming the cycle (a -> b -> a).
     """
-    segs = [ws.load(n) for n in (names if names is not None else list(ws.segment_files()))]
+    segs: list[Segment] = []
+    problems: list[Problem] = []
+    for name in names if names is not None else list(ws.segment_files()):
+        try:
+            segs.append(ws.load(name))
+        except DefinitionError as exc:  # every broken file is named at once
+            problems.extend(exc.problems)
     dynamic = [s for s in segs if not s.is_static]
     con = ws.connect()
     try:
         resolved = {r.segment.name: r for r in ws.resolve(dynamic, con)}
+    except DefinitionError as exc:
+        raise DefinitionError([*problems, *exc.problems]) from None
     finally:
         con.close()
+    if problems:
+        raise DefinitionError(problems)
     ordered: list[str] = []
 
     def visit(name: str) -> None:
@@ -73,6 +84,8 @@ def build_many(
             "--engine", f"unknown engine {engine!r}", hint="choose duckdb or spark"
         )
     segs = [ws.load(s) for s in segments]
+    for seg in segs:
+        ws.check_owner(seg)
     static = [s.name for s in segs if s.is_static]
     if static:
         raise InputError.single(

@@ -76,16 +76,20 @@ def run_demo(directory: Path | None = None, console: Console | None = None) -> d
             "segment", "members", "description", title=f"duckseg demo: segments as of {iso(as_of)}"
         )
         for s in snaps:
-            table.add_row(s.segment, f"{s.count:,}", by_name[s.segment].get("description") or "")
+            description = by_name[s.segment].get("description") or ""
+            table.add_row(escape(s.segment), f"{s.count:,}", escape(description))
         console.print(table)
         skipped = ", ".join(f"{n:,} {reason}" for reason, n in upload.skipped.items() if n)
+        # Paths and descriptions are text, not markup: "[draft]" must print as written.
         console.print(
-            f"export: {upload.segment} -> {upload.format}, {upload.rows:,} rows"
-            + (f" (skipped {skipped})" if skipped else "")
-            + f", in {upload.path}",
+            escape(
+                f"export: {upload.segment} -> {upload.format}, {upload.rows:,} rows"
+                + (f" (skipped {skipped})" if skipped else "")
+                + f", in {upload.path}"
+            ),
             highlight=False,
         )
-        console.print(f"report: {report.html_path}", highlight=False)
+        console.print(escape(f"report: {report.html_path}"), highlight=False)
         arms = Table(
             "arm",
             "members",
@@ -102,5 +106,5 @@ def run_demo(directory: Path | None = None, console: Console | None = None) -> d
             ]
             arms.add_row(escape(arm), f"{n:,}", *per_agent)
         console.print(arms)
-        console.print(f"workspace: {ws.root}")
+        console.print(escape(f"workspace: {ws.root}"))
     return result

@@ -26,9 +26,11 @@ from duckseg.db import create_temp, parquet_scan, regex_error
 from duckseg.engines.duckdb import lake_connection, read_catalog
 from duckseg.errors import DefinitionError, InputError, Problem, unknown_segment
 from duckseg.lang.describe import describe
+from duckseg.lang.loader import Limits, read_text
 from duckseg.lang.resolve import ResolvedSegment, Resolver, check_order
 from duckseg.lang.spec import Segment
 from duckseg.lang.time import AbsoluteDate, Clock, SystemClock, TimeContext, parse_time_value
+from duckseg.state.doctor import DoctorReport, examine
 from duckseg.state.memberships import intervals, members_at
 from duckseg.state.snapshots import PendingSnapshot, SnapshotInfo, SnapshotStore
 from duckseg.state.store import Store
@@ -103,7 +105,14 @@ class Workspace:
         files = (
             sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")) if folder.exists() else []
         )
-        return {f.stem: f for f in files}
+        found: dict[str, Path] = {}
+        for f in files:
+            found.setdefault(f.stem, f)  # vip.yaml beside vip.yml: load() refuses both
+        return found
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(self.config.limits.definition_bytes, self.config.limits.definition_nodes)
 
     def _source(self, path: Path) -> str:
         try:
@@ -125,13 +134,47 @@ class Workspace:
                 path = self.root / text
         else:
             raise DefinitionError([unknown_segment(text, files)])
-        try:
-            content = path.read_text(encoding="utf-8")
-        except OSError as exc:
+        source = self._source(path)
+        own = self._own_file(path)
+        if own is not None:
+            twins = [own.with_suffix(s) for s in (".yaml", ".yml")]
+            if all(t.exists() for t in twins):
+                names = " and ".join(self._source(t) for t in twins)
+                raise DefinitionError(
+                    [Problem(source, "", f"{names} both define segment {own.stem}", "keep one")]
+                )
+        content = read_text(path, source, self.limits)
+        return Segment.from_yaml_string(
+            content, source=source, default_name=path.stem, limits=self.limits
+        )
+
+    def _own_file(self, path: Path) -> Path | None:
+        """`path` if it is a definition file in this workspace's segments/ folder."""
+        resolved = path.resolve()
+        return resolved if resolved.parent == (self.root / SEGMENTS_DIR).resolve() else None
+
+    def check_owner(self, seg: Segment) -> None:
+        """A definition from elsewhere never writes into a workspace segment's history."""
+        files = self.segment_files()
+        if seg.name not in files:
+            return
+        own = files[seg.name].resolve()
+        given = Path(seg.source)
+        if seg.source.startswith("<") or own not in (
+            given.resolve(),
+            (self.root / given).resolve(),
+        ):
             raise DefinitionError(
-                [Problem(str(name_or_path), "", f"cannot read file: {exc.strerror}")]
-            ) from exc
-        return Segment.from_yaml_string(content, source=self._source(path), default_name=path.stem)
+                [
+                    Problem(
+                        seg.source,
+                        "name",
+                        f"segment {seg.name} is defined by {self._source(own)}: a definition "
+                        "from elsewhere cannot write into its history",
+                        f"preview it instead, or give it another name than {seg.name}",
+                    )
+                ]
+            )
 
     def _lookup(
         self, extra: Sequence[Segment] = ()
@@ -268,7 +311,9 @@ class Workspace:
         return stale_warning(as_of, self.store.live_files("events"))
 
     def _static_files(self) -> list[tuple[str, Path]]:
-        return [(info.segment, self.root / info.path) for info in self.snapshots.latest_static()]
+        return [
+            (info.segment, self.snapshots.file(info)) for info in self.snapshots.latest_static()
+        ]
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         """A DuckDB cursor with `contacts`, `events` and `static_members` bound to the lake;
@@ -360,7 +405,7 @@ class Workspace:
                     entered = con.sql("SELECT contact_id FROM preview_members ORDER BY 1").pl()
                     exited = entered.head(0)
                 else:
-                    create_temp(con, "latest_members", parquet_scan([self.root / latest.path]))
+                    create_temp(con, "latest_members", parquet_scan([self.snapshots.file(latest)]))
                     entered = con.sql(
                         "SELECT contact_id FROM preview_members EXCEPT SELECT contact_id FROM latest_members ORDER BY 1"
                     ).pl()
@@ -409,11 +454,41 @@ class Workspace:
         as_of: datetime | date | str | None = None,
         engine: str = "duckdb",
         progress: Progress | None = None,
+        keep_going: bool = False,
     ) -> list[Snapshot]:
-        """Every dynamic segment, referenced segments first, sharing one pass over the events."""
-        return self.build_many(
-            self.dependency_order(), as_of=as_of, engine=engine, progress=progress
-        )
+        """Every dynamic segment, referenced segments first, sharing one pass over the events.
+
+        `keep_going`: build every valid definition, then raise `PartialBuildError` (the
+        snapshots built and every problem) if any was broken.
+        """
+        if not keep_going:
+            return self.build_many(
+                self.dependency_order(), as_of=as_of, engine=engine, progress=progress
+            )
+        names, problems = self._buildable()
+        snaps = self.build_many(names, as_of=as_of, engine=engine, progress=progress)
+        if problems:
+            raise PartialBuildError(problems, snaps)
+        return snaps
+
+    def _buildable(self) -> tuple[list[str], list[Problem]]:
+        """The dynamic segments that resolve (in dependency order), and the problems of the rest."""
+        problems: list[Problem] = []
+        good: list[str] = []
+        con = self.connect()
+        try:
+            resolver = self.resolver(self.read_catalog(con))
+            for name in self.segment_files():
+                try:
+                    seg = self.load(name)
+                    if not seg.is_static:
+                        resolver.resolve(seg)
+                        good.append(name)
+                except DefinitionError as exc:
+                    problems.extend(exc.problems)
+        finally:
+            con.close()
+        return self.dependency_order(good), problems
 
     def _snapshot(self, info: SnapshotInfo, members: pa.Table | None = None) -> Snapshot:
         before = self.snapshots.previous(info)
@@ -431,7 +506,7 @@ class Workspace:
         snap = self.snapshot(name, snapshot)
         con = self.connect()
         try:
-            create_temp(con, "snapshot_members", parquet_scan([self.root / snap.info.path]))
+            create_temp(con, "snapshot_members", parquet_scan([self.snapshots.file(snap.info)]))
             frame: pl.DataFrame = con.sql(
                 "SELECT c.* FROM snapshot_members m JOIN contacts c USING (contact_id) ORDER BY c.contact_id"
             ).pl()
@@ -773,18 +848,46 @@ class Workspace:
             raise DefinitionError(list(dict.fromkeys(problems)))
         return targets
 
+    def doctor(self, repair: bool = False) -> DoctorReport:
+        """Check every lake, snapshot and export-state file the catalog names
+        (docs/operations.md); `repair` marks lost snapshots so that builds go on."""
+        return examine(self.store, repair=repair)
+
     def delete(self, name: str, keep_history: bool = False) -> int:
+        """Remove a definition and (unless `keep_history`) its snapshots.
+
+        History goes first and the file last, so a failure half-way leaves the definition in
+        place, and deleting again finishes what an interrupted delete began.
+        """
         files = self.segment_files()
-        if name not in files:
+        if name not in files and (keep_history or not self.snapshots.history(name)):
             raise InputError([unknown_segment(name, files)])
         with self.store.writer():
-            users = [n for n in files if n != name and name in _references(self.load(n))]
+            users = [n for n in files if n != name and name in self._references_of(n)]
             if users:
                 raise InputError.single(
-                    self._source(files[name]), f"segment {name} is referenced by {', '.join(users)}"
+                    self._source(files[name]) if name in files else SEGMENTS_DIR,
+                    f"segment {name} is referenced by {', '.join(users)}",
                 )
-            files[name].unlink()
-            return 0 if keep_history else self.snapshots.delete_history(name)
+            removed = 0 if keep_history else self.snapshots.delete_history(name)
+            if name in files:
+                files[name].unlink()
+            return removed
+
+    def _references_of(self, name: str) -> set[str]:
+        # A broken definition references nothing we can know of; it must not block a delete.
+        try:
+            return _references(self.load(name))
+        except DefinitionError:
+            return set()
+
+
+class PartialBuildError(DefinitionError):
+    """`build --all --keep-going` built the valid definitions; these were broken."""
+
+    def __init__(self, problems: Sequence[Problem], snapshots: Sequence[Snapshot]) -> None:
+        super().__init__(problems)
+        self.snapshots = tuple(snapshots)
 
 
 def _refuse_sample_over_data(root: Path) -> None:
@@ -858,4 +961,4 @@ def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     return int(row[0])
 
 
-__all__ = ["Workspace"]
+__all__ = ["PartialBuildError", "Workspace"]

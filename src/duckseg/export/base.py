@@ -47,6 +47,11 @@ class PlatformSpec:
     build: RowBuilder = field(repr=False)  # (attributes by role, prehashed) -> Row | Skip
     # Headers written only when the identity role they read is a column of the input.
     optional_headers: Mapping[str, str] = field(default_factory=dict, hash=False)
+    # Headers that match a person on their own (email, phone, device id), and headers that
+    # hold the contact's own id: a `--changes` remove never carries what another row still
+    # sends (docs/exports.md). Every other header matches only in combination.
+    identifiers: frozenset[str] = frozenset()
+    contact_keys: frozenset[str] = frozenset()
 
     def headers_for(self, roles: Collection[str]) -> tuple[str, ...]:
         """The header row when the input has columns for `roles`."""

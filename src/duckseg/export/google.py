@@ -44,6 +44,7 @@ GOOGLE = PlatformSpec(
     title="Google Customer Match",
     headers=HEADERS,
     hashed=frozenset(HEADERS) - PLAIN,
+    identifiers=frozenset({"Email", "Phone"}),
     # The API takes at most 100,000 identifiers per request; one file per request.
     max_rows=100_000,
     max_bytes=None,

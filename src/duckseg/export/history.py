@@ -129,36 +129,30 @@ def last_export(store: Store, segment: str, fmt: str) -> ExportRecord | None:
 def record_export(store: Store, record: ExportRecord) -> None:
     """Register an export and its audience file in one catalog transaction."""
     exported_at = record.exported_at.astimezone(UTC).replace(tzinfo=None)
-    with store.connect() as con:
-        con.begin()
-        try:
-            (seq,) = con.execute(_NEXT_SEQ).fetchall()[0]
-            con.execute(
-                _INSERT_EXPORT,
-                [
-                    record.export_id,
-                    record.segment,
-                    record.format,
-                    record.snapshot_id,
-                    exported_at,
-                    record.out_dir,
-                    record.rows,
-                ],
-            )
-            con.execute(
-                _INSERT_STATE,
-                [
-                    record.export_id,
-                    record.segment,
-                    record.format,
-                    record.state_path,
-                    record.audience,
-                    record.changes,
-                    record.include_opted_out,
-                    seq,
-                ],
-            )
-            con.commit()
-        except BaseException:
-            con.rollback()
-            raise
+    with store.transaction() as con:
+        (seq,) = con.execute(_NEXT_SEQ).fetchall()[0]
+        con.execute(
+            _INSERT_EXPORT,
+            [
+                record.export_id,
+                record.segment,
+                record.format,
+                record.snapshot_id,
+                exported_at,
+                record.out_dir,
+                record.rows,
+            ],
+        )
+        con.execute(
+            _INSERT_STATE,
+            [
+                record.export_id,
+                record.segment,
+                record.format,
+                record.state_path,
+                record.audience,
+                record.changes,
+                record.include_opted_out,
+                seq,
+            ],
+        )

@@ -35,6 +35,7 @@ LINKEDIN = PlatformSpec(
     title="LinkedIn Matched Audience",
     headers=HEADERS,
     hashed=HASHED,
+    identifiers=frozenset({"email"}),
     max_rows=300_000,  # 300 to 300,000 rows per file
     max_bytes=20_000_000,  # "at most 20 MB": 20 * 10^6 bytes is within it on either reading
     min_audience=300,  # LinkedIn: at least 300 rows (and 300 matched members to run)

@@ -74,4 +74,6 @@ META = PlatformSpec(
     # can be used for delivery (and as a lookalike source).
     min_audience=100,
     build=meta_row,
+    identifiers=frozenset({"email", "phone", "madid"}),
+    contact_keys=frozenset({"extern_id"}),
 )

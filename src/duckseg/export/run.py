@@ -179,6 +179,7 @@ class _Export:
             matching = _bind_exclusions(con, ws, rule)
             staging = StagedFolder(target)
             staging.created += make_parents(state_final.parent)
+            ws.store.journal(state_tmp, state_final)
             if chosen is not None:
                 body = self._tabular(con, chosen, traits, staging.dir, state_tmp, previous_path)
             else:
@@ -319,7 +320,7 @@ class _Export:
         body: dict[str, Any] = {"headers": list(headers), "audience": audience}
         if self.changes:
             headers = upload.change_headers(spec, state_tmp, previous)
-            counts, changed = upload.write_changes(state_tmp, previous, headers, target)
+            counts, changed = upload.write_changes(state_tmp, previous, headers, target, spec)
             entries += changed
             body.update(headers=list(headers), adds=counts["add"], removes=counts["remove"])
         self.warnings.extend(audience_warnings(spec, audience))
@@ -476,6 +477,14 @@ def _target(
             candidate, n = base / f"{name}-{n}", n + 1
         return candidate
     target = Path(out).resolve()
+    for managed in ("lake", "state"):
+        folder = (ws.root / managed).resolve()
+        if target == folder or folder in target.parents:
+            raise InputError.single(
+                "--out",
+                f"{out} is inside {managed}/, which duckseg manages",
+                hint="export to a folder outside lake/ and state/ (default: exports/)",
+            )
     if target.exists() and not target.is_dir():
         raise InputError.single("--out", f"{out} is a file, not a folder")
     if target.is_dir() and any(target.iterdir()):

@@ -31,6 +31,7 @@ TIKTOK = PlatformSpec(
     title="TikTok Customer File",
     headers=HEADERS,
     hashed=frozenset(HEADERS),
+    identifiers=frozenset(IDENTIFIERS),
     max_rows=None,  # no row limit, only a size limit
     max_bytes=1_000_000_000,  # "under 1 GB": 10^9 bytes is under it on either reading of GB
     min_audience=1_000,  # TikTok: at least 1,000 rows for the audience to be usable

@@ -8,7 +8,9 @@ the next `--changes` export compares against. A changes export compares the
 two audience files in DuckDB and writes the rows that are new (`adds`) and the
 rows that are gone (`removes`) as two sets of files: a contact whose
 identifiers changed is removed with its old hashes and added with its new
-ones, so the platform can match both.
+ones, so the platform can match both. Rows are compared as the platform sees
+them, not by contact id, and a remove never carries a hash that a current row
+still sends (contacts sharing an email stay in the audience).
 """
 
 from __future__ import annotations
@@ -115,13 +117,17 @@ def write_audience(
 
 
 def write_changes(
-    current: Path, previous: Path | None, headers: Sequence[str], target: PartsTarget
+    current: Path,
+    previous: Path | None,
+    headers: Sequence[str],
+    target: PartsTarget,
+    spec: PlatformSpec | None = None,
 ) -> tuple[dict[str, int], list[dict[str, object]]]:
     """The adds and removes files (`<stem>-adds-part-0001.csv`, `<stem>-removes-...`).
     Returns the rows of each change and the manifest entries, each with its change."""
     counts: dict[str, int] = {}
     entries: list[dict[str, object]] = []
-    for change, rows in change_rows(current, previous, headers):
+    for change, rows in change_rows(current, previous, headers, spec):
         stem = f"{target.stem}-{change}s"
         parts = CsvParts(target.out_dir, stem, headers, target.max_rows, target.max_bytes)
         try:
@@ -144,11 +150,15 @@ def change_headers(spec: PlatformSpec, current: Path, previous: Path | None) -> 
 
 
 def _aligned(table: str, names: set[str], headers: Sequence[str]) -> exp.Select:
-    """`table` as contact_id + `headers`, '' where the file lacks a column."""
+    """`table` as contact_id + `headers`, '' where the file lacks a column or a value."""
     return exp.select(
         exp.column(KEY, quoted=True),
         *(
-            exp.column(h, quoted=True)
+            exp.alias_(
+                exp.func("COALESCE", exp.column(h, quoted=True), exp.Literal.string("")),
+                h,
+                quoted=True,
+            )
             if h in names
             else exp.alias_(exp.Literal.string(""), h, quoted=True)
             for h in headers
@@ -156,12 +166,67 @@ def _aligned(table: str, names: set[str], headers: Sequence[str]) -> exp.Select:
     ).from_(exp.to_table(table))
 
 
+def _changed_rows(
+    first: exp.Select, second: exp.Select, headers: Sequence[str], first_key: str = "f"
+) -> exp.Select:
+    """Distinct upload rows of `first` that `second` does not send, each with the smallest
+    contact_id that sends it (for a stable order). Contact ids play no part in the test:
+    the platform sees rows, not ids (docs/exports.md)."""
+    f, s = first_key, "s"
+    same = exp.and_(*(_col(h, s).eq(_col(h, f)) for h in headers)) if headers else exp.true()
+    gone = exp.Exists(this=exp.select("1").from_(second.subquery(s)).where(same))
+    return (
+        exp.select(*(_col(h, f) for h in headers), exp.alias_(exp.func("MIN", _col(KEY, f)), KEY))
+        .from_(first.subquery(f))
+        .where(exp.Not(this=gone))
+        .group_by(*(_col(h, f) for h in headers))
+    )
+
+
+def _still_sent(
+    removed: exp.Select, current: exp.Select, headers: Sequence[str], spec: PlatformSpec | None
+) -> exp.Select:
+    """Removes stripped of whatever would match someone still in the audience (a household's
+    shared email, one person's two ids): an identifier (email, phone, device id) that a
+    current row sends in the same column is blanked; the other columns, which match only
+    together (names, address, birth date), are blanked together when a current row sends
+    the same combination. A row left with nothing to match on is not sent."""
+    strong = [h for h in headers if spec is None or h in spec.identifiers]
+    own = set() if spec is None else set(spec.contact_keys)
+    weak = [h for h in headers if h not in strong and h not in own]
+    r, c, b = "r", "c", "b"
+
+    def blank_if(test: exp.Expr, h: str) -> exp.Expr:
+        value = exp.Case(ifs=[exp.If(this=test, true=exp.Literal.string(""))], default=_col(h, r))
+        return exp.alias_(value, h, quoted=True)
+
+    others = current.subquery(c)
+    columns = []
+    for h in strong:
+        sent = exp.select(_col(h, c)).from_(others).where(_col(h, c).neq(""))
+        columns.append(blank_if(exp.In(this=_col(h, r), query=exp.Subquery(this=sent)), h))
+    if weak:
+        same = exp.and_(*(_col(h, c).eq(_col(h, r)) for h in weak))
+        combination = exp.Exists(this=exp.select("1").from_(others).where(same))
+        columns += [blank_if(combination, h) for h in weak]
+    rest = [_col(h, r) for h in removed.named_selects if h in own or h == KEY]
+    blanked = exp.select(*columns, *rest).from_(removed.subquery(r))
+    matchable = [*strong, *weak]
+    anything = exp.or_(*(_col(h, b).neq("") for h in matchable)) if matchable else exp.true()
+    return exp.select(exp.Star()).from_(blanked.subquery(b)).where(anything)
+
+
 def change_rows(
-    current: Path, previous: Path | None, headers: Sequence[str]
+    current: Path,
+    previous: Path | None,
+    headers: Sequence[str],
+    spec: PlatformSpec | None = None,
 ) -> Iterator[tuple[str, Iterator[list[str]]]]:
-    """("add", rows) then ("remove", rows): audience rows new since / gone since
-    the previous export (none: everything is new), ordered by contact_id, values
-    in `headers` order. Each row iterator must be drained before the next pair."""
+    """("add", rows) then ("remove", rows): upload rows new since / gone since the previous
+    export (none: everything is new), values in `headers` order, ordered by the smallest
+    contact_id sending each. Removes never match a current row (`_still_sent`; without a
+    `spec`, every column counts as an identifier). Each row iterator must be drained
+    before the next pair."""
     con = database.cursor()
     try:
         con.read_parquet(str(current)).create_view(CURRENT)
@@ -173,14 +238,18 @@ def change_rows(
         else:
             con.read_parquet(str(previous)).create_view(PREVIOUS)
             have[PREVIOUS] = set(pq.read_schema(previous).names)
-        for change, first, second in (("add", CURRENT, PREVIOUS), ("remove", PREVIOUS, CURRENT)):
-            diff = _aligned(first, have[first], headers).except_(
-                _aligned(second, have[second], headers)
-            )
+        now = _aligned(CURRENT, have[CURRENT], headers)
+        before = _aligned(PREVIOUS, have[PREVIOUS], headers)
+        adds = _changed_rows(now, before, headers)
+        removes = _changed_rows(before, now, headers)
+        removes = _still_sent(removes, now, headers, spec)
+        for change, diff in (("add", adds), ("remove", removes)):
             query = (
                 exp.select(*(exp.column(h, quoted=True) for h in headers))
                 .from_(diff.subquery("d"))
-                .order_by(exp.column(KEY, quoted=True))
+                .order_by(
+                    exp.column(KEY, quoted=True), *(exp.column(h, quoted=True) for h in headers)
+                )
             )
             reader = con.sql(query.sql("duckdb")).to_arrow_reader(BATCH_ROWS)
             yield change, _rows(reader, len(headers))

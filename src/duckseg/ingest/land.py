@@ -37,7 +37,8 @@ Rules where the data leaves a choice:
 
 Every file is written under a `.tmp` name, renamed into place and only then
 registered, all registrations in one catalog transaction: a landing killed
-half-way leaves at most unregistered files, which the next writer sweeps.
+half-way leaves at most unregistered files, which its journal names and the
+next writer sweeps.
 """
 
 from __future__ import annotations
@@ -134,7 +135,8 @@ def land(
         except BaseException:
             _discard(landing.written)
             raise
-        _discard(landing.retired)  # committed: the replaced contacts file is no longer live
+        # Committed: the replaced contacts file is no longer live, but a reader that began
+        # before may still be reading it; the writer removes it once no reader is left.
     return report
 
 
@@ -165,30 +167,26 @@ def _commit(
 ) -> None:
     """Register the landing: its row, its new files, the files it replaces, the event names
     it brought, the fingerprints of its input files; one transaction."""
-    with store.connect() as con:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute("INSERT INTO landings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", list(record))
-            for path, kind, rows in files:
-                con.execute(
-                    "INSERT INTO lake_files VALUES (?, ?, ?, ?)",
-                    [store.relative(path), kind, record[0], rows],
-                )
-            for digest, source in hashes:
-                con.execute(
-                    "INSERT INTO landed_files VALUES (?, ?, ?)", [digest, record[0], source]
-                )
-            for path in retired:
-                con.execute("DELETE FROM lake_files WHERE path = ?", [store.relative(path)])
-            if event_names:
-                con.execute(
-                    "INSERT OR IGNORE INTO event_names SELECT unnest(?::VARCHAR[])",
-                    [list(event_names)],
-                )
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+    with store.transaction() as con:
+        con.execute("INSERT INTO landings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", list(record))
+        for path, kind, rows in files:
+            con.execute(
+                "INSERT INTO lake_files VALUES (?, ?, ?, ?)",
+                [store.relative(path), kind, record[0], rows],
+            )
+        for digest, source in hashes:
+            con.execute("INSERT INTO landed_files VALUES (?, ?, ?)", [digest, record[0], source])
+        for path in retired:
+            con.execute("DELETE FROM lake_files WHERE path = ?", [store.relative(path)])
+            con.execute(
+                "INSERT OR IGNORE INTO retired_files VALUES (?, ?)",
+                [store.relative(path), record[2]],
+            )
+        if event_names:
+            con.execute(
+                "INSERT OR IGNORE INTO event_names SELECT unnest(?::VARCHAR[])",
+                [list(event_names)],
+            )
 
 
 class _Landing:
@@ -275,6 +273,7 @@ class _Landing:
             for (path, _), digest in zip(inputs, self.hashes, strict=True)
             if digest is not None
         ]
+        self.store.journal(*self.retired)  # unregistered by the commit: a crash after it sweeps
         _commit(self.store, record, self.files, self.retired, self.event_names, recorded)
         return LandingReport(
             self.landing_id,
@@ -398,6 +397,7 @@ class _Landing:
         """Write a query's rows to `final` (via a .tmp name) and queue it for registration."""
         final.parent.mkdir(parents=True, exist_ok=True)
         tmp = tmp_path_for(final)
+        self.store.journal(tmp, final)
         self.written += [tmp, final]
         self._sql(query).write_parquet(
             str(tmp), row_group_size=self.row_group_size, use_tmp_file=False

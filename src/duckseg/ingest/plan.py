@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import duckdb
@@ -40,6 +41,7 @@ from duckseg.types import EVENT_KEY_COLUMNS, ValueType, value_type_of
 REQUIRED = {"contacts": ("contact_id",), "events": ("contact_id", "event", "ts")}
 FIXED_EVENT_TYPES = {"event": "VARCHAR", "ts": "TIMESTAMP", "event_id": "VARCHAR"}
 SHOWN_VALUE_CHARS = 80
+CANONICAL_INT = r"-?(0|[1-9][0-9]*)"
 REJECTS_COLUMNS = ("_reject_reason", "_source_file", "_source_row")
 
 
@@ -62,7 +64,14 @@ class Plan:
         return set(self.mapping[source.index])
 
     def find(self, name: str) -> Column | None:
-        return next((c for c in self.columns if c.name.casefold() == name.casefold()), None)
+        return self._by_name.get(name.casefold())
+
+    @cached_property
+    def _by_name(self) -> dict[str, Column]:
+        found: dict[str, Column] = {}
+        for c in self.columns:
+            found.setdefault(c.name.casefold(), c)
+        return found
 
     def new_names(self) -> tuple[str, ...]:
         """Attributes (or properties) that this landing adds to the lake."""
@@ -213,7 +222,31 @@ def checks(source: Source, plan: Plan) -> list[Check]:
                 expressions=[_lit(f"{column.name}: cannot parse '"), shown, _lit(f"' as {words}")],
             )
             found.append(Check(fit[0], message, f"{column.name}: not {words}", fit[1]))
+        if column.name == "contact_id" and value_type_of(column.type) is ValueType.INTEGER:
+            found.extend(_canonical_id(sc))
     return found
+
+
+def _canonical_id(sc: SourceColumn) -> list[Check]:
+    """In an integer lake "007", "+7" and " 7 " would all be contact 7: only the canonical
+    spelling of an id is taken."""
+    if sc.flavour is Flavour.TYPED and value_type_of(sc.duckdb_type) is ValueType.INTEGER:
+        return []
+    raw = raw_text(sc)
+    odd = exp.and_(
+        exp.func("regexp_full_match", exp.func("trim", raw), _lit(r"[+-]?[0-9]+")),
+        exp.Not(this=exp.func("regexp_full_match", raw.copy(), _lit(CANONICAL_INT))),
+    )
+    shown = exp.Anonymous(this="left", expressions=[raw.copy(), exp.Literal.number(40)])
+    message = exp.Anonymous(
+        this="concat",
+        expressions=[
+            _lit("contact_id: '"),
+            shown,
+            _lit("' is not an integer id as written (no sign, spaces or leading zeros)"),
+        ],
+    )
+    return [Check(odd, message, "contact_id: not an integer id as written", odd.copy())]
 
 
 def first_failure(source: Source, check: Check) -> exp.Select:
@@ -244,7 +277,11 @@ def typed_select(source: Source, plan: Plan, found: Sequence[Check]) -> exp.Sele
     # `__bad` is what filters rows (a boolean, cheap for every row); the reason text is
     # only ever read for bad rows.
     conditions = [exp.paren(c.condition.copy()) for c in found]
-    bad = exp.func("coalesce", exp.or_(*conditions), exp.false()) if found else exp.false()
+    bad = (
+        exp.func("coalesce", exp.or_(*conditions, copy=False), exp.false())
+        if found
+        else exp.false()
+    )
     out.append(exp.alias_(bad, "__bad"))
     reasons = [
         exp.Case(ifs=[exp.If(this=c.condition.copy(), true=c.message.copy())]) for c in found
@@ -261,7 +298,8 @@ def typed_select(source: Source, plan: Plan, found: Sequence[Check]) -> exp.Sele
             "__reason_key",
         )
     )
-    return exp.select(*out).from_(source.table)
+    # Built once and not copied again: a wide file makes this select very large.
+    return exp.select(*out, copy=False).from_(source.table, copy=False)
 
 
 # -- queries over the typed tables ---------------------------------------------------

@@ -19,11 +19,14 @@ Text values are parsed strictly: an integer column never silently rounds
 
 from __future__ import annotations
 
+import csv
 import enum
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 from sqlglot import exp
 
 from duckseg.errors import InputError
@@ -48,6 +51,7 @@ _INT_RE = r"[+-]?[0-9]+"
 _DATE_RE = r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
 _TIMESTAMP_RE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}.*)?"
 
+LONG_NAME, LONG_VALUE = "__column", "__value"  # the long form of inference
 FILE_ROW_NUMBER = "file_row_number"  # read_parquet's own row position
 ROW_COLUMN = "__src_row"
 # `trim` removes the Unicode space separators: ' ' and code points from U+00A0 on. So
@@ -89,8 +93,15 @@ class Source:
 
     def find(self, name: str) -> SourceColumn | None:
         """The column whose name matches `name` case-insensitively, as SQL does."""
-        wanted = name.casefold()
-        return next((c for c in self.columns if c.name.casefold() == wanted), None)
+        return self._by_name.get(name.casefold())
+
+    @cached_property
+    def _by_name(self) -> dict[str, SourceColumn]:
+        # A dict, not a scan: a landing looks up every column, and files can be 10,000 wide.
+        found: dict[str, SourceColumn] = {}
+        for c in self.columns:
+            found.setdefault(c.name.casefold(), c)
+        return found
 
 
 def resolve_format(path: Path, fmt: str | None) -> str:
@@ -122,6 +133,7 @@ def read_source(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, index: int
         raise InputError.single(str(path), "file not found")
     if path.stat().st_size == 0:
         raise InputError.single(str(path), "file is empty")
+    _refuse_case_twins(path, fmt)
     view, table = f"raw_{index}", f"src_{index}"
     try:
         row_number: exp.Expr = exp.column("rowid")
@@ -162,6 +174,29 @@ def read_source(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, index: int
     except duckdb.Error as exc:
         raise _unreadable(path, fmt, exc) from exc
     return Source(index, path, fmt, table, columns, rows, row_number, streamed)
+
+
+def _refuse_case_twins(path: Path, fmt: str) -> None:
+    """Column names that differ only by case would be renamed `email_1` by the reader and
+    land as a new attribute: refuse them, naming both."""
+    names: list[str] = []
+    try:
+        if fmt == "parquet":
+            names = list(pq.read_schema(path).names)
+        elif fmt == "csv":
+            with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+                names = next(csv.reader(handle), [])
+    except (OSError, ValueError, csv.Error):
+        return  # the reader says what is wrong with the file
+    seen: dict[str, str] = {}
+    for name in names:
+        first = seen.setdefault(name.casefold(), name)
+        if first != name:
+            raise InputError.single(
+                str(path),
+                f"columns {first!r} and {name!r} differ only by case",
+                hint="column names match case-insensitively: rename or drop one",
+            )
 
 
 def read_fully(con: duckdb.DuckDBPyConnection, source: Source) -> None:
@@ -290,8 +325,11 @@ def unfit(column: SourceColumn, target: str) -> tuple[exp.Expr, exp.Expr] | None
     """Where a present value does not fit the lake type `target`: the condition, and a scan
     filter it implies; None where every present value fits."""
     source = column.duckdb_type
-    if column.flavour is Flavour.TYPED and (
-        source == target or (_zoned(source) and value_type_of(target) is ValueType.TIMESTAMP)
+    timely = value_type_of(target) in (ValueType.DATE, ValueType.TIMESTAMP)
+    if (
+        column.flavour is Flavour.TYPED
+        and not timely  # a typed date or instant may still be infinite
+        and (source == target or (_zoned(source) and value_type_of(target) is ValueType.TIMESTAMP))
     ):
         return None  # the value as it is, or a conversion that never fails
     if _typed_not_text(column):
@@ -326,10 +364,12 @@ def parse_text(text: exp.Expr, target: str) -> exp.Expr:
     if vt is ValueType.INTEGER:
         return _when(_matches(trimmed, _INT_RE), _try_cast(trimmed, target))
     if vt is ValueType.DATE:
-        return _when(_matches(trimmed, _DATE_RE), _try_cast(trimmed, target))
+        return in_calendar(_when(_matches(trimmed, _DATE_RE), _try_cast(trimmed, target)))
     if vt is ValueType.TIMESTAMP:
-        # The work connection runs in UTC, so text without an offset is read as UTC.
-        return _utc(_try_cast(trimmed, "TIMESTAMPTZ"))
+        # The work connection runs in UTC, so text without an offset is read as UTC. Only
+        # ISO text: DuckDB would also read 'epoch' and 'infinity' as instants.
+        instant = _utc(_try_cast(trimmed, "TIMESTAMPTZ"))
+        return in_calendar(_when(_matches(trimmed, _TIMESTAMP_RE), instant))
     if vt is ValueType.TEXT_LIST:
         as_json = _try_cast(trimmed, "JSON")
         return _when(
@@ -352,8 +392,27 @@ _DIRECT = {
 }
 
 
+def in_calendar(value: exp.Expr) -> exp.Expr:
+    """A date or instant, NULL unless finite and within years 1 to 9999: infinities and
+    year 294247 are DuckDB's, not a calendar's, and no other reader of the lake takes them."""
+    year = _fn("year", value.copy())
+    sane = exp.and_(
+        _fn("isfinite", value.copy()),
+        exp.Between(this=year, low=exp.Literal.number(1), high=exp.Literal.number(9999)),
+    )
+    return _when(sane, value)
+
+
 def convert(column: SourceColumn, target: str) -> exp.Expr:
     """The column's values in the lake type `target` (NULL where a value does not fit)."""
+    if value_type_of(target) in (ValueType.DATE, ValueType.TIMESTAMP) and (
+        column.flavour is Flavour.TYPED
+    ):
+        return in_calendar(_convert(column, target))
+    return _convert(column, target)
+
+
+def _convert(column: SourceColumn, target: str) -> exp.Expr:
     ref = exp.column(column.internal)
     if column.flavour is not Flavour.TYPED:
         return parse_text(raw_text(column), target)
@@ -424,28 +483,55 @@ def infer_flags(
     """For each text/json column: how many non-blank values it has and which types fit them all.
 
     Blank values ('' or spaces) are missing values to every type but text, so
-    they do not vote. One scan of the source answers every column at once.
+    they do not vote. One scan of the source answers every column at once: the
+    columns are turned into rows (column, value) and grouped, so the query has
+    the same few expressions however wide the file is (a query with a set of
+    aggregates per column costs the binder columns squared).
     """
     wanted = [c for c in columns if c.flavour is not Flavour.TYPED]
     if not wanted:
         return {}
-    aggregates: list[exp.Expr] = []
-    for column in wanted:
-        text = raw_text(column)
-        filled = exp.and_(
-            _not_null(text), exp.NEQ(this=_fn("trim", text), expression=exp.Literal.string(""))
+    value = SourceColumn("value", LONG_VALUE, wanted[0].flavour, wanted[0].duckdb_type)
+    text = raw_text(value)
+    filled = exp.and_(
+        _not_null(text), exp.NEQ(this=_fn("trim", text.copy()), expression=exp.Literal.string(""))
+    )
+    aggregates: list[exp.Expr] = [
+        exp.column(LONG_NAME),
+        exp.Count(this=_when(filled, exp.Literal.number(1))),
+    ]
+    checks = inference_checks(value)
+    for candidate in INFERENCE_ORDER:
+        definite = exp.Coalesce(this=checks[candidate], expressions=[exp.false()])
+        guarded = _when(filled.copy(), definite)
+        aggregates.append(exp.Coalesce(this=_fn("bool_and", guarded), expressions=[exp.true()]))
+    long = exp.select(
+        exp.alias_(
+            exp.Unnest(
+                expressions=[
+                    exp.Array(expressions=[exp.Literal.string(c.internal) for c in wanted])
+                ]
+            ),
+            LONG_NAME,
+        ),
+        exp.alias_(
+            exp.Unnest(
+                expressions=[exp.Array(expressions=[exp.column(c.internal) for c in wanted])]
+            ),
+            LONG_VALUE,
+        ),
+    ).from_(source.table, copy=False)
+    query = (
+        exp.select(*aggregates, copy=False)
+        .from_(long.subquery("long", copy=False), copy=False)
+        .group_by(exp.column(LONG_NAME), copy=False)
+    )
+    rows = con.sql(query.sql("duckdb")).fetchall()
+    # A column with no value at all has no row: nothing votes against any type.
+    flags = {c.internal: (0, set(INFERENCE_ORDER)) for c in wanted}
+    for name, count, *fits in rows:
+        flags[str(name)] = (
+            int(count),
+            {t for t, ok in zip(INFERENCE_ORDER, fits, strict=True) if ok},
         )
-        aggregates.append(exp.Count(this=_when(filled, exp.Literal.number(1))))
-        checks = inference_checks(column)
-        for candidate in INFERENCE_ORDER:
-            definite = exp.Coalesce(this=checks[candidate], expressions=[exp.false()])
-            guarded = _when(filled, definite)
-            aggregates.append(exp.Coalesce(this=_fn("bool_and", guarded), expressions=[exp.true()]))
-    row = con.sql(exp.select(*aggregates).from_(source.table).sql("duckdb")).fetchall()[0]
-    flags: dict[str, tuple[int, set[str]]] = {}
-    width = 1 + len(INFERENCE_ORDER)
-    for n, column in enumerate(wanted):
-        values = row[n * width : (n + 1) * width]
-        fits = {t for t, ok in zip(INFERENCE_ORDER, values[1:], strict=True) if ok}
-        flags[column.internal] = (int(values[0]), fits)
     return flags

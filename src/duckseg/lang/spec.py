@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from duckseg.errors import DefinitionError, Problem, did_you_mean
 from duckseg.errors import shown as _show
+from duckseg.lang.loader import Limits, load_yaml, read_text
 from duckseg.lang.model import (
     KIND_KEYS,
     LIFECYCLE_KEYS,
@@ -54,21 +54,21 @@ class Segment:
     where: Condition | None
 
     @classmethod
-    def from_yaml(cls, path: str | Path) -> Segment:
+    def from_yaml(cls, path: str | Path, limits: Limits | None = None) -> Segment:
         path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise DefinitionError(
-                [Problem(str(path), "", f"cannot read file: {exc.strerror}")]
-            ) from exc
-        return cls.from_yaml_string(text, source=str(path), default_name=path.stem)
+        text = read_text(path, str(path), limits)
+        return cls.from_yaml_string(text, source=str(path), default_name=path.stem, limits=limits)
 
     @classmethod
     def from_yaml_string(
-        cls, text: str, source: str = "<string>", default_name: str | None = None
+        cls,
+        text: str,
+        source: str = "<string>",
+        default_name: str | None = None,
+        limits: Limits | None = None,
     ) -> Segment:
-        return cls.from_dict(load_yaml(text, source), source=source, default_name=default_name)
+        raw = load_yaml(text, source, limits)
+        return cls.from_dict(raw, source=source, default_name=default_name)
 
     @classmethod
     def from_dict(
@@ -87,19 +87,6 @@ class Segment:
 
 
 # -- parsing --------------------------------------------------------------------
-
-
-def load_yaml(text: str, source: str) -> Any:
-    """The YAML document in `text`; a syntax error names the line and column in `source`."""
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise DefinitionError([Problem(source, place, f"not valid YAML: {problem}")]) from exc
-    except RecursionError as exc:
-        raise DefinitionError([Problem(source, "", "not valid YAML: nested too deeply")]) from exc
 
 
 TOP_KEYS = ("name", "description", "owner", "kind", "where")
@@ -321,6 +308,14 @@ def parse_segment(raw: Any, source: str, default_name: str | None) -> Segment:
     if not isinstance(name, str) or not NAME_PATTERN.match(name):
         parser.problem(
             "name", f"expected a segment name (letters, digits, _ and -), got {_show(name)}"
+        )
+    elif default_name is not None and name != default_name:
+        # A file's segment is its stem: a name that disagrees would write another's history.
+        parser.problem(
+            "name",
+            f"name {name} differs from the file name {default_name}: a segment's name is its "
+            "file stem",
+            f"rename the file to {name}.yaml or remove name:",
         )
     for key in ("description", "owner"):
         if raw.get(key) is not None and not isinstance(raw[key], str):

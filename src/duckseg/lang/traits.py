@@ -20,8 +20,9 @@ from duckseg.errors import DefinitionError, Problem, did_you_mean
 from duckseg.errors import shown as _show
 from duckseg.lang import ir
 from duckseg.lang.ir import TRAIT_FNS_WITHOUT_PROP, TraitFn
+from duckseg.lang.loader import load_yaml
 from duckseg.lang.model import Condition
-from duckseg.lang.spec import NAME_PATTERN, _Parser, load_yaml
+from duckseg.lang.spec import NAME_PATTERN, _Parser
 from duckseg.types import Catalog, ValueType
 
 TRAIT_KEYS = ("description", "of", "where", "within", "value")

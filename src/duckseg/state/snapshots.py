@@ -28,7 +28,7 @@ from sqlglot import exp
 
 from duckseg import db as database
 from duckseg.db import parquet_scan, union_all
-from duckseg.errors import InputError, unknown_segment
+from duckseg.errors import DucksegError, InputError, unknown_segment
 from duckseg.state.store import CATALOG_FILE, Store, tmp_path_for
 
 SNAPSHOT_DIR = Path("state") / "snapshots"
@@ -184,6 +184,7 @@ class SnapshotStore:
                 final = self.root / rel
                 final.parent.mkdir(parents=True, exist_ok=True)
                 tmp = tmp_path_for(final)
+                self.store.journal(tmp, final)
                 pq.write_table(snap.members, tmp, compression="zstd")
                 tmp.replace(final)
                 info = SnapshotInfo(
@@ -199,8 +200,7 @@ class SnapshotStore:
                     rel.as_posix(),
                 )
                 written.append((snap, info, final))
-            with self.store.connect() as con:
-                con.begin()
+            with self.store.transaction() as con:
                 (next_seq,) = con.execute(_NEXT_SEQ).fetchall()[0]
                 for offset, (_, info, _) in enumerate(written):
                     con.execute(
@@ -219,7 +219,6 @@ class SnapshotStore:
                             next_seq + offset,
                         ],
                     )
-                con.commit()
         except BaseException:
             for _, _, final in written:
                 final.unlink(missing_ok=True)
@@ -311,17 +310,27 @@ class SnapshotStore:
         """The current member list of every static segment, by name."""
         return sorted(self._newest(_LATEST_STATIC_IDS, []), key=lambda i: i.segment)
 
+    def file(self, info: SnapshotInfo) -> Path:
+        """A snapshot's file, or an error naming it when it has gone missing."""
+        path = self.root / info.path
+        if not path.exists():
+            raise DucksegError(
+                f"the file of snapshot {info.snapshot_id} of {info.segment} is missing: "
+                f"{info.path}; run duckseg doctor --repair to mark it lost"
+            )
+        return path
+
     def members(self, info: SnapshotInfo) -> pa.Table:
-        return pq.read_table(self.root / info.path)
+        return pq.read_table(self.file(info))
 
     def diff(self, before: SnapshotInfo | None, after: SnapshotInfo) -> tuple[pa.Table, pa.Table]:
         """(entered, exited) contact_ids going from `before` to `after`."""
         con = database.cursor()
         try:
-            new = con.read_parquet(str(self.root / after.path)).select("contact_id")
+            new = con.read_parquet(str(self.file(after))).select("contact_id")
             if before is None:
                 return new.order("contact_id").to_arrow_table(), new.limit(0).to_arrow_table()
-            old = con.read_parquet(str(self.root / before.path)).select("contact_id")
+            old = con.read_parquet(str(self.file(before))).select("contact_id")
             entered = new.except_(old).order("contact_id").to_arrow_table()
             exited = old.except_(new).order("contact_id").to_arrow_table()
             return entered, exited
@@ -382,7 +391,7 @@ class SnapshotStore:
     def _kept(self, label: str, members: exp.Expr, before: SnapshotInfo) -> exp.Select:
         """`label` and how many of `members` are in `before`: a semi join against its file."""
         earlier = exp.select("contact_id").from_(
-            parquet_scan([self.root / before.path]).subquery("earlier")
+            parquet_scan([self.file(before)]).subquery("earlier")
         )
         return (
             exp.select(
@@ -396,7 +405,8 @@ class SnapshotStore:
     def delete_history(self, segment: str) -> int:
         """Unregister and remove every snapshot of a segment; returns how many."""
         history = self.history(segment)
-        with self.store.connect() as con:
+        self.store.journal(*(self.root / info.path for info in history))
+        with self.store.transaction() as con:
             delete = exp.delete(TABLE, where=exp.column("segment").eq(exp.Placeholder()))
             con.execute(delete.sql("duckdb"), [segment])
         for info in history:

@@ -1,21 +1,31 @@
 """The workspace catalog (`state/catalog.duckdb`) and the workspace lock.
 
 Writers (ingest, build, static, delete, export) hold an exclusive lock on
-`state/.lock`; a second writer fails fast with "workspace is busy". Every file
-under `lake/` and `state/snapshots/` is written first and then registered in the
-catalog inside one transaction: the registration is the commit point. Files
-that no catalog row names are leftovers of a crash and are removed by the next
-writer (`sweep_orphans`), which knows there may be some from the marker file
-`state/.writing` that a writer removes only when it finishes.
+`state/.lock`; a second writer fails with "workspace is busy", or waits for
+it up to `wait_s` seconds (`--wait`). Every file under `lake/` and
+`state/snapshots/` is written first and then registered in the catalog inside
+one transaction: the registration is the commit point. Before a writer creates
+(or retires) such a file it appends the path to its journal, `state/.writing`,
+which it removes only when it finishes; the next writer finds a journal left
+by one that died and removes the journaled files that no catalog row names
+(`sweep_orphans`). Nothing else is ever removed: a file a user put there stays.
+
+Readers see one version of the lake (docs/operations.md): a process that reads
+the list of lake files first takes a shared lock on `state/.readers` and keeps
+it until it ends. A lake file that a landing replaces is retired, not removed
+(`retired_files`); a writer removes retired files only when it can take that
+lock exclusively, when no reader is left that may still be reading them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import os
 import threading
 import time
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -26,12 +36,13 @@ import duckdb
 from sqlglot import exp
 
 from duckseg import db as database
-from duckseg.errors import WorkspaceBusyError
+from duckseg.errors import DucksegError, WorkspaceBusyError
 from duckseg.resources import read_sql_file
 
 CATALOG_FILE = Path("state") / "catalog.duckdb"
 LOCK_FILE = Path("state") / ".lock"
 WRITING_MARKER = Path("state") / ".writing"  # present while a writer runs, or after one died
+READERS_FILE = Path("state") / ".readers"  # shared-locked by every process reading the lake
 TMP_SUFFIX = ".tmp"
 # Folders whose files the catalog accounts for; anything unregistered there is a leftover.
 MANAGED_DIRS = ("lake/contacts", "lake/events", "lake/rejects", "state/snapshots", "state/exports")
@@ -44,6 +55,8 @@ class Store:
         self._locked = False
         self._schema_ready = False  # catalog.sql has run on this Store's catalog
         self._shared: duckdb.DuckDBPyConnection | None = None  # see session()
+        self.wait_s = 0.0  # how long a writer waits for another to finish (--wait)
+        self._leased = False  # holds a share of the readers lock (read_lease)
 
     # -- lock ---------------------------------------------------------------
     @contextmanager
@@ -51,33 +64,106 @@ class Store:
         """Hold the workspace's write lock (re-entrant within one Store).
 
         A writer that stops half-way (killed, or failing) may leave unregistered
-        files. The marker `state/.writing` exists while a writer runs, so the next
-        writer knows when the walk over the managed folders is needed.
+        files; its journal `state/.writing` names every one it may have created.
         """
         if self._locked:
             yield
             return
         fd = os.open(self.root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError as exc:
-                raise WorkspaceBusyError(
-                    f"workspace is busy: another duckseg command is writing to {self.root}"
-                ) from exc
+            self._lock(fd)
             self._locked = True
             marker = self.root / WRITING_MARKER
             try:
                 if marker.exists():
                     self.sweep_orphans()
-                marker.touch()
+                marker.write_bytes(b"")
                 yield
+                with contextlib.suppress(DucksegError, OSError):
+                    self.remove_retired()  # best effort: the next writer tries again
                 marker.unlink()  # not reached when the writer fails: the next one sweeps
             finally:
                 self._locked = False
                 fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
             os.close(fd)
+
+    def _lock(self, fd: int) -> None:
+        deadline = time.monotonic() + self.wait_s
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError as exc:
+                if time.monotonic() >= deadline:
+                    waited = f"waited {self.wait_s:g} s" if self.wait_s else "use --wait SECONDS"
+                    raise WorkspaceBusyError(
+                        f"workspace is busy: another duckseg command is writing to "
+                        f"{self.root} ({waited})"
+                    ) from exc
+                time.sleep(0.1)
+
+    def read_lease(self) -> None:
+        """Hold the shared readers lock for as long as this Store lives (one descriptor per
+        workspace and process): files retired meanwhile stay until it is let go."""
+        with _attach_lock:
+            if self._leased:
+                return
+            entry = _reader_fds.get(self.root)
+            if entry is None:
+                try:
+                    fd = os.open(self.root / READERS_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+                except OSError:
+                    return  # a read-only workspace: no writer can retire anything either
+                fcntl.flock(fd, fcntl.LOCK_SH)
+                entry = _reader_fds[self.root] = [fd, 0]
+            entry[1] += 1
+            self._leased = True
+            weakref.finalize(self, _release_lease, self.root)
+
+    def remove_retired(self) -> list[str]:
+        """Remove retired lake files if no other process is reading the lake."""
+        if not (self.root / CATALOG_FILE).exists():
+            return []
+        with self.connect() as con:
+            if not self.has_table(con, "retired_files"):
+                return []
+            retired = [str(r[0]) for r in con.execute("SELECT path FROM retired_files").fetchall()]
+        if not retired:
+            return []
+        with _attach_lock:
+            entry = _reader_fds.get(self.root)
+            own = entry[0] if entry is not None else None
+            fd = (
+                own
+                if own is not None
+                else os.open(self.root / READERS_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+            )
+            try:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    return []  # someone may still read them: a later writer removes them
+                for rel in retired:
+                    (self.root / rel).unlink(missing_ok=True)
+            finally:
+                if own is not None:
+                    fcntl.flock(fd, fcntl.LOCK_SH)  # back to reading (a conversion may drop it)
+                else:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+                    os.close(fd)
+        # Outside the readers lock: a reader waiting for it may hold the catalog meanwhile.
+        with self.transaction() as con:
+            con.execute("DELETE FROM retired_files")
+        return retired
+
+    def journal(self, *paths: Path) -> None:
+        """Record files this writer is about to create or retire, durably, before it does."""
+        lines = "".join(self.relative(p) + "\n" for p in paths)
+        with (self.root / WRITING_MARKER).open("a", encoding="utf-8") as handle:
+            handle.write(lines)
+            handle.flush()
+            os.fsync(handle.fileno())
 
     # -- catalog connection -------------------------------------------------
     @contextmanager
@@ -122,6 +208,25 @@ class Store:
             finally:
                 con.close()
 
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One catalog transaction. A failure says what failed (a full disk at the commit,
+        say), not what a rollback of an already aborted transaction then complains of."""
+        with self.connect() as con:
+            con.begin()
+            try:
+                yield con
+                con.commit()
+            except BaseException as exc:
+                with contextlib.suppress(duckdb.Error):  # a failed commit already ended it
+                    con.rollback()
+                if isinstance(exc, duckdb.Error):
+                    raise DucksegError(
+                        f"could not write the catalog {CATALOG_FILE.as_posix()}: {exc}; "
+                        "nothing was changed"
+                    ) from exc
+                raise
+
     def has_table(self, con: duckdb.DuckDBPyConnection, name: str) -> bool:
         """Whether the catalog has a table (one opened read-only may predate some)."""
         if self._schema_ready:
@@ -138,10 +243,17 @@ class Store:
         """Absolute paths of the registered files of one kind, oldest landing first."""
         if not (self.root / CATALOG_FILE).exists():
             return []
+        self.read_lease()
         with self.connect(read_only=True) as con:
             rows = con.execute(
                 "SELECT path FROM lake_files WHERE kind = ? ORDER BY landing_id, path", [kind]
             ).fetchall()
+        missing = [r[0] for r in rows if not (self.root / r[0]).exists()]
+        if missing:
+            raise DucksegError(
+                f"{len(missing)} lake file(s) the catalog names are missing: "
+                f"{', '.join(missing[:5])}; run duckseg doctor"
+            )
         return [self.root / r[0] for r in rows]
 
     def event_names(self) -> frozenset[str]:
@@ -173,25 +285,38 @@ class Store:
         rows = con.execute(
             "SELECT path FROM lake_files UNION ALL SELECT path FROM snapshots"
         ).fetchall()
+        if self.has_table(con, "retired_files"):
+            rows += con.execute("SELECT path FROM retired_files").fetchall()
         if self.has_table(con, "export_state"):
             rows += con.execute("SELECT path FROM export_state").fetchall()
         return {r[0] for r in rows}
 
-    def sweep_orphans(self) -> list[Path]:
-        """Remove files under the managed folders that the catalog does not name."""
-        if not (self.root / CATALOG_FILE).exists():
+    def leftovers(self) -> list[str]:
+        """Files a writer that stopped journaled, which no catalog row names (relative)."""
+        marker = self.root / WRITING_MARKER
+        try:
+            journaled = marker.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            return []
+        if not journaled or not (self.root / CATALOG_FILE).exists():
             return []
         with self.connect() as con:
             live = self.registered_paths(con)
+        return [
+            rel
+            for rel in dict.fromkeys(journaled)
+            if any(rel.startswith(folder + "/") for folder in MANAGED_DIRS)
+            and ".." not in Path(rel).parts
+            and rel not in live
+            and (self.root / rel).is_file()
+        ]
+
+    def sweep_orphans(self) -> list[Path]:
+        """Remove the files a dead writer journaled that the catalog does not name."""
         removed = []
-        for folder in MANAGED_DIRS:
-            base = self.root / folder
-            if not base.exists():
-                continue
-            for path in base.rglob("*"):
-                if path.is_file() and path.relative_to(self.root).as_posix() not in live:
-                    path.unlink()
-                    removed.append(path)
+        for rel in self.leftovers():
+            (self.root / rel).unlink()
+            removed.append(self.root / rel)
         return removed
 
     def relative(self, path: Path) -> str:
@@ -200,7 +325,22 @@ class Store:
 
 # Catalogs attached to this process's DuckDB instance: path -> [alias, read_only, users].
 _attachments: dict[Path, list[Any]] = {}
-_attach_lock = threading.Lock()
+_attach_lock = threading.RLock()
+# Workspace root -> this process's open descriptor of state/.readers, shared-locked.
+_reader_fds: dict[Path, list[int]] = {}  # [descriptor, Stores holding it]
+
+
+def _release_lease(root: Path) -> None:
+    with _attach_lock:
+        entry = _reader_fds.get(root)
+        if entry is None:
+            return
+        entry[1] -= 1
+        if entry[1] == 0:
+            del _reader_fds[root]
+            os.close(entry[0])  # releases the shared lock
+
+
 BUSY_WAIT_S = 10.0
 
 
@@ -249,7 +389,10 @@ def _attach(path: Path, alias: str, read_only: bool) -> None:
                 con.execute(statement)
                 return
             except duckdb.IOException as exc:
-                if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                if "conflicting lock" not in str(exc).lower():
+                    # Not another process: a read-only file or folder, a full disk. Say so.
+                    raise DucksegError(f"cannot open the catalog {path}: {exc}") from exc
+                if time.monotonic() > deadline:
                     raise WorkspaceBusyError(
                         f"workspace is busy: cannot open {path}: {exc}"
                     ) from exc
