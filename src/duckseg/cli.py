@@ -140,7 +140,7 @@ def init(
     ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Create a workspace: duckseg.toml, segments/, lake/, state/."""
+    """Create a workspace: duckseg.toml, segments/, traits/, lake/, state/."""
     from duckseg.api.workspace import Workspace
 
     ws = Workspace.init(directory, demo=demo)
@@ -216,23 +216,64 @@ def attributes(
     workspace: WorkspaceOpt = Path("."),
     as_json: JsonOpt = False,
 ) -> None:
-    """Attributes (or event properties): type, fill rate, top values."""
-    from duckseg.ingest.profile import profile_attributes, profile_events
-
-    ws = _open(workspace)
-    con = ws.connect()
-    try:
-        rows = profile_events(con) if events else profile_attributes(con)
-    finally:
-        con.close()
+    """Attributes and traits (or event properties): type, fill rate, top values."""
+    rows = _open(workspace).attributes(events=events)
     if as_json:
         _json(rows)
         return
     table = Table("name", "type", "filled", "top values")
     for row in rows:
         top = ", ".join(f"{t['value']} ({t['count']:,})" for t in row["top_values"])
-        table.add_row(*_cells(row["name"], row["type"], f"{row['fill_rate']:.0%}", top))
+        kind = " (trait)" if row.get("kind") == "trait" else ""
+        table.add_row(*_cells(row["name"] + kind, row["type"], f"{row['fill_rate']:.0%}", top))
     out.print(table)
+
+
+@app.command()
+def traits(
+    as_of: AsOfOpt = None,
+    out_file: Annotated[
+        Path | None,
+        typer.Option("--out", help="write a Parquet file: contact_id and one column per trait"),
+    ] = None,
+    names: Annotated[
+        str | None, typer.Option("--traits", help="trait names, comma-separated (default: all)")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", help="contacts to print")] = 10,
+    workspace: WorkspaceOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
+    """Computed attributes per contact at --as-of (events after it never count)."""
+    ws = _open(workspace)
+    chosen = [n.strip() for n in names.split(",") if n.strip()] if names else None
+    when = ws.as_of(as_of)
+    values = ws.traits(as_of=when, names=chosen)
+    listed = [t for t in ws.trait_list() if chosen is None or t["name"] in chosen]
+    if out_file is not None:
+        ws.write_traits(values, out_file)
+    sample = values.head(max(limit, 0))
+    if as_json:
+        _json(
+            {
+                "as_of": when,
+                "traits": listed,
+                "contacts": values.height,
+                "out": str(out_file) if out_file is not None else None,
+                "sample": sample.to_dicts(),
+            }
+        )
+        return
+    for trait in listed:
+        words = f"{trait['name']} ({trait['type']}): {trait['computes']}"
+        out.print(escape(words), highlight=False)
+    out.print(f"{values.height:,} contacts, as of {iso(when)}", highlight=False)
+    if out_file is not None:
+        out.print(f"written to {escape(str(out_file))}", highlight=False)
+    if sample.height and sample.width:
+        table = Table(*(escape(c) for c in sample.columns))
+        for row in sample.iter_rows():
+            table.add_row(*("" if v is None else escape(str(v)) for v in row))
+        out.print(table)
 
 
 @app.command()
