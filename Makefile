@@ -49,7 +49,7 @@ fuzz: $(DEV)  ## thousands of random definitions, hostile inputs and files, SIGK
 	DUCKSEG_FUZZ=1 $(BIN)/pytest -q tests/test_differential.py tests/test_hostile_input.py \
 		tests/test_hostile_definitions.py tests/test_hostile_workspace.py \
 		tests/test_lake_hostile.py tests/test_reader_isolation.py tests/test_export_changes.py \
-		tests/test_crash_safety.py tests/reference
+		tests/test_crash_safety.py tests/reference tests/test_refresh_state_machine.py tests/test_watch.py
 
 bench: $(DEV)  ## benchmark suite (make bench SF=10 RUNS=5); results in benchmarks/results/
 	$(BIN)/python -m benchmarks.run --sf $(SF) --runs $(RUNS)

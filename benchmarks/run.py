@@ -6,7 +6,8 @@ Steps (all by default): generate the raw input (once per scale factor and
 seed), land it into a fresh workspace (timed against a plain COPY), compare
 every seed segment across approaches, time `build --all` of 50 definitions,
 run the builds again under a DuckDB memory limit in a separate process, and
-time exports and reports where those modules exist. Writes
+time exports and reports where those modules exist, and time `refresh` against
+`build --all` (benchmarks/refresh_bench.py). Writes
 benchmarks/results/sf<SF>.json and regenerates the tables in
 benchmarks/RESULTS.md.
 """
@@ -27,6 +28,7 @@ from benchmarks import (
     memory,
     output_bench,
     pattern_bench,
+    refresh_bench,
     report,
     scale_bench,
     segment_bench,
@@ -46,6 +48,7 @@ STEPS = (
     "audience",
     "patterns",
     "wide",
+    "refresh",
 )
 # The result keys each step writes (what --merge replaces).
 STEP_KEYS = {
@@ -59,6 +62,7 @@ STEP_KEYS = {
     "audience",
     "patterns",
     "wide",
+    "refresh",
 }
 
 
@@ -216,6 +220,12 @@ def main(argv: list[str] | None = None) -> int:
         # Independent of the scale factor, and only ever run small (see wide_bench).
         log(f"wide files at {WIDE_FRACTION:g} of 10,000 x 200 and 1,000 x 100,000")
         result["wide"] = guarded("wide", lambda: wide_bench.run(WIDE_FRACTION, 1))
+
+    if "refresh" in steps:
+        log(f"refresh against build --all, {min(args.runs, 3)} rounds per case")
+        result["refresh"] = guarded(
+            "refresh", lambda: refresh_bench.bench_refresh(ws, min(args.runs, 3), log)
+        )
 
     result["finished_at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     if args.merge:

@@ -19,6 +19,7 @@ from duckseg.db import regex_error
 from duckseg.engines.duckdb import bind_lake, read_catalog
 from duckseg.lang.resolve import Resolver
 from duckseg.lang.time import TimeContext
+from duckseg.lang.traits import TraitDefinition
 
 AS_OF = datetime(2026, 3, 31, 12, 0, tzinfo=UTC)
 
@@ -28,11 +29,17 @@ class MiniLake:
     con: duckdb.DuckDBPyConnection
     zone: str = "UTC"
     segments: Mapping[str, Segment] | None = None
+    traits: Mapping[str, TraitDefinition] | None = None
 
     def resolver(self) -> Resolver:
         segs = dict(self.segments or {})
         return Resolver(
-            read_catalog(self.con), self.zone, segs.get, list(segs), regex_error=regex_error
+            read_catalog(self.con),
+            self.zone,
+            segs.get,
+            list(segs),
+            regex_error=regex_error,
+            traits=self.traits,
         )
 
     def sql(self, where: Any, as_of: datetime = AS_OF, dialect: str = "duckdb") -> str:
@@ -56,7 +63,9 @@ def make_lake(
     zone: str = "UTC",
     static: Mapping[str, Sequence[Any]] | None = None,
     segments: Mapping[str, Segment] | None = None,
+    traits: Mapping[str, Any] | None = None,
 ) -> MiniLake:
+    """A lake of `contacts` and `events`; `traits` are trait files by name, as YAML reads them."""
     tmp.mkdir(parents=True, exist_ok=True)
     pq.write_table(contacts, tmp / "contacts.parquet")
     pq.write_table(events, tmp / "events.parquet", row_group_size=4)
@@ -73,4 +82,8 @@ def make_lake(
     known = dict(segments or {})
     for name in static or {}:
         known[name] = Segment.from_dict({"name": name, "kind": "static"})
-    return MiniLake(con, zone, known)
+    definitions = {
+        name: TraitDefinition.from_dict(body, f"traits/{name}.yaml", name)
+        for name, body in (traits or {}).items()
+    }
+    return MiniLake(con, zone, known, definitions)

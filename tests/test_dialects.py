@@ -28,6 +28,7 @@ from tests.lakefixture import AS_OF, MiniLake, make_lake
 from tests.test_patterns import CASES as PATTERN_CASES
 from tests.test_patterns import CONTACTS as PATTERN_CONTACTS
 from tests.test_patterns import EVENTS as PATTERN_EVENTS
+from tests.test_traits import TRAIT_CASES, TRAITS
 
 GOLDEN = Path(__file__).parent / "golden"
 CASE_ZONE = "UTC"
@@ -40,9 +41,11 @@ FUNCTIONS: dict[str, set[str]] = {
         "ABS",
         "ARRAY_CONTAINS",
         "ARRAY_LENGTH",
+        "DATE_DIFF",
         "ENDS_WITH",
         "FLOOR",
         "FSUM",
+        "ISNAN",
         "REGEXP_MATCHES",
         "STARTS_WITH",
         "STRPOS",
@@ -53,22 +56,29 @@ FUNCTIONS: dict[str, set[str]] = {
         "IF",
         "ARRAY_EXCEPT",
         "ARRAY_INTERSECT",
+        "DATEDIFF",  # DATEDIFF(unit, start, end): Spark 3.3 and later
         "ENDSWITH",
+        "ISNAN",
         "LOCATE",
         "SIZE",
         "STARTSWITH",
+        "STRUCT",
+        "TO_DATE",  # how sqlglot reads DATEDIFF's arguments back; never written
     },
     "bigquery": {
+        "ARRAY_AGG",
         "ARRAY_LENGTH",
         "ENDS_WITH",
         "EXISTS",
         "IF",
         "INSTR",
+        "IS_NAN",
         "REGEXP_CONTAINS",
         "STARTS_WITH",
         "UNNEST",
     },
     "snowflake": {
+        "ARRAY_AGG",
         "ARRAY_EXCEPT",
         "ARRAY_INTERSECTION",
         "ARRAY_SIZE",
@@ -79,19 +89,32 @@ FUNCTIONS: dict[str, set[str]] = {
         "STARTSWITH",
     },
     "trino": {
+        "ARRAY_AGG",
         "ARRAY_EXCEPT",
         "ARRAY_INTERSECT",
         "CARDINALITY",
         "IF",
+        "IS_NAN",
         "LENGTH",
         "REGEXP_LIKE",
         "STARTS_WITH",
         "STRPOS",
         "SUBSTR",
     },
-    "postgres": {"CARDINALITY", "LENGTH", "POSITION", "RIGHT", "STARTS_WITH"},
+    "postgres": {"ARRAY_AGG", "CARDINALITY", "LENGTH", "POSITION", "RIGHT", "STARTS_WITH"},
 }
-COMMON_FUNCTIONS = {"CAST", "COALESCE", "COUNT", "EXISTS", "LOWER", "MAX", "MIN", "NULLIF", "SUM"}
+COMMON_FUNCTIONS = {
+    "CAST",
+    "COALESCE",
+    "COUNT",
+    "EXISTS",
+    "LOWER",
+    "MAX",
+    "MIN",
+    "NULLIF",
+    "RANK",
+    "SUM",
+}
 
 
 def _slug(text: str) -> str:
@@ -100,6 +123,8 @@ def _slug(text: str) -> str:
 
 CASE_SLUGS = [_slug(case) for case, _, _ in CASES]
 assert len(set(CASE_SLUGS)) == len(CASE_SLUGS), "two semantic cases share a golden file name"
+TRAIT_SLUGS = [_slug(case) for case, _, _ in TRAIT_CASES]
+assert len(set(TRAIT_SLUGS)) == len(TRAIT_SLUGS), "two trait cases share a golden file name"
 PATTERN_SLUGS = [_slug(case) for case, *_ in PATTERN_CASES]
 assert len(set(PATTERN_SLUGS)) == len(PATTERN_SLUGS), "two pattern cases share a golden file name"
 
@@ -177,6 +202,40 @@ def test_case_sql(
 
 
 @pytest.fixture(scope="module")
+def trait_lake(tmp_path_factory: pytest.TempPathFactory) -> MiniLake:
+    big = Segment.from_dict({"name": "big", "where": {"trait": "spend", "op": "gte", "value": 300}})
+    return make_lake(
+        tmp_path_factory.mktemp("dialect-traits"),
+        CONTACTS,
+        EVENTS,
+        segments={"big": big},
+        traits=TRAITS,
+    )
+
+
+@pytest.mark.parametrize("dialect", list(DIALECTS))
+@pytest.mark.parametrize(
+    ("slug", "case", "where"),
+    [(s, c[0], c[1]) for s, c in zip(TRAIT_SLUGS, TRAIT_CASES, strict=True)],
+    ids=TRAIT_SLUGS,
+)
+def test_trait_case_sql(
+    trait_lake: MiniLake, update_golden: bool, dialect: str, slug: str, case: str, where: Any
+) -> None:
+    name = f"trait_{slug}"
+    tree = trait_lake.resolver().resolve(Segment.from_dict({"name": name, "where": where})).tree
+    assert tree is not None
+    build = compile_build({name: tree}, TimeContext.create(AS_OF, CASE_ZONE), dialect)
+    sql = to_sql(build.standalone(name), dialect)
+    header = _header(
+        f"test_trait_case_sql[{slug}-{dialect}]", f"trait case {case!r}", dialect, AS_OF, CASE_ZONE
+    )
+    text = header + sql + "\n"
+    check_golden(GOLDEN / dialect / f"{name}.sql", text, update_golden)
+    check_dialect(text, dialect)
+
+
+@pytest.fixture(scope="module")
 def sample_workspace(sample_workspace_dir: Path, sample_clock: FixedClock) -> Workspace:
     return Workspace.open(sample_workspace_dir, clock=sample_clock)
 
@@ -240,6 +299,7 @@ def test_pattern_case_sql(
 def test_every_golden_file_belongs_to_a_test() -> None:
     expected = {f"case_{s}.sql" for s in CASE_SLUGS} | {f"segment_{s}.sql" for s in EXAMPLES}
     expected |= {f"pattern_{s}.sql" for s in PATTERN_SLUGS}
+    expected |= {f"trait_{s}.sql" for s in TRAIT_SLUGS}
     for dialect in DIALECTS:
         found = {p.name for p in (GOLDEN / dialect).glob("*.sql")}
         assert found <= expected, f"stale golden files in {dialect}/: {sorted(found - expected)}"

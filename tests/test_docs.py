@@ -360,7 +360,7 @@ def test_reports_config_runs_on_the_sample(sample_ws: ds.Workspace, tmp_path: Pa
     config.write_text(block, encoding="utf-8")
     sample_ws.build_many(["vip", "inactive_loyal", "at_risk"])
     rep = sample_ws.report(["vip", "inactive_loyal", "at_risk"], config=config, out=tmp_path / "r")
-    assert rep.metrics["metric"].n_unique() == 7
+    assert rep.metrics["metric"].n_unique() == 8
     assert set(rep.breakdowns["attribute"].unique()) == {"city", "tier", "tags"}
     assert rep.path == tmp_path / "r"
 

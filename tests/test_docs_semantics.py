@@ -16,6 +16,7 @@ import pytest
 
 from tests.cases import CONTACTS, EVENTS
 from tests.lakefixture import AS_OF, MiniLake, make_lake
+from tests.test_traits import TRAITS
 
 LANGUAGE = Path(__file__).resolve().parents[1] / "docs" / "language.md"
 
@@ -142,6 +143,27 @@ def as_of_rule(lake: MiniLake) -> None:
     assert datetime(2026, 4, 3, tzinfo=UTC) > AS_OF
 
 
+def traits_over_nothing(lake: MiniLake) -> None:
+    never = lake.query(
+        "SELECT contact_id FROM contacts WHERE contact_id NOT IN (SELECT contact_id FROM events WHERE event = 'purchase')"
+    )
+    assert never and never <= lake.members({"trait": "orders", "op": "is", "value": 0})
+    assert never <= lake.members({"trait": "spend", "op": "is", "value": 0})
+    assert never <= lake.members({"trait": "last_amount", "op": "is_not_set"})
+    assert not never & lake.members({"trait": "average_amount", "op": "gte", "value": 0})
+
+
+def percentile_ties(lake: MiniLake) -> None:
+    # orders: c1 and c3 3 each, c2 and c5 1 each, four contacts 0: 12.5% of 8 is 1, and
+    # no one has more than the two 3s, so both are in
+    assert lake.members({"trait": "orders", "op": "top_percent", "value": 12.5}) == {"c1", "c3"}
+    # everyone's population: among the two contacts of one city, c5 is last by total_spent
+    # of everyone, though first in its city
+    mumbai = {"attr": "city", "op": "is", "value": "Mumbai"}
+    top = {"attr": "total_spent", "op": "top_percent", "value": 50}
+    assert lake.members(mumbai) == {"c5"} and lake.members({"all": [mumbai, top]}) == set()
+
+
 CHECKS: dict[str, Callable[[MiniLake], None]] = {
     "Missing values": missing_values,
     "`not` is an exact complement": exact_complement,
@@ -153,6 +175,8 @@ CHECKS: dict[str, Callable[[MiniLake], None]] = {
     "Counts include zero": counts_include_zero,
     "Aggregates over nothing": aggregates_over_nothing,
     "`as_of`": as_of_rule,
+    "Traits over nothing": traits_over_nothing,
+    "Percentile ties": percentile_ties,
 }
 
 
@@ -162,7 +186,7 @@ def test_every_stated_rule_has_a_check() -> None:
 
 @pytest.fixture(scope="module")
 def semantic_lake(tmp_path_factory: pytest.TempPathFactory) -> MiniLake:
-    return make_lake(Path(tmp_path_factory.mktemp("rules")), CONTACTS, EVENTS)
+    return make_lake(Path(tmp_path_factory.mktemp("rules")), CONTACTS, EVENTS, traits=TRAITS)
 
 
 @pytest.mark.parametrize("rule", list(CHECKS))

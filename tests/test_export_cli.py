@@ -200,7 +200,7 @@ def test_a_bad_consent_condition_names_the_file_and_path(
     [
         (
             ["--format", "csv", "--columns", "city,tierr"],
-            "--columns: unknown attribute tierr (did you mean tier?)",
+            "--columns: unknown attribute or trait tierr (did you mean tier?)",
         ),
         (["--format", "metaa"], "--format: unknown export format 'metaa' (did you mean meta?)"),
         (["--format", "meta", "--columns", "city"], "--columns: --columns applies to csv"),

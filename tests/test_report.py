@@ -370,7 +370,7 @@ def test_a_segment_never_built(shop: Workspace, tmp_path: Path) -> None:
         ),
         (
             "breakdowns: [cty]\n",
-            "report.yaml: breakdowns[0]: unknown attribute cty (did you mean city?)",
+            "report.yaml: breakdowns[0]: unknown attribute or trait cty (did you mean city?)",
         ),
         ("top_values: 0\n", "top_values: Input should be greater than or equal to 1"),
         ("name: ../escape\n", "name: expected a name of letters, digits, _ and -"),

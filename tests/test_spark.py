@@ -38,6 +38,7 @@ from tests.lakefixture import AS_OF, MiniLake, make_lake
 from tests.test_patterns import CASES as PATTERN_CASES
 from tests.test_patterns import CONTACTS as PATTERN_CONTACTS
 from tests.test_patterns import EVENTS as PATTERN_EVENTS
+from tests.test_traits import EVERYONE, TRAIT_CASES, TRAITS
 
 # Small and quiet: two cores are shared with the rest of the suite.
 TEST_CONF = {
@@ -87,9 +88,14 @@ class TwinLake:
 
 
 def twin_lake(
-    root: Path, spark: SparkSession, contacts: pa.Table, events: pa.Table, **static: list[Any]
+    root: Path,
+    spark: SparkSession,
+    contacts: pa.Table,
+    events: pa.Table,
+    traits: dict[str, Any] | None = None,
+    **static: list[Any],
 ) -> TwinLake:
-    duck = make_lake(root, contacts, events, static=static)
+    duck = make_lake(root, contacts, events, static=static, traits=traits)
     files = (
         [root / "contacts.parquet"],
         [root / "events.parquet"],
@@ -115,6 +121,66 @@ def test_every_semantic_case_gives_duckdbs_members(
             f"{case}: spark {sorted(got)} != duckdb {sorted(expected)}\n"
             f"{semantics_lake.spark_sql(condition)}"
         )
+
+
+@pytest.fixture(scope="module")
+def traits_lake(tmp_path_factory: pytest.TempPathFactory, spark: SparkSession) -> TwinLake:
+    root = tmp_path_factory.mktemp("spark-traits")
+    lake = twin_lake(root, spark, CONTACTS, EVENTS, traits=TRAITS)
+    big = Segment.from_dict({"name": "big", "where": {"trait": "spend", "op": "gte", "value": 300}})
+    lake.duck.segments = {"big": big}
+    return lake
+
+
+@pytest.mark.parametrize(
+    ("case", "where", "expected"), TRAIT_CASES, ids=[c[0] for c in TRAIT_CASES]
+)
+def test_traits_and_percentiles_give_duckdbs_members(
+    traits_lake: TwinLake, case: str, where: Any, expected: set[str]
+) -> None:
+    for condition, members in ((where, expected), ({"not": where}, EVERYONE - expected)):
+        got = traits_lake.spark_members(condition)
+        assert got == traits_lake.duck.members(condition) == members, (
+            f"{case}: spark {sorted(got)}\n{traits_lake.spark_sql(condition)}"
+        )
+
+
+def test_first_and_last_value_ties_on_spark(tmp_path: Path, spark: SparkSession) -> None:
+    at, earlier = datetime(2026, 3, 1, 10, 0), datetime(2026, 2, 1, 10, 0)
+    rows = [("t1", earlier, None), ("t1", at, 5.0), ("t1", at, 7.0), ("t2", at, 2.0)]
+    events = pa.table(
+        {
+            "contact_id": [r[0] for r in rows],
+            "event": ["purchase"] * len(rows),
+            "ts": pa.array([r[1] for r in rows], TS),
+            "amount": pa.array([r[2] for r in rows], pa.float64()),
+        }
+    )
+    traits = {
+        fn: {"of": "purchase", "value": {"fn": fn, "prop": "amount"}}
+        for fn in ("first_value", "last_value")
+    }
+    lake = twin_lake(tmp_path, spark, pa.table({"contact_id": ["t1", "t2", "t3"]}), events, traits)
+    for fn in traits:
+        where = {"trait": fn, "op": "is", "value": 7}
+        assert lake.spark_members(where) == lake.duck.members(where) == {"t1"}
+
+
+def test_percentile_cut_is_exact_on_spark(tmp_path: Path, spark: SparkSession) -> None:
+    scores = pa.array([float(i) for i in range(275)] + [float("nan"), None], pa.float64())
+    contacts = pa.table({"contact_id": [f"p{i:03d}" for i in range(277)], "score": scores})
+    events = pa.table(
+        {
+            "contact_id": pa.array([], pa.string()),
+            "event": pa.array([], pa.string()),
+            "ts": pa.array([], TS),
+        }
+    )
+    lake = twin_lake(tmp_path, spark, contacts, events)
+    for op in ("top_percent", "bottom_percent"):
+        where = {"attr": "score", "op": op, "value": 28}
+        got = lake.spark_members(where)
+        assert got == lake.duck.members(where) and len(got) == 77
 
 
 @pytest.fixture(scope="module")
@@ -420,3 +486,20 @@ def test_missing_pyspark_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> No
     with pytest.raises(InputError, match="needs pyspark") as info:
         spark_engine.session()
     assert "duckseg[spark]" in str(info.value)
+
+
+def test_refresh_on_spark_rebuilds_with_the_same_members(
+    tmp_path: Path, spark: SparkSession
+) -> None:
+    _BOUND.clear()
+    duck_ws = _workspace(tmp_path / "duck")
+    spark_ws = Workspace.open(shutil.copytree(duck_ws.root, tmp_path / "spark"), FixedClock(AS_OF))
+    duck = {r.snapshot.segment: r for r in duck_ws.refresh(AS_OF).segments}
+    _BOUND.clear()
+    spark_ws.refresh(AS_OF, engine="spark")
+    again = {r.snapshot.segment: r for r in spark_ws.refresh(AS_OF, engine="spark").segments}
+    assert set(again) == set(duck) and again
+    for name, result in again.items():
+        assert result.reason == "the spark engine always rebuilds"
+        assert result.snapshot.info.engine == "spark"
+        assert result.snapshot.to_arrow().equals(duck[name].snapshot.to_arrow()), name

@@ -141,7 +141,7 @@ def init(
     ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Create a workspace: duckseg.toml, segments/, lake/, state/."""
+    """Create a workspace: duckseg.toml, segments/, traits/, lake/, state/."""
     from duckseg.api.workspace import Workspace
 
     ws = Workspace.init(directory, demo=demo)
@@ -217,23 +217,64 @@ def attributes(
     workspace: WorkspaceOpt = Path("."),
     as_json: JsonOpt = False,
 ) -> None:
-    """Attributes (or event properties): type, fill rate, top values."""
-    from duckseg.ingest.profile import profile_attributes, profile_events
-
-    ws = _open(workspace)
-    con = ws.connect()
-    try:
-        rows = profile_events(con) if events else profile_attributes(con)
-    finally:
-        con.close()
+    """Attributes and traits (or event properties): type, fill rate, top values."""
+    rows = _open(workspace).attributes(events=events)
     if as_json:
         _json(rows)
         return
     table = Table("name", "type", "filled", "top values")
     for row in rows:
         top = ", ".join(f"{t['value']} ({t['count']:,})" for t in row["top_values"])
-        table.add_row(*_cells(row["name"], row["type"], f"{row['fill_rate']:.0%}", top))
+        kind = " (trait)" if row.get("kind") == "trait" else ""
+        table.add_row(*_cells(row["name"] + kind, row["type"], f"{row['fill_rate']:.0%}", top))
     out.print(table)
+
+
+@app.command()
+def traits(
+    as_of: AsOfOpt = None,
+    out_file: Annotated[
+        Path | None,
+        typer.Option("--out", help="write a Parquet file: contact_id and one column per trait"),
+    ] = None,
+    names: Annotated[
+        str | None, typer.Option("--traits", help="trait names, comma-separated (default: all)")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", help="contacts to print")] = 10,
+    workspace: WorkspaceOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
+    """Computed attributes per contact at --as-of (events after it never count)."""
+    ws = _open(workspace)
+    chosen = [n.strip() for n in names.split(",") if n.strip()] if names else None
+    when = ws.as_of(as_of)
+    values = ws.traits(as_of=when, names=chosen)
+    listed = [t for t in ws.trait_list() if chosen is None or t["name"] in chosen]
+    if out_file is not None:
+        ws.write_traits(values, out_file)
+    sample = values.head(max(limit, 0))
+    if as_json:
+        _json(
+            {
+                "as_of": when,
+                "traits": listed,
+                "contacts": values.height,
+                "out": str(out_file) if out_file is not None else None,
+                "sample": sample.to_dicts(),
+            }
+        )
+        return
+    for trait in listed:
+        words = f"{trait['name']} ({trait['type']}): {trait['computes']}"
+        out.print(escape(words), highlight=False)
+    out.print(f"{values.height:,} contacts, as of {iso(when)}", highlight=False)
+    if out_file is not None:
+        out.print(f"written to {escape(str(out_file))}", highlight=False)
+    if sample.height and sample.width:
+        table = Table(*(escape(c) for c in sample.columns))
+        for row in sample.iter_rows():
+            table.add_row(*("" if v is None else escape(str(v)) for v in row))
+        out.print(table)
 
 
 @app.command()
@@ -359,6 +400,57 @@ def build(
         out.print(table)
     if broken is not None:
         raise broken
+
+
+@app.command()
+def refresh(
+    as_of: AsOfOpt = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="forget what earlier refreshes kept; rebuild all")
+    ] = False,
+    engine: Annotated[str, typer.Option("--engine", help="duckdb|spark")] = "duckdb",
+    workspace: WorkspaceOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
+    """Bring every segment and audience up to as_of, rebuilding only what changed."""
+    ws = _open(workspace)
+    with _progress(not as_json) as update:
+        result = ws.refresh(as_of=as_of, full=full, engine=engine, progress=update)
+    if as_json:
+        _json(result.to_dict())
+        return
+    table = Table("segment", "members", "entered", "exited", "action", "why", "snapshot")
+    for r in result.segments:
+        s = r.snapshot
+        row = (s.segment, f"{s.count:,}", f"{s.entered:,}", f"{s.exited:,}", r.action.value)
+        table.add_row(*(escape(v) for v in (*row, r.reason, s.snapshot_id)))
+    out.print(table)
+    counts = ", ".join(f"{n} {action}" for action, n in result.counts().items())
+    err.print(escape(f"as of {iso(result.as_of)}: {counts}"), highlight=False)
+
+
+@app.command()
+def watch(
+    inbox: Annotated[Path, typer.Argument(help="folder with contacts/ and events/ inside")],
+    every: Annotated[str, typer.Option("--every", help="time between passes, e.g. 60s")] = "60s",
+    once: Annotated[bool, typer.Option("--once", help="one pass, then exit")] = False,
+    workspace: WorkspaceOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
+    """Land new inbox files exactly once, in arrival order, then refresh; one log line a step."""
+    from duckseg.api.watch import Step, Watcher, every_seconds, stop_on_signals
+
+    seconds = every_seconds(every)
+    ws = _open(workspace)
+
+    def log(step: Step) -> None:
+        line = json.dumps(step.to_dict()) if as_json else step.line()
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+
+    with stop_on_signals() as stop:
+        code = Watcher(ws, inbox.resolve(), log, stop).run(seconds, once=once)
+    raise typer.Exit(code)
 
 
 @app.command(name="list")

@@ -1,9 +1,10 @@
-"""Files that ship inside the package: hand-written SQL, the sample data, the example segments
-and audiences.
+"""Files that ship inside the package: hand-written SQL, the sample data, the example segments,
+traits and audiences.
 
 They live in the top-level `sql/` and `data/` folders of the source tree and are
-mapped into the wheel as `duckseg.sql`, `duckseg.sample`, `duckseg.examples` and
-`duckseg.example_audiences` (see pyproject.toml), so an installed wheel reads them the same way a checkout does.
+mapped into the wheel as `duckseg.sql`, `duckseg.sample`, `duckseg.examples`,
+`duckseg.example_traits` and `duckseg.example_audiences` (see pyproject.toml), so an
+installed wheel reads them the same way a checkout does.
 """
 
 from __future__ import annotations
@@ -27,6 +28,12 @@ def sample_file(name: str) -> Traversable:
 def example_segments() -> list[Traversable]:
     """The example segment definitions, by file name."""
     found = resources.files("duckseg.examples").iterdir()
+    return sorted((f for f in found if f.name.endswith(".yaml")), key=lambda f: f.name)
+
+
+def example_traits() -> list[Traversable]:
+    """The example trait definitions, by file name."""
+    found = resources.files("duckseg.example_traits").iterdir()
     return sorted((f for f in found if f.name.endswith(".yaml")), key=lambda f: f.name)
 
 

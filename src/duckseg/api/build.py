@@ -145,7 +145,7 @@ def _duckdb_members(
     names: Sequence[str],
     progress: Progress | None,
 ) -> dict[str, pa.Table]:
-    shared = len(names) > 1 and build.facts is not None
+    shared = len(names) > 1 and bool(build.shared())
     if shared:
         for table, query in build.shared():
             create_temp(con, table, query, kind="TABLE")

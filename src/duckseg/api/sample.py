@@ -6,7 +6,13 @@ import json
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from duckseg.resources import as_path, example_audiences, example_segments, sample_file
+from duckseg.resources import (
+    as_path,
+    example_audiences,
+    example_segments,
+    example_traits,
+    sample_file,
+)
 
 if TYPE_CHECKING:
     from duckseg.api.workspace import Workspace
@@ -24,8 +30,13 @@ def example_names() -> list[str]:
 
 
 def land_sample(ws: Workspace) -> None:
-    """Copy the example segments and audiences into the workspace and land the sample data."""
-    for folder, items in (("segments", example_segments()), ("audiences", example_audiences())):
+    """Copy the example segments, traits and audiences into the workspace and land the sample
+    data."""
+    for folder, items in (
+        ("segments", example_segments()),
+        ("traits", example_traits()),
+        ("audiences", example_audiences()),
+    ):
         (ws.root / folder).mkdir(exist_ok=True)
         for item in items:
             target = ws.root / folder / item.name

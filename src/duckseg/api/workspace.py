@@ -17,6 +17,7 @@ import pyarrow as pa
 from duckseg import db as database
 from duckseg.api import build as builds
 from duckseg.api import changes as feed_changes
+from duckseg.api import traits as traits_api
 from duckseg.api.changes import FeedBatch
 from duckseg.api.results import Diff, Preview, Snapshot, StaticResult
 from duckseg.api.sample import land_sample
@@ -40,13 +41,22 @@ from duckseg.types import Catalog
 if TYPE_CHECKING:
     from duckseg.api.contact import ContactView
     from duckseg.api.explain import Explanation
+    from duckseg.api.refresh import RefreshResult
     from duckseg.audiences.result import AudienceSnapshot
     from duckseg.audiences.run import AudienceDiff
     from duckseg.export.result import ExportResult
     from duckseg.report import Report
 
 SEGMENTS_DIR = "segments"
-WORKSPACE_DIRS = ("segments", "lake/contacts", "lake/events", "state", "reports", "exports")
+WORKSPACE_DIRS = (
+    "segments",
+    "traits",
+    "lake/contacts",
+    "lake/events",
+    "state",
+    "reports",
+    "exports",
+)
 
 SegmentLike = Segment | str | Path
 Progress = Callable[[str, int, int], None]
@@ -189,13 +199,72 @@ class Workspace:
 
     def resolver(self, catalog: Catalog, extra: Sequence[Segment] = ()) -> Resolver:
         lookup, names = self._lookup(extra)
-        return Resolver(catalog, self.config.time.zone, lookup, names, regex_error=regex_error)
+        # A trait file that does not parse is reported where a definition reads it.
+        traits, broken = traits_api.load_traits(self.root, self._source)
+        return Resolver(
+            catalog,
+            self.config.time.zone,
+            lookup,
+            names,
+            regex_error=regex_error,
+            traits=traits,
+            broken_traits=broken,
+        )
 
     def definition_hash(self, segment: Segment, extra: Sequence[Segment] = ()) -> str:
         """A hash of what decides membership: the segment's kind and `where`, and the hashes of
-        the segments it references, transitively, so a change to an input marks it changed."""
+        the segments it references, transitively, so a change to an input marks it changed;
+        with the text of the trait files it reads, where it reads any."""
         lookup, _ = self._lookup(extra)
-        return _definition_hash(segment, lookup, ())
+        digest = _definition_hash(segment, lookup, ())
+        used = _named(segment.raw.get("where"), ("trait",))
+        if not used:  # without traits the hash is what it always was
+            return digest
+        files = traits_api.trait_files(self.root)
+        body = {
+            "definition": digest,
+            "traits": {n: files[n].read_text(encoding="utf-8") for n in sorted(used) if n in files},
+        }
+        canonical = json.dumps(body, sort_keys=True)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    def traits(
+        self, as_of: datetime | date | str | None = None, names: Sequence[str] | None = None
+    ) -> pl.DataFrame:
+        """Every contact's `contact_id` and one column per trait (or the traits named) at
+        `as_of` (default now): events after it never count."""
+        ctx = self.time_context(as_of)
+        con = self.connect()
+        try:
+            resolver = self.resolver(self.read_catalog(con))
+            table = traits_api.trait_values(con, resolver, ctx, names)
+        finally:
+            con.close()
+        return traits_api.as_polars(table)
+
+    def write_traits(self, values: pl.DataFrame, path: str | Path) -> Path:
+        """Write trait values (as `traits` returns them) to a Parquet file, whole or not at all."""
+        target = Path(path)
+        traits_api.write_parquet(values.to_arrow(), target)
+        return target
+
+    def trait_list(self) -> list[dict[str, Any]]:
+        """Each trait: name, type, description, file and what it computes in words."""
+        return traits_api.listing(self.resolver(self.catalog()))
+
+    def attributes(self, events: bool = False) -> list[dict[str, Any]]:
+        """Attributes and traits (at now), or event properties: type, fill rate, top values."""
+        from duckseg.ingest.profile import profile_attributes, profile_events
+
+        con = self.connect()
+        try:
+            if events:
+                return profile_events(con)
+            rows = [{**row, "kind": "attribute"} for row in profile_attributes(con)]
+            resolver = self.resolver(self.read_catalog(con))
+            return rows + traits_api.profile_traits(con, resolver, self.time_context())
+        finally:
+            con.close()
 
     # -- time -----------------------------------------------------------------------
     def as_of(self, value: datetime | date | str | None = None) -> datetime:
@@ -425,6 +494,19 @@ class Workspace:
         finally:
             con.close()
         return self.dependency_order(good), problems
+
+    def refresh(
+        self,
+        as_of: datetime | date | str | None = None,
+        full: bool = False,
+        engine: str = "duckdb",
+        progress: Progress | None = None,
+    ) -> RefreshResult:
+        """Bring every dynamic segment, then every audience, up to `as_of`, rebuilding only
+        what changed; the snapshots are those of `build_all` (docs/refresh.md)."""
+        from duckseg.api.refresh import refresh
+
+        return refresh(self, as_of, full=full, engine=engine, progress=progress)
 
     def _snapshot(self, info: SnapshotInfo, members: pa.Table | None = None) -> Snapshot:
         before = self.snapshots.previous(info)
@@ -807,6 +889,15 @@ class Workspace:
         try:
             try:
                 self.resolve(segs, con)
+                if not names:  # a check of the whole workspace checks every trait too
+                    resolver = self.resolver(self.read_catalog(con))
+                    for broken in resolver.broken_traits.values():
+                        problems.extend(broken)
+                    for trait in sorted(resolver.traits):
+                        try:
+                            resolver.resolve_trait(trait)
+                        except DefinitionError as exc:
+                            problems.extend(exc.problems)
             except DefinitionError as exc:
                 problems.extend(exc.problems)
         finally:
@@ -900,11 +991,16 @@ def _definition_hash(
 
 
 def _references(seg: Segment) -> set[str]:
+    return _named(seg.raw.get("where"), ("in_segment", "not_in_segment"))
+
+
+def _named(where: Any, keys: Sequence[str]) -> set[str]:
+    """The names a definition gives under any of `keys` (segments referenced, traits read)."""
     found: set[str] = set()
 
     def visit(value: Any) -> None:
         if isinstance(value, dict):
-            for key in ("in_segment", "not_in_segment"):
+            for key in keys:
                 if isinstance(value.get(key), str):
                     found.add(value[key])
             for v in value.values():
@@ -913,7 +1009,7 @@ def _references(seg: Segment) -> set[str]:
             for v in value:
                 visit(v)
 
-    visit(seg.raw.get("where"))
+    visit(where)
     return found
 
 

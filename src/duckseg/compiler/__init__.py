@@ -18,10 +18,17 @@ from sqlglot import exp
 from sqlglot.errors import ErrorLevel, UnsupportedError
 
 from duckseg.compiler.dialects import DIALECTS, DialectGapError, DialectSettings, dialect_settings
-from duckseg.compiler.facts import Fact, FactPlan, describe_fact, facts_of
+from duckseg.compiler.facts import Fact, FactPlan, describe_fact, facts_of, trait_fact
+from duckseg.compiler.percentiles import RANKS, RankPlan, ranks_query
 from duckseg.compiler.rewrites import lower
 from duckseg.compiler.semijoin import SemiJoinBuilder
-from duckseg.compiler.shapes import facts_only, matches_without_events, reads_events
+from duckseg.compiler.shapes import (
+    facts_only,
+    matches_without_events,
+    reads_events,
+    reads_ranks,
+    reads_traits_or_ranks,
+)
 from duckseg.compiler.sqlbuild import (
     CONTACTS,
     EVENTS,
@@ -37,8 +44,9 @@ from duckseg.errors import Problem
 from duckseg.lang import ir
 from duckseg.lang.describe import describe
 from duckseg.lang.time import InstantRange, TimeContext
+from duckseg.types import ValueType
 
-__all__ = ["DIALECTS", "CompiledBuild", "compile_build", "to_sql"]
+__all__ = ["DIALECTS", "CompiledBuild", "compile_build", "compile_traits", "to_sql"]
 
 
 @dataclass(frozen=True)
@@ -55,18 +63,22 @@ class CompiledBuild:
     # contacts LEFT JOIN event_facts once, with a column per segment that walks them: whether
     # the contact is a member. None when fewer than two segments would read it.
     flags: exp.Select | None = None
+    # one pass over the contacts ranking the values that percentile tests read
+    ranks: exp.Select | None = None
 
     def shared(self) -> list[tuple[str, exp.Select]]:
         """(table name, query) for each table the member queries read, in the order to
-        create them: the facts, then the flags over them."""
-        tables = [(FACTS, self.facts), (FLAGS, self.flags)]
+        create them: the facts, the ranks over them, then the flags over both."""
+        tables = [(FACTS, self.facts), (RANKS, self.ranks), (FLAGS, self.flags)]
         return [(name, query) for name, query in tables if query is not None]
 
     def carries_shared_facts(self, name: str) -> bool:
-        """Whether `standalone(name)` reads the build's shared fact pass, every other
-        segment's facts included; otherwise it is what compiling the segment alone gives."""
-        return (
-            name not in self.alone and self.facts is not None and _reads(self.members[name], FACTS)
+        """Whether `standalone(name)` reads the build's shared fact pass or ranks, every other
+        segment's included; otherwise it is what compiling the segment alone gives."""
+        query = self.members[name]
+        return name not in self.alone and (
+            (self.facts is not None and _reads(query, FACTS))
+            or (self.ranks is not None and _reads(query, RANKS))
         )
 
     def standalone(self, name: str) -> exp.Select:
@@ -74,9 +86,14 @@ class CompiledBuild:
         if name in self.alone:
             return self.alone[name].copy()
         query = self.members[name].copy()
-        if self.facts is None or not _reads(query, FACTS):
-            return query
-        return query.with_(FACTS, as_=self.facts.copy())
+        ranks = self.ranks if self.ranks is not None and _reads(query, RANKS) else None
+        if self.facts is not None and (
+            _reads(query, FACTS) or (ranks is not None and _reads(ranks, FACTS))
+        ):
+            query = query.with_(FACTS, as_=self.facts.copy(), copy=False)
+        if ranks is not None:
+            query = query.with_(RANKS, as_=ranks.copy(), copy=False)
+        return query
 
 
 def _reads(query: exp.Select, table: str) -> bool:
@@ -91,10 +108,11 @@ def compile_build(
 ) -> CompiledBuild:
     settings = dialect if isinstance(dialect, DialectSettings) else dialect_settings(dialect)
     lowered = {name: lower(tree) for name, tree in trees.items()}
-    plan = FactPlan()
+    plan, ranking = FactPlan(), RankPlan()
     for tree in lowered.values():
         plan.collect(tree)
-    builder = SqlBuilder(ctx, settings, plan)
+        ranking.collect(tree)
+    builder = SqlBuilder(ctx, settings, plan, ranking)
     semi_joins = SemiJoinBuilder(ctx, settings, FactPlan())
     users: dict[Fact, list[ir.Node]] = {}
     for tree in lowered.values():
@@ -102,9 +120,14 @@ def compile_build(
             for fact in facts_of(node):
                 users.setdefault(fact, []).append(node)
     facts_query = _facts_query(builder, plan, users) if plan else None
+    ranks = _ranks(builder, ranking) if ranking else None
     members, alone = {}, {}
     walking = [n for n, t in lowered.items() if reads_events(t) and not facts_only(t)]
-    flags = _flags(builder, {n: lowered[n] for n in walking}) if len(walking) > 1 else None
+    flags = (
+        _flags(builder, {n: lowered[n] for n in walking}, ranks is not None)
+        if len(walking) > 1
+        else None
+    )
     for name, tree in lowered.items():
         words = (descriptions or {}).get(name) or describe(tree)
         comment = safe_comment(f"members of {name}: {words}")
@@ -113,24 +136,41 @@ def compile_build(
             query = exp.select(column(KEY, FLAGS)).from_(exp.to_table(FLAGS)).where(flag)
         else:
             query = _where(_members_source(tree), builder, tree)
-        if name in walking:
+        if name in walking and not reads_traits_or_ranks(tree):
             # Alone, a segment that walks the contacts anyway asks each event condition
             # on its own instead (compiler/semijoin.py).
             alone[name] = semi_joins.members(tree)
             alone[name].add_comments([comment])
         query.add_comments([comment])
         members[name] = query
-    return CompiledBuild(facts_query, members, alone, flags)
+    return CompiledBuild(facts_query, members, alone, flags, ranks)
 
 
 def _members_source(tree: ir.Node) -> exp.Select:
     """SELECT contact_id from what the segment's test reads."""
     if not reads_events(tree):
-        return exp.select(column(KEY, CONTACTS)).from_(exp.to_table(CONTACTS))
+        query = exp.select(column(KEY, CONTACTS)).from_(exp.to_table(CONTACTS))
+        return _with_ranks(query) if reads_ranks(tree) else query
     if facts_only(tree):
         # Every member has a fact row: no need to walk every contact.
         return exp.select(column(KEY, FACTS)).from_(exp.to_table(FACTS))
-    return _contacts_with_facts(exp.select(column(KEY, CONTACTS)))
+    query = _contacts_with_facts(exp.select(column(KEY, CONTACTS)))
+    return _with_ranks(query) if reads_ranks(tree) else query
+
+
+def _with_ranks(query: exp.Select) -> exp.Select:
+    """`query` (FROM contacts ...) joined to each contact's ranks."""
+    return left_join(query, exp.to_table(RANKS), column(KEY, RANKS).eq(column(KEY, CONTACTS)))
+
+
+def _ranks(builder: SqlBuilder, ranking: RankPlan) -> exp.Select:
+    """One pass over every contact (and its facts, where a trait is ranked)."""
+    source = exp.select(column(KEY, CONTACTS))
+    if any(col.trait is not None for col in ranking.sizes):
+        source = _contacts_with_facts(source)
+    else:
+        source = source.from_(exp.to_table(CONTACTS), copy=False)
+    return ranks_query(ranking, source, builder.value_of, builder.settings)
 
 
 def _where(query: exp.Select, builder: SqlBuilder, tree: ir.Node) -> exp.Select:
@@ -150,7 +190,7 @@ def _flag_name(index: int) -> str:
     return f"m{index}"
 
 
-def _flags(builder: SqlBuilder, walking: Mapping[str, ir.Node]) -> exp.Select:
+def _flags(builder: SqlBuilder, walking: Mapping[str, ir.Node], ranked: bool) -> exp.Select:
     """Every contact once, joined to its facts once, with each walking segment's test as a
     column: their member queries then filter this table instead of each joining a million
     contacts to the facts again (benchmarks/RESULTS.md, build --all)."""
@@ -160,6 +200,8 @@ def _flags(builder: SqlBuilder, walking: Mapping[str, ir.Node]) -> exp.Select:
         test.add_comments([safe_comment(name)])
         columns.append(test)
     query = _contacts_with_facts(exp.select(*columns, copy=False))
+    if ranked:
+        query = _with_ranks(query)
     query.add_comments([safe_comment("per contact, whether it is a member of each segment")])
     return query
 
@@ -274,6 +316,28 @@ def _one_pass(
             exp.select(exp.Star()).from_(query.subquery(FACTS), copy=False).where(keep, copy=False)
         )
     return query
+
+
+def compile_traits(
+    traits: Sequence[ir.Trait], ctx: TimeContext, dialect: str = "duckdb"
+) -> exp.Select:
+    """Every contact's `contact_id` and a column per trait at `ctx.as_of`: the traits are
+    facts of one pass over the events, joined to every contact."""
+    plan = FactPlan()
+    for trait in traits:
+        plan.column_for(trait_fact(trait))
+    builder = SqlBuilder(ctx, dialect_settings(dialect), plan)
+    columns: list[exp.Expr] = [column(KEY, CONTACTS)]
+    for trait in traits:
+        value = builder.value_of(trait.column)
+        if trait.type is ValueType.INTEGER:
+            value = exp.cast(value, exp.DataType.Type.BIGINT)  # a sum of integers is one
+        columns.append(exp.alias_(value, trait.name, quoted=True))
+    select = exp.select(*columns, copy=False)
+    if not plan:
+        return select.from_(exp.to_table(CONTACTS), copy=False)
+    facts = _facts_query(builder, plan, {fact: [] for fact in plan.columns})
+    return _contacts_with_facts(select).with_(FACTS, as_=facts, copy=False)
 
 
 def to_sql(query: exp.Expr, dialect: str = "duckdb", pretty: bool = True) -> str:

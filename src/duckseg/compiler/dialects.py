@@ -92,12 +92,21 @@ class DialectSettings:
     # Float sums exact over the binary doubles (compiler/floatsum.py); otherwise exact over
     # EXACT_SUM_TYPE decimals.
     exact_binary_sums: bool = False
+    # No NaN test function, but NaN = NaN holds (Postgres, Snowflake order NaN as a value):
+    # `x = CAST('NaN' AS DOUBLE)` instead of ISNAN(x).
+    nan_equals_nan: bool = False
+    # MAX over (key, value) pairs compared field by field, with named fields to read back
+    # (first_value / last_value traits); otherwise the first of an ordered ARRAY_AGG.
+    orderable_structs: bool = False
 
 
 DIALECTS: dict[str, DialectSettings] = {
-    "duckdb": DialectSettings("duckdb", contains_one=True, exact_binary_sums=True),
+    "duckdb": DialectSettings(
+        "duckdb", contains_one=True, exact_binary_sums=True, orderable_structs=True
+    ),
     "spark": DialectSettings(
         "spark",
+        orderable_structs=True,
         list_tests=ListTests.ARRAY_SETS,
         timestamp_type=exp.DType.TIMESTAMPNTZ,
         regex_flags="(?du)",
@@ -108,6 +117,7 @@ DIALECTS: dict[str, DialectSettings] = {
     "snowflake": DialectSettings(
         "snowflake",
         supports_filter_clause=False,
+        nan_equals_nan=True,
         list_tests=ListTests.ARRAY_SETS,
         timestamp_type=exp.DType.TIMESTAMPNTZ,
         regex_search=RegexSearch.INSTR,
@@ -119,6 +129,7 @@ DIALECTS: dict[str, DialectSettings] = {
         list_size_function="CARDINALITY",
         has_ends_with=False,
         inline_flags=InlineFlags.LEADING,
+        nan_equals_nan=True,
     ),
 }
 

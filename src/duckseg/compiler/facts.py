@@ -25,6 +25,9 @@ class Measure(enum.Enum):
     COUNT_DISTINCT = "count_distinct"
     FIRST_TS = "first_ts"
     LAST_TS = "last_ts"
+    # A property's value on the first / last event that has one (greatest value at a tie).
+    FIRST_VALUE = "first_value"
+    LAST_VALUE = "last_value"
 
 
 AGG_MEASURE = {
@@ -33,6 +36,21 @@ AGG_MEASURE = {
     ir.AggFn.MIN: Measure.MIN,
     ir.AggFn.MAX: Measure.MAX,
     ir.AggFn.COUNT_DISTINCT: Measure.COUNT_DISTINCT,
+}
+
+
+# What a trait's value is, as a fact (docs/language.md, "Traits").
+TRAIT_MEASURE = {
+    ir.TraitFn.COUNT: Measure.COUNT,
+    ir.TraitFn.SUM: Measure.SUM,
+    ir.TraitFn.AVG: Measure.AVG,
+    ir.TraitFn.MIN: Measure.MIN,
+    ir.TraitFn.MAX: Measure.MAX,
+    ir.TraitFn.COUNT_DISTINCT: Measure.COUNT_DISTINCT,
+    ir.TraitFn.FIRST_TIME: Measure.FIRST_TS,
+    ir.TraitFn.LAST_TIME: Measure.LAST_TS,
+    ir.TraitFn.FIRST_VALUE: Measure.FIRST_VALUE,
+    ir.TraitFn.LAST_VALUE: Measure.LAST_VALUE,
 }
 
 
@@ -66,8 +84,16 @@ class FactPlan:
         return bool(self.columns)
 
 
+def trait_fact(trait: ir.Trait) -> Fact:
+    """A trait is one more fact of the shared pass: a count or sum that an event condition
+    also needs is the same column."""
+    return Fact(TRAIT_MEASURE[trait.fn], trait.filter, trait.prop)
+
+
 def facts_of(node: ir.Node) -> list[Fact]:
     match node:
+        case ir.ValueTest(ir.Column(trait=ir.Trait() as trait)):
+            return [trait_fact(trait)]
         case ir.EventTest(flt, _, agg):
             facts = [Fact(Measure.COUNT, flt)]
             if agg is not None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import assert_never
 
+from duckseg.compiler.traits import holds_without_events
 from duckseg.lang import ir
 
 
@@ -27,15 +28,36 @@ def facts_only(tree: ir.Node) -> bool:
 
 
 def reads_events(tree: ir.Node) -> bool:
-    """Whether `tree` has an event condition that reads the fact table."""
+    """Whether `tree` has an event condition or a trait that reads the fact table."""
     facts = ir.EventTest | ir.EventTimeTest | ir.RegularTest
-    return any(isinstance(node, facts) for node in ir.walk(tree))
+    return any(isinstance(node, facts) or _is_trait_test(node) for node in ir.walk(tree))
+
+
+def _is_trait_test(node: ir.Node) -> bool:
+    return isinstance(node, ir.ValueTest) and node.column.trait is not None
+
+
+def reads_ranks(tree: ir.Node) -> bool:
+    """Whether `tree` has a percentile test (reads the contacts' ranks)."""
+    return any(
+        isinstance(node, ir.ValueTest) and node.op in ir.PERCENT_OPS for node in ir.walk(tree)
+    )
+
+
+def reads_traits_or_ranks(tree: ir.Node) -> bool:
+    """Whether `tree` reads a value that only the shared tables hold (a trait, a rank), so
+    that its query cannot ask each event condition on its own (compiler/semijoin.py)."""
+    return reads_ranks(tree) or any(_is_trait_test(node) for node in ir.walk(tree))
 
 
 def _reads_contacts(tree: ir.Node) -> bool:
-    # A sequence is a test of contacts.contact_id against the contacts with a chain.
-    tests = ir.ValueTest | ir.StaticMembers | ir.SequenceTest
-    return any(isinstance(node, tests) for node in ir.walk(tree))
+    """Whether `tree` reads an attribute, a static list, ranks every contact, or tests
+    contacts.contact_id against the contacts with a sequence's chain."""
+    return any(
+        (isinstance(node, ir.ValueTest) and (not _is_trait_test(node) or node.op in ir.PERCENT_OPS))
+        or isinstance(node, ir.StaticMembers | ir.SequenceTest)
+        for node in ir.walk(tree)
+    )
 
 
 def matches_without_events(node: ir.Node) -> bool | None:
@@ -70,7 +92,9 @@ def matches_without_events(node: ir.Node) -> bool | None:
             return None if answer is None else not answer
         case ir.SegmentRef(_, tree):
             return matches_without_events(tree)
-        case ir.ValueTest() | ir.StaticMembers():
+        case ir.ValueTest():
+            return holds_without_events(node)  # None unless a trait's
+        case ir.StaticMembers():
             return None
         case _:
             assert_never(node)

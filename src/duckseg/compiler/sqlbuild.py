@@ -21,11 +21,13 @@ from duckseg.compiler.dialects import (
     RegexSearch,
     inline_flags,
 )
-from duckseg.compiler.facts import Fact, FactPlan, Measure, facts_of
+from duckseg.compiler.facts import Fact, FactPlan, Measure, facts_of, trait_fact
 from duckseg.compiler.floatsum import exact_float_sum, with_filter
 from duckseg.compiler.lifecycle import periods_met, span_range
+from duckseg.compiler.percentiles import RankPlan, percentile_test
 from duckseg.compiler.sequences import sequence_members
 from duckseg.compiler.shapes import count_from_one
+from duckseg.compiler.traits import edge_value, trait_value
 from duckseg.lang import ir
 from duckseg.lang.describe import describe
 from duckseg.lang.time import Bound, Cmp, InstantRange, TimeContext, TimeValue, instant_range
@@ -96,10 +98,17 @@ def _and(parts: Sequence[exp.Expr]) -> exp.Expr:
 
 
 class SqlBuilder:
-    def __init__(self, ctx: TimeContext, settings: DialectSettings, plan: FactPlan) -> None:
+    def __init__(
+        self,
+        ctx: TimeContext,
+        settings: DialectSettings,
+        plan: FactPlan,
+        ranks: RankPlan | None = None,
+    ) -> None:
         self.ctx = ctx
         self.settings = settings
         self.plan = plan
+        self.ranks = ranks or RankPlan()
 
     # condition tree -> predicate over contacts LEFT JOIN event_facts
     def predicate(self, node: ir.Node) -> exp.Expr:
@@ -124,8 +133,15 @@ class SqlBuilder:
         return exp.not_(exp.paren(self.predicate(node.child)))
 
     def visit_ValueTest(self, node: ir.ValueTest) -> exp.Expr:
-        table = CONTACTS if node.column.scope == "contact" else EVENTS
-        return self.value_test(column(node.column.name, table), node)
+        if node.op in ir.PERCENT_OPS:
+            return percentile_test(node, self.ranks)
+        return self.value_test(self.value_of(node.column), node)
+
+    def value_of(self, col: ir.Column) -> exp.Expr:
+        """An attribute, a property, or a trait's value from the fact table."""
+        if col.trait is not None:
+            return trait_value(self.fact_ref(trait_fact(col.trait)), col.trait)
+        return column(col.name, CONTACTS if col.scope == "contact" else EVENTS)
 
     def visit_SegmentRef(self, node: ir.SegmentRef) -> exp.Expr:
         return exp.paren(self.predicate(node.tree))
@@ -276,6 +292,8 @@ class SqlBuilder:
                 | ir.Op.BEFORE
                 | ir.Op.AFTER
                 | ir.Op.WITHIN_LAST
+                | ir.Op.TOP_PERCENT
+                | ir.Op.BOTTOM_PERCENT
             ):
                 raise CompileError(f"{op.value} has no positive core for {vtype.value}")
             case _:
@@ -536,6 +554,15 @@ class SqlBuilder:
                 return self.filtered("MAX", ts, cond)
             case Measure.COUNT_DISTINCT:
                 return self.filtered("COUNT", exp.Distinct(expressions=[prop]), cond)
+            case Measure.FIRST_VALUE | Measure.LAST_VALUE:
+                return edge_value(
+                    prop,
+                    ts,
+                    cond,
+                    last=fact.measure is Measure.LAST_VALUE,
+                    filtered=self.filtered,
+                    settings=self.settings,
+                )
             case _:
                 assert_never(fact.measure)
 

@@ -16,7 +16,10 @@ import sqlglot
 from sqlglot import exp
 
 from duckseg import db as database
+from duckseg.compiler import compile_traits
 from duckseg.db import create_temp, parquet_scan, union_all
+from duckseg.lang import ir
+from duckseg.lang.time import TimeContext
 from duckseg.state.store import Store
 from duckseg.types import Catalog, ValueType
 
@@ -69,6 +72,18 @@ def lake_connection(
     con = database.cursor(memory_limit, threads, temp_directory)
     bind_lake(con, store.live_files("contacts"), store.live_files("events"), static)
     return con
+
+
+TRAITS = "contact_traits"
+
+
+def bind_traits(
+    con: duckdb.DuckDBPyConnection, traits: Sequence[ir.Trait], ctx: TimeContext
+) -> str:
+    """Every contact's trait values at `ctx.as_of` as the temporary table `contact_traits`
+    (contact_id and a column per trait), on a connection with the lake bound."""
+    create_temp(con, TRAITS, compile_traits(traits, ctx), kind="TABLE")
+    return TRAITS
 
 
 def read_catalog(

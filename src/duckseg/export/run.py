@@ -36,6 +36,7 @@ from sqlglot import exp
 from duckseg.compiler.sqlbuild import KEY
 from duckseg.config import CONFIG_FILE
 from duckseg.db import create_temp, parquet_scan
+from duckseg.engines.duckdb import bind_traits
 from duckseg.errors import DefinitionError, DucksegError, InputError, did_you_mean
 from duckseg.export import tabular, upload
 from duckseg.export.consent import ConsentRule, consent_rule, exclusions_query
@@ -146,11 +147,20 @@ class _Export:
         try:
             catalog = ws.read_catalog(con)
             rule = consent_rule(ws, catalog)
+            # Trait files are read only when --columns names something no attribute is.
+            others = [n for n in requested or () if n != KEY and n not in catalog.attributes]
+            resolver = ws.resolver(catalog) if others and self.fmt not in PLATFORMS else None
+            known_traits = resolver.traits if resolver is not None else {}
             chosen = (
                 None
                 if self.fmt in PLATFORMS
-                else tabular.choose_columns(requested, catalog.attributes)
+                else tabular.choose_columns(requested, catalog.attributes, known_traits)
             )
+            traits = [n for n in chosen or () if n in known_traits]
+            if resolver is not None and traits:
+                # Trait values at the snapshot's as_of, as its members were computed.
+                resolved = [resolver.resolve_trait(n) for n in traits]
+                bind_traits(con, resolved, ws.time_context(info.as_of))
             extra = self.member_filter.columns if self.member_filter else ()
             clash = [c for c in extra if chosen is not None and c in chosen]
             if clash:
@@ -171,7 +181,7 @@ class _Export:
             staging.created += make_parents(state_final.parent)
             ws.store.journal(state_tmp, state_final)
             if chosen is not None:
-                body = self._tabular(con, chosen, staging.dir, state_tmp, previous_path)
+                body = self._tabular(con, chosen, traits, staging.dir, state_tmp, previous_path)
             else:
                 body = self._platform(con, catalog, rule, staging.dir, state_tmp, previous_path)
         except BaseException:
@@ -240,6 +250,7 @@ class _Export:
         self,
         con: duckdb.DuckDBPyConnection,
         columns: list[str],
+        traits: list[str],
         folder: Path,
         state_tmp: Path,
         previous: Path | None,
@@ -254,7 +265,9 @@ class _Export:
         stem = _file_stem(info.segment)
         if not self.changes:
             name = f"{stem}.{self.fmt}"
-            query = _with_member_columns(tabular.members_query(columns), columns, extra, False)
+            query = _with_member_columns(
+                tabular.members_query(columns, traits), columns, extra, False
+            )
             written = tabular.write_file(con, query, self.fmt, folder / name, self.members)
             body["files"] = [written.as_dict()]
             body["rows"] = self.members
@@ -265,7 +278,7 @@ class _Export:
             create_temp(con, tabular.PREVIOUS, parquet_scan([previous]))
         adds, removes = tabular.change_counts(con)
         name = f"{stem}-changes.{self.fmt}"
-        query = _with_member_columns(tabular.changes_query(columns), columns, extra, True)
+        query = _with_member_columns(tabular.changes_query(columns, traits), columns, extra, True)
         written = tabular.write_file(con, query, self.fmt, folder / name, adds + removes)
         body["columns"] = [tabular.CHANGE, *body["columns"]]
         body["files"] = [written.as_dict()]  # its change column says add or remove

@@ -1,4 +1,5 @@
-"""csv / parquet exports: snapshot members with their current attributes.
+"""csv / parquet exports: snapshot members with their current attributes (and the traits
+named in --columns, at the snapshot's as_of).
 
 These are files for campaign tools and analysts, not ad-platform uploads:
 values are written as stored (nothing normalised or hashed) and `[consent]
@@ -12,7 +13,7 @@ DuckDB writes the file itself, so no row ever becomes a Python object.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 import duckdb
@@ -20,6 +21,7 @@ from sqlglot import exp
 
 from duckseg.compiler.sqlbuild import CONTACTS, KEY
 from duckseg.db import union_all
+from duckseg.engines.duckdb import TRAITS
 from duckseg.errors import InputError, did_you_mean
 from duckseg.export.writer import WrittenFile
 
@@ -40,17 +42,23 @@ def parse_columns(columns: str | Sequence[str] | None) -> list[str] | None:
     return list(dict.fromkeys(names)) or None
 
 
-def choose_columns(requested: Sequence[str] | None, attributes: Mapping[str, object]) -> list[str]:
-    """The attribute columns to write after contact_id; unknown names are input errors."""
+def choose_columns(
+    requested: Sequence[str] | None,
+    attributes: Mapping[str, object],
+    traits: Collection[str] = (),
+) -> list[str]:
+    """The attribute (and trait) columns to write after contact_id; unknown names are input
+    errors. Without --columns, every attribute: traits are written when named."""
     known = [name for name in attributes if name != KEY]
     if requested is None:
         return known
-    unknown = [n for n in requested if n != KEY and n not in attributes]
+    unknown = [n for n in requested if n != KEY and n not in attributes and n not in traits]
     if unknown:
+        names = [*known, *traits]
         raise InputError.single(
             "--columns",
-            f"unknown attribute {unknown[0]}",
-            hint=did_you_mean(unknown[0], known) or f"attributes: {', '.join(known)}",
+            f"unknown attribute or trait {unknown[0]}",
+            hint=did_you_mean(unknown[0], names) or f"attributes: {', '.join(known)}",
         )
     return [n for n in requested if n != KEY]
 
@@ -59,15 +67,20 @@ def _col(name: str, table: str) -> exp.Column:
     return exp.column(name, table=table, quoted=True)
 
 
-def _with_attributes(ids: exp.Query, columns: Sequence[str], change: str | None) -> exp.Select:
-    """contact_id (and the change) of each id in `ids`, with its current attributes."""
-    d, c = "d", "c"
+def _with_attributes(
+    ids: exp.Query, columns: Sequence[str], change: str | None, traits: Collection[str]
+) -> exp.Select:
+    """contact_id (and the change) of each id in `ids`, with its current attributes and,
+    for the columns in `traits`, its trait values from the table `contact_traits`."""
+    d, c, t = "d", "c", "t"
     selected: list[exp.Expr] = []
     if change is not None:
         selected.append(exp.alias_(exp.Literal.string(change), CHANGE, quoted=True))
     selected.append(exp.alias_(_col(KEY, d), KEY, quoted=True))
-    selected.extend(exp.alias_(_col(name, c), name, quoted=True) for name in columns)
-    return (
+    selected.extend(
+        exp.alias_(_col(name, t if name in traits else c), name, quoted=True) for name in columns
+    )
+    query = (
         exp.select(*selected)
         .from_(ids.subquery(d))
         .join(
@@ -76,22 +89,27 @@ def _with_attributes(ids: exp.Query, columns: Sequence[str], change: str | None)
             join_type="left",
         )
     )
+    if any(name in traits for name in columns):
+        on = _col(KEY, t).eq(_col(KEY, d))
+        query = query.join(exp.to_table(TRAITS).as_(t), on=on, join_type="left")
+    return query
 
 
 def _ids(table: str) -> exp.Select:
     return exp.select(exp.column(KEY, quoted=True)).from_(exp.to_table(table))
 
 
-def members_query(columns: Sequence[str]) -> exp.Select:
-    """Every snapshot member with the chosen attributes, by contact_id."""
-    return _with_attributes(_ids(MEMBERS), columns, None).order_by(exp.column(KEY, quoted=True))
+def members_query(columns: Sequence[str], traits: Collection[str] = ()) -> exp.Select:
+    """Every snapshot member with the chosen attributes and traits, by contact_id."""
+    query = _with_attributes(_ids(MEMBERS), columns, None, traits)
+    return query.order_by(exp.column(KEY, quoted=True))
 
 
-def changes_query(columns: Sequence[str]) -> exp.Select:
+def changes_query(columns: Sequence[str], traits: Collection[str] = ()) -> exp.Select:
     """Members added since the previous export, then members removed, each
-    with a `change` column (add / remove) and current attributes."""
-    adds = _with_attributes(_ids(MEMBERS).except_(_ids(PREVIOUS)), columns, ADD)
-    removes = _with_attributes(_ids(PREVIOUS).except_(_ids(MEMBERS)), columns, REMOVE)
+    with a `change` column (add / remove) and current attributes and traits."""
+    adds = _with_attributes(_ids(MEMBERS).except_(_ids(PREVIOUS)), columns, ADD, traits)
+    removes = _with_attributes(_ids(PREVIOUS).except_(_ids(MEMBERS)), columns, REMOVE, traits)
     union = union_all([adds, removes])
     return (
         exp.select(exp.Star())

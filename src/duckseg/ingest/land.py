@@ -68,6 +68,9 @@ from duckseg.state.store import Store, tmp_path_for
 KINDS = ("contacts", "events")
 MAX_PROBLEMS = 20
 Progress = Callable[[int, int], None]
+# Called inside the landing's catalog transaction with its connection and landing_id,
+# to record something that must commit with the landing or not at all.
+OnCommit = Callable[[duckdb.DuckDBPyConnection, str], None]
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,7 @@ def land(
     allow_repeat: bool = False,
     progress: Progress | None = None,
     row_group_size: int = 100_000,
+    on_commit: OnCommit | None = None,
 ) -> LandingReport:
     """Land contacts or events files into the lake; all or nothing.
 
@@ -116,6 +120,8 @@ def land(
     raises `InputError` (one problem per row) and nothing is landed.
     A file whose content landed before is refused (`InputError` naming that
     landing) unless `allow_repeat`; every landing records its files' SHA-256.
+    `on_commit(con, landing_id)` runs inside the transaction that registers the
+    landing, for a record that must commit with it or not at all.
     """
     if kind not in KINDS:
         raise InputError.single("ingest", f"expected contacts or events, got {kind!r}")
@@ -128,7 +134,7 @@ def land(
         hashes = fingerprints([path for path, _ in inputs])
         if not allow_repeat:
             refuse_repeats(store, [path for path, _ in inputs], hashes)
-        landing = _Landing(store, con, kind, row_group_size)
+        landing = _Landing(store, con, kind, row_group_size, on_commit)
         landing.hashes = hashes
         try:
             report = landing.run(inputs, strict, progress)
@@ -164,6 +170,7 @@ def _commit(
     retired: Sequence[Path],
     event_names: Sequence[str] = (),
     hashes: Sequence[tuple[str, str]] = (),
+    on_commit: OnCommit | None = None,
 ) -> None:
     """Register the landing: its row, its new files, the files it replaces, the event names
     it brought, the fingerprints of its input files; one transaction."""
@@ -187,13 +194,21 @@ def _commit(
                 "INSERT OR IGNORE INTO event_names SELECT unnest(?::VARCHAR[])",
                 [list(event_names)],
             )
+        if on_commit is not None:
+            on_commit(con, str(record[0]))
 
 
 class _Landing:
     def __init__(
-        self, store: Store, con: duckdb.DuckDBPyConnection, kind: str, row_group_size: int
+        self,
+        store: Store,
+        con: duckdb.DuckDBPyConnection,
+        kind: str,
+        row_group_size: int,
+        on_commit: OnCommit | None = None,
     ) -> None:
         self.store, self.con, self.kind = store, con, kind
+        self.on_commit = on_commit
         self.row_group_size = row_group_size
         self.landing_id = new_landing_id()
         self.written: list[Path] = []  # every file this landing created (tmp or final)
@@ -274,7 +289,15 @@ class _Landing:
             if digest is not None
         ]
         self.store.journal(*self.retired)  # unregistered by the commit: a crash after it sweeps
-        _commit(self.store, record, self.files, self.retired, self.event_names, recorded)
+        _commit(
+            self.store,
+            record,
+            self.files,
+            self.retired,
+            self.event_names,
+            recorded,
+            self.on_commit,
+        )
         return LandingReport(
             self.landing_id,
             self.kind,

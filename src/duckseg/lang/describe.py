@@ -48,6 +48,8 @@ OP_WORDS: dict[ir.Op, str] = {
     ir.Op.HAS: "has",
     ir.Op.HAS_ALL: "has all of",
     ir.Op.HAS_NONE: "does not have",
+    ir.Op.TOP_PERCENT: "is in the top",
+    ir.Op.BOTTOM_PERCENT: "is in the bottom",
 }
 
 # Comparisons of dates and timestamps read as time, not size.
@@ -181,6 +183,9 @@ def describe_value_test(test: ir.ValueTest) -> str:
                 phrase = f"{OP_WORDS[op]} {_join(values, 'and')}"
         case ir.Op.HAS_NONE:
             phrase = _neither(values, "has", OP_WORDS[op])
+        case ir.Op.TOP_PERCENT | ir.Op.BOTTOM_PERCENT:
+            # The population is every contact with a value (docs/language.md, "Percentiles").
+            phrase = f"{OP_WORDS[op]} {show(values[0])}% of all contacts"
         case _:
             assert_never(op)
     text = f"{name} {phrase}"
@@ -192,6 +197,37 @@ def describe_value_test(test: ir.ValueTest) -> str:
         # docs/language.md: negative ops match a missing value; say so.
         text += f" (including no {name})"
     return text
+
+
+def describe_trait(trait: ir.Trait) -> str:
+    """What a trait computes: `total amount over purchase events in the last 365 days`."""
+    events = f"{describe_events(trait.filter)} events"
+    window = describe_window(trait.filter.window)
+    prop = trait.prop.name if trait.prop is not None else ""
+    match trait.fn:
+        case ir.TraitFn.COUNT:
+            text = f"number of {events}"
+        case ir.TraitFn.SUM:
+            text = f"total {prop} over {events}"
+        case ir.TraitFn.AVG:
+            text = f"average {prop} over {events}"
+        case ir.TraitFn.MIN:
+            text = f"smallest {prop} over {events}"
+        case ir.TraitFn.MAX:
+            text = f"largest {prop} over {events}"
+        case ir.TraitFn.COUNT_DISTINCT:
+            text = f"number of distinct {prop} values over {events}"
+        case ir.TraitFn.FIRST_TIME:
+            text = f"time of the first of {events}"
+        case ir.TraitFn.LAST_TIME:
+            text = f"time of the last of {events}"
+        case ir.TraitFn.FIRST_VALUE:
+            text = f"{prop} of the first of {events} that has one"
+        case ir.TraitFn.LAST_VALUE:
+            text = f"{prop} of the last of {events} that has one"
+        case _:
+            assert_never(trait.fn)
+    return text + window
 
 
 def describe_window(window: ir.Window | None) -> str:

@@ -43,6 +43,8 @@ class Op(enum.Enum):
     HAS = "has"
     HAS_ALL = "has_all"
     HAS_NONE = "has_none"
+    TOP_PERCENT = "top_percent"
+    BOTTOM_PERCENT = "bottom_percent"
 
 
 UNARY_OPS = frozenset({Op.IS_SET, Op.IS_NOT_SET, Op.IS_TRUE, Op.IS_FALSE})
@@ -51,6 +53,9 @@ NEGATIVE_OPS = frozenset({Op.IS_NOT, Op.NOT_CONTAINS, Op.HAS_NONE, Op.IS_NOT_SET
 TEXT_FOLDING_OPS = frozenset(
     {Op.IS, Op.IS_NOT, Op.CONTAINS, Op.NOT_CONTAINS, Op.STARTS_WITH, Op.ENDS_WITH}
 )
+# Percentiles (docs/language.md): a contact's place among every contact's value, not a test
+# of its own value alone.
+PERCENT_OPS = frozenset({Op.TOP_PERCENT, Op.BOTTOM_PERCENT})
 
 
 class CompareOp(enum.Enum):
@@ -81,7 +86,8 @@ Value = Scalar | TimeValue
 class Column:
     name: str
     type: ValueType
-    scope: str  # "contact" | "event"
+    scope: str  # "contact" | "event" | "trait"
+    trait: Trait | None = None  # how a trait's value is computed (scope "trait")
 
 
 @dataclass(frozen=True)
@@ -281,6 +287,44 @@ class RestartedTest:
     filter: EventFilter
     recent: Duration
     gap: Duration
+
+
+# -- traits (computed attributes, docs/language.md) --------------------------------------
+
+
+class TraitFn(enum.Enum):
+    COUNT = "count"
+    SUM = "sum"
+    AVG = "avg"
+    MIN = "min"
+    MAX = "max"
+    COUNT_DISTINCT = "count_distinct"
+    FIRST_TIME = "first_time"
+    LAST_TIME = "last_time"
+    FIRST_VALUE = "first_value"
+    LAST_VALUE = "last_value"
+
+
+# Fns that read no property: a count of the qualifying events, or their first / last time.
+TRAIT_FNS_WITHOUT_PROP = frozenset({TraitFn.COUNT, TraitFn.FIRST_TIME, TraitFn.LAST_TIME})
+# Fns whose value without anything to count or add up is 0, not missing.
+TRAIT_FNS_ZERO_WHEN_EMPTY = frozenset({TraitFn.COUNT, TraitFn.SUM, TraitFn.COUNT_DISTINCT})
+
+
+@dataclass(frozen=True)
+class Trait:
+    """A per-contact value computed from the qualifying events up to as_of."""
+
+    name: str
+    filter: EventFilter
+    fn: TraitFn
+    prop: Column | None  # None for count, first_time, last_time
+    type: ValueType
+
+    @property
+    def column(self) -> Column:
+        """The trait read like an attribute."""
+        return Column(self.name, self.type, "trait", self)
 
 
 PatternTest = SequenceTest | RegularTest | StoppedTest | RestartedTest

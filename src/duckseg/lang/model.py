@@ -31,14 +31,15 @@ class GroupNot(_Model):
 
 
 class ValueCond(_Model):
-    """`{attr: ...}` on contacts or `{prop: ...}` on events."""
+    """`{attr: ...}` on contacts, `{prop: ...}` on events, or `{trait: ...}` on a contact's
+    computed value."""
 
     field: str
     op: str
     value: Any = None
     has_value: bool = False
     case_sensitive: bool | None = None
-    scope: str = "attr"  # "attr" | "prop"
+    scope: str = "attr"  # "attr" | "prop" | "trait"
 
 
 class CountSpec(_Model):
@@ -127,6 +128,7 @@ KIND_KEYS = (
     "not",
     "attr",
     "prop",
+    "trait",
     "performed",
     "not_performed",
     "first_performed",

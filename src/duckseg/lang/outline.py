@@ -144,7 +144,7 @@ def _pair(value: Any) -> tuple[Any, ...]:
 
 def _untyped_value(cond: Any) -> ir.ValueTest:
     op = ir.Op(cond.op)
-    scope = "contact" if cond.scope == "attr" else "event"
+    scope = {"attr": "contact", "trait": "trait"}.get(cond.scope, "event")
     column = ir.Column(cond.field, ValueType.OTHER, scope)
     sensitive = (
         op in (ir.Op.IS, ir.Op.IS_NOT) if cond.case_sensitive is None else cond.case_sensitive

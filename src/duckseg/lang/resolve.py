@@ -29,6 +29,7 @@ from duckseg.lang.time import (
     parse_duration,
     parse_time_value,
 )
+from duckseg.lang.traits import TraitDefinition, percentage, trait_column, typed_trait
 from duckseg.types import Catalog, ValueType
 
 INT64_MAX = 2**63 - 1
@@ -42,9 +43,9 @@ OPS_BY_TYPE: Mapping[ValueType, frozenset[ir.Op]] = {
         _ANY
         | {ir.Op.CONTAINS, ir.Op.NOT_CONTAINS, ir.Op.STARTS_WITH, ir.Op.ENDS_WITH, ir.Op.MATCHES}
     ),
-    ValueType.INTEGER: frozenset(_ANY | _ORDERED),
-    ValueType.FLOAT: frozenset(_ANY | _ORDERED),
-    ValueType.DECIMAL: frozenset(_ANY | _ORDERED),
+    ValueType.INTEGER: frozenset(_ANY | _ORDERED | ir.PERCENT_OPS),
+    ValueType.FLOAT: frozenset(_ANY | _ORDERED | ir.PERCENT_OPS),
+    ValueType.DECIMAL: frozenset(_ANY | _ORDERED | ir.PERCENT_OPS),
     ValueType.BOOLEAN: frozenset(_ANY | {ir.Op.IS_TRUE, ir.Op.IS_FALSE}),
     ValueType.DATE: frozenset(_ANY | _TEMPORAL),
     ValueType.TIMESTAMP: frozenset(_ANY | _TEMPORAL),
@@ -116,9 +117,15 @@ class Resolver:
         names: Sequence[str] = (),
         *,
         regex_error: RegexCheck | None = None,
+        traits: Mapping[str, TraitDefinition] | None = None,
+        broken_traits: Mapping[str, Sequence[Problem]] | None = None,
     ) -> None:
         self.catalog = catalog
         self.regex_error = regex_error
+        self.traits = dict(traits or {})
+        # trait files that did not parse: their problems, reported where they are read
+        self.broken_traits = {name: list(found) for name, found in (broken_traits or {}).items()}
+        self._traits: dict[str, ir.Trait] = {}
         self.zone = ZoneInfo(zone)
         self.lookup = lookup
         self.names = list(names)
@@ -144,6 +151,21 @@ class Resolver:
         resolved = self.resolve(seg)
         assert resolved.tree is not None
         return resolved.tree
+
+    def resolve_trait(self, name: str) -> ir.Trait:
+        """The trait of `traits/NAME.yaml` typed against the catalog; problems name its file."""
+        if name in self._traits:
+            return self._traits[name]
+        definition = self.traits[name]
+        ctx = _Context(self, definition.source, ())
+        trait = typed_trait(ctx, self, definition)
+        if ctx.problems or trait is None:
+            # Paths inside a trait file start at its top level (`of`, `value.prop`).
+            raise DefinitionError(
+                [Problem(p.source, p.path.lstrip("."), p.message, p.hint) for p in ctx.problems]
+            )
+        self._traits[name] = trait
+        return trait
 
 
 class _Context:
@@ -196,18 +218,15 @@ class _Context:
         raise TypeError(f"no resolution rule for {type(cond).__name__}")  # pragma: no cover
 
     def value_test(self, cond: model.ValueCond, path: str) -> ir.ValueTest | None:
-        scope = "contact" if cond.scope == "attr" else "event"
-        columns = self.r.catalog.attributes if scope == "contact" else self.r.catalog.properties
-        noun = "attribute" if scope == "contact" else "event property"
-        if cond.field not in columns:
-            self.fail(
-                f"{path}.{cond.scope}",
-                f"unknown {noun} {cond.field}",
-                did_you_mean(cond.field, columns),
-            )
+        noun = {"attr": "attribute", "trait": "trait"}.get(cond.scope, "event property")
+        column = (
+            trait_column(self, self.r, cond.field, path)
+            if cond.scope == "trait"
+            else self.plain_column(cond, path, noun)
+        )
+        if column is None:
             return None
-        vtype = columns[cond.field]
-        column = ir.Column(cond.field, vtype, scope)
+        vtype = column.type
         valid_ops = sorted(o.value for o in OPS_BY_TYPE[vtype])
         try:
             op = ir.Op(cond.op)
@@ -220,6 +239,13 @@ class _Context:
                 f"unknown op {cond.op}",
                 (f"{closest} " if closest else "")
                 + f"valid ops for {noun} {cond.field} ({vtype.value}): {', '.join(valid_ops)}",
+            )
+            return None
+        if op in ir.PERCENT_OPS and column.scope == "event":
+            self.fail(
+                f"{path}.op",
+                f"{op.value} ranks contacts: use it on an attribute or a trait",
+                "an event where tests each event on its own",
             )
             return None
         if op not in OPS_BY_TYPE[vtype]:
@@ -254,6 +280,9 @@ class _Context:
             return None
         raw = cond.value
         where = f"{noun} {cond.field}"
+        if op in ir.PERCENT_OPS:
+            percent = percentage(self, raw, vpath)
+            return ir.ValueTest(column, op, (percent,), case_sensitive) if percent else None
         if op is ir.Op.WITHIN_LAST:
             duration = self.duration(raw, vpath)
             return ir.ValueTest(column, op, (), case_sensitive, duration) if duration else None
@@ -281,6 +310,18 @@ class _Context:
         if op is ir.Op.MATCHES and not self.valid_regex(str(values[0]), vpath):
             return None
         return ir.ValueTest(column, op, values, case_sensitive)
+
+    def plain_column(self, cond: model.ValueCond, path: str, noun: str) -> ir.Column | None:
+        """The contact attribute or event property a condition names."""
+        scope = "contact" if cond.scope == "attr" else "event"
+        columns = self.r.catalog.attributes if scope == "contact" else self.r.catalog.properties
+        if cond.field not in columns:
+            hint = did_you_mean(cond.field, columns)
+            if scope == "contact" and cond.field in self.r.traits:
+                hint = f"{cond.field} is a trait: write trait: {cond.field}"
+            self.fail(f"{path}.{cond.scope}", f"unknown {noun} {cond.field}", hint)
+            return None
+        return ir.Column(cond.field, columns[cond.field], scope)
 
     def performed(self, cond: model.PerformedCond, path: str) -> ir.EventTest | None:
         flt = self.event_filter(cond.performed, cond.where, cond.within, path, "performed")

@@ -88,6 +88,7 @@ class Segment:
 
 # -- parsing --------------------------------------------------------------------
 
+
 TOP_KEYS = ("name", "description", "owner", "kind", "where")
 
 
@@ -126,7 +127,7 @@ class _Parser:
             )
             return None
         kind = kinds[0]
-        if kind in ("attr", "prop"):
+        if kind in ("attr", "prop", "trait"):
             return self.value_condition(raw, path, scope)
         if scope == "prop" and kind not in ("all", "any", "not"):
             self.problem(path, f"{kind} is not allowed inside an event where: use prop conditions")
@@ -176,8 +177,14 @@ class _Parser:
         return GroupAll(all=kept) if key == "all" else GroupAny(any=kept)
 
     def value_condition(self, raw: Mapping[str, Any], path: str, scope: str) -> ValueCond | None:
-        key = "attr" if "attr" in raw else "prop"
-        if key != scope:
+        key = next(k for k in ("attr", "trait", "prop") if k in raw)
+        if key == "trait" and scope == "prop":
+            self.problem(
+                f"{path}.trait",
+                "a trait is a value per contact, not per event: use it outside the event where",
+            )
+            return None
+        if key != scope and key != "trait":
             wanted = "attr" if scope == "attr" else "prop"
             where = "event properties" if scope == "prop" else "contact attributes"
             self.problem(

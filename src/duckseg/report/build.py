@@ -18,9 +18,11 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pyarrow.parquet as pq
 
-from duckseg.errors import DefinitionError, InputError
+from duckseg.engines.duckdb import TRAITS, bind_traits
+from duckseg.errors import DefinitionError, InputError, Problem
 from duckseg.lang.describe import describe
 from duckseg.lang.outline import describe_definition
+from duckseg.lang.resolve import Resolver
 from duckseg.lang.time import TimeContext, iso, parse_duration
 from duckseg.report import metrics as m
 from duckseg.report.config import (
@@ -35,6 +37,7 @@ from duckseg.report.result import HTML_FILE, MANIFEST_FILE, Report
 from duckseg.report.schemas import SCHEMAS, to_table
 from duckseg.state.snapshots import SnapshotInfo
 from duckseg.state.staging import sweep_hidden, write_folder
+from duckseg.types import ValueType
 
 if TYPE_CHECKING:
     from duckseg.context import WorkspaceContext
@@ -134,6 +137,25 @@ def _output_dir(
     return candidate
 
 
+def _trait_types(
+    resolver: Resolver | None, names: Sequence[str], source: str
+) -> dict[str, ValueType]:
+    """The types of the traits among `names` (the breakdowns that are no attribute)."""
+    if resolver is None:
+        return {}
+    types = {}
+    problems: list[Problem] = []
+    for name in names:
+        if name in resolver.traits:
+            try:
+                types[name] = resolver.resolve_trait(name).type
+            except DefinitionError as exc:
+                problems.extend(exc.problems)
+    if problems:
+        raise DefinitionError(problems)
+    return types
+
+
 def build_report(
     ws: WorkspaceContext,
     segments: Sequence[SegmentChoice] = (),
@@ -178,8 +200,17 @@ def build_report(
                 catalog,
                 source,
             )
+        trait_names: list[str] = []
         if cfg.breakdowns is not None:
-            attributes = check_breakdowns(cfg.breakdowns, catalog, source)
+            named = [n for n in cfg.breakdowns if n not in catalog.attributes]
+            resolver = ws.resolver(catalog) if named else None
+            types = _trait_types(resolver, named, source)
+            attributes = check_breakdowns(cfg.breakdowns, catalog, source, types)
+            trait_names = [n for n, _ in attributes if n in types]
+            if resolver is not None and trait_names:
+                # Traits are broken down at the report's as_of (its latest snapshot's).
+                traits = [resolver.resolve_trait(n) for n in trait_names]
+                bind_traits(con, traits, TimeContext.create(as_of, ws.config.time.zone))
         else:
             personal = {getattr(ws.config.identity, key) for key in PERSONAL}
             chosen_names = m.default_breakdowns(con, catalog, sorted(personal))
@@ -235,10 +266,11 @@ def build_report(
         tables["breakdowns"] = []
         for attribute, vtype in attributes:
             step(f"breakdown by {attribute}")
+            table = TRAITS if attribute in trait_names else "contacts"
             tables["breakdowns"] += m.breakdown_rows(
-                con, attribute, vtype, populations, size, cfg.top_values
+                con, attribute, vtype, populations, size, cfg.top_values, table
             )
-            queries[f"breakdown {attribute}"] = m.breakdown_query(attribute, vtype).sql(
+            queries[f"breakdown {attribute}"] = m.breakdown_query(attribute, vtype, table).sql(
                 "duckdb", pretty=True
             )
 

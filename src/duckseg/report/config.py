@@ -14,6 +14,7 @@ metrics:
   - {name: revenue, kind: sum, event: purchase, prop: amount, within: 90d}
   - {name: basket, kind: avg, event: purchase, prop: amount}
   - {name: converted, kind: conversion, event: purchase, days: 14}   # after the snapshot's as_of
+  - {name: spend, kind: avg, trait: lifetime_spend}   # a numeric trait at the snapshot's as_of
 ```
 
 Every metric takes an optional `where` (a property condition, as in segment
@@ -53,34 +54,40 @@ class _Model(BaseModel):
 class _Metric(_Model):
     name: str = Field(pattern=NAME)
     label: str | None = None
-    event: str | list[str]
     where: Any = None
 
 
 class ReachMetric(_Metric):
     kind: Literal["reach"]
+    event: str | list[str]
     within: Any = None
 
 
 class EventsPerMemberMetric(_Metric):
     kind: Literal["events_per_member"]
+    event: str | list[str]
     within: Any = None
 
 
 class SumMetric(_Metric):
     kind: Literal["sum"]
-    prop: str
+    event: str | list[str] | None = None  # or a trait instead of event and prop
+    prop: str | None = None
+    trait: str | None = None
     within: Any = None
 
 
 class AvgMetric(_Metric):
     kind: Literal["avg"]
-    prop: str
+    event: str | list[str] | None = None
+    prop: str | None = None
+    trait: str | None = None
     within: Any = None
 
 
 class ConversionMetric(_Metric):
     kind: Literal["conversion"]
+    event: str | list[str]
     days: int = Field(gt=0, le=3650)
 
 
@@ -198,6 +205,13 @@ def resolve_metrics(
         if spec.name in seen:
             problems.append(Problem(source, f"{at}.name", f"metric {spec.name} is listed twice"))
         seen.add(spec.name)
+        if isinstance(spec, SumMetric | AvgMetric) and (
+            spec.trait is not None or spec.event is None
+        ):
+            found = _trait_metric(spec, resolver, source, at, problems)
+            if found is not None:
+                metrics.append(found)
+            continue
         cond: dict[str, Any] = {"performed": spec.event}
         if spec.where is not None:
             cond["where"] = spec.where
@@ -250,24 +264,60 @@ def resolve_metrics(
     return metrics
 
 
+def _trait_metric(
+    spec: SumMetric | AvgMetric, resolver: Resolver, source: str, at: str, problems: list[Problem]
+) -> Metric | None:
+    """A sum or average of a numeric trait over members (missing values left out)."""
+    if spec.trait is None:
+        problems.append(Problem(source, at, f"{spec.kind} needs an event and a prop, or a trait"))
+        return None
+    extra = [k for k in ("event", "prop", "where", "within") if getattr(spec, k) is not None]
+    if extra:
+        problems.append(Problem(source, f"{at}.{extra[0]}", f"a trait metric takes no {extra[0]}"))
+        return None
+    if spec.trait not in resolver.traits:
+        hint = did_you_mean(spec.trait, resolver.traits)
+        problems.append(Problem(source, f"{at}.trait", f"unknown trait {spec.trait}", hint))
+        return None
+    try:
+        trait = resolver.resolve_trait(spec.trait)
+    except DefinitionError as exc:
+        problems.extend(exc.problems)
+        return None
+    if not trait.type.is_number:
+        problems.append(
+            Problem(
+                source,
+                f"{at}.trait",
+                f"{spec.kind} needs a numeric trait; {trait.name} is {trait.type.value}",
+            )
+        )
+        return None
+    return Metric(spec.name, MetricKind(spec.kind), trait.filter, spec.label, trait.column)
+
+
 # Where the parts of a metric's generated event condition are in the config file.
 _MOVES = (("performed", "event"), ("where", "where"), ("within", "within"))
 
 
 def check_breakdowns(
-    names: Sequence[str], catalog: Catalog, source: str
+    names: Sequence[str],
+    catalog: Catalog,
+    source: str,
+    traits: Mapping[str, ValueType] | None = None,
 ) -> list[tuple[str, ValueType]]:
+    """Each breakdown's type: an attribute's, or a trait's (`traits`, by name)."""
     problems = []
     out: list[tuple[str, ValueType]] = []
     for i, name in enumerate(names):
-        vtype = catalog.attributes.get(name)
+        vtype = catalog.attributes.get(name) or (traits or {}).get(name)
         if vtype is None:
             problems.append(
                 Problem(
                     source,
                     f"breakdowns[{i}]",
-                    f"unknown attribute {name}",
-                    did_you_mean(name, catalog.attributes),
+                    f"unknown attribute or trait {name}",
+                    did_you_mean(name, [*catalog.attributes, *(traits or {})]),
                 )
             )
         elif vtype is ValueType.OTHER:

@@ -25,6 +25,7 @@ from typing import Any, assert_never
 import duckdb
 from sqlglot import exp
 
+from duckseg.compiler import compile_traits
 from duckseg.compiler.dialects import dialect_settings
 from duckseg.compiler.facts import FactPlan
 from duckseg.compiler.floatsum import exact_float_sum, with_filter
@@ -79,6 +80,10 @@ class Metric:
                 return f"share of members who performed {describe_filter(self.filter)}"
             case MetricKind.EVENTS_PER_MEMBER:
                 return f"{describe_events(self.filter)} events per member{_window(self.filter)}"
+            case MetricKind.SUM if self.prop is not None and self.prop.trait is not None:
+                return f"total {self.prop.name} per member"
+            case MetricKind.AVG if self.prop is not None and self.prop.trait is not None:
+                return f"average {self.prop.name} of members who have one"
             case MetricKind.SUM:
                 assert self.prop is not None
                 return (
@@ -251,15 +256,16 @@ def default_breakdowns(
     ][:MAX_DEFAULT_BREAKDOWNS]
 
 
-def breakdown_query(attribute: str, vtype: ValueType) -> exp.Query:
-    """(population, value, members) for one attribute; a NULL value means not set."""
+def breakdown_query(attribute: str, vtype: ValueType, table: str = "contacts") -> exp.Query:
+    """(population, value, members) for one attribute (or trait, from `table`); a NULL
+    value means not set."""
     m, c = "m", "c"
     col = _col(attribute, c)
     joined = (
         exp.select(_col("population", m))
         .from_(_table(MEMBERS, m))
         .join(
-            _table("contacts", c),
+            _table(table, c),
             on=_col("contact_id", c).eq(_col("contact_id", m)),
             join_type="left",
         )
@@ -303,9 +309,10 @@ def breakdown_rows(
     populations: Sequence[str],
     size: Mapping[str, int],
     top: int,
+    table: str = "contacts",
 ) -> list[Row]:
     counts: dict[str, dict[str | None, int]] = {p: {} for p in populations}
-    for pop, value, n in _rows(con, breakdown_query(attribute, vtype)):
+    for pop, value, n in _rows(con, breakdown_query(attribute, vtype, table)):
         counts.setdefault(str(pop), {})[None if value is None else str(value)] = int(n)
     shown: set[str] = set()
     for per_value in counts.values():
@@ -368,27 +375,7 @@ def metric_query(
     """Per population: members, members with a qualifying event, events, property totals."""
     builder = SqlBuilder(ctx, dialect_settings("duckdb"), FactPlan())
     window = metric_window(metric, ctx, builder)
-    flt = metric.filter
-    ts = exp.column("ts", table="events", quoted=True)
-    parts = [builder.names_in(flt.events), *builder.range_parts(ts, window)]
-    if flt.where is not None:
-        parts.append(exp.paren(builder.predicate(flt.where)))
-    per_member: list[exp.Expr] = [
-        _col("contact_id", "events"),
-        exp.alias_(_count(), "n"),
-    ]
-    if metric.prop is not None:
-        prop = _col(metric.prop.name, "events")
-        per_member += [
-            exp.alias_(_sum(metric.prop, prop), "total"),
-            exp.alias_(exp.Count(this=prop), "valued"),
-        ]
-    qualifying = (
-        exp.select(*per_member)
-        .from_(exp.to_table("events"))
-        .where(exp.and_(*parts))
-        .group_by(_col("contact_id", "events"))
-    )
+    qualifying = _qualifying(metric, ctx, builder, window)
     m, q = "m", "q"
     zero = exp.Literal.number(0)
     columns: list[exp.Expr] = [
@@ -421,6 +408,48 @@ def metric_query(
     )
     query.add_comments([safe_comment(f"{metric.name}: {metric.description()}")])
     return query, window
+
+
+def _qualifying(
+    metric: Metric, ctx: TimeContext, builder: SqlBuilder, window: InstantRange
+) -> exp.Select:
+    """Per contact: its qualifying events (n) and their property total; for a trait metric,
+    each contact with a value at as_of as one row holding it."""
+    if metric.prop is not None and metric.prop.trait is not None:
+        name = metric.prop.name
+        values = compile_traits([metric.prop.trait], ctx).subquery("v")
+        one = exp.Literal.number(1)
+        return (
+            exp.select(
+                _col("contact_id", "v"),
+                exp.alias_(one, "n"),
+                exp.alias_(_col(name, "v"), "total"),
+                exp.alias_(one.copy(), "valued"),
+            )
+            .from_(values)
+            .where(exp.Not(this=exp.Is(this=_col(name, "v"), expression=exp.null())))
+        )
+    flt = metric.filter
+    ts = exp.column("ts", table="events", quoted=True)
+    parts = [builder.names_in(flt.events), *builder.range_parts(ts, window)]
+    if flt.where is not None:
+        parts.append(exp.paren(builder.predicate(flt.where)))
+    per_member: list[exp.Expr] = [
+        _col("contact_id", "events"),
+        exp.alias_(_count(), "n"),
+    ]
+    if metric.prop is not None:
+        prop = _col(metric.prop.name, "events")
+        per_member += [
+            exp.alias_(_sum(metric.prop, prop), "total"),
+            exp.alias_(exp.Count(this=prop), "valued"),
+        ]
+    return (
+        exp.select(*per_member)
+        .from_(exp.to_table("events"))
+        .where(exp.and_(*parts))
+        .group_by(_col("contact_id", "events"))
+    )
 
 
 def _sum(prop: ir.Column, arg: exp.Expr) -> exp.Expr:

@@ -1,0 +1,1 @@
+"""The example traits, shipped inside the package as duckseg.example_traits."""

@@ -1,0 +1,338 @@
+"""Keeping segments current: `refresh` brings every dynamic segment (then every audience)
+up to an as_of, running a query only for the segments whose inputs changed (docs/refresh.md).
+
+A segment's latest snapshot is reused only when nothing it depends on changed: the
+resolved definition (references and static lists included), the lake (no landing since,
+counted by the lake version) and, unless as_of is the same, the definition cannot change
+with time on an unchanged lake (lang/invariance.py) and no landed event falls between the
+two as_of values. Everything else is rebuilt in one shared build, exactly as
+`build --all`, so the snapshots are the same as a full build's.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import yaml
+from sqlglot import exp
+
+from duckseg.api import build as builds
+from duckseg.api.results import Snapshot
+from duckseg.compiler import compile_build, to_sql
+from duckseg.lang import ir
+from duckseg.lang.invariance import Slide, reads_events, sliding_windows
+from duckseg.lang.resolve import ResolvedSegment
+from duckseg.lang.spec import Segment
+from duckseg.lang.time import TimeContext, iso
+from duckseg.state.refresh_state import (
+    Basis,
+    drop_basis,
+    lake_version,
+    prune_basis,
+    read_basis,
+    record_basis,
+)
+from duckseg.state.snapshots import PendingSnapshot, SnapshotInfo
+
+if TYPE_CHECKING:
+    from duckseg.api.workspace import Progress, Workspace
+
+AUDIENCES_DIR = "audiences"
+TRAITS_DIR = "traits"
+
+
+class Action(enum.Enum):
+    BUILT = "built"  # computed by a query
+    REUSED = "reused"  # the latest snapshot's members, recorded as a new snapshot at as_of
+    CURRENT = "current"  # the latest snapshot is already at as_of on the same inputs
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    """One segment brought up to date: what was done and why."""
+
+    action: Action
+    reason: str
+    snapshot: Snapshot
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.snapshot.to_dict(), "action": self.action.value, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    as_of: datetime
+    lake_version: int
+    segments: list[Refreshed]
+    audiences: list[Any] = field(default_factory=list)  # what ws.audience_build returned
+
+    def counts(self) -> dict[str, int]:
+        """How many segments each action covered."""
+        return {a.value: sum(1 for r in self.segments if r.action is a) for a in Action}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "as_of": iso(self.as_of),
+            "lake_version": self.lake_version,
+            "segments": [r.to_dict() for r in self.segments],
+            "audiences": [_audience_dict(a) for a in self.audiences],
+        }
+
+
+@dataclass(frozen=True)
+class _Plan:
+    name: str
+    segment: Segment
+    action: Action
+    reason: str
+    tree: ir.Node
+    fingerprint: str
+    latest: SnapshotInfo | None
+
+
+def refresh(
+    ws: Workspace,
+    as_of: datetime | date | str | None = None,
+    *,
+    full: bool = False,
+    engine: str = "duckdb",
+    progress: Progress | None = None,
+) -> RefreshResult:
+    """Bring every dynamic segment, then every audience, up to `as_of` (default now).
+
+    `full` forgets what earlier refreshes recorded and rebuilds everything. The spark
+    engine always rebuilds (the same members, computed by Spark).
+    """
+    ctx = ws.time_context(as_of)
+    with ws.store.writer(), ws.store.session():
+        if full:
+            drop_basis(ws.store)
+        version = lake_version(ws.store)
+        plans = _plan(ws, ctx, version, engine)
+        rebuild = [p.segment for p in plans if p.action is Action.BUILT]
+        snaps: dict[str, Snapshot] = {}
+        if rebuild:
+            done = builds.build_many(ws, rebuild, as_of=ctx.as_of, engine=engine, progress=progress)
+            snaps.update((s.segment, s) for s in done)
+        snaps.update(_carry(ws, [p for p in plans if p.action is Action.REUSED], ctx))
+        record_basis(
+            ws.store,
+            {
+                snaps[p.name].snapshot_id: Basis(version, p.fingerprint)
+                for p in plans
+                if p.action is not Action.CURRENT
+            },
+        )
+        prune_basis(ws.store)
+        results = []
+        for p in plans:
+            if p.action is Action.CURRENT:
+                assert p.latest is not None
+                snap = Snapshot(p.latest, 0, 0, ws.snapshots.members(p.latest))
+            else:
+                snap = snaps[p.name]
+            results.append(Refreshed(p.action, p.reason, snap))
+        # Audiences read segments at send time, after the segments they name are current.
+        audiences = refresh_audiences(ws, ctx.as_of)
+    return RefreshResult(ctx.as_of, version, results, audiences)
+
+
+def _plan(ws: Workspace, ctx: TimeContext, version: int, engine: str) -> list[_Plan]:
+    """What to do for each dynamic segment, in dependency order."""
+    con = ws.connect()
+    try:
+        segments = [ws.load(name) for name in ws.segment_files()]
+        resolved = _in_order(ws.resolve([s for s in segments if not s.is_static], con))
+        order = [r.segment.name for r in resolved]
+        statics = {i.segment: i.snapshot_id for i in ws.snapshots.latest_static()}
+        traits = _traits_digest(ws.root / TRAITS_DIR)
+        latest = {n: ws.snapshots.latest(n) for n in order}
+        bases = read_basis(ws.store, [i.snapshot_id for i in latest.values() if i is not None])
+        events_since: dict[datetime, bool] = {}
+        plans = []
+        for r in resolved:
+            name, tree = r.segment.name, builds.tree_of(r)
+            fp = fingerprint(tree, str(ws.config.time.zone), statics, traits)
+            info = latest[name]
+            basis = bases.get(info.snapshot_id) if info is not None else None
+            if engine != "duckdb":
+                action, reason = Action.BUILT, f"the {engine} engine always rebuilds"
+            elif info is None:
+                action, reason = Action.BUILT, "never built"
+            elif basis is None:
+                action, reason = Action.BUILT, "latest snapshot not written by refresh"
+            elif basis.fingerprint != fp:
+                action, reason = Action.BUILT, "definition changed"
+            elif basis.lake_version != version:
+                action, reason = Action.BUILT, "data landed"
+            elif ctx.as_of == info.as_of:
+                action, reason = Action.CURRENT, "already at this as_of"
+            elif ctx.as_of < info.as_of:
+                action, reason = Action.BUILT, "as_of before the latest snapshot"
+            elif (windows := sliding_windows(tree)) is None:
+                action, reason = Action.BUILT, "depends on the time"
+            elif reads_events(tree) and _events_between(con, events_since, info.as_of, ctx.as_of):
+                action, reason = Action.BUILT, "events dated since the latest snapshot"
+            elif windows and _events_leaving(con, windows, info.as_of, ctx):
+                action, reason = Action.BUILT, "events leave a window"
+            else:
+                action, reason = Action.REUSED, "nothing it reads changed"
+            plans.append(_Plan(name, r.segment, action, reason, tree, fp, info))
+    finally:
+        con.close()
+    return plans
+
+
+def _in_order(resolved: Sequence[ResolvedSegment]) -> list[ResolvedSegment]:
+    """Referenced segments before the segments that use them, else by name (as build --all)."""
+    by_name = {r.segment.name: r for r in resolved}
+    ordered: dict[str, ResolvedSegment] = {}
+
+    def visit(name: str) -> None:
+        if name in ordered or name not in by_name:
+            return
+        for dep in sorted(by_name[name].references):
+            visit(dep)
+        ordered[name] = by_name[name]
+
+    for name in sorted(by_name):
+        visit(name)
+    return list(ordered.values())
+
+
+def fingerprint(tree: ir.Node, zone: str, statics: dict[str, str], traits: str) -> str:
+    """SHA-256 of everything a resolved definition means: the tree (references inlined,
+    values typed), the zone, the stored list of each static segment it names, traits."""
+    used = sorted({n.name for n in ir.walk(tree) if isinstance(n, ir.StaticMembers)})
+    text = repr((zone, tree, [(n, statics.get(n)) for n in used], traits))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _traits_digest(folder: Path) -> str:
+    digest = hashlib.sha256()
+    if folder.is_dir():
+        for path in sorted(folder.glob("*.y*ml")):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _events_between(
+    con: duckdb.DuckDBPyConnection, cache: dict[datetime, bool], since: datetime, until: datetime
+) -> bool:
+    """Whether any landed event has since < ts <= until (ts is naive UTC in the lake)."""
+    if since not in cache:
+        low, high = (t.astimezone(UTC).replace(tzinfo=None) for t in (since, until))
+        query = (
+            exp.select(exp.Literal.number(1))
+            .from_("events")
+            .where(exp.column("ts") > exp.Placeholder())
+            .where(exp.column("ts") <= exp.Placeholder())
+            .limit(1)
+        )
+        cache[since] = bool(con.execute(query.sql("duckdb"), [low, high]).fetchall())
+    return cache[since]
+
+
+def _events_leaving(
+    con: duckdb.DuckDBPyConnection, windows: Sequence[Slide], since: datetime, ctx: TimeContext
+) -> bool:
+    """Whether an event of a `within: D` window's names has since - D <= ts <= as_of - D:
+    one that is in the window at `since` and out of it at as_of (docs/refresh.md)."""
+    before = TimeContext.create(since, ctx.zone)
+    tests = []
+    params: list[object] = []
+    for names, duration in windows:
+        tests.append(
+            exp.and_(
+                exp.column("event").isin(*(exp.Literal.string(n) for n in names)),
+                exp.column("ts").between(exp.Placeholder(), exp.Placeholder()),
+            )
+        )
+        params += [
+            t.astimezone(UTC).replace(tzinfo=None)
+            for t in (before.back(duration), ctx.back(duration))
+        ]
+    query = exp.select(exp.Literal.number(1)).from_("events").where(exp.or_(*tests)).limit(1)
+    return bool(con.execute(query.sql("duckdb"), params).fetchall())
+
+
+def _carry(ws: Workspace, plans: Sequence[_Plan], ctx: TimeContext) -> dict[str, Snapshot]:
+    """Record the latest members of each segment as a new snapshot at as_of, one commit."""
+    if not plans:
+        return {}
+    pending = []
+    for p in plans:
+        assert p.latest is not None
+        build = compile_build({p.name: p.tree}, ctx, "duckdb")
+        pending.append(
+            PendingSnapshot(
+                p.name,
+                "dynamic",
+                ctx.as_of,
+                ws.definition_hash(p.segment),
+                to_sql(build.standalone(p.name), "duckdb"),
+                "duckdb",
+                ws.snapshots.members(p.latest),
+            )
+        )
+    infos = ws.snapshots.commit(pending, ws.clock.now())
+    # Same members as the snapshot before it in history: nobody entered or exited.
+    members = {p.segment: p.members for p in pending}
+    return {i.segment: Snapshot(i, 0, 0, members[i.segment]) for i in infos}
+
+
+# -- audiences ----------------------------------------------------------------------
+
+
+def refresh_audiences(ws: Workspace, as_of: datetime) -> list[Any]:
+    """Build every audience of `audiences/` at as_of, excluded audiences first.
+
+    Runs when the workspace has an `audiences/` folder and audience builds are available
+    (`Workspace.audience_build`, docs/python-api.md).
+    """
+    build = getattr(ws, "audience_build", None)
+    folder = ws.root / AUDIENCES_DIR
+    if build is None or not folder.is_dir():
+        return []
+    return [build(name, as_of=as_of) for name in audience_order(folder)]
+
+
+def audience_order(folder: Path) -> list[str]:
+    """Audience names, each after the audiences its `exclude_audiences` names."""
+    files = {p.stem: p for p in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))}
+    ordered: list[str] = []
+    visiting: set[str] = set()
+
+    def visit(name: str) -> None:
+        # A cycle or a broken file is the audience build's to report; order as found.
+        if name in ordered or name in visiting or name not in files:
+            return
+        visiting.add(name)
+        for dep in _excluded_audiences(files[name]):
+            visit(dep)
+        ordered.append(name)
+
+    for name in sorted(files):
+        visit(name)
+    return ordered
+
+
+def _excluded_audiences(path: Path) -> list[str]:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return []
+    found = raw.get("exclude_audiences") if isinstance(raw, dict) else None
+    return [str(n) for n in found] if isinstance(found, list) else []
+
+
+def _audience_dict(value: Any) -> Any:
+    to_dict = getattr(value, "to_dict", None)
+    return to_dict() if callable(to_dict) else str(value)

@@ -1,0 +1,75 @@
+-- tests/test_dialects.py::test_trait_case_sql[top_percent-duckdb]
+-- trait case 'top_percent'; dialect duckdb, as_of 2026-03-31T12:00:00+00:00, zone UTC
+-- generated: rewrite with `pytest tests/test_dialects.py --update-golden`
+WITH event_facts AS (
+  /* one pass over the events: per contact, what each event condition needs */
+  SELECT
+    "events"."contact_id",
+    (
+      COALESCE(
+        CAST(CAST(SUM(TRY_CAST("events"."amount" * CAST(1.8446744073709552e+19 AS DOUBLE) AS INT128)) FILTER(WHERE
+          (
+            "events"."event" = 'purchase'
+            AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
+          )
+          AND (
+            ABS("events"."amount") < CAST(4294967296.0 AS DOUBLE)
+            AND FLOOR("events"."amount" * CAST(1.8446744073709552e+19 AS DOUBLE)) = "events"."amount" * CAST(1.8446744073709552e+19 AS DOUBLE)
+          )) AS TEXT) AS DOUBLE) * CAST(5.421010862427522e-20 AS DOUBLE),
+        0
+      ) + COALESCE(
+        FSUM("events"."amount" ORDER BY ABS("events"."amount") DESC, "events"."amount" DESC) FILTER(WHERE
+          (
+            "events"."event" = 'purchase'
+            AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
+          )
+          AND NOT (
+            ABS("events"."amount") < CAST(4294967296.0 AS DOUBLE)
+            AND FLOOR("events"."amount" * CAST(1.8446744073709552e+19 AS DOUBLE)) = "events"."amount" * CAST(1.8446744073709552e+19 AS DOUBLE)
+          )),
+        0
+      )
+    ) AS "f0" /* sum of amount: purchase */
+  FROM events
+  WHERE
+    "events"."event" = 'purchase'
+    AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
+  GROUP BY
+    "events"."contact_id"
+), contact_ranks AS (
+  /* per contact, its place among every contact's value (percentiles) */
+  SELECT
+    "contacts"."contact_id",
+    CASE
+      WHEN NOT COALESCE("event_facts"."f0", 0) IS NULL
+      AND NOT ISNAN(COALESCE("event_facts"."f0", 0))
+      THEN RANK() OVER (
+        PARTITION BY (
+          NOT COALESCE("event_facts"."f0", 0) IS NULL
+          AND NOT ISNAN(COALESCE("event_facts"."f0", 0))
+        )
+        ORDER BY COALESCE("event_facts"."f0", 0) DESC
+      ) - 1
+    END AS "r0",
+    COUNT(
+      CASE
+        WHEN NOT COALESCE("event_facts"."f0", 0) IS NULL
+        AND NOT ISNAN(COALESCE("event_facts"."f0", 0))
+        THEN 1
+      END
+    ) OVER () AS "n0"
+  FROM contacts
+  LEFT JOIN event_facts
+    ON "event_facts"."contact_id" = "contacts"."contact_id"
+)
+/* members of trait_top_percent: spend is in the top 50% of all contacts */
+SELECT
+  "contacts"."contact_id"
+FROM contacts
+LEFT JOIN event_facts
+  ON "event_facts"."contact_id" = "contacts"."contact_id"
+LEFT JOIN contact_ranks
+  ON "contact_ranks"."contact_id" = "contacts"."contact_id"
+WHERE
+  NOT "contact_ranks"."r0" IS NULL
+  AND 100 * "contact_ranks"."r0" < 50 * "contact_ranks"."n0"

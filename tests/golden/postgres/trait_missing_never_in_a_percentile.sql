@@ -1,0 +1,38 @@
+-- tests/test_dialects.py::test_trait_case_sql[missing_never_in_a_percentile-postgres]
+-- trait case 'missing never in a percentile'; dialect postgres, as_of 2026-03-31T12:00:00+00:00, zone UTC
+-- generated: rewrite with `pytest tests/test_dialects.py --update-golden`
+WITH contact_ranks AS (
+  /* per contact, its place among every contact's value (percentiles) */
+  SELECT
+    "contacts"."contact_id",
+    CASE
+      WHEN NOT "contacts"."total_spent" IS NULL
+      AND NOT "contacts"."total_spent" = CAST('NaN' AS DOUBLE PRECISION)
+      THEN RANK() OVER (
+        PARTITION BY (
+          NOT "contacts"."total_spent" IS NULL
+          AND NOT "contacts"."total_spent" = CAST('NaN' AS DOUBLE PRECISION)
+        )
+        ORDER BY "contacts"."total_spent" DESC NULLS LAST
+      ) - 1
+    END AS "r0",
+    COUNT(
+      CASE
+        WHEN NOT "contacts"."total_spent" IS NULL
+        AND NOT "contacts"."total_spent" = CAST('NaN' AS DOUBLE PRECISION)
+        THEN 1
+      END
+    ) OVER () AS "n0"
+  FROM contacts
+)
+/* members of trait_missing_never_in_a_percentile: not (total_spent is in the top 100% of all contacts) */
+SELECT
+  "contacts"."contact_id"
+FROM contacts
+LEFT JOIN contact_ranks
+  ON "contact_ranks"."contact_id" = "contacts"."contact_id"
+WHERE
+  NOT (
+    NOT "contact_ranks"."r0" IS NULL
+    AND 100 * "contact_ranks"."r0" < 100 * "contact_ranks"."n0"
+  )

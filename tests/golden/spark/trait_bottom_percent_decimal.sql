@@ -1,0 +1,45 @@
+-- tests/test_dialects.py::test_trait_case_sql[bottom_percent_decimal-spark]
+-- trait case 'bottom_percent decimal'; dialect spark, as_of 2026-03-31T12:00:00+00:00, zone UTC
+-- generated: rewrite with `pytest tests/test_dialects.py --update-golden`
+WITH event_facts AS (
+  /* one pass over the events: per contact, what each event condition needs */
+  SELECT
+    `events`.`contact_id`,
+    COUNT(*) FILTER(WHERE
+      `events`.`event` = 'purchase'
+      AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)) AS `f0` /* count: purchase */
+  FROM events
+  WHERE
+    `events`.`event` = 'purchase'
+    AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)
+  GROUP BY
+    `events`.`contact_id`
+), contact_ranks AS (
+  /* per contact, its place among every contact's value (percentiles) */
+  SELECT
+    `contacts`.`contact_id`,
+    CASE
+      WHEN NOT COALESCE(`event_facts`.`f0`, 0) IS NULL
+      THEN RANK() OVER (
+        PARTITION BY (
+          NOT COALESCE(`event_facts`.`f0`, 0) IS NULL
+        )
+        ORDER BY COALESCE(`event_facts`.`f0`, 0) ASC NULLS LAST
+      ) - 1
+    END AS `r0`,
+    COUNT(CASE WHEN NOT COALESCE(`event_facts`.`f0`, 0) IS NULL THEN 1 END) OVER () AS `n0`
+  FROM contacts
+  LEFT JOIN event_facts
+    ON `event_facts`.`contact_id` = `contacts`.`contact_id`
+)
+/* members of trait_bottom_percent_decimal: orders is in the bottom 62.5% of all contacts */
+SELECT
+  `contacts`.`contact_id`
+FROM contacts
+LEFT JOIN event_facts
+  ON `event_facts`.`contact_id` = `contacts`.`contact_id`
+LEFT JOIN contact_ranks
+  ON `contact_ranks`.`contact_id` = `contacts`.`contact_id`
+WHERE
+  NOT `contact_ranks`.`r0` IS NULL
+  AND 200 * `contact_ranks`.`r0` < 125 * `contact_ranks`.`n0`

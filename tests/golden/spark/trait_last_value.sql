@@ -1,0 +1,34 @@
+-- tests/test_dialects.py::test_trait_case_sql[last_value-spark]
+-- trait case 'last_value'; dialect spark, as_of 2026-03-31T12:00:00+00:00, zone UTC
+-- generated: rewrite with `pytest tests/test_dialects.py --update-golden`
+WITH event_facts AS (
+  /* one pass over the events: per contact, what each event condition needs */
+  SELECT
+    *
+  FROM (
+    SELECT
+      `events`.`contact_id`,
+      (
+        MAX(STRUCT(`events`.`ts` AS k, `events`.`amount` AS v)) FILTER(WHERE
+          (
+            `events`.`event` = 'purchase'
+            AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)
+          )
+          AND NOT `events`.`amount` IS NULL)
+      ).v AS `f0` /* last value of amount: purchase */
+    FROM events
+    WHERE
+      `events`.`event` = 'purchase'
+      AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)
+    GROUP BY
+      `events`.`contact_id`
+  ) AS event_facts
+  WHERE
+    NOT `event_facts`.`f0` IS NULL AND `event_facts`.`f0` > 50
+)
+/* members of trait_last_value: last_amount is greater than 50 */
+SELECT
+  `event_facts`.`contact_id`
+FROM event_facts
+WHERE
+  NOT `event_facts`.`f0` IS NULL AND `event_facts`.`f0` > 50
