@@ -90,3 +90,42 @@ CREATE TABLE IF NOT EXISTS landed_files (
     landing_id VARCHAR NOT NULL,            -- landings.landing_id
     source     VARCHAR NOT NULL             -- the input path as given
 );
+
+-- The change feed (docs/memberships.md): who entered and exited each segment, appended in
+-- the same transaction as the snapshot that made the change. seq orders the whole workspace.
+CREATE TABLE IF NOT EXISTS changes (
+    seq         BIGINT PRIMARY KEY,
+    segment     VARCHAR NOT NULL,       -- audience:NAME for audiences
+    contact_id  VARCHAR NOT NULL,       -- as text; typed as the lake types it when read
+    change      VARCHAR NOT NULL,       -- entered | exited
+    as_of       TIMESTAMP NOT NULL,     -- UTC
+    snapshot_id VARCHAR NOT NULL,
+    recorded_at TIMESTAMP NOT NULL,     -- UTC
+    arm         VARCHAR                 -- audiences only
+);
+
+-- Named feed consumers: the last seq each has fully received.
+CREATE TABLE IF NOT EXISTS feed_consumers (
+    consumer   VARCHAR PRIMARY KEY,
+    last_seq   BIGINT NOT NULL,
+    updated_at TIMESTAMP NOT NULL       -- UTC
+);
+
+-- Current members of every segment with the as_of since which each has been one: what
+-- `duckseg contact` and GET /contacts/{id} read instead of every snapshot file.
+CREATE TABLE IF NOT EXISTS member_index (
+    segment    VARCHAR NOT NULL,
+    contact_id VARCHAR NOT NULL,        -- as text
+    since      TIMESTAMP NOT NULL,      -- UTC: first snapshot of the unbroken run holding it
+    arm        VARCHAR,                 -- audiences only
+    agent      VARCHAR
+);
+-- A contact's rows by lookup, not by a scan of every segment's members; builds change the
+-- index by their entries and exits only.
+CREATE INDEX IF NOT EXISTS member_index_contact ON member_index (contact_id);
+
+-- Per segment, the snapshot member_index reflects (its latest when the index is current).
+CREATE TABLE IF NOT EXISTS member_index_state (
+    segment     VARCHAR PRIMARY KEY,
+    snapshot_id VARCHAR NOT NULL
+);

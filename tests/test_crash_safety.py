@@ -13,7 +13,6 @@ import random
 import signal
 import subprocess
 import sys
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -22,6 +21,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from duckseg import Workspace
+from duckseg.state import faults
 from duckseg.state.store import Store
 
 TRIALS = 25 if os.environ.get("DUCKSEG_FUZZ") == "1" else 3
@@ -80,16 +80,18 @@ def _copy(base: Path, tmp_path: Path) -> Path:
     return root
 
 
-def _kill_after(args: list[str], delay: float) -> int | None:
+def _kill_after(args: list[str], delay: float, env: dict[str, str] | None = None) -> int | None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "duckseg", *args],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
     )
-    time.sleep(delay)
-    if proc.poll() is None:
+    try:
+        proc.wait(timeout=delay)
+    except subprocess.TimeoutExpired:
         os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=60)
+        proc.wait(timeout=60)
     return proc.returncode
 
 
@@ -137,21 +139,108 @@ def test_killed_ingest_lands_all_or_nothing(base: Path, tmp_path: Path, trial: i
     assert _event_count(root) == before + BATCH
 
 
+SEGMENTS = ("buyers", "big", "sum")
+BUILD = ["build", "--all", "--as-of", "2026-07-15T00:00:00Z"]
+
+
+def _widen(root: Path) -> None:
+    """A definition that now matches contacts it did not: the build has feed rows to append."""
+    (root / "segments" / "buyers.yaml").write_text(
+        "where: {performed: purchase, within: 365d, count: {op: gte, value: 3}}\n",
+        encoding="utf-8",
+    )
+
+
+def _phases(trace: Path) -> list[str]:
+    return trace.read_text(encoding="utf-8").split() if trace.exists() else []
+
+
+def _feed_agrees(root: Path) -> int:
+    """Replaying each segment's feed gives its latest snapshot, and the member index holds
+    exactly those members; returns the number of feed rows."""
+    ws = Workspace.open(root)
+    rows = ws.changes().rows.to_pylist()
+    assert [r["seq"] for r in rows] == list(range(1, len(rows) + 1))
+    index = Store(root)
+    for name in SEGMENTS:
+        info = ws.snapshots.latest(name)
+        assert info is not None
+        members = set(ws.snapshots.members(info).column("contact_id").to_pylist())
+        assert ws.snapshots.members(info).num_rows == info.count
+        replayed: set[str] = set()
+        for r in (r for r in rows if r["segment"] == name):
+            (replayed.add if r["change"] == "entered" else replayed.discard)(r["contact_id"])
+        assert replayed == members, f"{name}: the feed and the latest snapshot disagree"
+        assert {r["snapshot_id"] for r in rows if r["segment"] == name} <= {
+            i.snapshot_id for i in ws.snapshots.history(name)
+        }
+        with index.connect(read_only=True) as con:
+            indexed = {
+                r[0]
+                for r in con.execute(
+                    "SELECT contact_id FROM member_index WHERE segment = ?", [name]
+                ).fetchall()
+            }
+            (state,) = con.execute(
+                "SELECT snapshot_id FROM member_index_state WHERE segment = ?", [name]
+            ).fetchall()
+        assert indexed == members and state[0] == info.snapshot_id
+    return len(rows)
+
+
 @pytest.mark.parametrize("trial", range(TRIALS))
 def test_killed_build_keeps_previous_snapshot_or_commits_all(
     base: Path, tmp_path: Path, trial: int
 ) -> None:
     root = _copy(base, tmp_path)
     ws = Workspace.open(root)
-    previous = {name: ws.snapshots.latest(name) for name in ("buyers", "big", "sum")}
+    previous = {name: ws.snapshots.latest(name) for name in SEGMENTS}
+    feed_before = _feed_agrees(root)
+    _widen(root)
+    trace = tmp_path / "phases"
     delay = random.Random(1000 + trial).uniform(0.3, 3.0)
-    _kill_after(["build", "--all", "-w", str(root), "--as-of", "2026-07-15T00:00:00Z"], delay)
+    _kill_after([*BUILD, "-w", str(root)], delay, {"DUCKSEG_TRACE_PHASES": str(trace)})
     latest = {name: ws.snapshots.latest(name) for name in previous}
     moved = {name for name in previous if latest[name] != previous[name]}
     assert moved in (set(), set(previous)), f"trial {trial}: a build committed only {moved}"
+    # Where the kill landed decides what is there: committed, or nothing at all.
+    reached = _phases(trace)
+    assert (moved == set(previous)) == (faults.COMMITTED in reached), f"{reached}, moved {moved}"
     for info in latest.values():
         assert info is not None
         assert ws.snapshots.members(info).num_rows == info.count
+    feed_after = _feed_agrees(root)
+    assert (feed_after > feed_before) == bool(moved)
     with Store(root).writer():
         pass
+    assert _unregistered(root) == []
+
+
+@pytest.mark.parametrize("phase", faults.PHASES)
+def test_build_killed_at_each_commit_phase_keeps_feed_and_snapshots_together(
+    base: Path, tmp_path: Path, phase: str
+) -> None:
+    root = _copy(base, tmp_path)
+    ws = Workspace.open(root)
+    previous = {name: ws.snapshots.latest(name) for name in SEGMENTS}
+    feed_before = _feed_agrees(root)
+    _widen(root)
+    trace = tmp_path / "phases"
+    code = _kill_after(
+        [*BUILD, "-w", str(root)],
+        120.0,  # the process kills itself at the phase long before this
+        {"DUCKSEG_TRACE_PHASES": str(trace), "DUCKSEG_KILL_AT": phase},
+    )
+    # The kill landed at that phase, inside the commit, and nowhere else.
+    assert code == -signal.SIGKILL
+    reached = _phases(trace)
+    assert reached == list(faults.PHASES[: faults.PHASES.index(phase) + 1])
+    latest = {name: ws.snapshots.latest(name) for name in SEGMENTS}
+    committed = phase == faults.COMMITTED
+    assert all((latest[n] != previous[n]) == committed for n in SEGMENTS)
+    feed_after = _feed_agrees(root)
+    assert (feed_after > feed_before) == committed
+    # The next build commits normally and the feed still agrees with the snapshots.
+    Workspace.open(root).build_all(as_of="2026-07-20T00:00:00Z")
+    _feed_agrees(root)
     assert _unregistered(root) == []

@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
+from duckseg import cli_memberships
 from duckseg.cli_audiences import audience_app, print_audience_report
 from duckseg.errors import BadInputError, DucksegError, InputError
 from duckseg.lang.time import iso
@@ -786,6 +787,9 @@ def _error_text(exc: DucksegError) -> str:
     if len(lines) > MAX_PROBLEMS_SHOWN:
         shown.append(f"... and {len(lines) - MAX_PROBLEMS_SHOWN:,} more problems")
     return "\n".join(shown)
+
+
+cli_memberships.register(app)
 
 
 def main() -> None:

@@ -65,6 +65,10 @@ class DuckDBConfig(_Section):
     temp_directory: str | None = None
 
 
+class ServeConfig(_Section):
+    token: str | None = None  # bearer token for duckseg serve (DUCKSEG_TOKEN overrides)
+
+
 class LimitsConfig(_Section):
     """What one definition file may hold (docs/data-model.md): beyond it, exit 2 at once."""
 
@@ -78,6 +82,7 @@ class Config(_Section):
     identity: IdentityConfig = IdentityConfig()
     spark: SparkConfig = SparkConfig()
     duckdb: DuckDBConfig = DuckDBConfig()
+    serve: ServeConfig = ServeConfig()
     limits: LimitsConfig = LimitsConfig()
 
 
@@ -105,6 +110,9 @@ DEFAULT_CONFIG_TEXT = """\
 
 # [spark]
 # master = "local[*]"               # or spark://host:7077; SPARK_REMOTE for Spark Connect
+
+# [serve]
+# token = "..."                     # bearer token for duckseg serve (or DUCKSEG_TOKEN)
 
 # [duckdb]                          # engine settings; unset keys keep DuckDB's defaults
 # memory_limit = "2GB"              # larger work spills to temp_directory

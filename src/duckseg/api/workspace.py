@@ -16,7 +16,9 @@ import pyarrow as pa
 
 from duckseg import db as database
 from duckseg.api import build as builds
+from duckseg.api import changes as feed_changes
 from duckseg.api import traits as traits_api
+from duckseg.api.changes import FeedBatch
 from duckseg.api.results import Diff, Preview, Snapshot, StaticResult
 from duckseg.api.sample import land_sample
 from duckseg.api.static import Change, MatchKey, apply_change, match, read_keys
@@ -37,6 +39,8 @@ from duckseg.state.store import Store
 from duckseg.types import Catalog
 
 if TYPE_CHECKING:
+    from duckseg.api.contact import ContactView
+    from duckseg.api.explain import Explanation
     from duckseg.api.refresh import RefreshResult
     from duckseg.audiences.result import AudienceSnapshot
     from duckseg.audiences.run import AudienceDiff
@@ -611,6 +615,10 @@ class Workspace:
             self._snapshot(info, table), result.rows_read, len(result.matched), result.unmatched
         )
 
+    def contact_id_type(self) -> pa.DataType:
+        """The lake's type of contact_id (text or integer)."""
+        return self._contact_id_type()
+
     def _contact_id_type(self) -> pa.DataType:
         con = self.connect()
         try:
@@ -743,6 +751,42 @@ class Workspace:
             include_opted_out=include_opted_out,
             max_rows=max_rows,
         )
+
+    # -- memberships in use (docs/memberships.md) -------------------------------------------
+    def changes(
+        self,
+        since: int | None = None,
+        consumer: str | None = None,
+        segments: Sequence[str] = (),
+        limit: int | None = None,
+        advance: bool = True,
+    ) -> FeedBatch:
+        """Change feed rows after `since` or after `consumer`'s cursor. With a consumer and
+        `advance`, its cursor moves to the last row returned (`advance=False` and
+        `acknowledge(batch)` once the rows are handled: at least once)."""
+        batch = feed_changes.read(self, segments, since, consumer, limit)
+        if advance:
+            feed_changes.acknowledge(self, batch)
+        return batch
+
+    def acknowledge(self, batch: FeedBatch) -> None:
+        """Move a consumer's cursor past a batch it has handled."""
+        feed_changes.acknowledge(self, batch)
+
+    def contact(self, contact_id: Any, as_of: datetime | date | str | None = None) -> ContactView:
+        """A contact's attributes, traits at `as_of`, current segments (with since when) and
+        audiences."""
+        from duckseg.api.contact import contact
+
+        return contact(self, contact_id, as_of)
+
+    def explain(
+        self, segment: SegmentLike, contact_id: Any, as_of: datetime | date | str | None = None
+    ) -> Explanation:
+        """Why a contact is or is not a member at `as_of`: each node, its result, its evidence."""
+        from duckseg.api.explain import explain
+
+        return explain(self, segment, contact_id, as_of)
 
     # -- audiences (docs/audiences.md) -----------------------------------------------------
     def audience_build(

@@ -29,6 +29,7 @@ from sqlglot import exp
 from duckseg import db as database
 from duckseg.db import parquet_scan, union_all
 from duckseg.errors import DucksegError, InputError, unknown_segment
+from duckseg.state import faults, feed, member_index
 from duckseg.state.store import CATALOG_FILE, Store, tmp_path_for
 
 SNAPSHOT_DIR = Path("state") / "snapshots"
@@ -200,6 +201,7 @@ class SnapshotStore:
                     rel.as_posix(),
                 )
                 written.append((snap, info, final))
+            faults.reached(faults.FILES_WRITTEN)
             with self.store.transaction() as con:
                 (next_seq,) = con.execute(_NEXT_SEQ).fetchall()[0]
                 for offset, (_, info, _) in enumerate(written):
@@ -219,6 +221,11 @@ class SnapshotStore:
                             next_seq + offset,
                         ],
                     )
+                faults.reached(faults.SNAPSHOTS_INSERTED)
+                # The feed and the member index commit with the snapshots (state/feed.py).
+                feed.record_commit(con, self.root, [_committed(i) for _, i, _ in written], built_at)
+                faults.reached(faults.FEED_APPENDED)
+            faults.reached(faults.COMMITTED)
         except BaseException:
             for _, _, final in written:
                 final.unlink(missing_ok=True)
@@ -409,9 +416,14 @@ class SnapshotStore:
         with self.store.transaction() as con:
             delete = exp.delete(TABLE, where=exp.column("segment").eq(exp.Placeholder()))
             con.execute(delete.sql("duckdb"), [segment])
+            member_index.forget(con, segment)
         for info in history:
             (self.root / info.path).unlink(missing_ok=True)
         return len(history)
+
+
+def _committed(info: SnapshotInfo) -> feed.Committed:
+    return feed.Committed(info.snapshot_id, info.segment, info.as_of, info.path)
 
 
 def _changes(count: int, before: int, kept: int) -> tuple[int, int]:

@@ -1,0 +1,1 @@
+"""The read-only HTTP API over a workspace (docs/memberships.md)."""

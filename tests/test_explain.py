@@ -1,0 +1,174 @@
+"""Explain: its top result is build membership for every contact (random definitions of the
+reference generator), each group's result follows from its children, evidence is the
+contact's own data; text, JSON and HTML output."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+from hypothesis import HealthCheck, given, settings
+
+from duckseg import Segment, Workspace
+from duckseg.api.explain import _node
+from duckseg.compiler import compile_build
+from duckseg.compiler.explain import explain_plan
+from duckseg.db import cursor as connect
+from duckseg.db import regex_error
+from duckseg.engines.duckdb import bind_lake, read_catalog
+from duckseg.lang.resolve import Resolver
+from duckseg.lang.time import TimeContext
+from duckseg.types import Catalog
+from tests.cases import cell as _cell
+from tests.reference import strategies as refs
+from tests.reference.evaluator import World
+from tests.test_differential import _table
+
+EXAMPLES = int(
+    os.environ.get("DUCKSEG_EXAMPLES", "1500" if os.environ.get("DUCKSEG_FUZZ") == "1" else "60")
+)
+
+
+def _bind(world: World, tmp: Path) -> duckdb.DuckDBPyConnection:
+    people = {cid: dict(attrs) for cid, attrs in world.contacts.items()}
+    for event in world.events:
+        people.setdefault(event["contact_id"], {})
+    contacts = _table(
+        [{"contact_id": cid, **attrs} for cid, attrs in people.items()],
+        world.attr_types,
+        pa.string(),
+    )
+    rows = [dict(e) for e in world.events]
+    events = _table(rows, world.prop_types, pa.string())
+    events = events.append_column("event", pa.array([e["event"] for e in rows], pa.string()))
+    events = events.append_column(
+        "ts", pa.array([_cell(e["ts"], "timestamp") for e in rows], pa.timestamp("us"))
+    )
+    pq.write_table(contacts, tmp / "contacts.parquet")
+    pq.write_table(events, tmp / "events.parquet")
+    static = []
+    for name, ids in world.static_members.items():
+        pq.write_table(
+            pa.table({"contact_id": pa.array(sorted(ids), pa.string())}), tmp / f"s-{name}.parquet"
+        )
+        static.append((name, tmp / f"s-{name}.parquet"))
+    con = connect()
+    bind_lake(con, [tmp / "contacts.parquet"], [tmp / "events.parquet"], static)
+    return con
+
+
+def _consistent(node: Any) -> None:
+    """A group's result is what its children's results make it."""
+    kids = [c.result for c in node.children]
+    expected = {
+        "all": all(kids),
+        "any": any(kids),
+        "not": not kids[0] if kids else None,
+        "in_segment": kids[0] if kids else None,
+    }.get(node.kind, node.result)
+    assert node.result == expected, node.to_dict()
+    for child in node.children:
+        _consistent(child)
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(world=refs.worlds(max_contacts=12, max_events=60), family=refs.segment_families())
+def test_explain_top_result_is_build_membership_for_every_contact(
+    world: World, family: tuple[dict[str, dict[str, Any]], str]
+) -> None:
+    definitions, target = family
+    with tempfile.TemporaryDirectory() as tmp:
+        con = _bind(world, Path(tmp))
+        try:
+            seen = read_catalog(con)
+            catalog = Catalog(
+                seen.attributes, seen.properties, frozenset(refs.EVENT_NAMES) | seen.event_names
+            )
+            segs = {n: Segment.from_dict({"name": n, **body}) for n, body in definitions.items()}
+            resolver = Resolver(catalog, world.zone, segs.get, list(segs), regex_error=regex_error)
+            tree = resolver.resolve(segs[target]).tree
+            assert tree is not None
+            ctx = TimeContext.create(refs.AS_OF, world.zone)
+            build = compile_build({target: tree}, ctx)
+            members = {r[0] for r in con.execute(build.standalone(target).sql("duckdb")).fetchall()}
+            plan = explain_plan(tree, ctx)
+            sql = plan.query.sql("duckdb")
+            for (cid,) in con.execute("SELECT contact_id FROM contacts").fetchall():
+                cursor = con.execute(sql, [cid, cid])
+                names = [d[0] for d in cursor.description or []]
+                (row,) = cursor.fetchall()
+                root = _node(plan.root, dict(zip(names, row, strict=True)))
+                assert root.result == (cid in members), (
+                    f"{cid}: explain says {root.result}, build says {cid in members} "
+                    f"for {definitions[target]}"
+                )
+                _consistent(root)
+        finally:
+            con.close()
+
+
+# -- on the sample --------------------------------------------------------------------
+
+
+def test_evidence_is_the_contacts_own_data(sample_ws: Workspace) -> None:
+    e = sample_ws.explain("at_risk", "c00005", as_of="2026-06-30")
+    assert e.to_dict().keys() == {"segment", "contact_id", "as_of", "result", "tree"}
+    assert set(e.tree.to_dict()) == {"kind", "result", "evidence", "children"}
+    tickets, no_purchase = e.tree.children
+    con = sample_ws.connect()
+    try:
+        (count, first, last) = con.execute(
+            "SELECT count(*), min(ts), max(ts) FROM events "
+            "WHERE contact_id = 'c00005' AND event = 'purchase' "
+            "AND ts >= TIMESTAMP '2026-05-01 00:00:00' AND ts <= TIMESTAMP '2026-06-30 00:00:00'"
+        ).fetchall()[0]
+    finally:
+        con.close()
+    assert no_purchase.kind == "not_performed"
+    assert no_purchase.evidence["count"] == count
+    assert no_purchase.result == (count == 0)
+    assert tickets.kind == "performed" and tickets.evidence["events"] == ["support_ticket"]
+    if count:
+        assert no_purchase.evidence["first_time"].startswith(first.isoformat()[:19])
+        assert no_purchase.evidence["last_time"].startswith(last.isoformat()[:19])
+
+
+def test_explain_agrees_with_a_build_and_explains_references(sample_ws: Workspace) -> None:
+    snap = sample_ws.build("vip_arabic", as_of="2026-06-30")
+    members = set(snap.to_polars()["contact_id"].to_list())
+    inside, outside = sorted(members)[0], "c00005"
+    assert outside not in members
+    for cid in (inside, outside):
+        e = sample_ws.explain("vip_arabic", cid, as_of="2026-06-30")
+        assert e.result == (cid in members)
+    ref = sample_ws.explain("vip_arabic", inside, as_of="2026-06-30").tree.children[0]
+    assert ref.kind == "in_segment" and ref.evidence["segment"] == "vip"
+    assert ref.children[0].kind == "any"  # vip's own tree, explained in turn
+    html = sample_ws.explain("vip_arabic", inside, as_of="2026-06-30")._repr_html_()
+    assert "is a member" in html and "in segment vip" in html
+
+
+def test_cli_explain_json_text_and_unknown_contact(sample_ws: Workspace) -> None:
+    base = [sys.executable, "-m", "duckseg", "explain", "-w", str(sample_ws.root)]
+    run = lambda *a: subprocess.run([*base, *a], capture_output=True, text=True, timeout=120)  # noqa: E731
+    doc = json.loads(run("vip", "c00005", "--as-of", "2026-06-30", "--json").stdout)
+    assert doc["segment"] == "vip" and doc["contact_id"] == "c00005"
+    assert doc["result"] == sample_ws.explain("vip", "c00005", as_of="2026-06-30").result
+    text = run("vip", "c00005", "--as-of", "2026-06-30")
+    assert text.returncode == 0 and "lifetime_value" in text.stdout
+    unknown = run("vip", "c00005x")
+    assert unknown.returncode == 2 and "unknown contact c00005x" in unknown.stderr
+    assert "did you mean c00005?" in unknown.stderr
+    assert "did you mean" not in run("vip", "zzzzzzzzzzzz").stderr
