@@ -96,7 +96,7 @@ def test_attributes_audiences_and_html(sample_ws: Workspace) -> None:
     assert (view.attributes["tier"], view.attributes["country"]) == (tier, country)
     assert [s.segment for s in view.segments] == ["gold_oman"]
     assert [(a.audience, a.arm, a.agent) for a in view.audiences] == [("eid", "b", "meera")]
-    assert view.traits == {}
+    assert set(view.traits) == set(sample_ws.traits(names=None).columns) - {"contact_id"}
     assert "gold_oman" in view._repr_html_() and "meera" in view._repr_html_()
 
 
@@ -113,3 +113,23 @@ def test_cli_contact(sample_ws: Workspace) -> None:
     assert text.returncode == 0 and "in vip since" in text.stdout
     unknown = run("c00005x")
     assert unknown.returncode == 2 and "did you mean c00005?" in unknown.stderr
+
+
+def test_traits_are_the_contacts_values_at_as_of(sample_ws: Workspace) -> None:
+    """A trait file in the workspace shows in the contact view, counted by hand from the events."""
+    (sample_ws.root / "traits").mkdir(exist_ok=True)
+    (sample_ws.root / "traits" / "purchases_30d.yaml").write_text(
+        "of: purchase\nwithin: 30d\nvalue: {fn: count}\n", encoding="utf-8"
+    )
+    as_of = sample_ws.as_of()
+    con = sample_ws.connect()
+    try:
+        cid, expected = con.execute(
+            "SELECT contact_id, count(*) FROM events WHERE event = 'purchase' "
+            "AND ts >= ?::TIMESTAMPTZ - INTERVAL 30 DAY AND ts <= ?::TIMESTAMPTZ "
+            "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1",
+            [as_of, as_of],
+        ).fetchall()[0]
+    finally:
+        con.close()
+    assert sample_ws.contact(cid).traits["purchases_30d"] == expected

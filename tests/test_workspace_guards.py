@@ -23,8 +23,13 @@ def duckseg(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*DUCKSEG, *args], capture_output=True, text=True, timeout=300)
 
 
+# Empty lock files (the readers' and the writer's) hold no workspace content.
+LOCK_FILES = {"state/.readers", "state/.lock"}
+
+
 def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    found = {p.relative_to(root).as_posix(): p for p in root.rglob("*") if p.is_file()}
+    return {name: p.read_bytes() for name, p in found.items() if name not in LOCK_FILES}
 
 
 def user_workspace(root: Path) -> Workspace:

@@ -22,6 +22,7 @@ from sqlglot import exp
 
 from duckseg import db as database
 from duckseg.api.explain import jsonable, unknown_contact
+from duckseg.api.traits import trait_files
 from duckseg.db import create_temp, parquet_scan
 from duckseg.errors import InputError
 from duckseg.lang.time import iso
@@ -140,10 +141,16 @@ def attributes_of(ws: Workspace, contact_id: Any, files: list[Path]) -> tuple[An
 
 
 def traits_at(ws: Workspace, key: Any, as_of: datetime) -> dict[str, Any]:
-    """The contact's computed attributes at `as_of` (docs/language.md). The workspace has no trait
-    definitions to evaluate yet, so there are none; once traits compile, this is where
-    their values for one contact are computed."""
-    return {}
+    """The contact's computed attributes at `as_of` (docs/language.md): every trait of the
+    workspace, evaluated as a build at that as_of would."""
+    if not trait_files(ws.root):
+        return {}
+    values = ws.traits(as_of=as_of)
+    mine = values.filter(pl.col("contact_id") == key)
+    if mine.height == 0:
+        return {name: None for name in values.columns if name != "contact_id"}
+    record = mine.row(0, named=True)
+    return {k: jsonable(v) for k, v in record.items() if k != "contact_id"}
 
 
 def contact(
