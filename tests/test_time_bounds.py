@@ -113,7 +113,7 @@ def test_an_unknown_op_lists_the_valid_ops_for_the_type() -> None:
     (problem,) = resolve({"attr": "score", "op": "greater_than", "value": 1})
     assert problem == (
         "segments/t.yaml: where.op: unknown op greater_than (valid ops for attribute score "
-        "(integer): between, gt, gte, is, is_not, is_not_set, is_set, lt, lte)"
+        "(integer): between, bottom_percent, gt, gte, is, is_not, is_not_set, is_set, lt, lte, top_percent)"
     )
     (problem,) = resolve({"attr": "city", "op": "contain", "value": "x"})
     assert "(did you mean contains? valid ops for attribute city (text):" in problem
