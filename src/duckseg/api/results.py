@@ -11,7 +11,7 @@ import polars as pl
 import pyarrow as pa
 
 from duckseg.lang.time import iso
-from duckseg.state.snapshots import SnapshotInfo, sql_description
+from duckseg.state.snapshots import SnapshotInfo, SnapshotMembers, sql_description
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -82,7 +82,7 @@ class Preview:
 
 
 @dataclass(frozen=True)
-class Snapshot:
+class Snapshot(SnapshotMembers):
     """One build's members of a segment, with what changed since the snapshot before it."""
 
     info: SnapshotInfo
@@ -91,32 +91,8 @@ class Snapshot:
     _members: pa.Table = field(repr=False)
 
     @property
-    def snapshot_id(self) -> str:
-        return self.info.snapshot_id
-
-    @property
     def segment(self) -> str:
         return self.info.segment
-
-    @property
-    def count(self) -> int:
-        return self.info.count
-
-    @property
-    def as_of(self) -> datetime:
-        return self.info.as_of
-
-    def to_arrow(self) -> pa.Table:
-        return self._members
-
-    def to_polars(self) -> pl.DataFrame:
-        frame = pl.from_arrow(self._members)
-        assert isinstance(frame, pl.DataFrame)
-        return frame
-
-    def to_pandas(self) -> pd.DataFrame:
-        frame: pd.DataFrame = self._members.to_pandas()
-        return frame
 
     def to_dict(self) -> dict[str, Any]:
         return {

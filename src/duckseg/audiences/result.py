@@ -5,17 +5,15 @@ from __future__ import annotations
 import html
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-import polars as pl
 import pyarrow as pa
 
 from duckseg.lang.time import iso
-from duckseg.state.snapshots import SnapshotInfo
+from duckseg.state.snapshots import SnapshotInfo, SnapshotMembers
 
 if TYPE_CHECKING:
-    import pandas as pd
+    pass
 
 # Funnel steps in the order they apply, with the words `show` prints for each.
 FUNNEL_WORDS = {
@@ -36,7 +34,7 @@ def counts(members: pa.Table, column: str, order: list[str]) -> dict[str, int]:
 
 
 @dataclass(frozen=True)
-class AudienceSnapshot:
+class AudienceSnapshot(SnapshotMembers):
     """One audience snapshot: members with arm and agent, and what changed since the last."""
 
     audience: str
@@ -48,30 +46,6 @@ class AudienceSnapshot:
     funnel: dict[str, int] | None = None  # only right after a build
     warnings: tuple[str, ...] = ()
     _members: pa.Table = field(default_factory=pa.table, repr=False)
-
-    @property
-    def snapshot_id(self) -> str:
-        return self.info.snapshot_id
-
-    @property
-    def count(self) -> int:
-        return self.info.count
-
-    @property
-    def as_of(self) -> datetime:
-        return self.info.as_of
-
-    def to_arrow(self) -> pa.Table:
-        return self._members
-
-    def to_polars(self) -> pl.DataFrame:
-        frame = pl.from_arrow(self._members)
-        assert isinstance(frame, pl.DataFrame)
-        return frame
-
-    def to_pandas(self) -> pd.DataFrame:
-        frame: pd.DataFrame = self._members.to_pandas()
-        return frame
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {

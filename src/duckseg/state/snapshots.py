@@ -18,8 +18,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
+import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import sqlglot
@@ -31,6 +33,9 @@ from duckseg.db import parquet_scan, union_all
 from duckseg.errors import DucksegError, InputError, unknown_segment
 from duckseg.state import faults, feed, member_index
 from duckseg.state.store import CATALOG_FILE, Store, tmp_path_for
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SNAPSHOT_DIR = Path("state") / "snapshots"
 TABLE = "snapshots"  # the catalog table (state/catalog.sql)
@@ -443,3 +448,35 @@ def sql_description(info: SnapshotInfo) -> str | None:
     prefix = f"members of {info.segment}: "
     found = [c.strip()[len(prefix) :] for c in comments if c.strip().startswith(prefix)]
     return found[0] if found else None
+
+
+class SnapshotMembers:
+    """What every snapshot result offers (segment and audience alike): its metadata's id,
+    count and as_of, and its members as Arrow, polars or pandas."""
+
+    info: SnapshotInfo
+    _members: pa.Table
+
+    @property
+    def snapshot_id(self) -> str:
+        return self.info.snapshot_id
+
+    @property
+    def count(self) -> int:
+        return self.info.count
+
+    @property
+    def as_of(self) -> datetime:
+        return self.info.as_of
+
+    def to_arrow(self) -> pa.Table:
+        return self._members
+
+    def to_polars(self) -> pl.DataFrame:
+        frame = pl.from_arrow(self._members)
+        assert isinstance(frame, pl.DataFrame)
+        return frame
+
+    def to_pandas(self) -> pd.DataFrame:
+        frame: pd.DataFrame = self._members.to_pandas()
+        return frame
