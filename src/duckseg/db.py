@@ -26,6 +26,7 @@ _instances: dict[tuple[str | None, int | None, str | None], duckdb.DuckDBPyConne
 # The workspace's [duckdb] settings (docs/data-model.md), applied to every connection that
 # does not name its own: set when a workspace opens.
 _settings: list[DuckDBConfig] = [DuckDBConfig()]
+WIDE_SLOW_OPTIMIZERS = ("common_subexpressions", "projection_placement", "statistics_propagation")
 
 
 def configure(settings: DuckDBConfig) -> None:
@@ -70,7 +71,12 @@ def private_instance(temp_directory: str) -> duckdb.DuckDBPyConnection:
     """An instance of its own (a landing's work tables), spilling to `temp_directory`, with the
     configured memory and thread limits."""
     s = _settings[0]
-    return open_instance(s.memory_limit, s.threads, temp_directory)
+    con = open_instance(s.memory_limit, s.threads, temp_directory)
+    # These passes cost the square of a select list's width (or worse) in DuckDB; a landing's
+    # work queries select every column of a file that may be 10,000 wide and gain nothing from
+    # them (docs/operations.md).
+    con.execute(f"SET GLOBAL disabled_optimizers = '{','.join(WIDE_SLOW_OPTIMIZERS)}'")
+    return con
 
 
 def parquet_scan(paths: Sequence[Path | str], union_by_name: bool = False) -> exp.Select:

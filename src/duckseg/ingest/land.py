@@ -356,7 +356,7 @@ class _Landing:
     # -- contacts --------------------------------------------------------------------
     def _contacts(self, plan: Plan, lake_files: Sequence[Path], sources: Sequence[Source]) -> None:
         """Apply every source's good rows, in order, to the lake's contacts; write the result."""
-        self._sql(q.contacts_start(plan.columns, bool(lake_files))).create(self._current())
+        self._create(self._current(), q.contacts_start(plan.columns, bool(lake_files)), "TABLE")
         for source in sources:
             self._upsert(plan.columns, q.latest_per_contact(source, plan), plan.present(source))
         self._write_contacts(plan.columns, lake_files)
@@ -366,11 +366,11 @@ class _Landing:
     ) -> int:
         """Create the contacts that kept events name but the lake does not know; how many."""
         id_column = plan.columns[0]
-        self._sql(events_q.unknown_contacts(id_column.key, bool(lake_files))).create("new_ids")
+        self._create("new_ids", events_q.unknown_contacts(id_column.key, bool(lake_files)), "TABLE")
         created = self._count("new_ids")
         if created:
             columns = q.contacts_columns(id_column.type, contacts_lake)
-            self._sql(q.contacts_start(columns, bool(lake_files))).create(self._current())
+            self._create(self._current(), q.contacts_start(columns, bool(lake_files)), "TABLE")
             self._upsert(columns, exp.select("k0").from_("new_ids"), {"k0"})
             self._write_contacts(columns, lake_files)
         return created
@@ -381,8 +381,10 @@ class _Landing:
     def _upsert(self, columns: Sequence[Column], batch: exp.Select, present: set[str]) -> None:
         previous = self._current()
         self.generation += 1
-        self._sql(q.upsert(columns, previous, batch, present)).create(self._current())
-        self.con.execute(exp.Drop(tables=[exp.to_table(previous)], kind="TABLE").sql("duckdb"))
+        self._create("batch", batch, "TABLE")  # read twice by the upsert
+        self._create(self._current(), q.upsert(columns, previous, "batch", present), "TABLE")
+        for table in (previous, "batch"):
+            self.con.execute(exp.Drop(tables=[exp.to_table(table)], kind="TABLE").sql("duckdb"))
 
     def _write_contacts(self, columns: Sequence[Column], old_files: Sequence[Path]) -> None:
         name = f"contacts-{self.landing_id}.parquet"

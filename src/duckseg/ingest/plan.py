@@ -377,35 +377,42 @@ def latest_per_contact(source: Source, plan: Plan) -> exp.Select:
     return _good(source).qualify(exp.EQ(this=window, expression=exp.Literal.number(1)))
 
 
-def upsert(
-    columns: Sequence[Column], current: str, batch: exp.Select, present: set[str]
-) -> exp.Select:
-    """`current` with the batch's rows applied: present columns set (NULL included), others kept."""
+def upsert(columns: Sequence[Column], current: str, batch: str, present: set[str]) -> exp.Query:
+    """`current` with the rows of table `batch` (one per contact_id) applied: present columns
+    set (NULL included), others kept.
+
+    The contacts the batch does not name, then the batch's rows, each joined to its current
+    row only when the batch lacks a column. Plain column references only: a conditional
+    per column costs DuckDB's binder the square of the width.
+    """
     id_key = columns[0].key
-    in_batch = exp.Not(this=exp.Is(this=exp.column(id_key, "b"), expression=exp.null()))
-    out: list[exp.Expr] = [
-        exp.alias_(
-            exp.Coalesce(this=exp.column(id_key, "b"), expressions=[exp.column(id_key, "c")]),
-            id_key,
-        )
-    ]
-    for c in columns[1:]:
-        kept = exp.column(c.key, "c")
-        value = (
-            exp.Case(ifs=[exp.If(this=in_batch, true=exp.column(c.key, "b"))], default=kept)
-            if c.key in present
-            else kept
-        )
-        out.append(exp.alias_(value, c.key))
-    return (
-        exp.select(*out)
-        .from_(exp.alias_(exp.to_table(current), "c", table=True))
-        .join(
-            exp.alias_(exp.Subquery(this=batch), "b", table=True),
-            on=exp.EQ(this=exp.column(id_key, "c"), expression=exp.column(id_key, "b")),
-            join_type="full outer",
-        )
+    same_id = exp.EQ(this=exp.column(id_key, "c"), expression=exp.column(id_key, "b"))
+    in_batch = exp.Exists(
+        this=exp.select(exp.Literal.number(1))
+        .from_(exp.alias_(exp.to_table(batch), "b", table=True), copy=False)
+        .where(same_id.copy(), copy=False)
     )
+    untouched = (
+        exp.select(*(exp.column(c.key, "c") for c in columns), copy=False)
+        .from_(exp.alias_(exp.to_table(current), "c", table=True), copy=False)
+        .where(exp.Not(this=in_batch), copy=False)
+    )
+    missing = any(c.key not in present for c in columns[1:])
+    applied = exp.select(
+        *(
+            exp.alias_(exp.column(c.key, "b" if c.key in present or n == 0 else "c"), c.key)
+            for n, c in enumerate(columns)
+        ),
+        copy=False,
+    ).from_(exp.alias_(exp.to_table(batch), "b", table=True), copy=False)
+    if missing:
+        applied = applied.join(
+            exp.alias_(exp.to_table(current), "c", table=True),
+            on=same_id,
+            join_type="left",
+            copy=False,
+        )
+    return exp.union(untouched, applied, distinct=False, copy=False)
 
 
 def contacts_output(columns: Sequence[Column], table: str) -> exp.Select:
