@@ -356,8 +356,13 @@ class _Landing:
     # -- contacts --------------------------------------------------------------------
     def _contacts(self, plan: Plan, lake_files: Sequence[Path], sources: Sequence[Source]) -> None:
         """Apply every source's good rows, in order, to the lake's contacts; write the result."""
-        self._create(self._current(), q.contacts_start(plan.columns, bool(lake_files)), "TABLE")
-        for source in sources:
+        rest = list(sources)
+        if lake_files:
+            self._create(self._current(), q.contacts_start(plan.columns, True), "TABLE")
+        else:  # no contacts yet: the first file's rows are the contacts
+            first = rest.pop(0)
+            self._create(self._current(), q.first_contacts(first, plan), "TABLE")
+        for source in rest:
             self._upsert(plan.columns, q.latest_per_contact(source, plan), plan.present(source))
         self._write_contacts(plan.columns, lake_files)
 
@@ -407,10 +412,11 @@ class _Landing:
 
     def _create(self, name: str, query: exp.Expr, kind: str) -> None:
         statement = exp.Create(this=exp.to_table(name), kind=kind, expression=query)
-        self.con.execute(statement.sql("duckdb"))
+        # Every query is built for one statement: the generator need not copy it first.
+        self.con.execute(statement.sql("duckdb", copy=False))
 
     def _sql(self, query: exp.Expr) -> duckdb.DuckDBPyRelation:
-        return self.con.sql(query.sql("duckdb"))
+        return self.con.sql(query.sql("duckdb", copy=False))
 
     def _count(self, table: str) -> int:
         return int(self._sql(exp.select("count(*)").from_(table)).fetchall()[0][0])

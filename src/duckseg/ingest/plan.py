@@ -272,7 +272,9 @@ def typed_select(source: Source, plan: Plan, found: Sequence[Check]) -> exp.Sele
         sc = plan.mapping[source.index].get(column.key)
         if sc is not None:
             value, raw = convert(sc, column.type), raw_text(sc)
-            out += [exp.alias_(value, column.key), exp.alias_(raw, "r" + column.key)]
+            out.append(exp.alias_(value, column.key, copy=False))
+            if value != raw:  # a text column is its own original text: not selected twice
+                out.append(exp.alias_(raw, raw_key(column), copy=False))
 
     # `__bad` is what filters rows (a boolean, cheap for every row); the reason text is
     # only ever read for bad rows.
@@ -303,6 +305,20 @@ def typed_select(source: Source, plan: Plan, found: Sequence[Check]) -> exp.Sele
 
 
 # -- queries over the typed tables ---------------------------------------------------
+
+
+def raw_key(column: Column) -> str:
+    return "r" + column.key
+
+
+def _raw_of(source: Source, plan: Plan, column: Column) -> exp.Expr:
+    """A typed table's original text of a column: its own `r<key>`, or the value itself
+    where the value is the text."""
+    sc = plan.mapping[source.index].get(column.key)
+    if sc is None:
+        return exp.cast(exp.null(), "VARCHAR")
+    same = convert(sc, column.type) == raw_text(sc)
+    return exp.column(column.key if same else raw_key(column))
 
 
 def typed_table(source: Source) -> exp.Table:
@@ -370,11 +386,30 @@ def contacts_start(columns: Sequence[Column], has_lake: bool) -> exp.Select:
 
 
 def latest_per_contact(source: Source, plan: Plan) -> exp.Select:
-    """A source's good rows, the last one per contact_id."""
-    window = row_number_over(
-        exp.column(plan.columns[0].key), exp.Ordered(this=exp.column("__row"), desc=True)
+    """A source's good rows, the last one per contact_id.
+
+    The last `__row` of each contact is found on the narrow (id, row) pairs; the wide rows
+    are only filtered by it, never sorted or partitioned with all their columns.
+    """
+    last = (
+        exp.select(exp.Max(this=exp.column("__row")))
+        .from_(typed_table(source))
+        .where("NOT __bad")
+        .group_by(exp.column(plan.columns[0].key))
     )
-    return _good(source).qualify(exp.EQ(this=window, expression=exp.Literal.number(1)))
+    return _good(source).where(exp.column("__row").isin(query=last), copy=False)
+
+
+def first_contacts(source: Source, plan: Plan) -> exp.Select:
+    """The contacts when there are none yet: `source`'s latest rows, in plan columns."""
+    present = plan.present(source)
+    return exp.select(
+        *(
+            exp.column(c.key) if c.key in present else typed_null(c.type, c.key)
+            for c in plan.columns
+        ),
+        copy=False,
+    ).from_(latest_per_contact(source, plan).subquery("latest", copy=False), copy=False)
 
 
 def upsert(columns: Sequence[Column], current: str, batch: str, present: set[str]) -> exp.Query:
@@ -428,15 +463,9 @@ def rejects_output(sources: Sequence[Source], plan: Plan) -> exp.Select:
     """Every rejected row: its values as text, the reason, the file and the row number."""
     parts = []
     for source in sources:
-        present = plan.present(source)
         parts.append(
             exp.select(
-                *(
-                    exp.column(f"r{c.key}")
-                    if c.key in present
-                    else typed_null("VARCHAR", f"r{c.key}")
-                    for c in plan.columns
-                ),
+                *(exp.alias_(_raw_of(source, plan, c), raw_key(c)) for c in plan.columns),
                 exp.alias_(exp.column("__reason"), "_reject_reason"),
                 exp.alias_(exp.Literal.string(source.label), "_source_file"),
                 exp.alias_(exp.column("__row"), "_source_row"),
@@ -448,7 +477,7 @@ def rejects_output(sources: Sequence[Source], plan: Plan) -> exp.Select:
     rejected = union_all_of(parts, "rejected")
     return (
         exp.select(
-            *(exp.alias_(exp.column(f"r{c.key}"), c.name, quoted=True) for c in plan.columns),
+            *(exp.alias_(exp.column(raw_key(c)), c.name, quoted=True) for c in plan.columns),
             *REJECTS_COLUMNS,
         )
         .from_(exp.Subquery(this=rejected, alias="r"))
