@@ -137,19 +137,21 @@ def read_source(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, index: int
     view, table = f"raw_{index}", f"src_{index}"
     try:
         row_number: exp.Expr = exp.column("rowid")
-        if fmt == "csv":
-            rel = con.read_csv(str(path), header=True, all_varchar=True, allow_quoted_nulls=False)
-            flavour = Flavour.TEXT
-        elif fmt == "json":
-            rel = con.read_json(str(path), format="auto", maximum_depth=1, sample_size=-1)
-            flavour = Flavour.JSON
-        else:
+        if fmt == "parquet":
             rel = con.read_parquet(str(path))
-            flavour = Flavour.TYPED
-        rel.create_view(view)
+            rel.create_view(view)
+            flavour, names = Flavour.TYPED, list(zip(rel.columns, map(str, rel.types), strict=True))
+        else:
+            # One statement reads (and sniffs) the text once, however wide the file is.
+            flavour = Flavour.TEXT if fmt == "csv" else Flavour.JSON
+            _execute(
+                con,
+                exp.Create(this=exp.to_table(view), kind="TABLE", expression=_reader(path, fmt)),
+            )
+            described = con.execute(exp.Describe(this=exp.to_table(view)).sql("duckdb")).fetchall()
+            names = [(str(name), str(dtype)) for name, dtype, *_ in described]
         columns = tuple(
-            SourceColumn(name, f"c{j}", flavour, str(dtype))
-            for j, (name, dtype) in enumerate(zip(rel.columns, rel.types, strict=True))
+            SourceColumn(name, f"c{j}", flavour, dtype) for j, (name, dtype) in enumerate(names)
         )
         streamed = flavour is Flavour.TYPED and not any(
             c.name.casefold() == FILE_ROW_NUMBER for c in columns
@@ -169,11 +171,47 @@ def read_source(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, index: int
             )
             row_number = exp.column(ROW_COLUMN)
         else:
-            con.sql(exp.select(*renamed).from_(view).sql("duckdb")).create(table)
+            _execute(
+                con,
+                exp.Create(
+                    this=exp.to_table(table),
+                    kind="TABLE",
+                    expression=exp.select(*renamed, copy=False).from_(view),
+                ),
+            )
+            if flavour is not Flavour.TYPED:  # the text as read: its renamed copy replaces it
+                _execute(con, exp.Drop(tables=[exp.to_table(view)], kind="TABLE"))
         rows = _count(con, table)
     except duckdb.Error as exc:
         raise _unreadable(path, fmt, exc) from exc
     return Source(index, path, fmt, table, columns, rows, row_number, streamed)
+
+
+def _reader(path: Path, fmt: str) -> exp.Select:
+    """SELECT * from a text file: CSV with every value as text (a quoted empty value is '',
+    not NULL), JSON with each top-level value kept as JSON."""
+
+    def arg(name: str, value: exp.Expr) -> exp.Expr:
+        return exp.EQ(this=exp.column(name), expression=value)
+
+    if fmt == "csv":
+        options = [
+            arg("header", exp.true()),
+            arg("all_varchar", exp.true()),
+            arg("allow_quoted_nulls", exp.false()),
+        ]
+    else:
+        options = [
+            arg("format", exp.Literal.string("auto")),
+            arg("maximum_depth", exp.Literal.number(1)),
+            arg("sample_size", exp.Literal.number(-1)),
+        ]
+    scan = exp.func(f"read_{fmt}", exp.Literal.string(str(path)), *options)
+    return exp.select(exp.Star()).from_(scan)
+
+
+def _execute(con: duckdb.DuckDBPyConnection, statement: exp.Expr) -> None:
+    con.execute(statement.sql("duckdb", copy=False))
 
 
 def _refuse_case_twins(path: Path, fmt: str) -> None:
