@@ -361,7 +361,8 @@ class _Landing:
             self._create(self._current(), q.contacts_start(plan.columns, True), "TABLE")
         else:  # no contacts yet: the first file's rows are the contacts
             first = rest.pop(0)
-            self._create(self._current(), q.first_contacts(first, plan), "TABLE")
+            kind = "TABLE" if rest else "VIEW"  # a view when it is written out as it is
+            self._create(self._current(), q.first_contacts(first, plan), kind)
         for source in rest:
             self._upsert(plan.columns, q.latest_per_contact(source, plan), plan.present(source))
         self._write_contacts(plan.columns, lake_files)
@@ -430,9 +431,20 @@ class _Landing:
         tmp = tmp_path_for(final)
         self.store.journal(tmp, final)
         self.written += [tmp, final]
-        self._sql(query).write_parquet(
-            str(tmp), row_group_size=self.row_group_size, use_tmp_file=False
+        params = [
+            exp.CopyParameter(this=exp.var("FORMAT"), expression=exp.var("parquet")),
+            exp.CopyParameter(
+                this=exp.var("ROW_GROUP_SIZE"), expression=exp.Literal.number(self.row_group_size)
+            ),
+            exp.CopyParameter(this=exp.var("USE_TMP_FILE"), expression=exp.false()),
+        ]
+        copy = exp.Copy(
+            this=exp.Subquery(this=query),
+            kind=False,
+            files=[exp.Literal.string(str(tmp))],
+            params=params,
         )
+        self.con.execute(copy.sql("duckdb", copy=False))
         os.replace(tmp, final)
         self.files.append((final, kind, int(pq.ParquetFile(final).metadata.num_rows)))
 
