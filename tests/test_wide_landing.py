@@ -1,0 +1,118 @@
+"""Wide files land at a cost that grows with cells, not columns squared (docs/operations.md).
+
+No wall clock here (speed is measured in benchmarks/wide_bench.py): the statements a
+landing runs are recorded and their shape checked against the file's width. The same
+number of statements whatever the width, SQL text that grows by the same amount per
+column, and no conditional expression per column (DuckDB binds a select list of
+per-column CASEs in time that grows faster than its width).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+from duckseg import db
+from duckseg.ingest.land import land, live_contacts_files
+from duckseg.state.store import Store
+
+WIDTHS = (20, 80, 320)
+ROWS = 6
+CASE = re.compile(r"\bCASE\b", re.IGNORECASE)
+
+
+@dataclass
+class Recorded:
+    statements: list[str] = field(default_factory=list)
+
+    @property
+    def chars(self) -> int:
+        return sum(len(s) for s in self.statements)
+
+    @property
+    def cases(self) -> int:
+        return sum(len(CASE.findall(s)) for s in self.statements)
+
+
+class RecordingConnection:
+    """A landing's work connection that writes down every statement given to it."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, record: Recorded) -> None:
+        self._con, self._record = con, record
+
+    def execute(self, query: str, *args: Any, **kwargs: Any) -> Any:
+        self._record.statements.append(query)
+        return self._con.execute(query, *args, **kwargs)
+
+    def sql(self, query: str, *args: Any, **kwargs: Any) -> Any:
+        self._record.statements.append(query)
+        return self._con.sql(query, *args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._con, name)
+
+
+def write_csv(path: Path, width: int, first_id: int) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(["contact_id", *(f"attr_{j}" for j in range(width - 1))])
+        for i in range(first_id, first_id + ROWS):
+            out.writerow([f"c{i}", *(f"v{(i * 7 + j) % 13}" for j in range(width - 1))])
+    return path
+
+
+def landing_statements(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, width: int
+) -> tuple[Recorded, Recorded]:
+    """The statements of a first landing of `width` columns, then of an upsert into it."""
+    opened = db.private_instance
+    records: list[Recorded] = []
+
+    def recording(temp_directory: str) -> Any:
+        records.append(Recorded())
+        return RecordingConnection(opened(temp_directory), records[-1])
+
+    monkeypatch.setattr(db, "private_instance", recording)
+    store = Store(tmp_path / f"ws{width}")
+    land(store, "contacts", [write_csv(tmp_path / f"a{width}.csv", width, 0)])
+    # Half the rows update contacts, half are new: the upsert path, every column present.
+    land(store, "contacts", [write_csv(tmp_path / f"b{width}.csv", width, ROWS // 2)])
+    monkeypatch.undo()
+
+    [lake_file] = live_contacts_files(store)
+    table = pq.read_table(lake_file)
+    assert table.num_columns == width
+    assert table.num_rows == ROWS + ROWS // 2
+    first, upsert = records
+    return first, upsert
+
+
+def test_a_landing_runs_the_same_statements_whatever_the_width(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    by_width = {w: landing_statements(monkeypatch, tmp_path, w) for w in WIDTHS}
+    for landing in (0, 1):
+        counts = {w: len(by_width[w][landing].statements) for w in WIDTHS}
+        assert len(set(counts.values())) == 1, counts
+        cases = {w: by_width[w][landing].cases for w in WIDTHS}
+        assert len(set(cases.values())) == 1, f"a CASE per column: {cases}"
+
+
+def test_the_sql_of_a_landing_grows_linearly_with_the_width(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    by_width = {w: landing_statements(monkeypatch, tmp_path, w) for w in WIDTHS}
+    for landing in (0, 1):
+        chars = [by_width[w][landing].chars for w in WIDTHS]
+        per_column = [
+            (chars[i + 1] - chars[i]) / (WIDTHS[i + 1] - WIDTHS[i]) for i in range(len(WIDTHS) - 1)
+        ]
+        # Linear: the same text per added column (a few characters more for longer names).
+        assert per_column[1] <= per_column[0] * 1.25, (chars, per_column)
