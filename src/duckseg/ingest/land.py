@@ -361,8 +361,7 @@ class _Landing:
             self._create(self._current(), q.contacts_start(plan.columns, True), "TABLE")
         else:  # no contacts yet: the first file's rows are the contacts
             first = rest.pop(0)
-            kind = "TABLE" if rest else "VIEW"  # a view when it is written out as it is
-            self._create(self._current(), q.first_contacts(first, plan), kind)
+            self._create(self._current(), q.first_contacts(first, plan), "TABLE")
         for source in rest:
             self._upsert(plan.columns, q.latest_per_contact(source, plan), plan.present(source))
         self._write_contacts(plan.columns, lake_files)
