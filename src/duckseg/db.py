@@ -75,7 +75,7 @@ def private_instance(temp_directory: str) -> duckdb.DuckDBPyConnection:
     # These passes cost the square of a select list's width (or worse) in DuckDB; a landing's
     # work queries select every column of a file that may be 10,000 wide and gain nothing from
     # them (docs/operations.md).
-    con.execute(f"SET GLOBAL disabled_optimizers = '{','.join(WIDE_SLOW_OPTIMIZERS)}'")
+    con.execute("SET GLOBAL disabled_optimizers = ?", [",".join(WIDE_SLOW_OPTIMIZERS)])
     return con
 
 
