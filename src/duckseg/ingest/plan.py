@@ -277,7 +277,8 @@ def typed_select(source: Source, plan: Plan, found: Sequence[Check]) -> exp.Sele
                 out.append(exp.alias_(raw, raw_key(column), copy=False))
 
     # `__bad` is what filters rows (a boolean, cheap for every row); the reason text is
-    # only ever read for bad rows.
+    # only ever built for bad rows. Lists, not a CASE per check: DuckDB binds a select
+    # list of CASEs in time that grows faster than the number of checks.
     conditions = [exp.paren(c.condition.copy()) for c in found]
     bad = (
         exp.func("coalesce", exp.or_(*conditions, copy=False), exp.false())
@@ -285,20 +286,26 @@ def typed_select(source: Source, plan: Plan, found: Sequence[Check]) -> exp.Sele
         else exp.false()
     )
     out.append(exp.alias_(bad, "__bad"))
-    reasons = [
-        exp.Case(ifs=[exp.If(this=c.condition.copy(), true=c.message.copy())]) for c in found
-    ]
-    reason = exp.Anonymous(this="concat_ws", expressions=[_lit("; "), *reasons])
-    keys = [exp.Case(ifs=[exp.If(this=c.condition.copy(), true=_lit(c.key))]) for c in found]
     no_text = exp.cast(exp.null(), "VARCHAR")
-    out.append(
-        exp.alias_(exp.Nullif(this=reason, expression=_lit("")) if found else no_text, "__reason")
-    )
-    out.append(
-        exp.alias_(
-            exp.Coalesce(this=keys[0], expressions=keys[1:]) if found else no_text.copy(),
-            "__reason_key",
+    if not found:
+        out += [exp.alias_(no_text, "__reason"), exp.alias_(no_text.copy(), "__reason_key")]
+        return exp.select(*out, copy=False).from_(source.table, copy=False)
+
+    def flags() -> exp.Expr:
+        return exp.Array(
+            expressions=[exp.func("coalesce", c.condition.copy(), exp.false()) for c in found]
         )
+
+    messages = exp.Array(expressions=[c.message.copy() for c in found])
+    reasons = exp.Anonymous(
+        this="array_to_string",
+        expressions=[exp.Anonymous(this="list_where", expressions=[messages, flags()]), _lit("; ")],
+    )
+    out.append(exp.alias_(exp.Case(ifs=[exp.If(this=bad.copy(), true=reasons)]), "__reason"))
+    first = exp.Anonymous(this="list_position", expressions=[flags(), exp.true()])
+    keys = exp.Array(expressions=[_lit(c.key) for c in found])
+    out.append(
+        exp.alias_(exp.Anonymous(this="list_extract", expressions=[keys, first]), "__reason_key")
     )
     # Built once and not copied again: a wide file makes this select very large.
     return exp.select(*out, copy=False).from_(source.table, copy=False)
