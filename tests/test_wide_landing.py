@@ -64,7 +64,12 @@ def write_csv(path: Path, width: int, first_id: int) -> Path:
         out = csv.writer(handle)
         out.writerow(["contact_id", *(f"attr_{j}" for j in range(width - 1))])
         for i in range(first_id, first_id + ROWS):
-            out.writerow([f"c{i}", *(f"v{(i * 7 + j) % 13}" for j in range(width - 1))])
+            # Text and integer columns: an integer column brings a check of its own.
+            values = (f"{(i * 7 + j) % 13}" if j % 2 else f"v{i + j}" for j in range(width - 1))
+            row = [f"c{i}", *values]
+            if first_id and i == first_id:
+                row[2] = "not a number"  # attr_1: a rejected row, its reason built
+            out.writerow(row)
     return path
 
 
@@ -83,12 +88,14 @@ def landing_statements(
     store = Store(tmp_path / f"ws{width}")
     land(store, "contacts", [write_csv(tmp_path / f"a{width}.csv", width, 0)])
     # Half the rows update contacts, half are new: the upsert path, every column present.
-    land(store, "contacts", [write_csv(tmp_path / f"b{width}.csv", width, ROWS // 2)])
+    second = land(store, "contacts", [write_csv(tmp_path / f"b{width}.csv", width, ROWS // 2)])
+    assert second.reject_reasons == {"attr_1: not an integer": 1}
     monkeypatch.undo()
 
     [lake_file] = live_contacts_files(store)
     table = pq.read_table(lake_file)
     assert table.num_columns == width
+    assert str(table.schema.field("attr_1").type) == "int64"
     assert table.num_rows == ROWS + ROWS // 2
     first, upsert = records
     return first, upsert
