@@ -22,11 +22,9 @@ from sqlglot import exp
 
 from duckseg.db import union_all
 from duckseg.errors import InputError, did_you_mean
-from duckseg.ingest.readers import (
+from duckseg.ingest.readers import Flavour, Source, SourceColumn
+from duckseg.ingest.values import (
     INFERENCE_ORDER,
-    Flavour,
-    Source,
-    SourceColumn,
     blank_scan_filter,
     convert,
     infer_flags,
