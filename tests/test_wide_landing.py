@@ -12,10 +12,12 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -123,3 +125,32 @@ def test_the_sql_of_a_landing_grows_linearly_with_the_width(
         ]
         # Linear: the same text per added column (a few characters more for longer names).
         assert per_column[1] <= per_column[0] * 1.25, (chars, per_column)
+
+
+def test_a_wide_parquet_file_is_checked_without_a_query_per_column(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Every date column of a Parquet file has a check (a date outside the calendar); the
+    landing asks a few of them one by one and the rest in one scan."""
+    opened = db.private_instance
+    counts: dict[int, int] = {}
+    for width in WIDTHS:
+        record = Recorded()
+
+        def recording(temp_directory: str, record: Recorded = record) -> Any:
+            return RecordingConnection(opened(temp_directory), record)
+
+        monkeypatch.setattr(db, "private_instance", recording)
+        columns = {"contact_id": pa.array([f"c{i}" for i in range(ROWS)])}
+        for j in range(width - 1):
+            columns[f"day_{j}"] = pa.array([date(2024, 1, 1 + (i + j) % 28) for i in range(ROWS)])
+        path = tmp_path / f"p{width}.parquet"
+        pq.write_table(pa.table(columns), path)
+        store = Store(tmp_path / f"pws{width}")
+        report = land(store, "contacts", [path])
+        monkeypatch.undo()
+        assert report.rows_landed == ROWS and report.rows_rejected == 0
+        [lake_file] = live_contacts_files(store)
+        assert pq.read_table(lake_file).num_columns == width
+        counts[width] = len(record.statements)
+    assert len(set(counts.values())) == 1, counts

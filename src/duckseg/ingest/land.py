@@ -67,6 +67,7 @@ from duckseg.state.store import Store, tmp_path_for
 
 KINDS = ("contacts", "events")
 MAX_PROBLEMS = 20
+PRUNED_CHECKS = 8  # checks of a Parquet file asked one by one, pruned on statistics
 Progress = Callable[[int, int], None]
 # Called inside the landing's catalog transaction with its connection and landing_id,
 # to record something that must commit with the landing or not at all.
@@ -317,14 +318,26 @@ class _Landing:
         for source in sources:
             found = q.checks(source, plan)
             if source.streamed:
-                # A Parquet file is read where it is: keep only the checks that some row
-                # fails, most ruled out by row-group statistics without reading a value.
-                found = [c for c in found if self._sql(q.first_failure(source, c)).fetchall()]
+                found = self._failing(source, found)
             checked = checked or bool(found)
             # A streamed (Parquet) source stays a view: its rows go from the file to the lake.
             kind = "VIEW" if source.streamed else "TABLE"
             self._create(q.typed_table(source).name, q.typed_select(source, plan, found), kind)
         return checked
+
+    def _failing(self, source: Source, found: Sequence[q.Check]) -> list[q.Check]:
+        """The checks that some row of a streamed (Parquet) source fails.
+
+        The file is read where it is, so a check no row fails is dropped. The first few
+        are asked one by one, most ruled out by row-group statistics without reading a
+        value; one scan answers the rest, so a wide file costs no query per column.
+        """
+        alone, rest = found[:PRUNED_CHECKS], found[PRUNED_CHECKS:]
+        kept = [c for c in alone if self._sql(q.first_failure(source, c)).fetchall()]
+        if rest:
+            failing = {int(n) for (n,) in self._sql(q.failing_checks(source, rest)).fetchall()}
+            kept += [c for n, c in enumerate(rest) if n in failing]
+        return kept
 
     # -- events ----------------------------------------------------------------------
     def _kept(

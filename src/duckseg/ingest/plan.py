@@ -258,6 +258,22 @@ def first_failure(source: Source, check: Check) -> exp.Select:
     )
 
 
+def failing_checks(source: Source, found: Sequence[Check]) -> exp.Select:
+    """The positions in `found` of the checks that some row of `source` fails: one scan,
+    the checks as one list (not an aggregate per check, which DuckDB binds in time that
+    grows with their square)."""
+    positions = exp.Array(expressions=[exp.Literal.number(n) for n in range(len(found))])
+    flags = exp.Array(
+        expressions=[exp.func("coalesce", c.condition.copy(), exp.false()) for c in found]
+    )
+    failing = exp.Anonymous(this="list_where", expressions=[positions, flags])
+    return (
+        exp.select(exp.alias_(exp.Unnest(expressions=[failing]), "n"), copy=False)
+        .distinct()
+        .from_(source.table)
+    )
+
+
 def typed_select(source: Source, plan: Plan, found: Sequence[Check]) -> exp.Select:
     """One source's rows in lake types, with their original text and what is wrong with them
     (the checks `found` for it)."""
