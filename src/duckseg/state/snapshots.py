@@ -54,11 +54,6 @@ COLUMNS = (
 
 PENDING_MEMBERS = "pending_members"
 ORDER = ("as_of", "built_at", "seq")  # a segment's history order
-_INSERT = exp.insert(
-    exp.values([tuple(exp.Placeholder() for _ in (*COLUMNS, "seq"))]),
-    TABLE,
-    columns=[*COLUMNS, "seq"],
-).sql("duckdb")
 # Reading queries, built once. `?` placeholders take the values.
 _ROWS = exp.select(*COLUMNS).from_(TABLE)
 _LAST_FIRST = [exp.Ordered(this=exp.column(c), desc=True) for c in ORDER]
@@ -208,24 +203,12 @@ class SnapshotStore:
                 written.append((snap, info, final))
             faults.reached(faults.FILES_WRITTEN)
             with self.store.transaction() as con:
-                (next_seq,) = con.execute(_NEXT_SEQ).fetchall()[0]
-                for offset, (_, info, _) in enumerate(written):
-                    con.execute(
-                        _INSERT,
-                        [
-                            info.snapshot_id,
-                            info.segment,
-                            info.kind,
-                            _naive(info.as_of),
-                            _naive(info.built_at),
-                            info.definition_hash,
-                            info.compiled_sql,
-                            info.engine,
-                            info.count,
-                            info.path,
-                            next_seq + offset,
-                        ],
-                    )
+                if written:
+                    (next_seq,) = con.execute(_NEXT_SEQ).fetchall()[0]
+                    rows = [
+                        _row(info, next_seq + offset) for offset, (_, info, _) in enumerate(written)
+                    ]
+                    con.execute(_insert(len(rows)), [value for row in rows for value in row])
                 faults.reached(faults.SNAPSHOTS_INSERTED)
                 # The feed and the member index commit with the snapshots (state/feed.py).
                 feed.record_commit(con, self.root, [_committed(i) for _, i, _ in written], built_at)
@@ -425,6 +408,28 @@ class SnapshotStore:
         for info in history:
             (self.root / info.path).unlink(missing_ok=True)
         return len(history)
+
+
+def _insert(count: int) -> str:
+    """One INSERT of `count` catalog rows: a build registers its snapshots in one statement."""
+    row = tuple(exp.Placeholder() for _ in (*COLUMNS, "seq"))
+    return exp.insert(exp.values([row] * count), TABLE, columns=[*COLUMNS, "seq"]).sql("duckdb")
+
+
+def _row(info: SnapshotInfo, seq: int) -> list[object]:
+    return [
+        info.snapshot_id,
+        info.segment,
+        info.kind,
+        _naive(info.as_of),
+        _naive(info.built_at),
+        info.definition_hash,
+        info.compiled_sql,
+        info.engine,
+        info.count,
+        info.path,
+        seq,
+    ]
 
 
 def _committed(info: SnapshotInfo) -> feed.Committed:
