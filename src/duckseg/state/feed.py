@@ -29,7 +29,6 @@ import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
-from duckseg.db import parquet_scan, union_all
 from duckseg.state import member_index
 from duckseg.state.member_index import FileSchemas, Row, literal_time
 from duckseg.state.store import CATALOG_FILE, Store
@@ -149,9 +148,9 @@ def _record_run(
 def _histories(con: duckdb.DuckDBPyConnection, segments: Sequence[str]) -> dict[str, list[Row]]:
     query = (
         exp.select("segment", "snapshot_id", "as_of", "path")
-        .from_("snapshots")
-        .where(exp.In(this=exp.column("segment"), expressions=_strings(segments)))
-        .order_by("segment", *ORDER)
+        .from_("snapshots", copy=False)
+        .where(exp.In(this=exp.column("segment"), expressions=_strings(segments)), copy=False)
+        .order_by("segment", *ORDER, copy=False)
     )
     found: dict[str, list[Row]] = {segment: [] for segment in segments}
     for segment, sid, as_of, path in con.execute(query.sql("duckdb")).fetchall():
@@ -178,28 +177,50 @@ def _same_key_type(steps: Sequence[_Step], schemas: FileSchemas) -> list[list[_S
 def _append_changes(
     con: duckdb.DuckDBPyConnection, steps: Sequence[_Step], schemas: FileSchemas, at: datetime
 ) -> None:
-    """One INSERT of every step's entries and exits: the rows of each new file and of the
-    file before it, tagged by step, grouped by contact (and arm): a contact only in the
-    new file entered, one only in the old file exited."""
-    sides: list[exp.Select] = []
+    """One INSERT of every step's entries and exits: one scan of every new file and the
+    file before it, each row tagged by its file's step and side, grouped by contact (and
+    arm): a contact only in the new file entered, one only in the old file exited."""
+    files: list[tuple[int, bool, bool, str]] = []  # position, is_new, armed, path
     for position, step in enumerate(steps):
         old = step.prior.path if step.prior else None
         armed = "arm" in schemas.columns(step.snap.path) and (
             old is None or "arm" in schemas.columns(old)
         )
-        arm = exp.cast(exp.column("arm"), "VARCHAR") if armed else exp.cast(exp.null(), "VARCHAR")
-        for path, is_new in ((step.snap.path, True), (old, False)):
-            if path is None:
-                continue
-            sides.append(
-                exp.select(
-                    exp.alias_(exp.Literal.number(position), "position"),
-                    exp.alias_(exp.Boolean(this=is_new), "is_new"),
-                    exp.column("contact_id"),
-                    exp.alias_(arm.copy(), "arm"),
-                ).from_(parquet_scan([schemas.root / path]).subquery("s"))
+        files.append((position, True, armed, step.snap.path))
+        if old is not None:
+            files.append((position, False, armed, old))
+    paths = [str(schemas.root / path) for *_, path in files]
+    scan = exp.Table(
+        this=exp.ReadParquet(
+            expressions=[
+                exp.Array(expressions=_strings(paths)),
+                exp.EQ(this=exp.column("filename"), expression=exp.true()),
+                exp.EQ(this=exp.column("union_by_name"), expression=exp.true()),
+            ]
+        ),
+        alias=exp.TableAlias(this=exp.to_identifier("r")),
+    )
+    tags = exp.values(
+        [
+            (
+                exp.Literal.string(full),
+                exp.Literal.number(pos),
+                exp.Boolean(this=new),
+                exp.Boolean(this=armed),
             )
-    in_new = exp.column("is_new")
+            for (pos, new, armed, _), full in zip(files, paths, strict=True)
+        ],
+        alias="t",
+        columns=["filename", "position", "is_new", "armed"],
+    )
+    arm: exp.Expr = exp.cast(exp.null(), "VARCHAR")
+    if any(armed for *_, armed, _ in files):  # the column exists in the scan
+        arm = exp.If(
+            this=exp.column("armed", "t"),
+            true=exp.cast(exp.column("arm", "r"), "VARCHAR"),
+            false=exp.cast(exp.null(), "VARCHAR"),
+        )
+    in_new = exp.column("is_new", "t")
     change = exp.Case(
         ifs=[
             exp.If(this=exp.func("BOOL_AND", in_new), true=exp.Literal.string(ENTERED)),
@@ -210,9 +231,17 @@ def _append_changes(
         ]
     )
     grouped = (
-        exp.select("position", "contact_id", "arm", exp.alias_(change, "change"))
-        .from_(union_all(sides).subquery("s"))
-        .group_by("position", "contact_id", "arm")
+        exp.select(
+            exp.column("position", "t"),
+            exp.column("contact_id", "r"),
+            exp.alias_(arm, "arm"),
+            exp.alias_(change, "change"),
+        )
+        .from_(scan, copy=False)
+        .join(tags, on=exp.column("filename", "t").eq(exp.column("filename", "r")), copy=False)
+        .group_by(
+            exp.column("position", "t"), exp.column("contact_id", "r"), arm.copy(), copy=False
+        )
     )
     meta = exp.values(
         [
@@ -244,11 +273,12 @@ def _append_changes(
             literal_time(_naive(at)),
             exp.column("arm", "c"),
         )
-        .from_(grouped.subquery("c"))
-        .join(meta, on=exp.column("position", "m").eq(exp.column("position", "c")))
-        .where(exp.column("change", "c").is_(exp.null()).not_())
+        .from_(grouped.subquery("c", copy=False), copy=False)
+        .join(meta, on=exp.column("position", "m").eq(exp.column("position", "c")), copy=False)
+        .where(exp.column("change", "c").is_(exp.null()).not_(), copy=False)
     )
-    con.execute(exp.insert(rows, "changes", columns=list(FEED_COLUMNS)).sql("duckdb"))
+    insert = exp.insert(rows, "changes", columns=list(FEED_COLUMNS), copy=False)
+    con.execute(insert.sql("duckdb"))
 
 
 # -- reading ----------------------------------------------------------------------------

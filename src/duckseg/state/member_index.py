@@ -91,8 +91,8 @@ def states(con: duckdb.DuckDBPyConnection, segments: Sequence[str]) -> dict[str,
     """Per segment, the snapshot its rows are those of (absent: it has no rows yet)."""
     query = (
         exp.select("segment", "snapshot_id")
-        .from_("member_index_state")
-        .where(exp.In(this=exp.column("segment"), expressions=_strings(segments)))
+        .from_("member_index_state", copy=False)
+        .where(exp.In(this=exp.column("segment"), expressions=_strings(segments)), copy=False)
     )
     return {str(seg): str(sid) for seg, sid in con.execute(query.sql("duckdb")).fetchall()}
 
@@ -134,10 +134,12 @@ def _changed(change: str, snapshot_ids: Sequence[str], after: int) -> exp.Select
     """The feed rows of one kind just appended (seq > `after`) for these snapshots."""
     return (
         exp.select("segment", "contact_id", "as_of")
-        .from_("changes")
-        .where(exp.column("seq") > exp.Literal.number(after))
-        .where(exp.column("change").eq(exp.Literal.string(change)))
-        .where(exp.In(this=exp.column("snapshot_id"), expressions=_strings(snapshot_ids)))
+        .from_("changes", copy=False)
+        .where(exp.column("seq") > exp.Literal.number(after), copy=False)
+        .where(exp.column("change").eq(exp.Literal.string(change)), copy=False)
+        .where(
+            exp.In(this=exp.column("snapshot_id"), expressions=_strings(snapshot_ids)), copy=False
+        )
     )
 
 

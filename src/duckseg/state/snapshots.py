@@ -178,14 +178,20 @@ class SnapshotStore:
     def commit(self, pending: Sequence[PendingSnapshot], built_at: datetime) -> list[SnapshotInfo]:
         """Write every pending snapshot's file, then register them all in one transaction."""
         written: list[tuple[PendingSnapshot, SnapshotInfo, Path]] = []
+        ids = [new_snapshot_id(built_at) for _ in pending]
+        rels = [
+            SNAPSHOT_DIR / storage_name(snap.segment) / f"{sid}.parquet"
+            for snap, sid in zip(pending, ids, strict=True)
+        ]
+        if rels:  # one journal entry (one fsync) for the whole build, before any file exists
+            self.store.journal(
+                *(p for rel in rels for p in (tmp_path_for(self.root / rel), self.root / rel))
+            )
         try:
-            for snap in pending:
-                sid = new_snapshot_id(built_at)
-                rel = SNAPSHOT_DIR / storage_name(snap.segment) / f"{sid}.parquet"
+            for snap, sid, rel in zip(pending, ids, rels, strict=True):
                 final = self.root / rel
                 final.parent.mkdir(parents=True, exist_ok=True)
                 tmp = tmp_path_for(final)
-                self.store.journal(tmp, final)
                 pq.write_table(snap.members, tmp, compression="zstd")
                 tmp.replace(final)
                 info = SnapshotInfo(
