@@ -230,7 +230,8 @@ class Explainer:
 
     # -- helpers -------------------------------------------------------------------------
     def new(self, kind: str, node: ir.Node) -> NodePlan:
-        return NodePlan(kind, describe(node), self.add(self.builder.predicate(node)))
+        # Lowered as a build lowers it: a group over stopped / restarted has no rule before.
+        return NodePlan(kind, describe(node), self.add(self.builder.predicate(lower(node))))
 
     def fact(self, fact: Fact, zero: bool = False) -> exp.Expr:
         ref = column(self.plan.column_for(fact), FACTS)
