@@ -60,9 +60,7 @@ def _raw_event(world: World, cid: Any, link: dict[str, Any]) -> dict[str, object
             continue
         if cell(event["ts"], "timestamp") != _instant(link["time"]):
             continue
-        shown = {
-            p: jsonable(cell(event.get(p), world.prop_types[p])) for p in link["properties"]
-        }
+        shown = {p: jsonable(cell(event.get(p), world.prop_types[p])) for p in link["properties"]}
         if shown == link["properties"]:
             return event
     raise AssertionError(f"{cid}: no raw event is {link}")
@@ -186,7 +184,12 @@ def test_chain_of_a_member_and_where_others_fail(shop: Workspace) -> None:
     a = shop.explain("trial", "a").tree
     assert a.kind == "sequence" and a.result
     assert a.evidence["chain"] == [
-        {"step": 1, "event": "signup", "time": "2026-03-10T09:00:00Z", "properties": {"plan": "pro"}},
+        {
+            "step": 1,
+            "event": "signup",
+            "time": "2026-03-10T09:00:00Z",
+            "properties": {"plan": "pro"},
+        },
         {"step": 2, "event": "demo_request", "time": "2026-03-12T15:00:00Z", "properties": {}},
         {"step": 3, "event": "purchase", "time": "2026-03-20T08:00:00Z", "properties": {}},
     ]

@@ -111,7 +111,9 @@ def _reached(
     return query.where(exp.Exists(this=earlier), copy=False)
 
 
-def _chosen(reached: str, props: list[str], after: tuple[str, Duration | None] | None) -> exp.Select:
+def _chosen(
+    reached: str, props: list[str], after: tuple[str, Duration | None] | None
+) -> exp.Select:
     """The earliest event of `reached` that leads to the chosen event of the next step."""
     own = "own"
     names = ["ts", "event", *(_prop(i) for i in range(len(props)))]
@@ -120,7 +122,9 @@ def _chosen(reached: str, props: list[str], after: tuple[str, Duration | None] |
         nxt, gap = after
         none = exp.not_(exp.Exists(this=exp.select(exp.Literal.number(1)).from_(nxt)))
         link = _follows(_col("ts", own), _col("ts", LATER), gap)
-        leads = exp.Exists(this=exp.select(exp.Literal.number(1)).from_(_table(nxt, LATER)).where(link))
+        leads = exp.Exists(
+            this=exp.select(exp.Literal.number(1)).from_(_table(nxt, LATER)).where(link)
+        )
         query = query.where(exp.or_(none, leads), copy=False)
     order = [exp.Ordered(this=_col(name, own), nulls_first=False) for name in names]
     return query.order_by(*order, copy=False).limit(1, copy=False)
