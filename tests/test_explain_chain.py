@@ -197,7 +197,10 @@ def test_chain_of_a_member_and_where_others_fail(shop: Workspace) -> None:
     b = shop.explain("trial", "b").tree
     assert not b.result and b.evidence["failed_step"] == 2
     assert b.evidence["chain"][0]["time"] == "2026-03-01T10:00:00Z"
-    assert b.evidence["reason"] == "no qualifying demo_request within 7d after 2026-03-01T10:00:00Z"
+    assert (
+        b.evidence["reason"]
+        == "no qualifying demo_request within 7 days after 2026-03-01T10:00:00Z"
+    )
     c = shop.explain("trial", "c").tree
     assert c.evidence["chain"] == [] and c.evidence["reason"] == "no qualifying signup"
     members = set(shop.build("trial").to_polars()["contact_id"].to_list())
@@ -229,9 +232,9 @@ def test_chain_in_text_json_and_html(shop: Workspace) -> None:
     run = lambda *a: subprocess.run([*base, *a], capture_output=True, text=True, timeout=120)  # noqa: E731
     doc = json.loads(run("trial", "b", "--json").stdout)
     assert doc["tree"]["evidence"]["failed_step"] == 2
-    text = run("trial", "b").stdout
+    text = " ".join(run("trial", "b").stdout.split())  # as rich wraps it at any width
     assert "step 1: signup at 2026-03-01T10:00:00Z (plan: pro)" in text
-    assert "step 2: no qualifying demo_request within 7d after 2026-03-01T10:00:00Z" in text
+    assert "step 2: no qualifying demo_request within 7 days after 2026-03-01T10:00:00Z" in text
     assert "period 3 [" in run("regular", "a").stdout
     html = shop.explain("trial", "a")._repr_html_()
     assert "step 3: purchase at 2026-03-20T08:00:00Z" in html

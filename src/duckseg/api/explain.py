@@ -191,7 +191,12 @@ def _chain(steps: list[StepPlan], values: dict[str, Any]) -> dict[str, Any]:
     the step where every chain fails and why."""
     out: dict[str, Any] = {
         "steps": [
-            {"step": k, "events": s.events, "then_within": s.then_within, "count": values[s.count]}
+            {
+                "step": k,
+                "events": s.events,
+                "then_within": None if s.then_within is None else str(s.then_within),
+                "count": values[s.count],
+            }
             for k, s in enumerate(steps, 1)
         ],
         "chain": [],
@@ -217,7 +222,7 @@ def _reason(step: StepPlan, count: int, chain: list[dict[str, Any]]) -> str:
     what = f"no qualifying {' or '.join(step.events)}"
     if not chain or not count:
         return what
-    within = f" within {step.then_within}" if step.then_within else ""
+    within = f" within {step.then_within.words()}" if step.then_within else ""
     return f"{what}{within} after {chain[-1]['time']}"
 
 

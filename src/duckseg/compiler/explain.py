@@ -25,7 +25,7 @@ from duckseg.compiler.rewrites import lower
 from duckseg.compiler.sqlbuild import CONTACTS, EVENTS, FACTS, KEY, SqlBuilder, column, left_join
 from duckseg.lang import ir
 from duckseg.lang.describe import describe
-from duckseg.lang.time import TimeContext, iso
+from duckseg.lang.time import Duration, TimeContext, iso
 
 Static = str | int | float | bool | list[str] | None
 
@@ -35,7 +35,7 @@ class StepPlan:
     """One step of a sequence: its qualifying count and its chosen event's columns."""
 
     events: list[str]
-    then_within: str | None
+    then_within: Duration | None
     count: str
     event: str
     time: str
@@ -189,7 +189,7 @@ class Explainer:
             plan.steps.append(
                 StepPlan(
                     list(step.filter.events),
-                    None if step.then_within is None else str(step.then_within),
+                    step.then_within,
                     count,
                     self.add(chosen.event),
                     self.add(chosen.time),
