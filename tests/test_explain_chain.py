@@ -224,6 +224,14 @@ def test_periods_of_performed_regularly(shop: Workspace) -> None:
         "met": True,
     }
     assert not a.evidence["periods"][1]["to_inclusive"]
+    # Stopped / restarted show the count in each stretch of time they read.
+    stopped = "where: {stopped_performing: purchase, recent: 30d, prior: 60d}\n"
+    (shop.root / "segments" / "stopped.yaml").write_text(stopped, encoding="utf-8")
+    (lowered,) = shop.explain("stopped", "a").tree.children
+    assert [(c.kind, c.evidence["count"], c.result) for c in lowered.children] == [
+        ("performed", 1, True),
+        ("not_performed", 2, False),
+    ]
 
 
 def test_chain_in_text_json_and_html(shop: Workspace) -> None:
