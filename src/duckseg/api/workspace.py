@@ -16,17 +16,16 @@ from duckseg import db as database
 from duckseg.api import build as builds
 from duckseg.api import changes as feed_changes
 from duckseg.api import check as checks
-from duckseg.api import definitions, listing, static
+from duckseg.api import definitions, layout, listing, static
 from duckseg.api import delete as deletion
 from duckseg.api import history as history_api
 from duckseg.api import preview as previews
 from duckseg.api import traits as traits_api
 from duckseg.api.build import PartialBuildError
 from duckseg.api.changes import FeedBatch
-from duckseg.api.definitions import SEGMENTS_DIR
 from duckseg.api.results import Diff, Preview, Snapshot, StaticResult
-from duckseg.api.sample import land_sample, refuse_sample_over_data
-from duckseg.config import CONFIG_FILE, DEFAULT_CONFIG_TEXT, Config, load_config
+from duckseg.api.sample import land_sample
+from duckseg.config import CONFIG_FILE, Config, load_config
 from duckseg.engines.duckdb import lake_connection, read_catalog
 from duckseg.errors import InputError
 from duckseg.lang.loader import Limits
@@ -48,16 +47,6 @@ if TYPE_CHECKING:
     from duckseg.export.result import ExportResult
     from duckseg.report import Report
 
-WORKSPACE_DIRS = (
-    SEGMENTS_DIR,
-    "traits",
-    "lake/contacts",
-    "lake/events",
-    "state",
-    "reports",
-    "exports",
-)
-
 SegmentLike = Segment | str | Path
 Progress = Callable[[str, int, int], None]
 
@@ -74,25 +63,12 @@ class Workspace:
     # -- opening ------------------------------------------------------------------
     @classmethod
     def open(cls, path: str | Path = ".", clock: Clock | None = None) -> Workspace:
-        root = Path(path).resolve()
-        if not (root / CONFIG_FILE).exists() and not (root / SEGMENTS_DIR).is_dir():
-            raise InputError.single(
-                str(path),
-                "not a duckseg workspace (no duckseg.toml)",
-                hint="create one with duckseg init",
-            )
+        root = layout.existing_root(path)
         return cls(root, load_config(root / CONFIG_FILE), clock)
 
     @classmethod
     def init(cls, path: str | Path, demo: bool = False, clock: Clock | None = None) -> Workspace:
-        root = Path(path).resolve()
-        if demo:
-            refuse_sample_over_data(root)
-        root.mkdir(parents=True, exist_ok=True)
-        for folder in WORKSPACE_DIRS:
-            (root / folder).mkdir(parents=True, exist_ok=True)
-        if not (root / CONFIG_FILE).exists():
-            (root / CONFIG_FILE).write_text(DEFAULT_CONFIG_TEXT, encoding="utf-8")
+        root = layout.create(path, demo)
         ws = cls(root, load_config(root / CONFIG_FILE), clock)
         if demo:
             land_sample(ws)
