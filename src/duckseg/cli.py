@@ -48,8 +48,8 @@ VERBS: tuple[tuple[str, Callable[..., None]], ...] = (
     ("doctor", cli_data.doctor),
 )
 
-for name, verb in VERBS:
-    app.command(name)(verb)
+for _name, _verb in VERBS:
+    app.command(_name)(_verb)
 cli_memberships.register(app)
 app.add_typer(audience_app, name="audience")
 app.add_typer(cli_segments.static_app, name="static")
