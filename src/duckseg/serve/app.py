@@ -11,7 +11,6 @@ from __future__ import annotations
 import hmac
 import json
 import re
-from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Protocol
@@ -22,6 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from duckseg.errors import BadInputError, DucksegError
 from duckseg.lang.spec import Segment
@@ -102,16 +102,8 @@ def create_app(ws: Source, token: str | None, preview_timeout: float = 10.0) -> 
     lookup = ContactLookup(ws.store)
     app.state.lookup = lookup  # `duckseg serve` loads it before the first request
     app.add_middleware(BodyLimit)
-
-    @app.middleware("http")
-    async def authorise(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        if token is not None:
-            given = request.headers.get("authorization", "")
-            if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
-                return _error(401, "missing or wrong bearer token", request.url.path)
-        return await call_next(request)
+    if token is not None:
+        app.add_middleware(Bearer, token=token)  # added last: it runs first
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:
@@ -214,8 +206,8 @@ def create_app(ws: Source, token: str | None, preview_timeout: float = 10.0) -> 
             view = await run_in_threadpool(lookup.refresh)
         answer = view.answer(wanted, ws.as_of())
         if answer is None:
-            answer = await run_in_threadpool(lambda: ws.contact(wanted).to_dict())
-        return _json(plain(answer))
+            answer = plain(await run_in_threadpool(lambda: ws.contact(wanted).to_dict()))
+        return _json(answer)
 
     @app.get("/contacts/{contact}/explain/{name}", summary="Why a contact is or is not a member")
     def explain(
@@ -244,6 +236,25 @@ def create_app(ws: Source, token: str | None, preview_timeout: float = 10.0) -> 
         return plain(result)
 
     return app
+
+
+class Bearer:
+    """ASGI middleware: with a token configured, a request without `Authorization: Bearer
+    <token>` is answered 401 before anything else runs (plain ASGI: no per-request task)."""
+
+    def __init__(self, app: ASGIApp, token: str) -> None:
+        self.app = app
+        self.expected = f"Bearer {token}".encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            headers = scope.get("headers") or []
+            given = next((v for k, v in headers if k == b"authorization"), b"")
+            if not hmac.compare_digest(given, self.expected):
+                path = Request(scope).url.path
+                await _error(401, "missing or wrong bearer token", path)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def _json(value: Any) -> Response:

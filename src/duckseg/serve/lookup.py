@@ -18,6 +18,7 @@ of a type whose Python value DuckDB and Arrow give differently.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import threading
@@ -32,12 +33,13 @@ import duckdb
 import numpy as np
 import polars as pl
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from duckseg import db as database
 from duckseg.db import parquet_scan
 from duckseg.lang.time import iso, jsonable
+from duckseg.serve.keys import SortedKeys
+from duckseg.serve.limits import plain
 from duckseg.state import member_index
 from duckseg.state.store import CATALOG_FILE, Store
 from duckseg.types import typed_contact_key
@@ -57,10 +59,18 @@ _FILES = "SELECT path FROM lake_files WHERE kind = 'contacts' ORDER BY landing_i
 Stamp = tuple[tuple[int, int, int, int] | None, ...]
 
 
-def stamp(root: Path) -> Stamp:
-    """The catalog's files (and the traits folder) as `stat` sees them: cheap, opens nothing."""
+def watched(root: Path) -> tuple[str, ...]:
+    """The files whose `stat` stands for the catalog's version: the catalog, its write-ahead
+    log, and the traits folder (whether the view may show no traits)."""
+    return tuple(
+        str(p) for p in (root / CATALOG_FILE, root / f"{CATALOG_FILE}.wal", root / TRAITS_DIR)
+    )
+
+
+def stamp(paths: Sequence[str]) -> Stamp:
+    """The watched files as `stat` sees them: cheap, opens nothing."""
     found: list[tuple[int, int, int, int] | None] = []
-    for path in (root / CATALOG_FILE, root / f"{CATALOG_FILE}.wal", root / TRAITS_DIR):
+    for path in paths:
         try:
             st = os.stat(path)
         except OSError:
@@ -81,6 +91,69 @@ def _has_traits(root: Path) -> bool:
     )
 
 
+class Column:
+    """One attribute, read a row at a time: numbers from numpy, the rest through Arrow."""
+
+    def __init__(self, name: str, values: pa.Array) -> None:
+        self.name = name
+        self.arrow = values
+        self.numbers: np.ndarray | None = None
+        self.missing: np.ndarray | None = None
+        kind = values.type
+        self.text = pa.types.is_string(kind) or pa.types.is_large_string(kind)
+        if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind):
+            filled = values.fill_null(False if pa.types.is_boolean(kind) else 0)
+            self.numbers = filled.to_numpy(zero_copy_only=False)
+            self.missing = values.is_null().to_numpy(zero_copy_only=False)
+
+    def value(self, row: int) -> Any:
+        """The row's value as the API writes it: `plain(jsonable(value))`."""
+        if self.text:
+            return self.arrow[row].as_py()  # text or None: already as written
+        if self.numbers is not None and self.missing is not None:
+            if self.missing[row]:
+                return None
+            number = self.numbers[row].item()
+            return None if isinstance(number, float) and not math.isfinite(number) else number
+        return plain(jsonable(self.arrow[row].as_py()))
+
+
+@dataclass(frozen=True)
+class Members:
+    """The member index sorted by contact, each column a code into a short list of values
+    (segments, `since` instants, arms and agents repeat across millions of rows)."""
+
+    keys: SortedKeys
+    segment: np.ndarray  # codes into `rendered`
+    since: np.ndarray  # codes into `instants`
+    arm: np.ndarray  # codes into `labels`, -1 for none
+    agent: np.ndarray
+    rendered: list[tuple[str, dict[str, Any] | None]]  # name, its segment entry less since
+    instants: list[str]
+    labels: list[str]
+
+    def of(self, key: str) -> dict[str, list[dict[str, Any]]]:
+        lo, hi = self.keys.span(key)
+        segments: list[dict[str, Any]] = []
+        audiences: list[dict[str, Any]] = []
+        for row in range(lo, hi):  # sorted by segment name at load, as ws.contact lists them
+            name, entry = self.rendered[self.segment[row]]
+            since = self.instants[self.since[row]]
+            if entry is not None:
+                segments.append({"segment": name, "since": since, **entry})
+            else:
+                arm, agent = int(self.arm[row]), int(self.agent[row])
+                audiences.append(
+                    {
+                        "audience": name,
+                        "arm": self.labels[arm] if arm >= 0 else None,
+                        "agent": self.labels[agent] if agent >= 0 else None,
+                        "since": since,
+                    }
+                )
+        return {"segments": segments, "audiences": audiences}
+
+
 @dataclass(frozen=True)
 class View:
     """One version of the workspace, as the contact view reads it. Read-only once built."""
@@ -88,77 +161,30 @@ class View:
     version: tuple[Any, ...]
     servable: bool  # False: every lookup goes to ws.contact
     integer_ids: bool = False
-    keys: Any = None  # sorted contact ids: numpy int64, or a polars Series of text
-    contacts: pa.Table | None = None  # attributes, in the order of `keys`
-    member_keys: pl.Series | None = None  # member-index contact ids (text), sorted
-    members: pa.Table | None = None  # segment, since, arm, agent in that order
-    latest: dict[str, member_index.Latest] | None = None
+    keys: SortedKeys | None = None
+    ids: pa.Array | None = None  # contact_id in the order of `keys`
+    columns: tuple[Column, ...] = ()  # attributes, in the order of `keys`
+    members: Members | None = None
 
     def answer(self, contact_id: str, when: datetime) -> dict[str, Any] | None:
-        """The contact view as `ContactView.to_dict()` gives it, or None where ws.contact must
-        answer (an unknown id included: its error names the closest ids)."""
-        if not self.servable or self.contacts is None:
+        """The contact view as the API writes `ContactView.to_dict()` (through `plain`), or
+        None where ws.contact must answer (an unknown id too: its error names close ids)."""
+        if not self.servable or self.keys is None or self.ids is None:
             return None
         key = typed_contact_key(contact_id, self.integer_ids)
-        if key is None:
-            return None
-        at = _find(self.keys, key)
+        at = None if key is None else self.keys.find(key)
         if at is None:
             return None
-        record = self.contacts.slice(at, 1).to_pylist()[0]
+        found = self.ids[at].as_py()
+        memberships = self.members.of(str(found)) if self.members is not None else {}
         return {
-            "contact_id": jsonable(key),
+            "contact_id": plain(jsonable(found)),
             "as_of": iso(when),
-            "attributes": {k: jsonable(v) for k, v in record.items()},
+            "attributes": {c.name: c.value(at) for c in self.columns},
             "traits": {},
-            **self._memberships(str(key)),
+            "segments": memberships.get("segments", []),
+            "audiences": memberships.get("audiences", []),
         }
-
-    def _memberships(self, key: str) -> dict[str, list[dict[str, Any]]]:
-        segments: list[dict[str, Any]] = []
-        audiences: list[dict[str, Any]] = []
-        if self.member_keys is None or self.members is None or self.latest is None:
-            return {"segments": segments, "audiences": audiences}
-        lo = int(self.member_keys.search_sorted(key, side="left"))
-        hi = int(self.member_keys.search_sorted(key, side="right"))
-        rows = self.members.slice(lo, hi - lo).to_pylist() if hi > lo else []
-        # The order of ws.contact: segment names sorted, then split by kind.
-        for row in sorted(rows, key=lambda r: str(r["segment"])):
-            name = str(row["segment"])
-            info = self.latest.get(name)
-            if info is None:
-                continue  # rows of a segment whose snapshots are gone
-            since = iso(row["since"].replace(tzinfo=UTC))
-            if name.startswith(AUDIENCE_PREFIX):
-                audiences.append(
-                    {
-                        "audience": name.removeprefix(AUDIENCE_PREFIX),
-                        "arm": row["arm"],
-                        "agent": row["agent"],
-                        "since": since,
-                    }
-                )
-            else:
-                segments.append(
-                    {
-                        "segment": name,
-                        "since": since,
-                        "snapshot_id": info.snapshot_id,
-                        "as_of": iso(info.as_of),
-                    }
-                )
-        return {"segments": segments, "audiences": audiences}
-
-
-def _find(keys: Any, key: str | int) -> int | None:
-    if isinstance(keys, np.ndarray):
-        if not -(2**63) <= int(key) < 2**63:
-            return None
-        at = int(np.searchsorted(keys, key, side="left"))
-        return at if at < len(keys) and int(keys[at]) == key else None
-    assert isinstance(keys, pl.Series)
-    at = int(keys.search_sorted(str(key), side="left"))
-    return at if at < len(keys) and keys[at] == key else None
 
 
 def read_version(con: duckdb.DuckDBPyConnection, store: Store) -> tuple[Any, ...]:
@@ -191,29 +217,59 @@ def load(store: Store) -> View:
     if not same:
         return View(version=version, servable=False)
     integer = pa.types.is_integer(pq.read_schema(paths[0]).field("contact_id").type)
-    contacts = contacts.take(pc.sort_indices(contacts.column("contact_id")))
-    sorted_ids = contacts.column("contact_id")
-    keys: Any = (
-        sorted_ids.to_numpy().astype(np.int64)
-        if integer
-        else pl.Series(sorted_ids.cast(pa.string())).set_sorted()
-    )
-    member_keys, members = None, None
-    if rows is not None:
-        frame = pl.from_arrow(rows)
-        assert isinstance(frame, pl.DataFrame)
-        frame = frame.sort("contact_id", maintain_order=True)
-        member_keys = frame.get_column("contact_id").set_sorted()
-        members = frame.select("segment", "since", "arm", "agent").to_arrow()
+    keys, order = SortedKeys.build(contacts.column("contact_id"))
+    contacts = contacts.take(order).combine_chunks()
     return View(
         version=version,
         servable=True,
         integer_ids=integer,
         keys=keys,
-        contacts=contacts.drop_columns(["contact_id"]),
-        member_keys=member_keys,
-        members=members,
-        latest=latest,
+        ids=contacts.column("contact_id").chunk(0) if len(keys) else pa.array([]),
+        columns=tuple(
+            Column(name, contacts.column(name).chunk(0) if len(keys) else pa.array([]))
+            for name in contacts.column_names
+            if name != "contact_id"
+        ),
+        members=_members(rows, latest) if rows is not None else None,
+    )
+
+
+def _members(rows: pa.Table, latest: dict[str, member_index.Latest]) -> Members:
+    """The index rows of segments that have a latest snapshot, by contact then segment."""
+    frame = pl.from_arrow(rows)
+    assert isinstance(frame, pl.DataFrame)
+    frame = frame.filter(pl.col("segment").is_in(list(latest))).sort("contact_id", "segment")
+    keys, order = SortedKeys.build(frame.get_column("contact_id").to_arrow())
+    frame = frame[order.to_numpy()]
+    names = sorted(latest)
+    rendered: list[tuple[str, dict[str, Any] | None]] = [
+        (name.removeprefix(AUDIENCE_PREFIX), None)
+        if name.startswith(AUDIENCE_PREFIX)
+        else (
+            name,
+            {"snapshot_id": latest[name].snapshot_id, "as_of": iso(latest[name].as_of)},
+        )
+        for name in names
+    ]
+    instants = frame.get_column("since").unique().sort()
+    labels = pl.concat([frame.get_column("arm"), frame.get_column("agent")]).drop_nulls()
+    labels = labels.unique().sort()
+
+    def codes(column: str, values: pl.Series) -> np.ndarray:
+        found = frame.get_column(column).replace_strict(
+            values, pl.int_range(len(values), eager=True), default=-1, return_dtype=pl.Int32
+        )
+        return np.asarray(found.fill_null(-1).to_numpy(), dtype=np.int32)
+
+    return Members(
+        keys=keys,
+        segment=codes("segment", pl.Series(names)),
+        since=codes("since", instants),
+        arm=codes("arm", labels),
+        agent=codes("agent", labels),
+        rendered=rendered,
+        instants=[iso(at.replace(tzinfo=UTC)) for at in instants.to_list()],
+        labels=labels.to_list(),
     )
 
 
@@ -241,6 +297,7 @@ class ContactLookup:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.paths = watched(store.root)
         self._lock = threading.Lock()
         self._loaded: _Loaded | None = None
 
@@ -248,7 +305,7 @@ class ContactLookup:
         """The view if the catalog is unchanged since it was read (one `stat`), else None:
         then `refresh`, which may read the catalog, is needed."""
         loaded = self._loaded
-        if loaded is None or loaded.racy or stamp(self.store.root) != loaded.stamp:
+        if loaded is None or loaded.racy or stamp(self.paths) != loaded.stamp:
             return None
         return loaded.view
 
@@ -257,7 +314,7 @@ class ContactLookup:
         else a new one, swapped in whole."""
         with self._lock:
             loaded = self._loaded
-            now = stamp(self.store.root)
+            now = stamp(self.paths)
             if loaded is not None and not loaded.racy and now == loaded.stamp:
                 return loaded.view
             # Stamp first, then read: a write after the stamp changes the stamp again.
