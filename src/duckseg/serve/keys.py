@@ -32,8 +32,15 @@ class SortedKeys:
             order = np.argsort(values, kind="stable")
             return SortedKeys(values[order]), pa.array(order)
         text = pc.cast(ids, pa.string())
-        if len(text) and _fixed(text):
-            raw = np.asarray(text.to_numpy(zero_copy_only=False)).astype(np.bytes_)
+        width = _fixed_width(text) if len(text) else None
+        if width is not None:
+            # NUL-padded to one width, as numpy stores bytes: no Python string per id.
+            padded = pc.utf8_rpad(text, width=width, padding="\0")
+            fixed = pc.cast(pc.cast(padded, pa.binary()), pa.binary(width))
+            if isinstance(fixed, pa.ChunkedArray):
+                fixed = fixed.combine_chunks()
+            start = fixed.offset
+            raw = np.frombuffer(fixed.buffers()[1], dtype=f"S{width}")[start : start + len(fixed)]
             order = np.argsort(raw, kind="stable")
             return SortedKeys(raw[order]), pa.array(order)
         arrow_order = pc.sort_indices(text)
@@ -71,10 +78,12 @@ class SortedKeys:
         return lo if hi > lo else None
 
 
-def _fixed(text: pa.Array | pa.ChunkedArray) -> bool:
-    """Short ASCII without NUL: numpy's fixed-width bytes keep them exactly, in byte order."""
+def _fixed_width(text: pa.Array | pa.ChunkedArray) -> int | None:
+    """The byte width of short ASCII ids without NUL (numpy's fixed-width bytes keep them
+    exactly, in byte order), or None for ids that are not."""
     if text.null_count or not pc.all(pc.string_is_ascii(text)).as_py():
-        return False
-    if pc.max(pc.binary_length(text)).as_py() > MAX_FIXED:
-        return False
-    return not pc.any(pc.match_substring(text, "\0")).as_py()
+        return None
+    width = pc.max(pc.binary_length(text)).as_py()
+    if not width or width > MAX_FIXED or pc.any(pc.match_substring(text, "\0")).as_py():
+        return None
+    return int(width)
