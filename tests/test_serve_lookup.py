@@ -20,6 +20,7 @@ from duckseg import FixedClock, Workspace
 from duckseg.errors import BadInputError
 from duckseg.serve.app import create_app
 from duckseg.serve.lookup import ContactLookup, View
+from duckseg.state import member_index
 from duckseg.state.snapshots import PendingSnapshot
 from tests.test_serve import call
 
@@ -149,3 +150,18 @@ def test_workspaces_with_traits_are_answered_by_the_contact_view(sample_ws: Work
     app = create_app(sample_ws, None)
     assert not _view(app).servable  # traits are computed at the request's as_of
     _same(app, sample_ws, ["c00005", "c00042", "nobody"])
+
+
+def test_a_segment_the_index_missed_is_answered_by_the_contact_view(plain_ws: Workspace) -> None:
+    ws = plain_ws
+    ws.build_many(["vip", "at_risk"], as_of="2026-06-30")
+    app = create_app(ws, None)
+    assert _view(app).servable
+    with ws.store.connect() as con:  # as a catalog written before the index was
+        member_index.forget(con, "vip")
+    member = ws.snapshot("vip").to_polars()["contact_id"][0]
+    assert not _view(app).servable
+    _same(app, ws, [member, "c00005", "nobody"])
+    assert any(
+        s["segment"] == "vip" for s in call(app, "GET", f"/contacts/{member}").json()["segments"]
+    )
