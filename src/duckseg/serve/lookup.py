@@ -6,8 +6,8 @@ latest snapshot. A lookup is two binary searches and a few row conversions.
 
 The copy is replaced when the catalog changes. Every request compares the catalog files'
 `stat` with the one the copy was loaded under (no file is opened); when it differs, the
-catalog's version (contacts files, latest snapshots, index state and size, trait files) is
-read, and only a new version is loaded again. A load builds a whole new `View` and swaps
+catalog's version (contacts files, latest snapshots, index state, a hash sum of the index
+rows, trait files) is read, and only a new version is loaded again. A load builds a whole new `View` and swaps
 one reference, so a request sees the old view or the new, never half of one.
 
 Anything the copy cannot answer exactly as `ws.contact(id)` does is left to it: an unknown
@@ -34,6 +34,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
+from sqlglot import exp
 
 from duckseg import db as database
 from duckseg.db import parquet_scan
@@ -54,7 +55,22 @@ _SAME_VALUES = re.compile(
     r"(BOOLEAN|TINYINT|SMALLINT|INTEGER|BIGINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT"
     r"|DOUBLE|VARCHAR|DATE|TIMESTAMP|TIMESTAMP WITH TIME ZONE|DECIMAL\(\d+,\d+\))(\[\])*"
 )
-_FILES = "SELECT path FROM lake_files WHERE kind = 'contacts' ORDER BY landing_id, path"
+_FILES = (
+    exp.select("path")
+    .from_("lake_files")
+    .where(exp.column("kind").eq(exp.Literal.string("contacts")))
+    .order_by("landing_id", "path")
+    .sql("duckdb")
+)
+# The index's rows as one value: a repair that rewrites them for the same snapshots shows.
+_INDEX_SUM = (
+    exp.select(
+        exp.func("count", exp.Star()),
+        exp.func("sum", exp.func("hash", *(exp.column(c) for c in member_index.INDEX_COLUMNS))),
+    )
+    .from_("member_index")
+    .sql("duckdb")
+)
 
 Stamp = tuple[tuple[int, int, int, int] | None, ...]
 
@@ -85,9 +101,10 @@ def _newest_ns(at: Stamp) -> int:
 
 
 def _has_traits(root: Path) -> bool:
+    """Whether the workspace has trait files, found as the contact view finds them."""
     folder = root / TRAITS_DIR
     return folder.is_dir() and any(
-        p.suffix in (".yaml", ".yml") and p.is_file() for p in folder.iterdir()
+        p for pattern in ("*.yaml", "*.yml") for p in folder.glob(pattern)
     )
 
 
@@ -192,11 +209,11 @@ def read_version(con: duckdb.DuckDBPyConnection, store: Store) -> tuple[Any, ...
     files = tuple(str(r[0]) for r in con.execute(_FILES).fetchall())
     indexed = store.has_table(con, "member_index")
     latest: tuple[Any, ...] = ()
-    size = 0
+    rows: tuple[Any, ...] = ()
     if indexed:
         latest = tuple(sorted(member_index.latest(con).items()))
-        size = int(con.execute("SELECT count(*) FROM member_index").fetchall()[0][0])
-    return files, indexed, latest, size, _has_traits(store.root)
+        rows = tuple(con.execute(_INDEX_SUM).fetchall()[0])
+    return files, indexed, latest, rows, _has_traits(store.root)
 
 
 def load(store: Store) -> View:
