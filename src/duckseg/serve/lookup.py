@@ -7,8 +7,9 @@ latest snapshot. A lookup is two binary searches and a few row conversions.
 The copy is replaced when the catalog changes. Every request compares the catalog files'
 `stat` with the one the copy was loaded under (no file is opened); when it differs, the
 catalog's version (contacts files, latest snapshots, index state, a hash sum of the index
-rows, trait files) is read, and only a new version is loaded again. A load builds a whole new `View` and swaps
-one reference, so a request sees the old view or the new, never half of one.
+rows, trait files) is read, and only a new version is loaded again. A load builds a whole
+new `View` and swaps one reference, so a request sees the old view or the new, never half
+of one.
 
 Anything the copy cannot answer exactly as `ws.contact(id)` does is left to it: an unknown
 id (its did-you-mean reads every id), a workspace with traits (their values are at the
