@@ -165,3 +165,17 @@ def test_a_segment_the_index_missed_is_answered_by_the_contact_view(plain_ws: Wo
     assert any(
         s["segment"] == "vip" for s in call(app, "GET", f"/contacts/{member}").json()["segments"]
     )
+
+
+def test_a_copy_that_cannot_load_leaves_lookups_to_the_contact_view(
+    plain_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plain_ws.build_many(["vip"], as_of="2026-06-30")
+
+    def broken(store: object) -> View:
+        raise OSError("disk went away")
+
+    monkeypatch.setattr("duckseg.serve.lookup.load", broken)
+    app = create_app(plain_ws, None)
+    assert not _view(app).servable
+    _same(app, plain_ws, ["c00005", "nobody"])

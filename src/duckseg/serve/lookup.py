@@ -343,6 +343,11 @@ class ContactLookup:
                     if read_version(con, self.store) == loaded.view.version:
                         view = loaded.view
             if view is None:
-                view = load(self.store)
+                try:
+                    view = load(self.store)
+                except Exception:
+                    # ws.contact answers meanwhile, and says what is wrong; the next catalog
+                    # write brings another try.
+                    view = View(version=(), servable=False)
             self._loaded = _Loaded(now, racy, view)
             return view
