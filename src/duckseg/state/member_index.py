@@ -341,9 +341,19 @@ def read(
     """The contact's rows in the index, and every segment's latest snapshot, on a catalog
     connection that has the index."""
     rows = con.execute(_LOOKUP, [contact_id]).fetchall()
-    latest = con.execute(_LATEST).fetchall()
     found = [Membership(str(s), at.replace(tzinfo=UTC), arm, agent) for s, at, arm, agent in rows]
-    return found, {
+    return found, latest(con)
+
+
+def latest(con: duckdb.DuckDBPyConnection) -> dict[str, Latest]:
+    """Every segment's latest snapshot, on a catalog connection that has the index."""
+    return {
         str(seg): Latest(str(sid), at.replace(tzinfo=UTC), indexed == sid)
-        for seg, sid, at, indexed in latest
+        for seg, sid, at, indexed in con.execute(_LATEST).fetchall()
     }
+
+
+def every_row(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """The whole index (contact_id, segment, since, arm, agent), for a lookup kept in memory."""
+    query = exp.select("contact_id", "segment", "since", "arm", "agent").from_("member_index")
+    return con.sql(query.sql("duckdb")).to_arrow_table()
