@@ -369,3 +369,28 @@ def test_a_calendar_window_start_that_moves_back_lets_events_in(ws: Workspace) -
     assert by_name(ws.refresh(at("2026-03-28 12:00")))["month"][2] == set()
     later = by_name(ws.refresh(at("2026-03-29 01:00")))
     assert later["month"] == (Action.BUILT, "events leave a window", {"c"})
+
+
+def test_a_reused_snapshot_records_the_sql_of_a_full_build(ws: Workspace) -> None:
+    # Two segments that walk every contact share the build's member flags; the one that
+    # reads a trait still records its own query, runnable alone, as a reused snapshot does.
+    define_trait(ws, "buys", {"of": "purchase", "value": {"fn": "count"}})
+    define(ws, "quiet", {"not_performed": "login"})
+    buyer = {"any": [{"trait": "buys", "op": "gte", "value": 1}, {"not_performed": "purchase"}]}
+    define(ws, "buyer", buyer)
+    ws.refresh(T0)
+    later = at("2026-03-01 13:00")
+    reused = by_name(ws.refresh(later))
+    recorded = {n: ws.snapshots.latest(n) for n in ("quiet", "buyer")}
+    built = {s.segment: s for s in ws.build_all(as_of=later)}
+    con = ws.connect()
+    try:
+        for name, info in recorded.items():
+            assert reused[name][0] is Action.REUSED
+            assert info is not None
+            sql = built[name].info.compiled_sql
+            assert "member_flags" not in sql
+            assert info.compiled_sql == sql
+            assert {r[0] for r in con.execute(sql).fetchall()} == reused[name][2]
+    finally:
+        con.close()

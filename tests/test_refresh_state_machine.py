@@ -10,8 +10,8 @@ microsecond, an hour, a day or more, stays, or goes back, and just as an event c
 a window's or a period's boundary. After every refresh each segment's snapshot must
 hold exactly the members a full build computes at that as_of.
 
-DUCKSEG_FUZZ=1 (`make fuzz`) runs many more and longer sequences; DUCKSEG_EXAMPLES and
-DUCKSEG_STEPS set their number and length.
+DUCKSEG_FUZZ=1 (`make fuzz`) runs many more and longer sequences, `make fuzz-refresh`
+more still; DUCKSEG_REFRESH_EXAMPLES and DUCKSEG_REFRESH_STEPS set their number and length.
 """
 
 from __future__ import annotations
@@ -36,8 +36,12 @@ from duckseg.lang.time import Duration, TimeContext, parse_duration
 from tests.reference import strategies as refs
 
 FUZZ = os.environ.get("DUCKSEG_FUZZ") == "1"
-EXAMPLES = int(os.environ.get("DUCKSEG_EXAMPLES", "150" if FUZZ else "10"))
-STEP_COUNT = int(os.environ.get("DUCKSEG_STEPS", "30" if FUZZ else "10"))
+EXAMPLES = int(
+    os.environ.get(
+        "DUCKSEG_REFRESH_EXAMPLES", os.environ.get("DUCKSEG_EXAMPLES", "150" if FUZZ else "10")
+    )
+)
+STEP_COUNT = int(os.environ.get("DUCKSEG_REFRESH_STEPS", "30" if FUZZ else "10"))
 EXTENSIONS = refs.ALL_EXTENSIONS
 ARROW_TYPES: dict[str, pa.DataType] = {
     "text": pa.string(),
