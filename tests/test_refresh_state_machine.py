@@ -41,7 +41,7 @@ EXAMPLES = int(
         "DUCKSEG_REFRESH_EXAMPLES", os.environ.get("DUCKSEG_EXAMPLES", "150" if FUZZ else "10")
     )
 )
-STEP_COUNT = int(os.environ.get("DUCKSEG_REFRESH_STEPS", "30" if FUZZ else "10"))
+STEP_COUNT = int(os.environ.get("DUCKSEG_REFRESH_STEPS", "30" if FUZZ else "15"))
 EXTENSIONS = refs.ALL_EXTENSIONS
 ARROW_TYPES: dict[str, pa.DataType] = {
     "text": pa.string(),
@@ -133,6 +133,8 @@ class RefreshMachine(RuleBasedStateMachine):
         for name, body in self.definitions.items():
             if name != refs.STATIC_SEGMENT:
                 self._write(name, body)
+        # A first refresh records what later ones may reuse.
+        self.refresh(self.as_of, False)
 
     def _land(self, kind: str, table: pa.Table) -> None:
         self.files += 1
