@@ -79,6 +79,35 @@ def _table(rows: list[dict[str, Any]], columns: dict[str, str]) -> pa.Table:
     return pa.table(arrays)
 
 
+CONSTRUCTS = frozenset(
+    {
+        "sequence",
+        "performed_regularly",
+        "stopped_performing",
+        "restarted_performing",
+        "trait",
+        "in_segment",
+        "not_in_segment",
+    }
+)
+
+
+def constructs(value: Any) -> set[str]:
+    """The constructs of the language a definition uses, for the statistics of a run
+    (`--hypothesis-show-statistics`): which of them were reused, not only rebuilt."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        found |= CONSTRUCTS & set(value)
+        if value.get("op") in ("top_percent", "bottom_percent"):
+            found.add("percentile")
+        for item in value.values():
+            found |= constructs(item)
+    elif isinstance(value, list):
+        for item in value:
+            found |= constructs(item)
+    return found
+
+
 def full_build(ws: Workspace, names: list[str], as_of: datetime) -> dict[str, set[Any]]:
     """Members of every segment at as_of, computed from scratch (what build --all runs)."""
     con = ws.connect()
@@ -309,6 +338,8 @@ class RefreshMachine(RuleBasedStateMachine):
         result = self.ws.refresh(self.as_of, full=full)
         for r in result.segments:
             event(f"refresh: {r.action.value}, {r.reason}")
+            for construct in constructs(self.definitions[r.snapshot.segment]):
+                event(f"{r.action.value}: {construct}")
         expected = full_build(self.ws, self._dynamic(), self.as_of)
         assert {r.snapshot.segment for r in result.segments} == set(expected)
         for r in result.segments:
