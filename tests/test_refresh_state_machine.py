@@ -55,6 +55,7 @@ ARROW_TYPES: dict[str, pa.DataType] = {
 STEPS = (
     timedelta(0),
     timedelta(microseconds=1),
+    timedelta(hours=1),
     timedelta(hours=12),
     timedelta(days=1),
     timedelta(days=7),
