@@ -172,9 +172,7 @@ def _shop(root: Path, scores: dict[str, float | None], events: list[dict[str, An
     )
     pq.write_table(contacts, root.parent / "contacts.parquet")
     ws.ingest("contacts", [root.parent / "contacts.parquet"])
-    rows = [{**e, "event": "purchase"} for e in events] or [
-        {"contact_id": next(iter(scores)), "event": "purchase", "ts": AS_OF, "amount": None}
-    ]
+    rows = _purchases(scores, events)
     table = pa.table(
         {
             "contact_id": [r["contact_id"] for r in rows],
@@ -192,10 +190,19 @@ def _shop(root: Path, scores: dict[str, float | None], events: list[dict[str, An
     return ws
 
 
+def _purchases(
+    scores: dict[str, float | None], events: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The drawn events as purchases; without any, one after as_of, so that the catalog
+    knows the event name all the same (it never counts at as_of)."""
+    late = {"contact_id": next(iter(scores)), "ts": INSTANTS[-1], "amount": None}
+    return [{**e, "event": "purchase"} for e in events or [late]]
+
+
 def _world(scores: dict[str, float | None], events: list[dict[str, Any]]) -> World:
     return World(
         contacts={cid: {"score": s} for cid, s in scores.items()},
-        events=[{**e, "event": "purchase"} for e in events],
+        events=_purchases(scores, events),
         attr_types={"score": "float"},
         prop_types={"amount": "float"},
         traits=SHOP_TRAITS,
@@ -222,7 +229,9 @@ def test_audience_build_matches_reference(
     with tempfile.TemporaryDirectory() as tmp:
         ws = _shop(Path(tmp) / "ws", scores, events)
         (ws.root / "audiences").mkdir(exist_ok=True)
-        (ws.root / "audiences" / "top.yaml").write_text(yaml.safe_dump(audience), "utf-8")
+        (ws.root / "audiences" / "top.yaml").write_text(
+            yaml.safe_dump(audience, sort_keys=False), "utf-8"
+        )
         snap = ws.audience_build("top", as_of=AS_OF.isoformat())
         assert isinstance(snap, AudienceSnapshot)
         got = {r["contact_id"]: (r["arm"], r["agent"]) for r in snap.to_polars().to_dicts()}
