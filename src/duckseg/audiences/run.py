@@ -110,7 +110,9 @@ def snapshot(ws: WorkspaceContext, name: str, snapshot_id: str | None = None) ->
 
 def members(ws: WorkspaceContext, name: str, snapshot_id: str | None = None) -> pl.DataFrame:
     """contact_id, arm, agent of a snapshot (the latest by default)."""
-    return snapshot(ws, name, snapshot_id).to_polars()
+    frame = pl.from_arrow(ws.snapshots.members(snapshot_info(ws, name, snapshot_id)))
+    assert isinstance(frame, pl.DataFrame)
+    return frame
 
 
 @dataclass(frozen=True)
