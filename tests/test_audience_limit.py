@@ -18,6 +18,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlglot import exp
@@ -164,8 +165,6 @@ def audiences(draw: st.DrawFn) -> dict[str, Any]:
 
 
 def _shop(root: Path, scores: dict[str, float | None], events: list[dict[str, Any]]) -> Workspace:
-    import yaml
-
     ws = Workspace.init(root, clock=FixedClock(AS_OF + timedelta(days=10)))
     contacts = pa.table(
         {"contact_id": list(scores), "score": pa.array(list(scores.values()), pa.float64())}
@@ -220,8 +219,6 @@ def test_audience_build_matches_reference(
     shop: tuple[dict[str, float | None], list[dict[str, Any]]], audience: dict[str, Any]
 ) -> None:
     """`audience_build` end to end: members, arms and the funnel's limit count."""
-    import yaml
-
     scores, events = shop
     world = _world(scores, events)
     segments = {name: {"name": name, **body} for name, body in SHOP_SEGMENTS.items()}
