@@ -52,6 +52,11 @@ def _seconds(gap: Duration) -> int:
     return gap.amount * _SECONDS[gap.unit]
 
 
+def gap_interval(gap: Duration) -> exp.Interval:
+    """A `then_within` as an interval of seconds (its units have fixed lengths)."""
+    return exp.Interval(this=exp.Literal.string(str(_seconds(gap))), unit=exp.Var(this="SECOND"))
+
+
 def sequence_members(
     node: ir.SequenceTest, qualify: Callable[[ir.EventFilter], exp.Expr]
 ) -> exp.Select:
@@ -159,12 +164,7 @@ def _reached_within(
     ordered = exp.select(
         _bare(KEY), _bare("ts"), _bare(KIND), exp.alias_(latest, LATEST, quoted=True)
     ).from_(exp.alias_(rows.subquery(), "chained", quoted=True))
-    limit = exp.Add(
-        this=_col(LATEST, THIS),
-        expression=exp.Interval(
-            this=exp.Literal.string(str(_seconds(gap))), unit=exp.Var(this="SECOND")
-        ),
-    )
+    limit = exp.Add(this=_col(LATEST, THIS), expression=gap_interval(gap))
     test = exp.and_(
         _col(KIND, THIS).eq(_number(0)),
         exp.LTE(this=_col("ts", THIS), expression=limit),
