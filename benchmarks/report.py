@@ -432,7 +432,9 @@ def render_result(r: Mapping[str, Any]) -> list[str]:
     outputs = r.get("outputs")
     if outputs and "failed" not in outputs:
         lines += [f"#### Exports and reports (segment {outputs['segment']})", ""]
-        for key in ("workspace_export", "report"):
+        for key in ("workspace_export", "platform_writer", "report"):
+            if key not in outputs:
+                continue
             value = outputs[key]
             if "skipped" in value:
                 lines.append(f"- {key}: skipped: {value['skipped']}")
