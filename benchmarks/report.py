@@ -411,6 +411,17 @@ def render_result(r: Mapping[str, Any]) -> list[str]:
                         _s(t["audience"]["median_s"]),
                         _x(audience["audience_vs_segments"]),
                     ],
+                    *(
+                        [
+                            [
+                                "the audience, `limit` by a trait (ratio to the audience)",
+                                _s(t["limit_by_trait"]["median_s"]),
+                                _x(audience["limit_by_trait_vs_audience"]),
+                            ]
+                        ]
+                        if "limit_by_trait" in t
+                        else []
+                    ),
                 ],
             ),
             "",
@@ -421,7 +432,9 @@ def render_result(r: Mapping[str, Any]) -> list[str]:
     outputs = r.get("outputs")
     if outputs and "failed" not in outputs:
         lines += [f"#### Exports and reports (segment {outputs['segment']})", ""]
-        for key in ("workspace_export", "report"):
+        for key in ("workspace_export", "platform_writer", "report"):
+            if key not in outputs:
+                continue
             value = outputs[key]
             if "skipped" in value:
                 lines.append(f"- {key}: skipped: {value['skipped']}")

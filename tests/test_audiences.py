@@ -11,7 +11,7 @@ from duckseg import Workspace
 from duckseg.audiences.result import AudienceSnapshot
 from duckseg.errors import DefinitionError
 from tests.audienceshop import expected_pick, make_audience_shop, write_audience
-from tests.exportshop import LATE, run_cli
+from tests.exportshop import EARLY, LATE, run_cli
 
 GOLD_OR_VIPS_NOT_BUYERS = {"c04", "c05", "c06", "c07", "c08", "c09", "c11"}
 OPTED_OUT = {"c03", "c07"}
@@ -79,6 +79,25 @@ def test_limit_ascending_puts_missing_and_nan_last(shop: Workspace) -> None:
     build(shop, "low")
     # c04 40, c06 80, c08 80, c11 110, then c05 (missing) before c09 (NaN) by contact_id.
     assert ids(shop, "low") == {"c04", "c06", "c08", "c11", "c05"}
+
+
+def test_limit_by_a_trait_reads_it_at_the_builds_as_of(shop: Workspace) -> None:
+    (shop.root / "traits" / "last_purchase.yaml").write_text(
+        "of: purchase\nvalue: {fn: last_time}\n", encoding="utf-8"
+    )
+    write_audience(
+        shop,
+        "recent",
+        "include: [gold, vips]\nconsent: false\n"
+        "limit: {max: 3, order_by: last_purchase, descending: true}\n",
+    )
+    late = build(shop, "recent")
+    # As of LATE: c01, c02 and c03 bought on 06-20, c04 and c09 on 05-01.
+    assert ids(shop, "recent") == {"c01", "c02", "c03"}
+    assert late.limit is not None and "by trait last_purchase" in late.limit
+    early = build(shop, "recent", as_of=EARLY)
+    # As of EARLY the June purchases are still ahead: c04 and c09, then the missing by id.
+    assert set(early.to_arrow().column("contact_id").to_pylist()) == {"c04", "c09", "c01"}
 
 
 def test_limit_without_order_by_keeps_the_first_contact_ids(shop: Workspace) -> None:
@@ -210,7 +229,7 @@ BAD = [
     ),
     (
         "include: [gold]\nlimit: {max: 5, order_by: spnd}\n",
-        "audiences/bad.yaml: limit.order_by: unknown attribute spnd (did you mean spend?)",
+        "audiences/bad.yaml: limit.order_by: unknown attribute or trait spnd (did you mean spend?)",
     ),
     (
         "include: [gold]\nlimit: {max: 0}\n",

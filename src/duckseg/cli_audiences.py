@@ -57,6 +57,8 @@ def _print_snapshot(snap: AudienceSnapshot) -> None:
         f"{snap.exited:,} exited), as of {iso(snap.as_of)}, snapshot {escape(snap.snapshot_id)}",
         highlight=False,
     )
+    if snap.limit is not None:
+        out.print(f"limit: {escape(snap.limit)}", highlight=False)
     if snap.funnel is not None:
         funnel = Table("step", "contacts")
         for key, words in FUNNEL_WORDS.items():

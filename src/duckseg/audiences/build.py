@@ -1,7 +1,8 @@
 """`duckseg audience build`: an audience's members at send time, split into arms and agents.
 
     members = union(include) - union(exclude) - exclude_audiences - consent - frequency cap
-    then `limit` keeps the first `max` by `order_by` (missing last, ties by contact_id)
+    then `limit` keeps the first `max` by `order_by` (missing last, ties by contact_id);
+         a trait is read at `as_of`, an attribute as it is now
     then every member gets an arm and an agent by the stable hash of audiences/assign.py
 
 The included and excluded segments are evaluated at `as_of` by the segment
@@ -24,11 +25,18 @@ import pyarrow as pa
 from sqlglot import exp
 
 from duckseg.audiences import assign, sends
-from duckseg.audiences.plan import OrderBy, check_names, load_audience, order_by
+from duckseg.audiences.plan import (
+    OrderBy,
+    check_names,
+    describe_limit,
+    load_audience,
+    order_by,
+)
 from duckseg.audiences.spec import ALL_ARM, Audience
 from duckseg.compiler import compile_build, to_sql
 from duckseg.compiler.sqlbuild import CONTACTS, KEY, safe_comment
 from duckseg.db import create_temp, parquet_scan, union_all
+from duckseg.engines.duckdb import bind_traits
 from duckseg.errors import DefinitionError, Problem
 from duckseg.export.consent import consent_rule
 from duckseg.lang import ir
@@ -53,6 +61,7 @@ class Computed:
     funnel: dict[str, int]
     sql: str
     warnings: tuple[str, ...]
+    limit: str | None  # the limit in words (plan.describe_limit)
 
 
 def definition_hash(audience: Audience) -> str:
@@ -199,14 +208,15 @@ def _compute(
     funnel = _funnel(con)
     kept = exp.select(exp.column(KEY, quoted=True)).from_(STEPS)
     kept = kept.where(*(exp.not_(exp.column(flag)) for flag in FLAGS))
-    if audience.limit is not None:
-        kept = _limited(kept, ordering, audience.limit.max)
+    if audience.limit is not None and funnel["eligible"] > audience.limit.max:
+        kept = limited(con, kept, ordering, audience.limit.max, ctx)
     members = con.sql(_assigned(kept, audience).sql("duckdb")).to_arrow_table()
     funnel["limited"] = funnel["eligible"] - members.num_rows
     funnel["members"] = members.num_rows
     sql = to_sql(build.standalone("include"))
     note = safe_comment(f"audience {audience.name}: members of the included segments")
-    return Computed(audience, members, funnel, f"/* {note} */\n{sql}", tuple(warnings))
+    words = describe_limit(audience, ordering)
+    return Computed(audience, members, funnel, f"/* {note} */\n{sql}", tuple(warnings), words)
 
 
 def _bind_other_audiences(
@@ -283,15 +293,26 @@ def _funnel(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return {name: int(value or 0) for name, value in zip(names, row, strict=True)}
 
 
-def _limited(kept: exp.Select, ordering: OrderBy | None, most: int) -> exp.Select:
-    """The first `most` by the ordering (missing values last, ties by contact_id)."""
+def limited(
+    con: duckdb.DuckDBPyConnection,
+    kept: exp.Select,
+    ordering: OrderBy | None,
+    most: int,
+    ctx: TimeContext,
+) -> exp.Select:
+    """The first `most` by the ordering (missing values last, ties by contact_id).
+
+    An attribute is read from the contacts; a trait from its values at `ctx.as_of`, the
+    values a segment condition on it sees (docs/audiences.md)."""
     k, c = "k", "c"
     key = exp.column(KEY, table=k, quoted=True)
     query = exp.select(key).from_(kept.subquery(k))
     order: list[exp.Expr] = []
     if ordering is not None:
+        trait = ordering.column.trait
+        table = CONTACTS if trait is None else bind_traits(con, [trait], ctx)
         query = query.join(
-            exp.to_table(CONTACTS).as_(c),
+            exp.to_table(table).as_(c),
             on=exp.column(KEY, table=c, quoted=True).eq(key),
             join_type="left",
         )

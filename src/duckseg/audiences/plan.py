@@ -6,7 +6,7 @@ not found comes with a did-you-mean.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -115,42 +115,68 @@ def _cycle(root: Path, audience: Audience) -> list[Problem]:
 
 @dataclass(frozen=True)
 class OrderBy:
-    column: ir.Column
+    """What `limit` orders by: a contact attribute, or a trait computed at the build's as_of."""
+
+    column: ir.Column  # scope "contact", or "trait" with the trait's definition
     descending: bool
+
+    @property
+    def kind(self) -> str:
+        return "trait" if self.column.trait is not None else "attribute"
 
 
 def order_by(audience: Audience, resolver: Resolver, catalog: Catalog) -> OrderBy | None:
-    """The value `limit` orders by, looked up the way a condition on it would be."""
+    """The value `limit` orders by, looked up the way a condition on it would be: an
+    attribute by its name, else a trait of `traits/NAME.yaml` (the two never share a name)."""
     limit = audience.limit
     if limit is None or limit.order_by is None:
         return None
     name, at = limit.order_by, "limit.order_by"
-    try:
-        node = resolver.resolve_condition({"attr": name, "op": "is_set"}, audience.source)
-    except DefinitionError as exc:
-        known: Mapping[str, ValueType] = catalog.attributes
+    if name in catalog.attributes:
+        condition = {"attr": name, "op": "is_set"}
+    elif name in resolver.traits or name in resolver.broken_traits:
+        condition = {"trait": name, "op": "is_set"}
+    else:
+        known = sorted({*catalog.attributes, *resolver.traits, *resolver.broken_traits})
         raise DefinitionError(
             [
                 Problem(
                     audience.source,
                     at,
-                    f"unknown attribute {name}",
-                    did_you_mean(name, known) or exc.problems[0].hint,
-                )
-            ]
-        ) from exc
-    assert isinstance(node, ir.ValueTest)
-    column = node.column
-    if column.type not in ORDERABLE:
-        raise DefinitionError(
-            [
-                Problem(
-                    audience.source,
-                    at,
-                    f"{name} is {column.type.value}: order_by needs a number, date or timestamp",
+                    f"unknown attribute or trait {name}",
+                    did_you_mean(name, known) or "order_by names an attribute or a trait",
                 )
             ]
         )
-    if column.scope != "contact":
-        raise DefinitionError([Problem(audience.source, at, f"{name} is not a contact attribute")])
+    # A trait file with problems reports them against that file.
+    node = resolver.resolve_condition(condition, audience.source)
+    assert isinstance(node, ir.ValueTest)
+    column = node.column
+    if column.type not in ORDERABLE:
+        noun = "trait " if column.trait is not None else ""
+        raise DefinitionError(
+            [
+                Problem(
+                    audience.source,
+                    at,
+                    f"{noun}{name} is {column.type.value}: "
+                    "order_by needs a number, date or timestamp",
+                )
+            ]
+        )
     return OrderBy(replace(column), limit.descending)
+
+
+def describe_limit(audience: Audience, ordering: OrderBy | None) -> str | None:
+    """`limit` in words, as `audience build` and `show` print it."""
+    limit = audience.limit
+    if limit is None:
+        return None
+    if ordering is None:
+        return f"the first {limit.max:,} by contact_id"
+    way = "descending" if ordering.descending else "ascending"
+    when = ", at the build's as_of" if ordering.kind == "trait" else ""
+    return (
+        f"the first {limit.max:,} by {ordering.kind} {ordering.column.name}{when} ({way}; "
+        "missing values last, ties by contact_id)"
+    )

@@ -45,6 +45,7 @@ class AudienceSnapshot(SnapshotMembers):
     agents: dict[str, int]
     funnel: dict[str, int] | None = None  # only right after a build
     warnings: tuple[str, ...] = ()
+    limit: str | None = None  # `limit` in words: how many, by what, in which direction
     _members: pa.Table = field(default_factory=pa.table, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -63,6 +64,8 @@ class AudienceSnapshot(SnapshotMembers):
             out["funnel"] = self.funnel
         if self.warnings:
             out["warnings"] = list(self.warnings)
+        if self.limit is not None:
+            out["limit"] = self.limit
         return out
 
     def _repr_html_(self) -> str:
@@ -76,7 +79,8 @@ class AudienceSnapshot(SnapshotMembers):
             f"<h4>audience {html.escape(self.audience)}: {self.count:,} members</h4>"
             f"<p>snapshot {html.escape(self.snapshot_id)}, as of {html.escape(iso(self.as_of))}; "
             f"{self.entered:,} entered, {self.exited:,} exited</p>"
-            f"<table><tr><th>arm</th><th>members</th></tr>{rows}</table>"
+            + (f"<p>limit: {html.escape(self.limit)}</p>" if self.limit else "")
+            + f"<table><tr><th>arm</th><th>members</th></tr>{rows}</table>"
             + (f"<table><tr><th>agent</th><th>members</th></tr>{agents}</table>" if agents else "")
             + self.to_polars().head(10)._repr_html_()
         )

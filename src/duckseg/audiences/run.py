@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from duckseg.audiences.build import build_audiences
-from duckseg.audiences.plan import audience_files, load_audience
+from duckseg.audiences.build import build_audiences, definition_hash
+from duckseg.audiences.plan import audience_files, describe_limit, load_audience, order_by
 from duckseg.audiences.result import AudienceSnapshot, counts
 from duckseg.audiences.spec import AUDIENCES_DIR, HOLDOUT, Audience, audience_key
 from duckseg.errors import DefinitionError, InputError, did_you_mean
@@ -42,6 +42,7 @@ def build(ws: WorkspaceContext, names: Sequence[str], ctx: TimeContext) -> list[
                 counts(computed.members, "agent", agents),
                 computed.funnel,
                 computed.warnings,
+                computed.limit,
                 computed.members,
             )
         )
@@ -54,6 +55,22 @@ def _known(ws: WorkspaceContext, name: str) -> Audience | None:
         return load_audience(ws.root, name)
     except DefinitionError:
         return None
+
+
+def _limit_words(ws: WorkspaceContext, audience: Audience | None, info: SnapshotInfo) -> str | None:
+    """`limit` in words, when the snapshot was built from the definition as it is now."""
+    if audience is None or audience.limit is None:
+        return None
+    if definition_hash(audience) != info.definition_hash:
+        return None
+    con = ws.connect()
+    try:
+        resolver = ws.resolver(ws.read_catalog(con))
+        return describe_limit(audience, order_by(audience, resolver, resolver.catalog))
+    except DefinitionError:
+        return None  # the lake changed under it: `build` reports the problem
+    finally:
+        con.close()
 
 
 def snapshot_info(ws: WorkspaceContext, name: str, snapshot_id: str | None = None) -> SnapshotInfo:
@@ -86,13 +103,16 @@ def snapshot(ws: WorkspaceContext, name: str, snapshot_id: str | None = None) ->
         exited.num_rows,
         counts(members, "arm", arms),
         counts(members, "agent", agents),
+        limit=_limit_words(ws, audience, info),
         _members=members,
     )
 
 
 def members(ws: WorkspaceContext, name: str, snapshot_id: str | None = None) -> pl.DataFrame:
     """contact_id, arm, agent of a snapshot (the latest by default)."""
-    return snapshot(ws, name, snapshot_id).to_polars()
+    frame = pl.from_arrow(ws.snapshots.members(snapshot_info(ws, name, snapshot_id)))
+    assert isinstance(frame, pl.DataFrame)
+    return frame
 
 
 @dataclass(frozen=True)
