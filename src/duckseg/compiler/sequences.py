@@ -31,6 +31,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from duckseg.compiler.dialects import DialectSettings
 from duckseg.lang import ir
 from duckseg.lang.time import Duration, Unit
 
@@ -68,6 +69,7 @@ def sequence_members(
     node: ir.SequenceTest,
     qualify: Callable[[ir.EventFilter], exp.Expr],
     as_of: exp.Cast,
+    settings: DialectSettings,
 ) -> exp.Select:
     """SELECT contact_id (possibly repeated) of the contacts with a chain; `qualify` is the
     builder's test of one events row against a filter (names, window up to as_of, `where`),
@@ -81,9 +83,11 @@ def sequence_members(
         if index == 0:
             query = exp.select(_col(KEY, EVENTS))
         elif step.then_within is None:
-            query = exp.select(_col(KEY, EVENTS), exp.alias_(exp.func("MAX", ts), LAST, quoted=True))
+            query = exp.select(
+                _col(KEY, EVENTS), exp.alias_(exp.func("MAX", ts), LAST, quoted=True)
+            )
         else:
-            bucket = _bucket(ts, as_of, step.then_within)
+            bucket = _bucket(ts, as_of, step.then_within, settings)
             query = exp.select(
                 _col(KEY, EVENTS),
                 exp.alias_(bucket, BUCKET, quoted=True),
@@ -92,11 +96,13 @@ def sequence_members(
             )
         query = query.from_(exp.to_table(EVENTS)).where(qualify(step.filter), copy=False)
         if index + 1 < len(steps):
-            _starts_chain(query, step_name(index + 1), steps[index + 1].then_within, as_of)
+            _starts_chain(
+                query, step_name(index + 1), steps[index + 1].then_within, as_of, settings
+            )
         if index > 0:
             groups: list[exp.Expr] = [_col(KEY, EVENTS)]
             if step.then_within is not None:
-                groups.append(_bucket(ts, as_of, step.then_within))
+                groups.append(_bucket(ts, as_of, step.then_within, settings))
             ctes.append((step_name(index), query.group_by(*groups, copy=False)))
     assert query is not None
     for name, cte in ctes:
@@ -104,7 +110,13 @@ def sequence_members(
     return query
 
 
-def _starts_chain(query: exp.Select, after: str, gap: Duration | None, as_of: exp.Cast) -> None:
+def _starts_chain(
+    query: exp.Select,
+    after: str,
+    gap: Duration | None,
+    as_of: exp.Cast,
+    settings: DialectSettings,
+) -> None:
     """Keep the events of `query` that a starting event of the step `after` follows (within
     `gap`): a join with that step's summary."""
     ts = _col("ts", EVENTS)
@@ -129,7 +141,7 @@ def _starts_chain(query: exp.Select, after: str, gap: Duration | None, as_of: ex
         _bare(FIRST),
     ).from_(summary.copy())
     later = exp.alias_(exp.union(same, earlier, distinct=False).subquery(), LATER, quoted=True)
-    on = exp.and_(same_contact, _col(BUCKET, LATER).eq(_bucket(ts, as_of, gap)))
+    on = exp.and_(same_contact, _col(BUCKET, LATER).eq(_bucket(ts, as_of, gap, settings)))
     query.join(later, on=on, copy=False)
     within = exp.Add(
         this=ts.copy(),
@@ -144,9 +156,10 @@ def _starts_chain(query: exp.Select, after: str, gap: Duration | None, as_of: ex
     query.where(exp.paren(test), copy=False)
 
 
-def _bucket(ts: exp.Expr, as_of: exp.Expr, gap: Duration) -> exp.Expr:
+def _bucket(ts: exp.Expr, as_of: exp.Expr, gap: Duration, settings: DialectSettings) -> exp.Expr:
     """floor(micros(as_of - ts) / gap): never negative, as no event lies after as_of."""
-    micros = exp.DateDiff(this=as_of.copy(), expression=ts.copy(), unit=exp.var("MICROSECOND"))
+    diff = exp.DatetimeDiff if settings.datetime_diff else exp.DateDiff
+    micros = diff(this=as_of.copy(), expression=ts.copy(), unit=exp.var("MICROSECOND"))
     return exp.IntDiv(this=micros, expression=exp.Literal.number(_micros(gap)))
 
 

@@ -166,7 +166,7 @@ class SqlBuilder:
     def sequence(self, node: ir.SequenceTest) -> exp.Select:
         """The contacts with a chain of the sequence's events (compiler/sequences.py)."""
         as_of = timestamp_literal(self.ctx.as_of, self.settings.timestamp_type)
-        query = sequence_members(node, self.event_predicate, as_of)
+        query = sequence_members(node, self.event_predicate, as_of, self.settings)
         query.add_comments([safe_comment(f"contacts who: {describe(node)}")])
         return query
 
