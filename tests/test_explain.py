@@ -37,6 +37,10 @@ EXAMPLES = int(
 )
 
 
+# Sequences and lifecycle conditions are drawn too (traits need trait files: not here).
+EXTENSIONS = ("first_last_windows", "sequences", "lifecycle")
+
+
 def _bind(world: World, tmp: Path) -> duckdb.DuckDBPyConnection:
     people = {cid: dict(attrs) for cid, attrs in world.contacts.items()}
     for event in world.events:
@@ -75,6 +79,8 @@ def _consistent(node: Any) -> None:
         "in_segment": kids[0] if kids else None,
     }.get(node.kind, node.result)
     assert node.result == expected, node.to_dict()
+    if node.kind == "sequence":  # a complete chain exactly when the sequence holds
+        assert (len(node.evidence["chain"]) == len(node.evidence["steps"])) == node.result
     for child in node.children:
         _consistent(child)
 
@@ -84,7 +90,10 @@ def _consistent(node: Any) -> None:
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-@given(world=refs.worlds(max_contacts=12, max_events=60), family=refs.segment_families())
+@given(
+    world=refs.worlds(max_contacts=12, max_events=60, extensions=EXTENSIONS),
+    family=refs.segment_families(extensions=EXTENSIONS),
+)
 def test_explain_top_result_is_build_membership_for_every_contact(
     world: World, family: tuple[dict[str, dict[str, Any]], str]
 ) -> None:
@@ -106,7 +115,7 @@ def test_explain_top_result_is_build_membership_for_every_contact(
             plan = explain_plan(tree, ctx)
             sql = plan.query.sql("duckdb")
             for (cid,) in con.execute("SELECT contact_id FROM contacts").fetchall():
-                cursor = con.execute(sql, [cid, cid])
+                cursor = con.execute(sql, plan.parameters(cid))
                 names = [d[0] for d in cursor.description or []]
                 (row,) = cursor.fetchall()
                 root = _node(plan.root, dict(zip(names, row, strict=True)))

@@ -198,16 +198,14 @@ def explain(
 
     def label(node: Any) -> str:
         mark = "[green]✓[/green]" if node.result else "[red]✗[/red]"
-        facts = ", ".join(
-            f"{escape(k)}: {escape(str(v))}"
-            for k, v in node.evidence.items()
-            if k not in ("condition", "events", "attribute", "segment") and v is not None
-        )
+        facts = escape(node.facts())
         text = f"{mark} {escape(str(node.evidence['condition']))}"
         return text + (f" [dim]({facts})[/dim]" if facts else "")
 
     def grow(parent: Tree, node: Any) -> None:
         branch = parent.add(label(node))
+        for line in node.lines():
+            branch.add(f"[dim]{escape(line)}[/dim]")
         for child in node.children:
             grow(branch, child)
 

@@ -5,7 +5,8 @@ The result of each node is the compiler's own predicate for it (SqlBuilder), eva
 over the contact's row of `contacts` joined to its facts (one pass over its events only),
 so the top result is the membership a build computes. Evidence is more columns of the same
 query: the attribute value, the count and aggregate of the qualifying events, their first
-and last times. There is one method per IR node; a node without one is a type error
+and last times, a sequence's chain (compiler/chains.py), a lifecycle condition's periods.
+There is one method per IR node; a node without one is a type error
 (assert_never), so a new condition kind cannot be explained silently wrong.
 """
 
@@ -16,15 +17,40 @@ from typing import assert_never
 
 from sqlglot import exp
 
+from duckseg.compiler.chains import chain_of
 from duckseg.compiler.dialects import dialect_settings
 from duckseg.compiler.facts import AGG_MEASURE, Fact, FactPlan, Measure, facts_of
+from duckseg.compiler.lifecycle import period_window
 from duckseg.compiler.rewrites import lower
 from duckseg.compiler.sqlbuild import CONTACTS, EVENTS, FACTS, KEY, SqlBuilder, column, left_join
 from duckseg.lang import ir
 from duckseg.lang.describe import describe
-from duckseg.lang.time import TimeContext
+from duckseg.lang.time import Duration, TimeContext, iso
 
 Static = str | int | float | bool | list[str] | None
+
+
+@dataclass(frozen=True)
+class StepPlan:
+    """One step of a sequence: its qualifying count and its chosen event's columns."""
+
+    events: list[str]
+    then_within: Duration | None
+    count: str
+    event: str
+    time: str
+    properties: dict[str, str]
+
+
+@dataclass(frozen=True)
+class PeriodPlan:
+    """One period of `performed_regularly`: its bounds, its count, whether it qualified."""
+
+    start: str
+    end: str
+    end_inclusive: bool
+    count: str
+    met: str
 
 
 @dataclass
@@ -37,15 +63,20 @@ class NodePlan:
     evidence: dict[str, str] = field(default_factory=dict)  # evidence key -> column alias
     fixed: dict[str, Static] = field(default_factory=dict)  # evidence known without a query
     children: list[NodePlan] = field(default_factory=list)
+    steps: list[StepPlan] = field(default_factory=list)  # a sequence's
+    periods: list[PeriodPlan] = field(default_factory=list)  # performed_regularly's
 
 
 @dataclass(frozen=True)
 class ExplainPlan:
-    """`query` returns one row for the contact given as both of its parameters (none for an
-    id that is not a contact)."""
+    """`query` returns one row for the contact given as every one of its parameters (none
+    for an id that is not a contact)."""
 
     query: exp.Select
     root: NodePlan
+
+    def parameters(self, key: object) -> list[object]:
+        return [key] * len(list(self.query.find_all(exp.Placeholder)))
 
 
 class Explainer:
@@ -53,6 +84,7 @@ class Explainer:
         self.plan = FactPlan()
         self.builder = SqlBuilder(ctx, dialect_settings(dialect), self.plan)
         self.columns: list[exp.Expr] = []
+        self.ctes: list[tuple[str, exp.Select]] = []
 
     def explain(self, tree: ir.Node) -> ExplainPlan:
         root = self.node(tree)
@@ -67,6 +99,8 @@ class Explainer:
         query = exp.select(*self.columns).from_(exp.to_table(CONTACTS))
         query = left_join(query, exp.to_table(FACTS), column(KEY, FACTS).eq(column(KEY, CONTACTS)))
         query = query.where(column(KEY, CONTACTS).eq(exp.Placeholder())).with_(FACTS, as_=facts)
+        for name, cte in self.ctes:
+            query = query.with_(name, as_=cte, copy=False)
         return ExplainPlan(query, root)
 
     # -- one method per node -------------------------------------------------------------
@@ -145,24 +179,44 @@ class Explainer:
         return plan
 
     def sequence(self, node: ir.SequenceTest) -> NodePlan:
-        """Per step, how many of the contact's events qualify and the first and last of them:
-        where a chain breaks shows as a step with none, or none after the step before."""
+        """Per step, how many of the contact's events qualify, and one chain: complete when
+        the contact matches, else the longest prefix any chain reaches."""
         plan = self.new("sequence", node)
-        for index, step in enumerate(node.steps, 1):
-            plan.fixed[f"step_{index}_events"] = list(step.filter.events)
-            count = Fact(Measure.COUNT, step.filter)
-            plan.evidence[f"step_{index}_count"] = self.add(self.fact(count, zero=True))
-            for key, measure in (("first", Measure.FIRST_TS), ("last", Measure.LAST_TS)):
-                fact = Fact(measure, step.filter)
-                plan.evidence[f"step_{index}_{key}_time"] = self.add(self.fact(fact))
+        chain = chain_of(node, self.builder.event_predicate, f"chain_{len(self.ctes)}")
+        self.ctes.extend(chain.ctes)
+        for step, chosen in zip(node.steps, chain.steps, strict=True):
+            count = self.add(self.fact(Fact(Measure.COUNT, step.filter), zero=True))
+            plan.steps.append(
+                StepPlan(
+                    list(step.filter.events),
+                    step.then_within,
+                    count,
+                    self.add(chosen.event),
+                    self.add(chosen.time),
+                    {name: self.add(expr) for name, expr in chosen.properties.items()},
+                )
+            )
         return plan
 
     def regular(self, node: ir.RegularTest) -> NodePlan:
-        """The qualifying events in each period, the most recent period first."""
+        """The qualifying events in each period, the most recent period first, and whether
+        each reached `times`."""
         plan = self.new("performed_regularly", node)
         plan.fixed["events"] = list(node.filter.events)
         for index, fact in enumerate(facts_of(node), 1):
-            plan.evidence[f"period_{index}_count"] = self.add(self.fact(fact, zero=True))
+            count = self.fact(fact, zero=True)
+            times = exp.Literal.number(node.times)
+            bounds = self.builder.window_range(period_window(node.every, index))
+            assert bounds.low is not None and bounds.high is not None  # periods are bounded
+            plan.periods.append(
+                PeriodPlan(
+                    iso(bounds.low.at),
+                    iso(bounds.high.at),
+                    bounds.high.inclusive,
+                    self.add(count),
+                    self.add(exp.GTE(this=count.copy(), expression=times)),
+                )
+            )
         return plan
 
     def periods(self, kind: str, node: ir.StoppedTest | ir.RestartedTest) -> NodePlan:
@@ -176,7 +230,8 @@ class Explainer:
 
     # -- helpers -------------------------------------------------------------------------
     def new(self, kind: str, node: ir.Node) -> NodePlan:
-        return NodePlan(kind, describe(node), self.add(self.builder.predicate(node)))
+        # Lowered as a build lowers it: a group over stopped / restarted has no rule before.
+        return NodePlan(kind, describe(node), self.add(self.builder.predicate(lower(node))))
 
     def fact(self, fact: Fact, zero: bool = False) -> exp.Expr:
         ref = column(self.plan.column_for(fact), FACTS)

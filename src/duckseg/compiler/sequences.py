@@ -65,6 +65,12 @@ def _micros(gap: Duration) -> int:
     return gap.amount * _MICROS[gap.unit]
 
 
+def gap_interval(gap: Duration) -> exp.Interval:
+    """A `then_within` as an interval of seconds (its units have fixed lengths)."""
+    seconds = _micros(gap) // 1_000_000
+    return exp.Interval(this=exp.Literal.string(str(seconds)), unit=exp.Var(this="SECOND"))
+
+
 def sequence_members(
     node: ir.SequenceTest,
     qualify: Callable[[ir.EventFilter], exp.Expr],
@@ -143,12 +149,7 @@ def _starts_chain(
     later = exp.alias_(exp.union(same, earlier, distinct=False).subquery(), LATER, quoted=True)
     on = exp.and_(same_contact, _col(BUCKET, LATER).eq(_bucket(ts, as_of, gap, settings)))
     query.join(later, on=on, copy=False)
-    within = exp.Add(
-        this=ts.copy(),
-        expression=exp.Interval(
-            this=exp.Literal.string(str(_micros(gap) // 1_000_000)), unit=exp.Var(this="SECOND")
-        ),
-    )
+    within = exp.Add(this=ts.copy(), expression=gap_interval(gap))
     test = exp.or_(
         exp.GT(this=_col(LAST, LATER), expression=ts.copy()),
         exp.LTE(this=_col(FIRST, LATER), expression=within),
