@@ -16,8 +16,8 @@ only probed, never summarised. The summary a step is tested against:
 - without `then_within` on the step after: each contact's latest starting event there
   (an event precedes some starting event exactly when it precedes the latest);
 - with `then_within` g: the starting events per contact and bucket of g, numbered back
-  from as_of: bucket(t) = floor(micros(as_of - t) / g) (every event lies at or before
-  as_of, so the numbers are whole and never negative). An event t in bucket b has an
+  from as_of: bucket(t) = floor(micros(as_of - t) / g) (instants hold whole microseconds
+  and every event lies at or before as_of, so the numbers are exact and never negative). An event t in bucket b has an
   event t' with t < t' <= t + g only in bucket b or b - 1; every event of bucket b is
   less than g after t when it is after t, and every event of bucket b - 1 is after t.
   So t starts a chain exactly when the latest event of bucket b is after t or the
@@ -90,7 +90,7 @@ def sequence_members(
             query = exp.select(_col(KEY, EVENTS))
         elif step.then_within is None:
             query = exp.select(
-                _col(KEY, EVENTS), exp.alias_(exp.func("MAX", ts), LAST, quoted=True)
+                _col(KEY, EVENTS), exp.alias_(exp.func("MAX", ts.copy()), LAST, quoted=True)
             )
         else:
             bucket = _bucket(ts, as_of, step.then_within, settings)
