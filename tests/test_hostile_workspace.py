@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from duckseg import Workspace
-from duckseg.cli import _clean
+from duckseg.cli_common import clean
 from duckseg.errors import DucksegError, InputError, WorkspaceBusyError
 from duckseg.state.store import WRITING_MARKER, Store, _attach
 from tests.exportshop import LATE, land_contacts, make_shop, run_cli
@@ -216,7 +216,7 @@ def test_bracketed_text_survives_rich(tmp_path: Path, capsys: pytest.CaptureFixt
 @settings(max_examples=EXAMPLES, deadline=None)
 @given(st.text())
 def test_nothing_printed_can_steer_the_terminal(text: str) -> None:
-    shown = _clean(text)
+    shown = clean(text)
     steering = {c for c in shown if unicodedata.category(c) == "Cc" and c != "\n"}
     bidi = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
     assert not steering and not (set(shown) & bidi)

@@ -6,40 +6,39 @@ command line it calls the Workspace only.
 
 from __future__ import annotations
 
-import json
-import sys
-from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from duckseg.cli_common import (
+    AsOfOpt,
+    ChangesOpt,
+    ColumnsOpt,
+    FormatOpt,
+    FromOpt,
+    IncludeOptedOutOpt,
+    JsonOpt,
+    MaxRowsOpt,
+    SnapshotOpt,
+    ToOpt,
+    WorkspaceOpt,
+    open_workspace,
+    out,
+    print_json,
+    warn,
+)
 from duckseg.lang.time import iso
 
 if TYPE_CHECKING:
-    # The engines load only when a verb needs them, so `--help` starts fast.
-    from duckseg.api.workspace import Workspace
     from duckseg.audiences.result import AudienceSnapshot
 
 audience_app = typer.Typer(
     help="Campaign audiences: segments minus exclusions, split into arms and agents.",
     no_args_is_help=True,
 )
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
-WorkspaceOpt = Annotated[Path, typer.Option("-w", "--workspace", help="workspace folder")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON document on stdout")]
-
-
-def _json(value: Any) -> None:
-    def plain(v: Any) -> Any:
-        return iso(v) if isinstance(v, datetime) else str(v)
-
-    sys.stdout.write(json.dumps(value, default=plain, indent=2) + "\n")
 
 
 def _split_table(snap: AudienceSnapshot) -> Table:
@@ -48,12 +47,6 @@ def _split_table(snap: AudienceSnapshot) -> Table:
         share = f"{n / snap.count:.1%}" if snap.count else ""
         table.add_row(escape(arm), f"{n:,}", share)
     return table
-
-
-def _open(path: Path) -> Workspace:
-    from duckseg.api.workspace import Workspace
-
-    return Workspace.open(path)
 
 
 def _print_snapshot(snap: AudienceSnapshot) -> None:
@@ -77,24 +70,21 @@ def _print_snapshot(snap: AudienceSnapshot) -> None:
             agents.add_row(escape(agent), f"{n:,}")
         out.print(agents)
     for warning in snap.warnings:
-        err.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False)
+        warn(warning)
 
 
 @audience_app.command("build")
 def build(
     names: Annotated[list[str] | None, typer.Argument(help="audiences (none: every one)")] = None,
-    as_of: Annotated[
-        str | None,
-        typer.Option("--as-of", help="ISO date or timestamp (workspace zone if no offset)"),
-    ] = None,
+    as_of: AsOfOpt = None,
     workspace: WorkspaceOpt = Path("."),
     as_json: JsonOpt = False,
 ) -> None:
     """Evaluate the audiences at send time and write their snapshots (contact_id, arm, agent)."""
-    built = _open(workspace).audience_build(names or [], as_of=as_of)
+    built = open_workspace(workspace).audience_build(names or [], as_of=as_of)
     assert isinstance(built, list)
     if as_json:
-        _json([s.to_dict() for s in built])
+        print_json([s.to_dict() for s in built])
         return
     for snap in built:
         _print_snapshot(snap)
@@ -103,9 +93,9 @@ def build(
 @audience_app.command("list")
 def list_(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False) -> None:
     """Audiences with their latest count, change and build time."""
-    rows = _open(workspace).list_audiences()
+    rows = open_workspace(workspace).list_audiences()
     if as_json:
-        _json(rows)
+        print_json(rows)
         return
     table = Table("audience", "members", "delta", "as of", "built at", "description")
     for r in rows:
@@ -123,18 +113,16 @@ def list_(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False) -> None
 @audience_app.command("show")
 def show(
     name: str,
-    snapshot: Annotated[
-        str | None, typer.Option("--snapshot", help="snapshot id (default: the latest)")
-    ] = None,
+    snapshot: SnapshotOpt = None,
     limit: Annotated[int, typer.Option("--limit", help="members to print")] = 10,
     workspace: WorkspaceOpt = Path("."),
     as_json: JsonOpt = False,
 ) -> None:
     """An audience snapshot: its arms, agents and first members."""
-    snap = _open(workspace).audience_snapshot(name, snapshot)
+    snap = open_workspace(workspace).audience_snapshot(name, snapshot)
     frame = snap.to_polars().head(max(limit, 0))
     if as_json:
-        _json({**snap.to_dict(), "sample": frame.to_dicts()})
+        print_json({**snap.to_dict(), "sample": frame.to_dicts()})
         return
     _print_snapshot(snap)
     table = Table("contact_id", "arm", "agent")
@@ -146,17 +134,15 @@ def show(
 @audience_app.command("diff")
 def diff(
     name: str,
-    from_: Annotated[
-        str | None, typer.Option("--from", help="snapshot id (default: the one before --to)")
-    ] = None,
-    to: Annotated[str | None, typer.Option("--to", help="snapshot id (default: latest)")] = None,
+    from_: FromOpt = None,
+    to: ToOpt = None,
     workspace: WorkspaceOpt = Path("."),
     as_json: JsonOpt = False,
 ) -> None:
     """Who entered, exited, or changed arm between two snapshots."""
-    result = _open(workspace).audience_diff(name, from_, to)
+    result = open_workspace(workspace).audience_diff(name, from_, to)
     if as_json:
-        _json(result.to_dict())
+        print_json(result.to_dict())
         return
     out.print(
         f"{escape(name)}: {len(result.entered):,} entered, {len(result.exited):,} exited, "
@@ -173,40 +159,26 @@ def diff(
 @audience_app.command("export")
 def export(
     name: str,
-    fmt: Annotated[str, typer.Option("--format", help="csv|parquet|meta|google|tiktok|linkedin")],
+    fmt: FormatOpt,
     out_dir: Annotated[
         Path | None,
         typer.Option(
             "--out", help="output folder (default: exports/audience/<name>/<format>/<snapshot>/)"
         ),
     ] = None,
-    snapshot: Annotated[
-        str | None, typer.Option("--snapshot", help="snapshot id (default: the latest)")
-    ] = None,
-    columns: Annotated[
-        str | None,
-        typer.Option("--columns", help="csv/parquet: attributes, comma-separated (default: all)"),
-    ] = None,
-    changes: Annotated[
-        bool, typer.Option("--changes", help="only adds and removes since the last export")
-    ] = False,
-    include_opted_out: Annotated[
-        bool,
-        typer.Option(
-            "--include-opted-out", help="do not apply [consent] exclude_when to ad-platform files"
-        ),
-    ] = False,
+    snapshot: SnapshotOpt = None,
+    columns: ColumnsOpt = None,
+    changes: ChangesOpt = False,
+    include_opted_out: IncludeOptedOutOpt = False,
     include_holdout: Annotated[
         bool, typer.Option("--include-holdout", help="export the holdout arm too")
     ] = False,
-    max_rows: Annotated[
-        int | None, typer.Option("--max-rows", help="rows per ad-platform file")
-    ] = None,
+    max_rows: MaxRowsOpt = None,
     workspace: WorkspaceOpt = Path("."),
     as_json: JsonOpt = False,
 ) -> None:
     """Write an audience snapshot's exported arms, with manifest.json; recorded as a send."""
-    result = _open(workspace).audience_export(
+    result = open_workspace(workspace).audience_export(
         name,
         fmt,
         out=out_dir,
@@ -218,9 +190,9 @@ def export(
         max_rows=max_rows,
     )
     for warning in result.warnings:
-        err.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False)
+        warn(warning)
     if as_json:
-        _json(result.to_dict())
+        print_json(result.to_dict())
         return
     arms = ", ".join(result.manifest.get("arms", []))
     out.print(
@@ -229,41 +201,3 @@ def export(
         highlight=False,
     )
     out.print(f"written to {escape(str(result.path))}", highlight=False)
-
-
-def print_audience_report(report: Any, as_json: bool) -> None:
-    """`duckseg report --audience`: per metric, each arm's value and its difference to holdout."""
-    if as_json:
-        _json(report.to_dict())
-        return
-    table = Table("metric", "arm", "members", "value", "95% interval", "vs holdout", "95% interval")
-    for r in report.rows:
-        share = r["unit"] == "share"
-
-        def show(v: float | None, signed: bool = False, share: bool = share) -> str:
-            if v is None:
-                return ""
-            return (
-                f"{v * 100:{'+' if signed else ''}.2f}%"
-                if share
-                else f"{v:{'+' if signed else ''},.3f}"
-            )
-
-        note = "" if r["complete"] else " (incomplete)"
-        table.add_row(
-            escape(r["metric"] + note),
-            escape(r["arm"]),
-            f"{r['members']:,}",
-            show(r["value"]),
-            f"{show(r['low'])} – {show(r['high'])}",
-            "" if r["is_holdout"] else show(r["difference"], True),
-            ""
-            if r["is_holdout"] or r["difference_low"] is None
-            else f"{show(r['difference_low'], True)} to {show(r['difference_high'], True)}"
-            + (" *" if r["distinguishable"] else ""),
-        )
-    out.print(table)
-    out.print("* the difference is distinguishable from zero (its interval excludes 0)")
-    out.print(
-        f"report written to {escape(str(report.path))} (open {escape(str(report.html_path))})"
-    )

@@ -3,51 +3,29 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from duckseg.cli_common import (
+    AsOfOpt,
+    JsonOpt,
+    WorkspaceOpt,
+    err,
+    open_workspace,
+    out,
+    print_json,
+)
 from duckseg.errors import InputError
 from duckseg.lang.time import iso
 
 if TYPE_CHECKING:
-    # The engines load only when a verb needs them, so `--help` starts fast.
     from duckseg.api.changes import FeedFormat
-    from duckseg.api.workspace import Workspace
-
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
-WorkspaceOpt = Annotated[Path, typer.Option("-w", "--workspace", help="workspace folder")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON document on stdout")]
-AsOfOpt = Annotated[
-    str | None, typer.Option("--as-of", help="ISO date or timestamp (workspace zone if no offset)")
-]
-
-
-def _json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, default=_jsonable, indent=2) + "\n")
-    sys.stdout.flush()
-
-
-def _open(path: Path) -> Workspace:
-    from duckseg.api.workspace import Workspace
-
-    return Workspace.open(path)
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return iso(value)
-    return str(value)
 
 
 def changes(
@@ -69,13 +47,13 @@ def changes(
     from duckseg.api import changes as feed_changes
 
     chosen = _feed_format(fmt, out_file, as_json)
-    ws = _open(workspace)
+    ws = open_workspace(workspace)
     batch = ws.changes(since, consumer, segments or [], limit, advance=False)
     if chosen is not None and out_file is not None:
         feed_changes.write(batch, chosen, out_file)
         err.print(f"{batch.rows.num_rows:,} rows written to {escape(str(out_file))}")
     elif as_json:
-        _json(batch.to_dict())
+        print_json(batch.to_dict())
     else:
         table = Table("seq", "segment", "contact", "change", "as of", "arm")
         for row in batch.records():
@@ -136,7 +114,7 @@ def deliver(
     if attempts < 1 or timeout <= 0:
         raise InputError.single("--attempts", "expected at least 1 attempt and a timeout above 0")
     result = deliver(
-        _open(workspace),
+        open_workspace(workspace),
         consumer,
         webhook,
         batch_size=batch,
@@ -145,7 +123,7 @@ def deliver(
         retry=Retry(attempts=attempts, timeout=timeout),
     )
     if as_json:
-        _json(result.to_dict())
+        print_json(result.to_dict())
         return
     out.print(
         f"{escape(consumer)}: {result.rows:,} rows in {result.batches:,} batches delivered "
@@ -161,9 +139,9 @@ def contact(
     as_json: JsonOpt = False,
 ) -> None:
     """One contact: attributes, traits, current segments (since when) and audiences."""
-    view = _open(workspace).contact(contact_id, as_of=as_of)
+    view = open_workspace(workspace).contact(contact_id, as_of=as_of)
     if as_json:
-        _json(view.to_dict())
+        print_json(view.to_dict())
         return
     out.print(f"[bold]contact {escape(str(view.contact_id))}[/bold]")
     table = Table("attribute", "value")
@@ -191,9 +169,9 @@ def explain(
     """Why a contact is or is not in a segment: each condition, its result and evidence."""
     from rich.tree import Tree
 
-    result = _open(workspace).explain(segment, contact_id, as_of=as_of)
+    result = open_workspace(workspace).explain(segment, contact_id, as_of=as_of)
     if as_json:
-        _json(result.to_dict())
+        print_json(result.to_dict())
         return
 
     def label(node: Any) -> str:
@@ -227,10 +205,10 @@ def serve(
     """Read-only HTTP JSON API over the workspace (OpenAPI at /docs)."""
     from duckseg.serve.run import serve as run_server  # FastAPI and uvicorn load only here
 
-    ws = _open(workspace)
+    ws = open_workspace(workspace)
     url = f"http://{host}:{port}"
     if as_json:  # where it listens, once, before serving
-        _json({"workspace": str(ws.root), "url": url, "docs": url + "/docs"})
+        print_json({"workspace": str(ws.root), "url": url, "docs": url + "/docs"})
     else:
         err.print(f"serving {escape(str(ws.root))} on {escape(url)} (docs at /docs)")
     run_server(ws, ws.config, host, port)

@@ -124,6 +124,52 @@ def build_many(
     return [Snapshot(info, *changes[info.segment], members[info.segment]) for info in infos]
 
 
+class PartialBuildError(DefinitionError):
+    """`build --all --keep-going` built the valid definitions; these were broken."""
+
+    def __init__(self, problems: Sequence[Problem], snapshots: Sequence[Snapshot]) -> None:
+        super().__init__(problems)
+        self.snapshots = tuple(snapshots)
+
+
+def build_all(
+    ws: Workspace,
+    as_of: datetime | date | str | None = None,
+    engine: str = "duckdb",
+    progress: Progress | None = None,
+    keep_going: bool = False,
+) -> list[Snapshot]:
+    """Every dynamic segment, referenced segments first; with `keep_going`, every valid one,
+    then `PartialBuildError` if any was broken."""
+    if not keep_going:
+        return ws.build_many(ws.dependency_order(), as_of=as_of, engine=engine, progress=progress)
+    names, problems = _buildable(ws)
+    snaps = ws.build_many(names, as_of=as_of, engine=engine, progress=progress)
+    if problems:
+        raise PartialBuildError(problems, snaps)
+    return snaps
+
+
+def _buildable(ws: Workspace) -> tuple[list[str], list[Problem]]:
+    """The dynamic segments that resolve (in dependency order), and the problems of the rest."""
+    problems: list[Problem] = []
+    good: list[str] = []
+    con = ws.connect()
+    try:
+        resolver = ws.resolver(ws.read_catalog(con))
+        for name in ws.segment_files():
+            try:
+                seg = ws.load(name)
+                if not seg.is_static:
+                    resolver.resolve(seg)
+                    good.append(name)
+            except DefinitionError as exc:
+                problems.extend(exc.problems)
+    finally:
+        con.close()
+    return ws.dependency_order(good), problems
+
+
 def _own_sql(
     build: CompiledBuild,
     trees: dict[str, ir.Node],

@@ -16,12 +16,22 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import duckdb
 import pyarrow as pa
 
+from duckseg.api.definitions import SEGMENTS_DIR, source_name
+from duckseg.api.history import snapshot_of
+from duckseg.api.results import StaticResult
+from duckseg.config import CONFIG_FILE
 from duckseg.errors import InputError
 from duckseg.export.normalize import Dropped, google_phone, meta_email
+from duckseg.lang.spec import Segment
+from duckseg.state.snapshots import PendingSnapshot
+
+if TYPE_CHECKING:
+    from duckseg.api.workspace import Workspace
 
 
 class MatchKey(enum.StrEnum):
@@ -146,3 +156,100 @@ def apply_change(current: set[Any], change: Change, matched: Iterable[Any]) -> s
             return current | set(matched)
         case Change.REMOVE:
             return current - set(matched)
+
+
+def static_change(
+    ws: Workspace, name: str, change: str, csv: str | Path, key: str = "contact_id"
+) -> StaticResult:
+    """Create a static segment from a CSV, or add / remove the contacts it names."""
+    try:
+        how, by = Change(change), MatchKey(key)
+    except ValueError as exc:
+        raise InputError.single(
+            "static", str(exc), hint="--key is contact_id, email or phone"
+        ) from exc
+    path = ws.root / SEGMENTS_DIR / f"{name}.yaml"
+    source = source_name(ws.root, path)
+    with ws.store.writer():
+        existing = ws.load(name) if path.exists() else None
+        if how is Change.CREATE and existing is not None:
+            kind = "static" if existing.is_static else "dynamic"
+            hint = "use duckseg static add to add members" if existing.is_static else None
+            raise InputError.single(source, f"segment {name} already exists ({kind})", hint=hint)
+        if how is not Change.CREATE and (existing is None or not existing.is_static):
+            raise InputError.single(
+                source, f"no static segment {name}", hint="create it with duckseg static create"
+            )
+        seg = existing or Segment.from_dict({"name": name, "kind": "static"}, source=source)
+        rows = read_keys(Path(csv), by)
+        result = match(rows, by, *match_table(ws, by))
+        latest = ws.snapshots.latest(name)
+        current = (
+            set(ws.snapshots.members(latest).column("contact_id").to_pylist()) if latest else set()
+        )
+        members = apply_change(current, how, result.matched)
+        table = pa.table({"contact_id": pa.array(sorted(members), contact_id_type(ws))})
+        if how is Change.CREATE:
+            path.write_text(
+                f"kind: static\ndescription: uploaded from {Path(csv).name}\n", encoding="utf-8"
+            )
+        try:
+            now = ws.clock.now()
+            note = f"-- static segment {name}: {how.value} from {Path(csv).name}"
+            pending = PendingSnapshot(
+                name, "static", now, ws.definition_hash(seg), note, "static", table
+            )
+            (info,) = ws.snapshots.commit([pending], now)
+        except BaseException:
+            if how is Change.CREATE:
+                path.unlink(missing_ok=True)
+            raise
+    return StaticResult(
+        snapshot_of(ws, info, table), result.rows_read, len(result.matched), result.unmatched
+    )
+
+
+def contact_id_type(ws: Workspace) -> pa.DataType:
+    """The lake's type of contact_id (text or integer)."""
+    con = ws.connect()
+    try:
+        return (
+            con.table("contacts")
+            .select("contact_id")
+            .limit(0)
+            .to_arrow_table()
+            .schema.field(0)
+            .type
+        )
+    finally:
+        con.close()
+
+
+def match_table(ws: Workspace, key: MatchKey) -> tuple[pa.Table, str, str | None]:
+    """The contacts to match on `key`: contact_id, the key's attribute (and the country for
+    phones), with that attribute's name and the country's."""
+    ident = ws.config.identity
+    column = {
+        MatchKey.CONTACT_ID: "contact_id",
+        MatchKey.EMAIL: ident.email,
+        MatchKey.PHONE: ident.phone,
+    }[key]
+    con = ws.connect()
+    try:
+        attrs = ws.read_catalog(con).attributes
+        if key is not MatchKey.CONTACT_ID and column not in attrs:
+            raise InputError.single(
+                CONFIG_FILE,
+                f"contacts have no attribute {column} to match {key.value} on",
+                path=f"identity.{key.value}",
+            )
+        country = ident.country if key is MatchKey.PHONE and ident.country in attrs else None
+        wanted = list(dict.fromkeys(["contact_id", column, *([country] if country else [])]))
+        table = (
+            con.table("contacts")
+            .select(*(duckdb.ColumnExpression(c) for c in wanted))
+            .to_arrow_table()
+        )
+    finally:
+        con.close()
+    return table, column, country

@@ -7,8 +7,9 @@ every file is reported together, each naming its file and the path inside it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import polars as pl
@@ -19,11 +20,14 @@ from sqlglot import exp
 from duckseg.compiler.sqlbuild import KEY
 from duckseg.engines.duckdb import TRAITS, bind_traits
 from duckseg.errors import DefinitionError, Problem, did_you_mean
-from duckseg.ingest.profile import profile
+from duckseg.ingest.profile import profile, profile_attributes, profile_events
 from duckseg.lang.describe import describe_trait
 from duckseg.lang.resolve import Resolver
 from duckseg.lang.time import TimeContext
 from duckseg.lang.traits import TraitDefinition
+
+if TYPE_CHECKING:
+    from duckseg.api.workspace import Workspace
 
 TRAITS_DIR = "traits"
 
@@ -137,3 +141,30 @@ def write_parquet(table: pa.Table, path: Path) -> None:
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
+
+
+def values(
+    ws: Workspace, as_of: datetime | date | str | None = None, names: Sequence[str] | None = None
+) -> pl.DataFrame:
+    """Every contact's `contact_id` and one column per trait (or the traits named) at `as_of`."""
+    ctx = ws.time_context(as_of)
+    con = ws.connect()
+    try:
+        resolver = ws.resolver(ws.read_catalog(con))
+        table = trait_values(con, resolver, ctx, names)
+    finally:
+        con.close()
+    return as_polars(table)
+
+
+def attributes(ws: Workspace, events: bool = False) -> list[dict[str, Any]]:
+    """Attributes and traits (at now), or event properties: type, fill rate, top values."""
+    con = ws.connect()
+    try:
+        if events:
+            return profile_events(con)
+        rows = [{**row, "kind": "attribute"} for row in profile_attributes(con)]
+        resolver = ws.resolver(ws.read_catalog(con))
+        return rows + profile_traits(con, resolver, ws.time_context())
+    finally:
+        con.close()
