@@ -8,7 +8,7 @@ SF ?= 1
 RUNS ?= 5
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test lint docs fuzz bench wheel-check clean
+.PHONY: help demo test lint docs fuzz fuzz-refresh bench wheel-check clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -50,6 +50,10 @@ fuzz: $(DEV)  ## thousands of random definitions, hostile inputs and files, SIGK
 		tests/test_hostile_definitions.py tests/test_hostile_workspace.py \
 		tests/test_lake_hostile.py tests/test_reader_isolation.py tests/test_export_changes.py \
 		tests/test_crash_safety.py tests/reference tests/test_refresh_state_machine.py tests/test_watch.py
+
+fuzz-refresh: $(DEV)  ## refresh against full builds: long random histories (an hour or more)
+	DUCKSEG_FUZZ=1 DUCKSEG_REFRESH_EXAMPLES=$(or $(EXAMPLES),1000) DUCKSEG_REFRESH_STEPS=$(or $(STEPS),50) \
+		$(BIN)/pytest -q tests/test_refresh_state_machine.py --hypothesis-show-statistics
 
 bench: $(DEV)  ## benchmark suite (make bench SF=10 RUNS=5); results in benchmarks/results/
 	$(BIN)/python -m benchmarks.run --sf $(SF) --runs $(RUNS)

@@ -1,27 +1,33 @@
 """GET /contacts/{id} under concurrent load, against a real `duckseg serve` process.
 
     python -m benchmarks.serve_bench [--sf 1] [--requests 2000] [--concurrency 20]
+        [--client httpx|stdlib] [--reuse]
 
 Lands the generated input into a fresh workspace, builds the 50 benchmark definitions
 twice (the first build fills the member index, the second moves it forward: both builds'
 commits are timed), starts `duckseg serve` on 127.0.0.1 and sends GET /contacts/{id} for
-random contacts over `--concurrency` keep-alive connections with httpx. Writes
-benchmarks/results/serve_sf<SF>.json; the numbers are copied into RESULTS.md by hand.
+random contacts over `--concurrency` keep-alive connections with httpx (or, with
+`--client stdlib`, http.client in as many threads). Writes
+benchmarks/results/serve_sf<SF>.json (serve_sf<SF>_stdlib.json for the stdlib client); the
+numbers are copied into RESULTS.md by hand.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import http.client
 import json
 import random
 import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -78,6 +84,53 @@ async def _load(url: str, ids: list[str], concurrency: int) -> tuple[list[float]
     return latencies, wall, failures
 
 
+def _load_stdlib(url: str, ids: list[str], concurrency: int) -> tuple[list[float], float, int]:
+    """The same load from `concurrency` threads, each with one keep-alive connection of the
+    standard library's http.client: a client that costs far less CPU per request than
+    httpx, so on a small machine the latencies are more the server's than the client's."""
+    parsed = urlsplit(url)
+    host, port = parsed.hostname or "127.0.0.1", parsed.port or 80
+    latencies: list[float] = []
+    failures = 0
+    queue = list(ids)
+    lock = threading.Lock()
+
+    def worker() -> None:
+        nonlocal failures
+        conn = http.client.HTTPConnection(host, port, timeout=60)
+        try:
+            while True:
+                with lock:
+                    if not queue:
+                        return
+                    cid = queue.pop()
+                started = time.perf_counter()
+                try:
+                    conn.request("GET", f"/contacts/{quote(cid, safe='')}")
+                    answer = conn.getresponse()
+                    answer.read()
+                except (OSError, http.client.HTTPException):
+                    conn.close()
+                    conn = http.client.HTTPConnection(host, port, timeout=60)
+                    with lock:
+                        failures += 1
+                    continue
+                elapsed = time.perf_counter() - started
+                with lock:
+                    latencies.append(elapsed)
+                    failures += answer.status != 200
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, time.perf_counter() - started, failures
+
+
 def _quantile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -88,6 +141,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sf", type=float, default=1.0)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument(
+        "--client",
+        choices=["httpx", "stdlib"],
+        default="httpx",
+        help="httpx's async client, or http.client in threads (less client CPU per request)",
+    )
     parser.add_argument(
         "--reuse", action="store_true", help="serve the workspace of an earlier run as it is"
     )
@@ -128,8 +187,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         _wait_ready(url, proc)
-        asyncio.run(_load(url, ids[:100], args.concurrency))  # warm-up
-        latencies, wall, failures = asyncio.run(_load(url, ids, args.concurrency))
+        if args.client == "stdlib":
+            _load_stdlib(url, ids[:100], args.concurrency)  # warm-up
+            latencies, wall, failures = _load_stdlib(url, ids, args.concurrency)
+        else:
+            asyncio.run(_load(url, ids[:100], args.concurrency))  # warm-up
+            latencies, wall, failures = asyncio.run(_load(url, ids, args.concurrency))
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -145,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         "build_all_second_s": round(second_s, 2),
         "requests": len(latencies),
         "concurrency": args.concurrency,
+        "client": args.client,
         "failures": failures,
         "throughput_rps": round(len(latencies) / wall, 1),
         "p50_ms": round(1000 * statistics.median(latencies), 1),
@@ -153,7 +217,8 @@ def main(argv: list[str] | None = None) -> int:
         "max_ms": round(1000 * max(latencies), 1),
     }
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    out = RESULTS_DIR / f"serve_sf{sf_label(args.sf)}.json"
+    suffix = "_stdlib" if args.client == "stdlib" else ""
+    out = RESULTS_DIR / f"serve_sf{sf_label(args.sf)}{suffix}.json"
     out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(result, indent=2))
     return 0 if failures == 0 else 1

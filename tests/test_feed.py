@@ -182,3 +182,62 @@ def test_an_audience_build_appends_its_members_with_their_arm(sample_ws: Workspa
     first = members.row(0, named=True)
     (seen,) = sample_ws.contact(first["contact_id"]).audiences
     assert (seen.audience, seen.arm, seen.agent) == ("festival_push", first["arm"], first["agent"])
+
+
+def _listed(name: str, members: pa.Array | list[str], at: datetime) -> PendingSnapshot:
+    table = pa.table({"contact_id": members})
+    return PendingSnapshot(name, "static", at, "h", "-- static", "static", table)
+
+
+def test_one_commit_of_many_snapshots_appends_each_ones_rows_in_turn(
+    sample_ws: Workspace,
+) -> None:
+    day = lambda d: datetime(2026, 6, d, tzinfo=UTC)  # noqa: E731
+    ints = lambda *v: pa.array(v, pa.int64())  # noqa: E731
+    with sample_ws.store.writer():
+        sample_ws.snapshots.commit(
+            [
+                _listed("nums", ints(2, 9, 10), day(2)),
+                _listed("texts", ["a", "b"], day(2)),
+                _listed("more", ints(1, 3), day(2)),
+            ],
+            day(2),
+        )
+        sample_ws.snapshots.commit(
+            [
+                _listed("nums", ints(9, 10, 11), day(3)),
+                _listed("more", ints(1), day(1)),  # a backtest: no rows, the index rebuilt
+                _listed("texts", ["a", "c"], day(3)),
+            ],
+            day(3),
+        )
+    rows = _rows(sample_ws)
+    assert [r["seq"] for r in rows] == list(range(1, len(rows) + 1))
+    # Each snapshot's rows together, in the order committed; within one, entered first,
+    # then by contact_id as its files type it (integers numerically: 2, 9, 10).
+    assert [(r["segment"], r["change"], str(r["contact_id"])) for r in rows] == [
+        ("nums", "entered", "2"),
+        ("nums", "entered", "9"),
+        ("nums", "entered", "10"),
+        ("texts", "entered", "a"),
+        ("texts", "entered", "b"),
+        ("more", "entered", "1"),
+        ("more", "entered", "3"),
+        ("nums", "entered", "11"),
+        ("nums", "exited", "2"),
+        ("texts", "entered", "c"),
+        ("texts", "exited", "b"),
+    ]
+    with sample_ws.store.connect(read_only=True) as con:
+        index = con.execute(
+            "SELECT segment, contact_id, since FROM member_index ORDER BY ALL"
+        ).fetchall()
+    assert [(s, c, at.day) for s, c, at in index if s in ("nums", "texts", "more")] == [
+        ("more", "1", 1),  # in the backtest and the snapshot after it
+        ("more", "3", 2),
+        ("nums", "10", 2),
+        ("nums", "11", 3),
+        ("nums", "9", 2),
+        ("texts", "a", 2),
+        ("texts", "c", 3),
+    ]

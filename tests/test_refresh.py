@@ -213,7 +213,13 @@ def resolved(where: Any) -> Any:
         ({"last_performed": "purchase", "before": "2026-01-01"}, True, True),
         ({"last_performed": "purchase", "within": "7d"}, False, True),
         ({"not": {"all": [{"attr": "city", "op": "is_set"}, {"performed": "purchase"}]}}, 1, 1),
-        ({"sequence": [{"performed": "purchase"}, {"performed": "purchase"}]}, False, True),
+        ({"sequence": [{"performed": "purchase"}, {"performed": "purchase"}]}, True, True),
+        (
+            {"sequence": [{"performed": "purchase"}, {"performed": "purchase"}], "within": "7d"},
+            0,
+            1,
+        ),
+        ({"stopped_performing": "purchase", "recent": "7d", "prior": "30d"}, False, True),
         ({"performed_regularly": "purchase", "every": "1mo", "periods": 3}, False, True),
     ],
 )
@@ -274,3 +280,117 @@ def test_refresh_builds_audiences_after_the_segments(ws: Workspace) -> None:
     (audience,) = result.audiences
     assert audience.count == 2 and audience.as_of == T0
     assert result.to_dict()["audiences"][0]["audience"] == "push"
+
+
+def define_trait(ws: Workspace, name: str, body: Any) -> None:
+    (ws.root / "traits").mkdir(exist_ok=True)
+    text = yaml.safe_dump(body)
+    (ws.root / "traits" / f"{name}.yaml").write_text(text, encoding="utf-8")
+
+
+def test_a_trait_counts_events_dated_since_the_latest_snapshot(ws: Workspace) -> None:
+    land_events(ws, [("c", "purchase", "2026-03-05 00:00")])
+    define_trait(ws, "buys", {"of": "purchase", "value": {"fn": "count"}})
+    define(ws, "buyer", {"trait": "buys", "op": "gte", "value": 1})
+    define(ws, "top", {"trait": "buys", "op": "top_percent", "value": 50})
+    ws.refresh(T0)
+    assert by_name(ws.refresh(at("2026-03-04 00:00")))["buyer"][:3] == (
+        Action.REUSED,
+        "nothing it reads changed",
+        {"a"},
+    )
+    later = by_name(ws.refresh(at("2026-03-06 00:00")))
+    for name in ("buyer", "top"):
+        assert later[name][:2] == (Action.BUILT, "events dated since the latest snapshot")
+        assert later[name][2] == full(ws, name, at("2026-03-06 00:00"))
+    assert later["buyer"][2] == {"a", "c"}
+
+
+def test_a_trait_window_slides(ws: Workspace) -> None:
+    define_trait(ws, "week_buys", {"of": "purchase", "within": "7d", "value": {"fn": "count"}})
+    define(ws, "weekly", {"trait": "week_buys", "op": "gt", "value": 0})
+    assert by_name(ws.refresh(T0))["weekly"][2] == {"a"}
+    # The purchase of 27 February 10:00 leaves the week on 6 March 10:00.
+    assert by_name(ws.refresh(at("2026-03-06 09:00")))["weekly"][0] is Action.REUSED
+    later = by_name(ws.refresh(at("2026-03-06 11:00")))
+    assert later["weekly"] == (Action.BUILT, "events leave a window", set())
+
+
+def test_a_trait_edit_rebuilds_exactly_the_segments_reading_it(ws: Workspace) -> None:
+    define_trait(ws, "buys", {"of": "purchase", "value": {"fn": "count"}})
+    define_trait(ws, "logins", {"of": "login", "value": {"fn": "count"}})
+    define(ws, "buyer", {"trait": "buys", "op": "gte", "value": 1})
+    define(ws, "pune_buyer", {"all": [{"in_segment": "buyer"}, {"attr": "city", "op": "is_set"}]})
+    define(ws, "logged_in", {"trait": "logins", "op": "gte", "value": 1})
+    define(ws, "pune", {"attr": "city", "op": "is", "value": "Pune"})
+    ws.refresh(T0)
+    define_trait(ws, "buys", {"of": ["purchase", "login"], "value": {"fn": "count"}})
+    after = by_name(ws.refresh(at("2026-03-01 13:00")))
+    assert after["buyer"] == (Action.BUILT, "definition changed", {"a", "b"})
+    assert after["pune_buyer"] == (Action.BUILT, "definition changed", {"a", "b"})
+    assert after["logged_in"][:3] == (Action.REUSED, "nothing it reads changed", {"b"})
+    assert after["pune"][0] is Action.REUSED
+
+
+def test_sequences_are_reused_until_an_event_leaves_their_window(ws: Workspace) -> None:
+    land_events(ws, [("b", "purchase", "2026-02-02 10:00")])
+    steps = [{"performed": "login"}, {"performed": "purchase", "then_within": "2d"}]
+    define(ws, "ever", {"sequence": steps})
+    define(ws, "month", {"sequence": steps, "within": "30d"})
+    assert by_name(ws.refresh(T0))["month"][2] == {"b"}
+    # The login of 1 February 10:00 leaves 30 days on 3 March 10:00.
+    day = by_name(ws.refresh(at("2026-03-03 09:00")))
+    assert day["ever"][:3] == (Action.REUSED, "nothing it reads changed", {"b"})
+    assert day["month"][:3] == (Action.REUSED, "nothing it reads changed", {"b"})
+    later = by_name(ws.refresh(at("2026-03-03 11:00")))
+    assert later["ever"][0] is Action.REUSED
+    assert later["month"] == (Action.BUILT, "events leave a window", set())
+
+
+def test_lifecycle_periods_slide_with_time(ws: Workspace) -> None:
+    define(ws, "stopped", {"stopped_performing": "purchase", "recent": "7d", "prior": "30d"})
+    define(ws, "regular", {"performed_regularly": "login", "every": "1mo", "periods": 1})
+    assert by_name(ws.refresh(T0))["stopped"][2] == set()
+    day = by_name(ws.refresh(at("2026-03-01 12:30")))
+    assert day["stopped"][0] is day["regular"][0] is Action.REUSED
+    # 6 March 10:00: the purchase of 27 February moves from the recent week to the prior
+    # stretch; the login of 1 February has left the month on 1 March 10:00.
+    later = by_name(ws.refresh(at("2026-03-06 10:00:01")))
+    assert later["stopped"] == (Action.BUILT, "events leave a window", {"a"})
+    assert later["regular"][:2] == (Action.REUSED, "nothing it reads changed")
+    assert later["regular"][2] == full(ws, "regular", at("2026-03-06 10:00:01")) == set()
+
+
+def test_a_calendar_window_start_that_moves_back_lets_events_in(ws: Workspace) -> None:
+    # 28 March 12:00 - 1mo is 28 February 12:00, but 29 March 01:00 - 1mo is clamped to
+    # 28 February 01:00: the start moves back and the event of 06:00 enters the window.
+    land_events(ws, [("c", "purchase", "2026-02-28 06:00")])
+    define(ws, "month", {"performed": "purchase", "within": "1mo"})
+    assert by_name(ws.refresh(at("2026-03-28 12:00")))["month"][2] == set()
+    later = by_name(ws.refresh(at("2026-03-29 01:00")))
+    assert later["month"] == (Action.BUILT, "events leave a window", {"c"})
+
+
+def test_a_reused_snapshot_records_the_sql_of_a_full_build(ws: Workspace) -> None:
+    # Two segments that walk every contact share the build's member flags; the one that
+    # reads a trait still records its own query, runnable alone, as a reused snapshot does.
+    define_trait(ws, "buys", {"of": "purchase", "value": {"fn": "count"}})
+    define(ws, "quiet", {"not_performed": "login"})
+    buyer = {"any": [{"trait": "buys", "op": "gte", "value": 1}, {"not_performed": "purchase"}]}
+    define(ws, "buyer", buyer)
+    ws.refresh(T0)
+    later = at("2026-03-01 13:00")
+    reused = by_name(ws.refresh(later))
+    recorded = {n: ws.snapshots.latest(n) for n in ("quiet", "buyer")}
+    built = {s.segment: s for s in ws.build_all(as_of=later)}
+    con = ws.connect()
+    try:
+        for name, info in recorded.items():
+            assert reused[name][0] is Action.REUSED
+            assert info is not None
+            sql = built[name].info.compiled_sql
+            assert "member_flags" not in sql
+            assert info.compiled_sql == sql
+            assert {r[0] for r in con.execute(sql).fetchall()} == reused[name][2]
+    finally:
+        con.close()

@@ -74,3 +74,11 @@ class Catalog:
     properties: Mapping[str, ValueType] = field(default_factory=dict)
     event_names: frozenset[str] = frozenset()
     contact_id_type: ValueType = ValueType.TEXT
+
+
+def typed_contact_key(text: str, integer: bool) -> str | int | None:
+    """A contact id given as text, typed as the lake's `contact_id` column: text as it is;
+    for integer ids its value, or None when it cannot be one (no contact has it)."""
+    if not integer:
+        return text
+    return int(text) if text.lstrip("-").isdigit() and len(text) < 19 else None

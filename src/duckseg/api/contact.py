@@ -21,14 +21,15 @@ import pyarrow.parquet as pq
 from sqlglot import exp
 
 from duckseg import db as database
-from duckseg.api.explain import jsonable, unknown_contact
+from duckseg.api.explain import unknown_contact
 from duckseg.api.traits import trait_files
 from duckseg.db import create_temp, parquet_scan
 from duckseg.errors import InputError
-from duckseg.lang.time import iso
+from duckseg.lang.time import iso, jsonable
 from duckseg.state import member_index
 from duckseg.state.memberships import intervals
 from duckseg.state.store import CATALOG_FILE
+from duckseg.types import typed_contact_key
 
 if TYPE_CHECKING:
     from duckseg.api.workspace import Workspace
@@ -123,9 +124,8 @@ def attributes_of(ws: Workspace, contact_id: Any, files: list[Path]) -> tuple[An
     lake types it, so the Parquet row groups that cannot hold it are skipped."""
     if not files:
         raise InputError.single("contact", f"unknown contact {contact_id}: no contacts landed")
-    key: Any = str(contact_id)
-    if pa.types.is_integer(pq.read_schema(files[0]).field("contact_id").type):
-        key = int(key) if key.lstrip("-").isdigit() and len(key) < 19 else None
+    integer = pa.types.is_integer(pq.read_schema(files[0]).field("contact_id").type)
+    key = typed_contact_key(str(contact_id), integer)
     con = database.cursor()
     try:
         create_temp(con, "contacts", parquet_scan(files))

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -14,7 +13,7 @@ import duckdb
 from duckseg.compiler.explain import NodePlan, PeriodPlan, StepPlan, explain_plan
 from duckseg.errors import InputError, did_you_mean
 from duckseg.lang import ir
-from duckseg.lang.time import TimeContext, iso
+from duckseg.lang.time import TimeContext, iso, jsonable
 
 if TYPE_CHECKING:
     from duckseg.api.workspace import SegmentLike, Workspace
@@ -106,20 +105,6 @@ class Explanation:
             f"<b>{html.escape(self.segment)}</b> at {html.escape(iso(self.as_of))}"
             f"<ul>{self.tree._html()}</ul></div>"
         )
-
-
-def jsonable(value: Any) -> Any:
-    """DuckDB values as JSON: instants in ISO-8601 UTC, dates ISO, decimals as numbers."""
-    if isinstance(value, datetime):
-        # DuckDB gives the lake's instants as naive UTC.
-        return iso(value if value.tzinfo else value.replace(tzinfo=UTC))
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    return value
 
 
 def contact_key(con: duckdb.DuckDBPyConnection, contact_id: Any) -> Any:

@@ -27,7 +27,7 @@ from duckseg.api import build as builds
 from duckseg.api.results import Snapshot
 from duckseg.compiler import compile_build, to_sql
 from duckseg.lang import ir
-from duckseg.lang.invariance import Slide, reads_events, sliding_windows
+from duckseg.lang.invariance import Boundary, Slide, reads_events, sliding_windows
 from duckseg.lang.resolve import ResolvedSegment
 from duckseg.lang.spec import Segment
 from duckseg.lang.time import TimeContext, iso
@@ -45,7 +45,6 @@ if TYPE_CHECKING:
     from duckseg.api.workspace import Progress, Workspace
 
 AUDIENCES_DIR = "audiences"
-TRAITS_DIR = "traits"
 
 
 class Action(enum.Enum):
@@ -152,14 +151,13 @@ def _plan(ws: Workspace, ctx: TimeContext, version: int, engine: str) -> list[_P
         resolved = _in_order(ws.resolve([s for s in segments if not s.is_static], con))
         order = [r.segment.name for r in resolved]
         statics = {i.segment: i.snapshot_id for i in ws.snapshots.latest_static()}
-        traits = _traits_digest(ws.root / TRAITS_DIR)
         latest = {n: ws.snapshots.latest(n) for n in order}
         bases = read_basis(ws.store, [i.snapshot_id for i in latest.values() if i is not None])
         events_since: dict[datetime, bool] = {}
         plans = []
         for r in resolved:
             name, tree = r.segment.name, builds.tree_of(r)
-            fp = fingerprint(tree, str(ws.config.time.zone), statics, traits)
+            fp = fingerprint(tree, str(ws.config.time.zone), statics)
             info = latest[name]
             basis = bases.get(info.snapshot_id) if info is not None else None
             if engine != "duckdb":
@@ -207,20 +205,14 @@ def _in_order(resolved: Sequence[ResolvedSegment]) -> list[ResolvedSegment]:
     return list(ordered.values())
 
 
-def fingerprint(tree: ir.Node, zone: str, statics: dict[str, str], traits: str) -> str:
+def fingerprint(tree: ir.Node, zone: str, statics: dict[str, str]) -> str:
     """SHA-256 of everything a resolved definition means: the tree (references inlined,
-    values typed), the zone, the stored list of each static segment it names, traits."""
+    values typed, each trait it reads with its whole definition), the zone and the stored
+    list of each static segment it names. A trait edit so changes exactly the segments
+    that read the trait, at any depth of references."""
     used = sorted({n.name for n in ir.walk(tree) if isinstance(n, ir.StaticMembers)})
-    text = repr((zone, tree, [(n, statics.get(n)) for n in used], traits))
+    text = repr((zone, tree, [(n, statics.get(n)) for n in used]))
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _traits_digest(folder: Path) -> str:
-    digest = hashlib.sha256()
-    if folder.is_dir():
-        for path in sorted(folder.glob("*.y*ml")):
-            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
 
 
 def _events_between(
@@ -241,26 +233,36 @@ def _events_between(
 
 
 def _events_leaving(
-    con: duckdb.DuckDBPyConnection, windows: Sequence[Slide], since: datetime, ctx: TimeContext
+    con: duckdb.DuckDBPyConnection, slides: Sequence[Slide], since: datetime, ctx: TimeContext
 ) -> bool:
-    """Whether an event of a `within: D` window's names has since - D <= ts <= as_of - D:
-    one that is in the window at `since` and out of it at as_of (docs/refresh.md)."""
+    """Whether an event of a boundary's names lies between that boundary at `since` and at
+    as_of, both included: one that may have entered or left a window or a lifecycle period
+    (docs/refresh.md). Calendar steps are clamped (31 March - 1mo is 28 February, and so is
+    29 March - 1mo), so a boundary may move back while as_of moves on: hence both orders."""
     before = TimeContext.create(since, ctx.zone)
     tests = []
     params: list[object] = []
-    for names, duration in windows:
+    for names, chain in slides:
         tests.append(
             exp.and_(
                 exp.column("event").isin(*(exp.Literal.string(n) for n in names)),
                 exp.column("ts").between(exp.Placeholder(), exp.Placeholder()),
             )
         )
-        params += [
-            t.astimezone(UTC).replace(tzinfo=None)
-            for t in (before.back(duration), ctx.back(duration))
-        ]
+        edges = sorted(
+            _boundary(c, chain).astimezone(UTC).replace(tzinfo=None) for c in (before, ctx)
+        )
+        params += edges
     query = exp.select(exp.Literal.number(1)).from_("events").where(exp.or_(*tests)).limit(1)
     return bool(con.execute(query.sql("duckdb"), params).fetchall())
+
+
+def _boundary(ctx: TimeContext, chain: Boundary) -> datetime:
+    """as_of - D1 - D2 ..., one subtraction after the other (docs/language.md, "Lifecycle")."""
+    at = ctx.as_of
+    for duration in chain:
+        at = ctx.shift(at, duration, -1)
+    return at
 
 
 def _carry(ws: Workspace, plans: Sequence[_Plan], ctx: TimeContext) -> dict[str, Snapshot]:

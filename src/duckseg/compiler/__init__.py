@@ -73,26 +73,27 @@ class CompiledBuild:
         return [(name, query) for name, query in tables if query is not None]
 
     def carries_shared_facts(self, name: str) -> bool:
-        """Whether `standalone(name)` reads the build's shared fact pass or ranks, every other
-        segment's included; otherwise it is what compiling the segment alone gives."""
+        """Whether `standalone(name)` reads the build's shared fact pass, ranks or member
+        flags, every other segment's included; otherwise it is what compiling the segment
+        alone gives."""
         query = self.members[name]
-        return name not in self.alone and (
-            (self.facts is not None and _reads(query, FACTS))
-            or (self.ranks is not None and _reads(query, RANKS))
-        )
+        return name not in self.alone and any(_reads(query, table) for table, _ in self.shared())
 
     def standalone(self, name: str) -> exp.Select:
-        """One segment's query on its own: no table shared with other segments."""
+        """One segment's query on its own: no table shared with other segments. Where its
+        member query reads a shared table, that table (and those it reads) is inlined."""
         if name in self.alone:
             return self.alone[name].copy()
         query = self.members[name].copy()
-        ranks = self.ranks if self.ranks is not None and _reads(query, RANKS) else None
-        if self.facts is not None and (
-            _reads(query, FACTS) or (ranks is not None and _reads(ranks, FACTS))
-        ):
-            query = query.with_(FACTS, as_=self.facts.copy(), copy=False)
-        if ranks is not None:
-            query = query.with_(RANKS, as_=ranks.copy(), copy=False)
+        shared = self.shared()
+        needed = {table for table, _ in shared if _reads(query, table)}
+        # The flags read the ranks and the facts, the ranks may read the facts.
+        for table, source in reversed(shared):
+            if table in needed:
+                needed |= {other for other, _ in shared if _reads(source, other)}
+        for table, source in shared:
+            if table in needed:
+                query = query.with_(table, as_=source.copy(), copy=False)
         return query
 
 

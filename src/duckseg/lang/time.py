@@ -12,7 +12,8 @@ import enum
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Protocol, assert_never
+from decimal import Decimal
+from typing import Any, Protocol, assert_never
 from zoneinfo import ZoneInfo
 
 
@@ -80,6 +81,20 @@ def iso(at: datetime) -> str:
     if at.tzinfo is not None:
         at = at.astimezone(UTC)
     return at.isoformat().replace("+00:00", "Z")
+
+
+def jsonable(value: Any) -> Any:
+    """DuckDB values as JSON: instants in ISO-8601 UTC, dates ISO, decimals as numbers."""
+    if isinstance(value, datetime):
+        # DuckDB gives the lake's instants as naive UTC.
+        return iso(value if value.tzinfo else value.replace(tzinfo=UTC))
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return value
 
 
 def parse_duration(text: str) -> Duration:

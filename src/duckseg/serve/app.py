@@ -9,8 +9,8 @@ JSON `{"error", "path"}` with 400 or 404, and with a token configured every requ
 from __future__ import annotations
 
 import hmac
+import json
 import re
-from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Protocol
@@ -19,12 +19,16 @@ import pyarrow.parquet as pq
 from fastapi import Body, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from duckseg.errors import BadInputError, DucksegError
 from duckseg.lang.spec import Segment
 from duckseg.serve.limits import BodyLimit, LimitError, PreviewGate, check_definition, plain
+from duckseg.serve.lookup import ContactLookup
 from duckseg.state.snapshots import SnapshotInfo, SnapshotStore
+from duckseg.state.store import Store
 
 NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}")
 MAX_ID = 256
@@ -43,6 +47,11 @@ class Source(Protocol):
 
     @property
     def snapshots(self) -> SnapshotStore: ...
+
+    @property
+    def store(self) -> Store: ...
+
+    def as_of(self, value: datetime | date | str | None = None) -> datetime: ...
 
     def segment_files(self) -> dict[str, Path]: ...
 
@@ -90,17 +99,11 @@ def create_app(ws: Source, token: str | None, preview_timeout: float = 10.0) -> 
         version="1",
     )
     gate = PreviewGate(preview_timeout)
+    lookup = ContactLookup(ws.store)
+    app.state.lookup = lookup  # `duckseg serve` loads it before the first request
     app.add_middleware(BodyLimit)
-
-    @app.middleware("http")
-    async def authorise(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        if token is not None:
-            given = request.headers.get("authorization", "")
-            if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
-                return _error(401, "missing or wrong bearer token", request.url.path)
-        return await call_next(request)
+    if token is not None:
+        app.add_middleware(Bearer, token=token)  # added last: it runs first
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:
@@ -190,9 +193,21 @@ def create_app(ws: Source, token: str | None, preview_timeout: float = 10.0) -> 
             raise ApiError(404, f"unknown audience {name} (or never built)")
         return _page(ws.root, info, limit, after, "audience", name)
 
-    @app.get("/contacts/{contact}", summary="A contact: attributes, segments since when, audiences")
-    def contact(contact: str) -> Any:
-        return plain(ws.contact(contact_id(contact)).to_dict())
+    @app.get(
+        "/contacts/{contact}",
+        summary="A contact: attributes, segments since when, audiences",
+        response_class=JSONResponse,
+    )
+    async def contact(contact: str) -> Response:
+        # On the event loop, from memory; what needs the catalog or DuckDB runs in threads.
+        wanted = contact_id(contact)
+        view = lookup.fresh()
+        if view is None:
+            view = await run_in_threadpool(lookup.refresh)
+        answer = view.answer(wanted, ws.as_of())
+        if answer is None:
+            answer = plain(await run_in_threadpool(lambda: ws.contact(wanted).to_dict()))
+        return _json(answer)
 
     @app.get("/contacts/{contact}/explain/{name}", summary="Why a contact is or is not a member")
     def explain(
@@ -221,6 +236,31 @@ def create_app(ws: Source, token: str | None, preview_timeout: float = 10.0) -> 
         return plain(result)
 
     return app
+
+
+class Bearer:
+    """ASGI middleware: with a token configured, a request without `Authorization: Bearer
+    <token>` is answered 401 before anything else runs (plain ASGI: no per-request task)."""
+
+    def __init__(self, app: ASGIApp, token: str) -> None:
+        self.app = app
+        self.expected = f"Bearer {token}".encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            headers = scope.get("headers") or []
+            given = next((v for k, v in headers if k == b"authorization"), b"")
+            if not hmac.compare_digest(given, self.expected):
+                path = Request(scope).url.path
+                await _error(401, "missing or wrong bearer token", path)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _json(value: Any) -> Response:
+    """A response serialised here, as JSONResponse would, without FastAPI's encoder pass."""
+    body = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return Response(body.encode("utf-8"), media_type="application/json")
 
 
 def _page(

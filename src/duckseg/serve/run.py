@@ -38,4 +38,6 @@ def serve(ws: Source, config: Config, host: str = "127.0.0.1", port: int = 8765)
         )
     if not 0 < port < 65536:
         raise InputError.single("--port", f"not a port: {port}")
-    uvicorn.run(create_app(ws, token), host=host, port=port, log_level="warning")
+    app = create_app(ws, token)
+    app.state.lookup.refresh()  # the contact lookup is in memory before the first request
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

@@ -9,16 +9,19 @@ reader can tell a segment whose rows are not current (a catalog that predates th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 import sqlglot
 from sqlglot import exp
 
-from duckseg.db import parquet_scan
+from duckseg.db import parquet_scan, union_all
 from duckseg.resources import read_sql_file
 
 
@@ -26,17 +29,17 @@ def _param() -> exp.Placeholder:
     return exp.Placeholder()
 
 
-_STATE = (
-    exp.select("snapshot_id")
-    .from_("member_index_state")
-    .where(exp.column("segment").eq(_param()))
-    .sql("duckdb")
-)
+def _strings(values: Sequence[str]) -> list[exp.Expr]:
+    return [exp.Literal.string(v) for v in values]
+
+
+def literal_time(at: datetime) -> exp.Expr:
+    """A naive UTC timestamp as a TIMESTAMP literal, to the microsecond."""
+    return exp.cast(exp.Literal.string(at.isoformat(sep=" ")), "TIMESTAMP")
+
+
 _FORGET_INDEX = exp.delete("member_index", exp.column("segment").eq(_param())).sql("duckdb")
 _FORGET_STATE = exp.delete("member_index_state", exp.column("segment").eq(_param())).sql("duckdb")
-_SET_STATE = exp.insert(
-    exp.values([(_param(), _param())]), "member_index_state", columns=["segment", "snapshot_id"]
-).sql("duckdb")
 _LOOKUP = (
     exp.select("segment", "since", "arm", "agent")
     .from_("member_index")
@@ -57,20 +60,55 @@ class Membership:
     agent: str | None = None
 
 
-def file_columns(con: duckdb.DuckDBPyConnection, path: Path) -> set[str]:
-    cursor = con.execute(parquet_scan([path]).limit(0).sql("duckdb"))
-    return {str(d[0]) for d in cursor.description or []}
+class Row(NamedTuple):
+    """A snapshot in a segment's history, as the catalog has it."""
+
+    snapshot_id: str
+    as_of: datetime  # naive UTC
+    path: str  # relative to the workspace root
 
 
-def reflects(con: duckdb.DuckDBPyConnection, segment: str, snapshot_id: str | None) -> bool:
-    """Whether the segment's rows are those of `snapshot_id` (None: it has no rows yet)."""
-    rows = con.execute(_STATE, [segment]).fetchall()
-    return (rows[0][0] if rows else None) == snapshot_id
+@dataclass
+class FileSchemas:
+    """The columns of snapshot files (relative paths), each file's footer read once."""
+
+    root: Path
+    _seen: dict[str, pa.Schema] = field(default_factory=dict)
+
+    def _schema(self, path: str) -> pa.Schema:
+        if path not in self._seen:
+            self._seen[path] = pq.read_schema(self.root / path)
+        return self._seen[path]
+
+    def columns(self, path: str) -> set[str]:
+        return set(self._schema(path).names)
+
+    def contact_type(self, path: str) -> str:
+        return str(self._schema(path).field("contact_id").type)
 
 
-def mark(con: duckdb.DuckDBPyConnection, segment: str, snapshot_id: str) -> None:
-    con.execute(_FORGET_STATE, [segment])
-    con.execute(_SET_STATE, [segment, snapshot_id])
+def states(con: duckdb.DuckDBPyConnection, segments: Sequence[str]) -> dict[str, str]:
+    """Per segment, the snapshot its rows are those of (absent: it has no rows yet)."""
+    query = (
+        exp.select("segment", "snapshot_id")
+        .from_("member_index_state", copy=False)
+        .where(exp.In(this=exp.column("segment"), expressions=_strings(segments)), copy=False)
+    )
+    return {str(seg): str(sid) for seg, sid in con.execute(query.sql("duckdb")).fetchall()}
+
+
+def mark(con: duckdb.DuckDBPyConnection, reflected: Mapping[str, str]) -> None:
+    """Record, per segment, the snapshot its rows now reflect."""
+    if not reflected:
+        return
+    segments = exp.In(this=exp.column("segment"), expressions=_strings(list(reflected)))
+    con.execute(exp.delete("member_index_state", segments).sql("duckdb"))
+    rows = exp.values(
+        [(exp.Literal.string(seg), exp.Literal.string(sid)) for seg, sid in reflected.items()]
+    )
+    con.execute(
+        exp.insert(rows, "member_index_state", columns=["segment", "snapshot_id"]).sql("duckdb")
+    )
 
 
 def forget(con: duckdb.DuckDBPyConnection, segment: str) -> None:
@@ -79,13 +117,12 @@ def forget(con: duckdb.DuckDBPyConnection, segment: str) -> None:
     con.execute(_FORGET_STATE, [segment])
 
 
-def _extra(con: duckdb.DuckDBPyConnection, path: Path) -> list[exp.Expr]:
+def _extra(columns: set[str]) -> list[exp.Expr]:
     """arm and agent of an audience snapshot file, NULL for a segment's."""
-    present = file_columns(con, path)
     return [
         exp.alias_(
             exp.cast(exp.column(name, "n"), "VARCHAR")
-            if name in present
+            if name in columns
             else exp.cast(exp.null(), "VARCHAR"),
             name,
         )
@@ -93,76 +130,113 @@ def _extra(con: duckdb.DuckDBPyConnection, path: Path) -> list[exp.Expr]:
     ]
 
 
+def _changed(change: str, snapshot_ids: Sequence[str], after: int) -> exp.Select:
+    """The feed rows of one kind just appended (seq > `after`) for these snapshots."""
+    return (
+        exp.select("segment", "contact_id", "as_of")
+        .from_("changes", copy=False)
+        .where(exp.column("seq") > exp.Literal.number(after), copy=False)
+        .where(exp.column("change").eq(exp.Literal.string(change)), copy=False)
+        .where(
+            exp.In(this=exp.column("snapshot_id"), expressions=_strings(snapshot_ids)), copy=False
+        )
+    )
+
+
 def advance(
     con: duckdb.DuckDBPyConnection,
-    root: Path,
-    segment: str,
-    path: str,
-    as_of: datetime,
-    snapshot_id: str,
+    schemas: FileSchemas,
+    snapshots: Sequence[tuple[str, str, datetime, str]],
+    after: int,
 ) -> None:
-    """The new members, each keeping the `since` it had if it was a member already.
+    """Move segments' rows to their new snapshots (segment, path, naive as_of, snapshot_id),
+    each member keeping the `since` it had if it was a member already: one DELETE and one
+    INSERT for all of them.
 
-    A segment's rows change by the feed rows just appended for this snapshot: its exits
-    go, its entries come in with `since` = as_of. An audience file also carries arm and
-    agent, which may change for a contact who stays, so its rows are written again."""
-    new = root / path
-    if not {"arm", "agent"} & file_columns(con, new):
-        changed = (
-            exp.select("contact_id")
-            .from_("changes")
-            .where(exp.column("snapshot_id").eq(exp.Literal.string(snapshot_id)))
-        )
-        exited = changed.where(exp.column("change").eq(exp.Literal.string("exited")))
-        entered = exp.select(
-            exp.Literal.string(segment),
-            exp.column("contact_id"),
-            _param(),
-            exp.cast(exp.null(), "VARCHAR"),
-            exp.cast(exp.null(), "VARCHAR"),
-        ).from_(changed.where(exp.column("change").eq(exp.Literal.string("entered"))).subquery("e"))
-        gone = exp.delete(
-            "member_index",
-            exp.and_(
-                exp.column("segment").eq(exp.Literal.string(segment)),
-                exp.In(this=exp.column("contact_id"), query=exp.Subquery(this=exited)),
-            ),
-        )
-        con.execute(gone.sql("duckdb"))
-        con.execute(
-            exp.insert(entered, "member_index", columns=INDEX_COLUMNS).sql("duckdb"), [as_of]
-        )
+    A segment's rows change by the feed rows just appended (seq > `after`) for its
+    snapshot: its exits go, its entries come in with `since` = as_of. An audience file
+    also carries arm and agent, which may change for a contact who stays, so its rows
+    are written again."""
+    if not snapshots:
         return
-    key = exp.cast(exp.column("contact_id", "n"), "VARCHAR")
-    old = (
-        exp.select("contact_id", "since")
-        .from_("member_index")
-        .where(exp.column("segment").eq(exp.Literal.string(segment)))
-    )
-    rows = (
-        exp.select(
-            exp.Literal.string(segment),
-            exp.alias_(key, "contact_id"),
-            exp.func("COALESCE", exp.column("since", "o"), _param()),
-            *_extra(con, new),
+    plain = [s for s in snapshots if not {"arm", "agent"} & schemas.columns(s[1])]
+    rewritten = [s for s in snapshots if s not in plain]
+    written: pa.Table | None = None
+    if rewritten:
+        parts = []
+        for segment, path, as_of, _ in rewritten:
+            key = exp.cast(exp.column("contact_id", "n"), "VARCHAR")
+            old = (
+                exp.select("contact_id", "since")
+                .from_("member_index")
+                .where(exp.column("segment").eq(exp.Literal.string(segment)))
+            )
+            parts.append(
+                exp.select(
+                    exp.alias_(exp.Literal.string(segment), "segment"),
+                    exp.alias_(key, "contact_id"),
+                    exp.alias_(
+                        exp.func("COALESCE", exp.column("since", "o"), literal_time(as_of)),
+                        "since",
+                    ),
+                    *_extra(schemas.columns(path)),
+                )
+                .from_(parquet_scan([schemas.root / path]).subquery("n"))
+                .join(
+                    old.subquery("o"),
+                    on=exp.column("contact_id", "o").eq(key.copy()),
+                    join_type="LEFT",
+                )
+            )
+        written = con.sql(union_all(parts).sql("duckdb")).to_arrow_table()
+    plain_ids = [sid for *_, sid in plain]
+    exited = _changed("exited", plain_ids, after).select("segment", "contact_id", append=False)
+    gone = exp.or_(
+        exp.In(this=exp.column("segment"), expressions=_strings([s[0] for s in rewritten]))
+        if rewritten
+        else exp.false(),
+        exp.In(
+            this=exp.Tuple(expressions=[exp.column("segment"), exp.column("contact_id")]),
+            query=exp.Subquery(this=exited),
         )
-        .from_(parquet_scan([new]).subquery("n"))
-        .join(old.subquery("o"), on=exp.column("contact_id", "o").eq(key.copy()), join_type="LEFT")
+        if plain
+        else exp.false(),
     )
-    table = con.sql(rows.sql("duckdb"), params=[as_of]).to_arrow_table()
-    _replace(con, segment, table)
+    con.execute(exp.delete("member_index", gone).sql("duckdb"))
+    parts = []
+    if plain:
+        parts.append(
+            exp.select(
+                "segment",
+                "contact_id",
+                exp.alias_(exp.column("as_of"), "since"),
+                exp.alias_(exp.cast(exp.null(), "VARCHAR"), "arm"),
+                exp.alias_(exp.cast(exp.null(), "VARCHAR"), "agent"),
+            ).from_(_changed("entered", plain_ids, after).subquery("e"))
+        )
+    if written is not None:
+        con.register("member_index_rows", written)
+        parts.append(exp.select(*INDEX_COLUMNS).from_("member_index_rows"))
+    try:
+        con.execute(
+            exp.insert(union_all(parts), "member_index", columns=INDEX_COLUMNS).sql("duckdb")
+        )
+    finally:
+        if written is not None:
+            con.unregister("member_index_rows")
 
 
 def rebuild(
-    con: duckdb.DuckDBPyConnection, root: Path, segment: str, history: list[tuple[str, datetime]]
+    con: duckdb.DuckDBPyConnection, schemas: FileSchemas, segment: str, history: Sequence[Row]
 ) -> None:
     """Every current member with the first as_of of its unbroken run of snapshots."""
-    paths = [str(root / path) for path, _ in history]
+    root = schemas.root
+    paths = [str(root / row.path) for row in history]
     order = pa.table(
         {
             "path": paths,
             "position": list(range(len(history))),
-            "as_of": pa.array([at for _, at in history], pa.timestamp("us")),
+            "as_of": pa.array([row.as_of for row in history], pa.timestamp("us")),
         }
     )
     con.register("snapshot_order", order)
@@ -183,16 +257,16 @@ def rebuild(
         ctes = runs.find(exp.With)
         assert ctes is not None  # the rows come first: the other CTEs read them
         ctes.set("expressions", [ctes.expressions[-1], *ctes.expressions[:-1]])
-        latest = root / history[-1][0]
+        latest = history[-1].path
         key = exp.cast(exp.column("contact_id", "n"), "VARCHAR")
         rows = (
             exp.select(
                 exp.Literal.string(segment),
                 exp.alias_(key, "contact_id"),
                 exp.column("entered_at", "r"),
-                *_extra(con, latest),
+                *_extra(schemas.columns(latest)),
             )
-            .from_(parquet_scan([latest]).subquery("n"))
+            .from_(parquet_scan([root / latest]).subquery("n"))
             .join(
                 runs.subquery("r"),
                 on=exp.and_(
@@ -267,9 +341,19 @@ def read(
     """The contact's rows in the index, and every segment's latest snapshot, on a catalog
     connection that has the index."""
     rows = con.execute(_LOOKUP, [contact_id]).fetchall()
-    latest = con.execute(_LATEST).fetchall()
     found = [Membership(str(s), at.replace(tzinfo=UTC), arm, agent) for s, at, arm, agent in rows]
-    return found, {
+    return found, latest(con)
+
+
+def latest(con: duckdb.DuckDBPyConnection) -> dict[str, Latest]:
+    """Every segment's latest snapshot, on a catalog connection that has the index."""
+    return {
         str(seg): Latest(str(sid), at.replace(tzinfo=UTC), indexed == sid)
-        for seg, sid, at, indexed in latest
+        for seg, sid, at, indexed in con.execute(_LATEST).fetchall()
     }
+
+
+def every_row(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """The whole index (contact_id, segment, since, arm, agent), for a lookup kept in memory."""
+    query = exp.select("contact_id", "segment", "since", "arm", "agent").from_("member_index")
+    return con.sql(query.sql("duckdb")).to_arrow_table()

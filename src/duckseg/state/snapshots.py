@@ -54,11 +54,6 @@ COLUMNS = (
 
 PENDING_MEMBERS = "pending_members"
 ORDER = ("as_of", "built_at", "seq")  # a segment's history order
-_INSERT = exp.insert(
-    exp.values([tuple(exp.Placeholder() for _ in (*COLUMNS, "seq"))]),
-    TABLE,
-    columns=[*COLUMNS, "seq"],
-).sql("duckdb")
 # Reading queries, built once. `?` placeholders take the values.
 _ROWS = exp.select(*COLUMNS).from_(TABLE)
 _LAST_FIRST = [exp.Ordered(this=exp.column(c), desc=True) for c in ORDER]
@@ -183,14 +178,20 @@ class SnapshotStore:
     def commit(self, pending: Sequence[PendingSnapshot], built_at: datetime) -> list[SnapshotInfo]:
         """Write every pending snapshot's file, then register them all in one transaction."""
         written: list[tuple[PendingSnapshot, SnapshotInfo, Path]] = []
+        ids = [new_snapshot_id(built_at) for _ in pending]
+        rels = [
+            SNAPSHOT_DIR / storage_name(snap.segment) / f"{sid}.parquet"
+            for snap, sid in zip(pending, ids, strict=True)
+        ]
+        if rels:  # one journal entry (one fsync) for the whole build, before any file exists
+            self.store.journal(
+                *(p for rel in rels for p in (tmp_path_for(self.root / rel), self.root / rel))
+            )
         try:
-            for snap in pending:
-                sid = new_snapshot_id(built_at)
-                rel = SNAPSHOT_DIR / storage_name(snap.segment) / f"{sid}.parquet"
+            for snap, sid, rel in zip(pending, ids, rels, strict=True):
                 final = self.root / rel
                 final.parent.mkdir(parents=True, exist_ok=True)
                 tmp = tmp_path_for(final)
-                self.store.journal(tmp, final)
                 pq.write_table(snap.members, tmp, compression="zstd")
                 tmp.replace(final)
                 info = SnapshotInfo(
@@ -208,24 +209,12 @@ class SnapshotStore:
                 written.append((snap, info, final))
             faults.reached(faults.FILES_WRITTEN)
             with self.store.transaction() as con:
-                (next_seq,) = con.execute(_NEXT_SEQ).fetchall()[0]
-                for offset, (_, info, _) in enumerate(written):
-                    con.execute(
-                        _INSERT,
-                        [
-                            info.snapshot_id,
-                            info.segment,
-                            info.kind,
-                            _naive(info.as_of),
-                            _naive(info.built_at),
-                            info.definition_hash,
-                            info.compiled_sql,
-                            info.engine,
-                            info.count,
-                            info.path,
-                            next_seq + offset,
-                        ],
-                    )
+                if written:
+                    (next_seq,) = con.execute(_NEXT_SEQ).fetchall()[0]
+                    rows = [
+                        _row(info, next_seq + offset) for offset, (_, info, _) in enumerate(written)
+                    ]
+                    con.execute(_insert(len(rows)), [value for row in rows for value in row])
                 faults.reached(faults.SNAPSHOTS_INSERTED)
                 # The feed and the member index commit with the snapshots (state/feed.py).
                 feed.record_commit(con, self.root, [_committed(i) for _, i, _ in written], built_at)
@@ -425,6 +414,28 @@ class SnapshotStore:
         for info in history:
             (self.root / info.path).unlink(missing_ok=True)
         return len(history)
+
+
+def _insert(count: int) -> str:
+    """One INSERT of `count` catalog rows: a build registers its snapshots in one statement."""
+    row = tuple(exp.Placeholder() for _ in (*COLUMNS, "seq"))
+    return exp.insert(exp.values([row] * count), TABLE, columns=[*COLUMNS, "seq"]).sql("duckdb")
+
+
+def _row(info: SnapshotInfo, seq: int) -> list[object]:
+    return [
+        info.snapshot_id,
+        info.segment,
+        info.kind,
+        _naive(info.as_of),
+        _naive(info.built_at),
+        info.definition_hash,
+        info.compiled_sql,
+        info.engine,
+        info.count,
+        info.path,
+        seq,
+    ]
 
 
 def _committed(info: SnapshotInfo) -> feed.Committed:

@@ -1,0 +1,353 @@
+"""GET /contacts/{id} from memory (docs/memberships.md, "Contact lookups").
+
+The server keeps a read-only copy of what the contact view reads: the contacts table
+sorted by `contact_id`, and the member index sorted by `contact_id`, with every segment's
+latest snapshot. A lookup is two binary searches and a few row conversions.
+
+The copy is replaced when the catalog changes. Every request compares the catalog files'
+`stat` with the one the copy was loaded under (no file is opened); when it differs, the
+catalog's version (contacts files, latest snapshots, index state, a hash sum of the index
+rows, trait files) is read, and only a new version is loaded again. A load builds a whole
+new `View` and swaps one reference, so a request sees the old view or the new, never half
+of one.
+
+Anything the copy cannot answer exactly as `ws.contact(id)` does is left to it: an unknown
+id (its did-you-mean reads every id), a workspace with traits (their values are at the
+request's `as_of`, now), a segment the index has not caught up with, and an attribute
+of a type whose Python value DuckDB and Arrow give differently.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+from sqlglot import exp
+
+from duckseg import db as database
+from duckseg.db import parquet_scan
+from duckseg.lang.time import iso, jsonable
+from duckseg.serve.keys import SortedKeys
+from duckseg.serve.limits import plain
+from duckseg.state import member_index
+from duckseg.state.store import CATALOG_FILE, Store
+from duckseg.types import typed_contact_key
+
+AUDIENCE_PREFIX = "audience:"
+TRAITS_DIR = "traits"
+# A catalog written this recently may change again without its stat changing (file times
+# have a coarse clock): its version is read again until it is older than this.
+RACY_NS = 1_000_000_000
+# Attribute types whose Python values are the same through Arrow as through DuckDB's rows.
+_SAME_VALUES = re.compile(
+    r"(BOOLEAN|TINYINT|SMALLINT|INTEGER|BIGINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT"
+    r"|DOUBLE|VARCHAR|DATE|TIMESTAMP|TIMESTAMP WITH TIME ZONE|DECIMAL\(\d+,\d+\))(\[\])*"
+)
+_FILES = (
+    exp.select("path")
+    .from_("lake_files")
+    .where(exp.column("kind").eq(exp.Literal.string("contacts")))
+    .order_by("landing_id", "path")
+    .sql("duckdb")
+)
+# The index's rows as one value: a repair that rewrites them for the same snapshots shows.
+_INDEX_SUM = (
+    exp.select(
+        exp.func("count", exp.Star()),
+        exp.func("sum", exp.func("hash", *(exp.column(c) for c in member_index.INDEX_COLUMNS))),
+    )
+    .from_("member_index")
+    .sql("duckdb")
+)
+
+Stamp = tuple[tuple[int, int, int, int] | None, ...]
+
+
+def watched(root: Path) -> tuple[str, ...]:
+    """The files whose `stat` stands for the catalog's version: the catalog, its write-ahead
+    log, and the traits folder (whether the view may show no traits)."""
+    return tuple(
+        str(p) for p in (root / CATALOG_FILE, root / f"{CATALOG_FILE}.wal", root / TRAITS_DIR)
+    )
+
+
+def stamp(paths: Sequence[str]) -> Stamp:
+    """The watched files as `stat` sees them: cheap, opens nothing."""
+    found: list[tuple[int, int, int, int] | None] = []
+    for path in paths:
+        try:
+            st = os.stat(path)
+        except OSError:
+            found.append(None)
+            continue
+        found.append((st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+    return tuple(found)
+
+
+def _newest_ns(at: Stamp) -> int:
+    return max((max(s[2], s[3]) for s in at if s is not None), default=0)
+
+
+def _has_traits(root: Path) -> bool:
+    """Whether the workspace has trait files, found as the contact view finds them."""
+    folder = root / TRAITS_DIR
+    return folder.is_dir() and any(
+        p for pattern in ("*.yaml", "*.yml") for p in folder.glob(pattern)
+    )
+
+
+class Column:
+    """One attribute, read a row at a time: numbers from numpy, the rest through Arrow."""
+
+    def __init__(self, name: str, values: pa.Array) -> None:
+        self.name = name
+        self.arrow = values
+        self.numbers: np.ndarray | None = None
+        self.missing: np.ndarray | None = None
+        kind = values.type
+        self.text = pa.types.is_string(kind) or pa.types.is_large_string(kind)
+        if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind):
+            filled = values.fill_null(False if pa.types.is_boolean(kind) else 0)
+            self.numbers = filled.to_numpy(zero_copy_only=False)
+            self.missing = values.is_null().to_numpy(zero_copy_only=False)
+
+    def value(self, row: int) -> Any:
+        """The row's value as the API writes it: `plain(jsonable(value))`."""
+        if self.text:
+            return self.arrow[row].as_py()  # text or None: already as written
+        if self.numbers is not None and self.missing is not None:
+            if self.missing[row]:
+                return None
+            number = self.numbers[row].item()
+            return None if isinstance(number, float) and not math.isfinite(number) else number
+        return plain(jsonable(self.arrow[row].as_py()))
+
+
+@dataclass(frozen=True)
+class Members:
+    """The member index sorted by contact, each column a code into a short list of values
+    (segments, `since` instants, arms and agents repeat across millions of rows)."""
+
+    keys: SortedKeys
+    segment: np.ndarray  # codes into `rendered`
+    since: np.ndarray  # codes into `instants`
+    arm: np.ndarray  # codes into `labels`, -1 for none
+    agent: np.ndarray
+    rendered: list[tuple[str, dict[str, Any] | None]]  # name, its segment entry less since
+    instants: list[str]
+    labels: list[str]
+
+    def of(self, key: str) -> dict[str, list[dict[str, Any]]]:
+        lo, hi = self.keys.span(key)
+        segments: list[dict[str, Any]] = []
+        audiences: list[dict[str, Any]] = []
+        for row in range(lo, hi):  # sorted by segment name at load, as ws.contact lists them
+            name, entry = self.rendered[self.segment[row]]
+            since = self.instants[self.since[row]]
+            if entry is not None:
+                segments.append({"segment": name, "since": since, **entry})
+            else:
+                arm, agent = int(self.arm[row]), int(self.agent[row])
+                audiences.append(
+                    {
+                        "audience": name,
+                        "arm": self.labels[arm] if arm >= 0 else None,
+                        "agent": self.labels[agent] if agent >= 0 else None,
+                        "since": since,
+                    }
+                )
+        return {"segments": segments, "audiences": audiences}
+
+
+@dataclass(frozen=True)
+class View:
+    """One version of the workspace, as the contact view reads it. Read-only once built."""
+
+    version: tuple[Any, ...]
+    servable: bool  # False: every lookup goes to ws.contact
+    integer_ids: bool = False
+    keys: SortedKeys | None = None
+    ids: pa.Array | None = None  # contact_id in the order of `keys`
+    columns: tuple[Column, ...] = ()  # attributes, in the order of `keys`
+    members: Members | None = None
+
+    def answer(self, contact_id: str, when: datetime) -> dict[str, Any] | None:
+        """The contact view as the API writes `ContactView.to_dict()` (through `plain`), or
+        None where ws.contact must answer (an unknown id too: its error names close ids)."""
+        if not self.servable or self.keys is None or self.ids is None:
+            return None
+        key = typed_contact_key(contact_id, self.integer_ids)
+        at = None if key is None else self.keys.find(key)
+        if at is None:
+            return None
+        found = self.ids[at].as_py()
+        memberships = self.members.of(str(found)) if self.members is not None else {}
+        return {
+            "contact_id": plain(jsonable(found)),
+            "as_of": iso(when),
+            "attributes": {c.name: c.value(at) for c in self.columns},
+            "traits": {},
+            "segments": memberships.get("segments", []),
+            "audiences": memberships.get("audiences", []),
+        }
+
+
+def read_version(con: duckdb.DuckDBPyConnection, store: Store) -> tuple[Any, ...]:
+    """What the contact view depends on, as a value: equal versions give equal answers."""
+    files = tuple(str(r[0]) for r in con.execute(_FILES).fetchall())
+    indexed = store.has_table(con, "member_index")
+    latest: tuple[Any, ...] = ()
+    rows: tuple[Any, ...] = ()
+    if indexed:
+        latest = tuple(sorted(member_index.latest(con).items()))
+        rows = tuple(con.execute(_INDEX_SUM).fetchall()[0])
+    return files, indexed, latest, rows, _has_traits(store.root)
+
+
+def load(store: Store) -> View:
+    """A new view of the workspace as its catalog is now."""
+    root = store.root
+    if not (root / CATALOG_FILE).exists():
+        return View(version=(), servable=False)
+    store.read_lease()  # lake files retired while this reads them stay until it ends
+    with store.connect(read_only=True) as con:
+        version = read_version(con, store)
+        files, indexed, _, _, traits = version
+        latest = member_index.latest(con) if indexed else {}
+        rows = member_index.every_row(con) if indexed else None
+    if not files or traits or not all(info.indexed for info in latest.values()):
+        return View(version=version, servable=False)
+    paths = [root / f for f in files]
+    contacts, same = _contacts(paths)
+    if not same:
+        return View(version=version, servable=False)
+    integer = pa.types.is_integer(pq.read_schema(paths[0]).field("contact_id").type)
+    keys, order = SortedKeys.build(contacts.column("contact_id"))
+    contacts = contacts.take(order).combine_chunks()
+    return View(
+        version=version,
+        servable=True,
+        integer_ids=integer,
+        keys=keys,
+        ids=contacts.column("contact_id").chunk(0) if len(keys) else pa.array([]),
+        columns=tuple(
+            Column(name, contacts.column(name).chunk(0) if len(keys) else pa.array([]))
+            for name in contacts.column_names
+            if name != "contact_id"
+        ),
+        members=_members(rows, latest) if rows is not None else None,
+    )
+
+
+def _members(rows: pa.Table, latest: dict[str, member_index.Latest]) -> Members:
+    """The index rows of segments that have a latest snapshot, by contact then segment."""
+    frame = pl.from_arrow(rows)
+    assert isinstance(frame, pl.DataFrame)
+    frame = frame.filter(pl.col("segment").is_in(list(latest))).sort("contact_id", "segment")
+    keys, order = SortedKeys.build(frame.get_column("contact_id").to_arrow())
+    frame = frame[order.to_numpy()]
+    names = sorted(latest)
+    rendered: list[tuple[str, dict[str, Any] | None]] = [
+        (name.removeprefix(AUDIENCE_PREFIX), None)
+        if name.startswith(AUDIENCE_PREFIX)
+        else (
+            name,
+            {"snapshot_id": latest[name].snapshot_id, "as_of": iso(latest[name].as_of)},
+        )
+        for name in names
+    ]
+    instants = frame.get_column("since").unique().sort()
+    labels = pl.concat([frame.get_column("arm"), frame.get_column("agent")]).drop_nulls()
+    labels = labels.unique().sort()
+
+    def codes(column: str, values: pl.Series) -> np.ndarray:
+        found = frame.get_column(column).replace_strict(
+            values, pl.int_range(len(values), eager=True), default=-1, return_dtype=pl.Int32
+        )
+        return np.asarray(found.fill_null(-1).to_numpy(), dtype=np.int32)
+
+    return Members(
+        keys=keys,
+        segment=codes("segment", pl.Series(names)),
+        since=codes("since", instants),
+        arm=codes("arm", labels),
+        agent=codes("agent", labels),
+        rendered=rendered,
+        instants=[iso(at.replace(tzinfo=UTC)) for at in instants.to_list()],
+        labels=labels.to_list(),
+    )
+
+
+def _contacts(paths: Sequence[Path]) -> tuple[pa.Table, bool]:
+    """The contacts table as the contact view reads it, and whether every attribute's type
+    converts to the same Python value through Arrow as through DuckDB's rows."""
+    con = database.cursor()
+    try:
+        rel = con.sql(parquet_scan(paths).sql("duckdb"))
+        same = all(_SAME_VALUES.fullmatch(str(t)) for t in rel.types)
+        return rel.to_arrow_table(), same
+    finally:
+        con.close()
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    stamp: Stamp
+    racy: bool  # the stamp may hide a later write: read the version again
+    view: View
+
+
+class ContactLookup:
+    """The current view of one workspace, reloaded when its catalog changes."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.paths = watched(store.root)
+        self._lock = threading.Lock()
+        self._loaded: _Loaded | None = None
+
+    def fresh(self) -> View | None:
+        """The view if the catalog is unchanged since it was read (one `stat`), else None:
+        then `refresh`, which may read the catalog, is needed."""
+        loaded = self._loaded
+        if loaded is None or loaded.racy or stamp(self.paths) != loaded.stamp:
+            return None
+        return loaded.view
+
+    def refresh(self) -> View:
+        """The view of the catalog as it is now: the one held if its version is unchanged,
+        else a new one, swapped in whole."""
+        with self._lock:
+            loaded = self._loaded
+            now = stamp(self.paths)
+            if loaded is not None and not loaded.racy and now == loaded.stamp:
+                return loaded.view
+            # Stamp first, then read: a write after the stamp changes the stamp again.
+            racy = time.time_ns() - _newest_ns(now) < RACY_NS
+            view: View | None = None
+            if loaded is not None and (self.store.root / CATALOG_FILE).exists():
+                with self.store.connect(read_only=True) as con:
+                    if read_version(con, self.store) == loaded.view.version:
+                        view = loaded.view
+            if view is None:
+                try:
+                    view = load(self.store)
+                except Exception:
+                    # ws.contact answers meanwhile, and says what is wrong; the next catalog
+                    # write brings another try.
+                    view = View(version=(), servable=False)
+            self._loaded = _Loaded(now, racy, view)
+            return view
