@@ -98,6 +98,9 @@ class DialectSettings:
     # MAX over (key, value) pairs compared field by field, with named fields to read back
     # (first_value / last_value traits); otherwise the first of an ordered ARRAY_AGG.
     orderable_structs: bool = False
+    # The microseconds between two instants as DATETIME_DIFF, where DATE_DIFF takes dates
+    # only (BigQuery); otherwise sqlglot's DateDiff.
+    datetime_diff: bool = False
 
 
 DIALECTS: dict[str, DialectSettings] = {
@@ -112,7 +115,10 @@ DIALECTS: dict[str, DialectSettings] = {
         regex_flags="(?du)",
     ),
     "bigquery": DialectSettings(
-        "bigquery", supports_filter_clause=False, list_tests=ListTests.UNNEST
+        "bigquery",
+        supports_filter_clause=False,
+        list_tests=ListTests.UNNEST,
+        datetime_diff=True,
     ),
     "snowflake": DialectSettings(
         "snowflake",

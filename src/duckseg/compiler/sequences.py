@@ -1,20 +1,28 @@
 """Sequences as SQL (docs/language.md, "Sequences"): the contacts with a chain of events.
 
-A chain reaches an event of step k when some event of step k-1 that a chain reaches
-lies strictly before it and, where step k has `then_within`, at most that long before.
-So each step keeps the events of its own scan (names, `where`, window: each scan is
-pruned like any event condition's) that a reached event of the step before precedes:
+The chain is found from its last step back. An event of step k starts a chain of the
+steps k..n when an event of step k+1 that starts one lies strictly after it and, where
+step k+1 has `then_within`, at most that long after; every event of the last step starts
+one. Each step is its own scan (names, `where`, window: pruned like any event condition),
+tested against a summary of the starting events of the step after it:
 
-    step_1        = the events of step 1
-    step_k        = the events of step k with a reached step_(k-1) event before them
-    members       = the contacts of step_n
+    step_n        = the events of step n, summarised
+    step_k        = the events of step k that start a chain, summarised
+    members       = the contacts of the step-1 events that start a chain
 
-Every chain counts, not only the earliest: a later event of step k-1 can be the one
-within `then_within` of an event of step k, and the latest one strictly before it is
-the one to test, found by sorting both steps' events per contact (one window
-function). Where step k has no `then_within`, only the earliest reached event of
-step k-1 matters (any later one precedes fewer events), so step k-1 is first cut to
-one row per contact and joined.
+Going back from the last step, the first step (in a funnel the most frequent event) is
+only probed, never summarised. The summary a step is tested against:
+
+- without `then_within` on the step after: each contact's latest starting event there
+  (an event precedes some starting event exactly when it precedes the latest);
+- with `then_within` g: the starting events per contact and bucket of g, numbered back
+  from as_of: bucket(t) = floor(micros(as_of - t) / g) (instants hold whole microseconds
+  and every event lies at or before as_of, so the numbers are exact and never negative). An event t in bucket b has an
+  event t' with t < t' <= t + g only in bucket b or b - 1; every event of bucket b is
+  less than g after t when it is after t, and every event of bucket b - 1 is after t.
+  So t starts a chain exactly when the latest event of bucket b is after t or the
+  earliest of bucket b - 1 is at most g after t: one equality join on (contact_id,
+  bucket), no sort, each row one lookup however busy the contact is.
 """
 
 from __future__ import annotations
@@ -23,19 +31,24 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from duckseg.compiler.dialects import DialectSettings
 from duckseg.lang import ir
 from duckseg.lang.time import Duration, Unit
 
 KEY = "contact_id"
 EVENTS = "events"
-# The step before, and the events of this step, inside each step's query.
-BEFORE = "before"
-THIS = "this"
-CANDIDATES = "candidates"
-KIND = "step_kind"  # 0: an event of this step, 1: a reached event of the step before
-LATEST = "latest_before"
+LATER = "later"  # the summary of the step after, inside each step's query
+BUCKET = "bucket"
+FIRST = "first_ts"
+LAST = "last_ts"
 
-_SECONDS = {Unit.SECOND: 1, Unit.MINUTE: 60, Unit.HOUR: 3600, Unit.DAY: 86400, Unit.WEEK: 604800}
+_MICROS = {
+    Unit.SECOND: 1_000_000,
+    Unit.MINUTE: 60_000_000,
+    Unit.HOUR: 3_600_000_000,
+    Unit.DAY: 86_400_000_000,
+    Unit.WEEK: 604_800_000_000,
+}
 
 
 def step_name(index: int) -> str:
@@ -46,135 +59,110 @@ def _col(name: str, table: str) -> exp.Column:
     return exp.column(name, table=table, quoted=True)
 
 
-def _seconds(gap: Duration) -> int:
-    if gap.unit not in _SECONDS:  # resolve refuses mo and y here
+def _micros(gap: Duration) -> int:
+    if gap.unit not in _MICROS:  # resolve refuses mo and y here
         raise ValueError(f"then_within has no fixed length: {gap}")
-    return gap.amount * _SECONDS[gap.unit]
+    return gap.amount * _MICROS[gap.unit]
 
 
 def gap_interval(gap: Duration) -> exp.Interval:
     """A `then_within` as an interval of seconds (its units have fixed lengths)."""
-    return exp.Interval(this=exp.Literal.string(str(_seconds(gap))), unit=exp.Var(this="SECOND"))
+    seconds = _micros(gap) // 1_000_000
+    return exp.Interval(this=exp.Literal.string(str(seconds)), unit=exp.Var(this="SECOND"))
 
 
 def sequence_members(
-    node: ir.SequenceTest, qualify: Callable[[ir.EventFilter], exp.Expr]
+    node: ir.SequenceTest,
+    qualify: Callable[[ir.EventFilter], exp.Expr],
+    as_of: exp.Cast,
+    settings: DialectSettings,
 ) -> exp.Select:
-    """SELECT contact_id of the contacts with a chain; `qualify` is the builder's test of
-    one events row against a filter (names, window up to as_of, `where`)."""
+    """SELECT contact_id (possibly repeated) of the contacts with a chain; `qualify` is the
+    builder's test of one events row against a filter (names, window up to as_of, `where`),
+    `as_of` the instant every window ends at (a constant of the dialect's timestamp type)."""
     steps = node.steps
-    query: exp.Select | None = None
+    ts = _col("ts", EVENTS)
     ctes: list[tuple[str, exp.Select]] = []
-    for index, step in enumerate(steps):
-        last = index == len(steps) - 1
-        # The next step needs every reached time only if it bounds the gap to it.
-        earliest = not last and steps[index + 1].then_within is None
-        ts: exp.Expr = _col("ts", EVENTS)
-        if index == 0 and earliest:
-            ts = exp.alias_(exp.func("MIN", ts), "ts", quoted=True)
-        scan = (
-            exp.select(_col(KEY, EVENTS), ts)
-            .from_(exp.to_table(EVENTS))
-            .where(qualify(step.filter), copy=False)
-        )
+    query: exp.Select | None = None
+    for index in reversed(range(len(steps))):
+        step = steps[index]
         if index == 0:
-            query = scan.group_by(_col(KEY, EVENTS), copy=False) if earliest else scan
+            query = exp.select(_col(KEY, EVENTS))
+        elif step.then_within is None:
+            query = exp.select(
+                _col(KEY, EVENTS), exp.alias_(exp.func("MAX", ts.copy()), LAST, quoted=True)
+            )
         else:
-            query = _reached(scan, step_name(index - 1), step.then_within, earliest, last)
-        if not last:
-            ctes.append((step_name(index), query))
+            bucket = _bucket(ts, as_of, step.then_within, settings)
+            query = exp.select(
+                _col(KEY, EVENTS),
+                exp.alias_(bucket, BUCKET, quoted=True),
+                exp.alias_(exp.func("MIN", ts.copy()), FIRST, quoted=True),
+                exp.alias_(exp.func("MAX", ts.copy()), LAST, quoted=True),
+            )
+        query = query.from_(exp.to_table(EVENTS)).where(qualify(step.filter), copy=False)
+        if index + 1 < len(steps):
+            _starts_chain(
+                query, step_name(index + 1), steps[index + 1].then_within, as_of, settings
+            )
+        if index > 0:
+            groups: list[exp.Expr] = [_col(KEY, EVENTS)]
+            if step.then_within is not None:
+                groups.append(_bucket(ts, as_of, step.then_within, settings))
+            ctes.append((step_name(index), query.group_by(*groups, copy=False)))
     assert query is not None
     for name, cte in ctes:
         query = query.with_(name, as_=cte, copy=False)
     return query
 
 
-def _reached(
-    scan: exp.Select, before: str, gap: Duration | None, earliest: bool, last: bool
-) -> exp.Select:
-    """The events of `scan` that an event of the step `before` precedes (within `gap`)."""
-    if gap is not None:
-        return _reached_within(scan, before, gap, earliest, last)
-    # The step before has one row per contact (its earliest reached time): a plain join.
-    on = exp.and_(
-        _col(KEY, BEFORE).eq(_col(KEY, THIS)),
-        exp.LT(this=_col("ts", BEFORE), expression=_col("ts", THIS)),
+def _starts_chain(
+    query: exp.Select,
+    after: str,
+    gap: Duration | None,
+    as_of: exp.Cast,
+    settings: DialectSettings,
+) -> None:
+    """Keep the events of `query` that a starting event of the step `after` follows (within
+    `gap`): a join with that step's summary."""
+    ts = _col("ts", EVENTS)
+    same_contact = _col(KEY, LATER).eq(_col(KEY, EVENTS))
+    if gap is None:
+        # One row per contact: its latest starting event.
+        query.join(exp.to_table(after).as_(LATER, quoted=True), on=same_contact, copy=False)
+        query.where(exp.LT(this=ts, expression=_col(LAST, LATER)), copy=False)
+        return
+    # Each bucket's row as it serves an event of the same bucket (its latest) and of the
+    # bucket after it, one further back from as_of (its earliest).
+    nothing = exp.cast(exp.null(), as_of.to)
+    summary = exp.to_table(after)
+    same = exp.select(
+        _bare(KEY), _bare(BUCKET), _bare(LAST), exp.alias_(nothing, FIRST, quoted=True)
+    ).from_(summary)
+    next_one = exp.Add(this=_bare(BUCKET), expression=exp.Literal.number(1))
+    earlier = exp.select(
+        _bare(KEY),
+        exp.alias_(next_one, BUCKET, quoted=True),
+        exp.alias_(nothing.copy(), LAST, quoted=True),
+        _bare(FIRST),
+    ).from_(summary.copy())
+    later = exp.alias_(exp.union(same, earlier, distinct=False).subquery(), LATER, quoted=True)
+    on = exp.and_(same_contact, _col(BUCKET, LATER).eq(_bucket(ts, as_of, gap, settings)))
+    query.join(later, on=on, copy=False)
+    within = exp.Add(this=ts.copy(), expression=gap_interval(gap))
+    test = exp.or_(
+        exp.GT(this=_col(LAST, LATER), expression=ts.copy()),
+        exp.LTE(this=_col(FIRST, LATER), expression=within),
     )
-    source = exp.alias_(scan.subquery(), THIS, quoted=True)
-    joined = exp.Join(this=exp.to_table(before).as_(BEFORE, quoted=True), on=on)
-    return _keep(source, None, earliest, last, joined)
+    query.where(exp.paren(test), copy=False)
 
 
-def _keep(
-    source: exp.Expr,
-    test: exp.Expr | None,
-    earliest: bool,
-    last: bool,
-    join: exp.Join | None = None,
-) -> exp.Select:
-    """The rows of `source` (named THIS) that pass `test`, as the next step reads them."""
-    ts = _col("ts", THIS)
-    if last:
-        columns: list[exp.Expr] = [_col(KEY, THIS)]
-    elif earliest:
-        columns = [_col(KEY, THIS), exp.alias_(exp.func("MIN", ts), "ts", quoted=True)]
-    else:
-        columns = [_col(KEY, THIS), ts]
-    query = exp.select(*columns).from_(source, copy=False)
-    if join is not None:
-        query = query.join(join, copy=False)
-    if test is not None:
-        query = query.where(test, copy=False)
-    return query.group_by(_col(KEY, THIS), copy=False) if earliest else query
-
-
-def _reached_within(
-    scan: exp.Select, before: str, gap: Duration, earliest: bool, last: bool
-) -> exp.Select:
-    """Each event of `scan` with the latest reached time of the step before strictly
-    earlier than it, from one sort of both per contact (a join of the two on contact_id
-    grows with the square of a busy contact's events): the event is reached when that
-    time is at most `gap` before it. At one instant, this step's events sort before the
-    step before's, so an event never follows one at its own time."""
-    rows = exp.union(
-        exp.select(
-            _col(KEY, before), _col("ts", before), exp.alias_(_number(1), KIND, quoted=True)
-        ).from_(exp.to_table(before)),
-        exp.select(
-            _col(KEY, CANDIDATES), _col("ts", CANDIDATES), exp.alias_(_number(0), KIND, quoted=True)
-        ).from_(exp.alias_(scan.subquery(), CANDIDATES, quoted=True)),
-        distinct=False,
-    )
-    earlier = exp.Case(ifs=[exp.If(this=_bare(KIND).eq(_number(1)), true=_bare("ts"))])
-    latest = exp.Window(
-        this=exp.func("MAX", earlier),
-        partition_by=[_bare(KEY)],
-        # Neither key is ever missing; NULLS FIRST is the order every dialect can write in a
-        # window (BigQuery's take no NULLS LAST).
-        order=exp.Order(
-            expressions=[
-                exp.Ordered(this=_bare("ts"), nulls_first=True),
-                exp.Ordered(this=_bare(KIND), nulls_first=True),
-            ]
-        ),
-        spec=exp.WindowSpec(
-            kind="ROWS", start="UNBOUNDED", start_side="PRECEDING", end="CURRENT ROW"
-        ),
-    )
-    ordered = exp.select(
-        _bare(KEY), _bare("ts"), _bare(KIND), exp.alias_(latest, LATEST, quoted=True)
-    ).from_(exp.alias_(rows.subquery(), "chained", quoted=True))
-    limit = exp.Add(this=_col(LATEST, THIS), expression=gap_interval(gap))
-    test = exp.and_(
-        _col(KIND, THIS).eq(_number(0)),
-        exp.LTE(this=_col("ts", THIS), expression=limit),
-    )
-    return _keep(exp.alias_(ordered.subquery(), THIS, quoted=True), test, earliest, last)
+def _bucket(ts: exp.Expr, as_of: exp.Expr, gap: Duration, settings: DialectSettings) -> exp.Expr:
+    """floor(micros(as_of - ts) / gap): never negative, as no event lies after as_of."""
+    diff = exp.DatetimeDiff if settings.datetime_diff else exp.DateDiff
+    micros = diff(this=as_of.copy(), expression=ts.copy(), unit=exp.var("MICROSECOND"))
+    return exp.IntDiv(this=micros, expression=exp.Literal.number(_micros(gap)))
 
 
 def _bare(name: str) -> exp.Column:
     return exp.column(name, quoted=True)
-
-
-def _number(value: int) -> exp.Expr:
-    return exp.Literal.number(value)

@@ -51,7 +51,7 @@ class CompileError(Exception):
 # -- literals --------------------------------------------------------------------
 
 
-def timestamp_literal(at: datetime, type_: exp.DType = exp.DType.TIMESTAMP) -> exp.Expr:
+def timestamp_literal(at: datetime, type_: exp.DType = exp.DType.TIMESTAMP) -> exp.Cast:
     """A naive-UTC TIMESTAMP constant (the lake stores instants as naive UTC)."""
     naive_utc = at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo is not None else at
     return exp.cast(exp.Literal.string(naive_utc.isoformat(sep=" ")), type_)
@@ -165,7 +165,8 @@ class SqlBuilder:
 
     def sequence(self, node: ir.SequenceTest) -> exp.Select:
         """The contacts with a chain of the sequence's events (compiler/sequences.py)."""
-        query = sequence_members(node, self.event_predicate)
+        as_of = timestamp_literal(self.ctx.as_of, self.settings.timestamp_type)
+        query = sequence_members(node, self.event_predicate, as_of, self.settings)
         query.add_comments([safe_comment(f"contacts who: {describe(node)}")])
         return query
 

@@ -7,51 +7,50 @@ SELECT
 FROM contacts
 WHERE
   "contacts"."contact_id" IN (
-    WITH sequence_step_1 AS (
+    WITH sequence_step_2 AS (
       SELECT
         "events"."contact_id",
-        "events"."ts"
+        DATE_DIFF('MICROSECOND', "events"."ts", CAST('2026-06-30 18:00:00' AS TIMESTAMP)) // 604800000000 AS "bucket",
+        MIN("events"."ts") AS "first_ts",
+        MAX("events"."ts") AS "last_ts"
       FROM events
       WHERE
-        "events"."event" = 'pricing_page_view'
+        "events"."event" = 'demo_request'
         AND "events"."ts" <= CAST('2026-06-30 18:00:00' AS TIMESTAMP)
+      GROUP BY
+        "events"."contact_id",
+        DATE_DIFF('MICROSECOND', "events"."ts", CAST('2026-06-30 18:00:00' AS TIMESTAMP)) // 604800000000
     )
     /* contacts who: performed pricing_page_view, then demo_request within 7 days */
     SELECT
-      "this"."contact_id"
-    FROM (
+      "events"."contact_id"
+    FROM events
+    JOIN (
       SELECT
         "contact_id",
-        "ts",
-        "step_kind",
-        MAX(CASE WHEN "step_kind" = 1 THEN "ts" END) OVER (
-          PARTITION BY "contact_id"
-          ORDER BY "ts" NULLS FIRST, "step_kind" NULLS FIRST
-          ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-        ) AS "latest_before"
-      FROM (
-        SELECT
-          "sequence_step_1"."contact_id",
-          "sequence_step_1"."ts",
-          1 AS "step_kind"
-        FROM sequence_step_1
-        UNION ALL
-        SELECT
-          "candidates"."contact_id",
-          "candidates"."ts",
-          0 AS "step_kind"
-        FROM (
-          SELECT
-            "events"."contact_id",
-            "events"."ts"
-          FROM events
-          WHERE
-            "events"."event" = 'demo_request'
-            AND "events"."ts" <= CAST('2026-06-30 18:00:00' AS TIMESTAMP)
-        ) AS "candidates"
-      ) AS "chained"
-    ) AS "this"
+        "bucket",
+        "last_ts",
+        CAST(NULL AS TIMESTAMP) AS "first_ts"
+      FROM sequence_step_2
+      UNION ALL
+      SELECT
+        "contact_id",
+        "bucket" + 1 AS "bucket",
+        CAST(NULL AS TIMESTAMP) AS "last_ts",
+        "first_ts"
+      FROM sequence_step_2
+    ) AS "later"
+      ON "later"."contact_id" = "events"."contact_id"
+      AND "later"."bucket" = (
+        DATE_DIFF('MICROSECOND', "events"."ts", CAST('2026-06-30 18:00:00' AS TIMESTAMP)) // 604800000000
+      )
     WHERE
-      "this"."step_kind" = 0
-      AND "this"."ts" <= "this"."latest_before" + INTERVAL '604800' SECOND
+      (
+        "events"."event" = 'pricing_page_view'
+        AND "events"."ts" <= CAST('2026-06-30 18:00:00' AS TIMESTAMP)
+      )
+      AND (
+        "later"."last_ts" > "events"."ts"
+        OR "later"."first_ts" <= "events"."ts" + INTERVAL '604800' SECOND
+      )
   )

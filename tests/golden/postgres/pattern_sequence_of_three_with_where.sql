@@ -7,93 +7,109 @@ SELECT
 FROM contacts
 WHERE
   "contacts"."contact_id" IN (
-    WITH sequence_step_1 AS (
+    WITH sequence_step_3 AS (
       SELECT
         "events"."contact_id",
-        "events"."ts"
+        DIV(
+          CAST(EXTRACT(epoch FROM CAST(CAST('2026-03-31 12:00:00' AS TIMESTAMP) AS TIMESTAMP) - CAST("events"."ts" AS TIMESTAMP)) * 1000000 AS BIGINT),
+          86400000000
+        ) AS "bucket",
+        MIN("events"."ts") AS "first_ts",
+        MAX("events"."ts") AS "last_ts"
       FROM events
       WHERE
+        "events"."event" = 'buy'
+        AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
+      GROUP BY
+        "events"."contact_id",
+        DIV(
+          CAST(EXTRACT(epoch FROM CAST(CAST('2026-03-31 12:00:00' AS TIMESTAMP) AS TIMESTAMP) - CAST("events"."ts" AS TIMESTAMP)) * 1000000 AS BIGINT),
+          86400000000
+        )
+    ), sequence_step_2 AS (
+      SELECT
+        "events"."contact_id",
+        DIV(
+          CAST(EXTRACT(epoch FROM CAST(CAST('2026-03-31 12:00:00' AS TIMESTAMP) AS TIMESTAMP) - CAST("events"."ts" AS TIMESTAMP)) * 1000000 AS BIGINT),
+          3600000000
+        ) AS "bucket",
+        MIN("events"."ts") AS "first_ts",
+        MAX("events"."ts") AS "last_ts"
+      FROM events
+      JOIN (
+        SELECT
+          "contact_id",
+          "bucket",
+          "last_ts",
+          CAST(NULL AS TIMESTAMP) AS "first_ts"
+        FROM sequence_step_3
+        UNION ALL
+        SELECT
+          "contact_id",
+          "bucket" + 1 AS "bucket",
+          CAST(NULL AS TIMESTAMP) AS "last_ts",
+          "first_ts"
+        FROM sequence_step_3
+      ) AS "later"
+        ON "later"."contact_id" = "events"."contact_id"
+        AND "later"."bucket" = (
+          DIV(
+            CAST(EXTRACT(epoch FROM CAST(CAST('2026-03-31 12:00:00' AS TIMESTAMP) AS TIMESTAMP) - CAST("events"."ts" AS TIMESTAMP)) * 1000000 AS BIGINT),
+            86400000000
+          )
+        )
+      WHERE
+        (
+          "events"."event" = 'cart'
+          AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
+        )
+        AND (
+          "later"."last_ts" > "events"."ts"
+          OR "later"."first_ts" <= "events"."ts" + INTERVAL '86400 SECOND'
+        )
+      GROUP BY
+        "events"."contact_id",
+        DIV(
+          CAST(EXTRACT(epoch FROM CAST(CAST('2026-03-31 12:00:00' AS TIMESTAMP) AS TIMESTAMP) - CAST("events"."ts" AS TIMESTAMP)) * 1000000 AS BIGINT),
+          3600000000
+        )
+    )
+    /* contacts who: performed view (where category is "shoes"), then cart within 1 hour, then buy within 1 day */
+    SELECT
+      "events"."contact_id"
+    FROM events
+    JOIN (
+      SELECT
+        "contact_id",
+        "bucket",
+        "last_ts",
+        CAST(NULL AS TIMESTAMP) AS "first_ts"
+      FROM sequence_step_2
+      UNION ALL
+      SELECT
+        "contact_id",
+        "bucket" + 1 AS "bucket",
+        CAST(NULL AS TIMESTAMP) AS "last_ts",
+        "first_ts"
+      FROM sequence_step_2
+    ) AS "later"
+      ON "later"."contact_id" = "events"."contact_id"
+      AND "later"."bucket" = (
+        DIV(
+          CAST(EXTRACT(epoch FROM CAST(CAST('2026-03-31 12:00:00' AS TIMESTAMP) AS TIMESTAMP) - CAST("events"."ts" AS TIMESTAMP)) * 1000000 AS BIGINT),
+          3600000000
+        )
+      )
+    WHERE
+      (
         "events"."event" = 'view'
         AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
         AND (
           NOT "events"."category" IS NULL AND "events"."category" = 'shoes'
         )
-    ), sequence_step_2 AS (
-      SELECT
-        "this"."contact_id",
-        "this"."ts"
-      FROM (
-        SELECT
-          "contact_id",
-          "ts",
-          "step_kind",
-          MAX(CASE WHEN "step_kind" = 1 THEN "ts" END) OVER (
-            PARTITION BY "contact_id"
-            ORDER BY "ts" NULLS FIRST, "step_kind" NULLS FIRST
-            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-          ) AS "latest_before"
-        FROM (
-          SELECT
-            "sequence_step_1"."contact_id",
-            "sequence_step_1"."ts",
-            1 AS "step_kind"
-          FROM sequence_step_1
-          UNION ALL
-          SELECT
-            "candidates"."contact_id",
-            "candidates"."ts",
-            0 AS "step_kind"
-          FROM (
-            SELECT
-              "events"."contact_id",
-              "events"."ts"
-            FROM events
-            WHERE
-              "events"."event" = 'cart'
-              AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
-          ) AS "candidates"
-        ) AS "chained"
-      ) AS "this"
-      WHERE
-        "this"."step_kind" = 0
-        AND "this"."ts" <= "this"."latest_before" + INTERVAL '3600 SECOND'
-    )
-    /* contacts who: performed view (where category is "shoes"), then cart within 1 hour, then buy within 1 day */
-    SELECT
-      "this"."contact_id"
-    FROM (
-      SELECT
-        "contact_id",
-        "ts",
-        "step_kind",
-        MAX(CASE WHEN "step_kind" = 1 THEN "ts" END) OVER (
-          PARTITION BY "contact_id"
-          ORDER BY "ts" NULLS FIRST, "step_kind" NULLS FIRST
-          ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-        ) AS "latest_before"
-      FROM (
-        SELECT
-          "sequence_step_2"."contact_id",
-          "sequence_step_2"."ts",
-          1 AS "step_kind"
-        FROM sequence_step_2
-        UNION ALL
-        SELECT
-          "candidates"."contact_id",
-          "candidates"."ts",
-          0 AS "step_kind"
-        FROM (
-          SELECT
-            "events"."contact_id",
-            "events"."ts"
-          FROM events
-          WHERE
-            "events"."event" = 'buy'
-            AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
-        ) AS "candidates"
-      ) AS "chained"
-    ) AS "this"
-    WHERE
-      "this"."step_kind" = 0
-      AND "this"."ts" <= "this"."latest_before" + INTERVAL '86400 SECOND'
+      )
+      AND (
+        "later"."last_ts" > "events"."ts"
+        OR "later"."first_ts" <= "events"."ts" + INTERVAL '3600 SECOND'
+      )
   )

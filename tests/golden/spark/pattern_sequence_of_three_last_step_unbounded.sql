@@ -1,55 +1,34 @@
 -- tests/test_dialects.py::test_pattern_case_sql[sequence_of_three_last_step_unbounded-spark]
 -- pattern case 'sequence of three, last step unbounded'; dialect spark, as_of 2026-03-31T12:00:00+00:00, zone UTC
 -- generated: rewrite with `pytest tests/test_dialects.py --update-golden`
-WITH sequence_step_1 AS (
+WITH sequence_step_3 AS (
   SELECT
     `events`.`contact_id`,
-    `events`.`ts`
+    MAX(`events`.`ts`) AS `last_ts`
   FROM events
   WHERE
-    `events`.`event` = 'view'
+    `events`.`event` = 'buy'
     AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)
+  GROUP BY
+    `events`.`contact_id`
 ), sequence_step_2 AS (
   SELECT
-    `this`.`contact_id`,
-    MIN(`this`.`ts`) AS `ts`
-  FROM (
-    SELECT
-      `contact_id`,
-      `ts`,
-      `step_kind`,
-      MAX(CASE WHEN `step_kind` = 1 THEN `ts` END) OVER (
-        PARTITION BY `contact_id`
-        ORDER BY `ts`, `step_kind`
-        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-      ) AS `latest_before`
-    FROM (
-      SELECT
-        `sequence_step_1`.`contact_id`,
-        `sequence_step_1`.`ts`,
-        1 AS `step_kind`
-      FROM sequence_step_1
-      UNION ALL
-      SELECT
-        `candidates`.`contact_id`,
-        `candidates`.`ts`,
-        0 AS `step_kind`
-      FROM (
-        SELECT
-          `events`.`contact_id`,
-          `events`.`ts`
-        FROM events
-        WHERE
-          `events`.`event` = 'cart'
-          AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)
-      ) AS `candidates`
-    ) AS `chained`
-  ) AS `this`
+    `events`.`contact_id`,
+    DATEDIFF(MICROSECOND, `events`.`ts`, CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)) DIV 3600000000 AS `bucket`,
+    MIN(`events`.`ts`) AS `first_ts`,
+    MAX(`events`.`ts`) AS `last_ts`
+  FROM events
+  JOIN sequence_step_3 AS `later`
+    ON `later`.`contact_id` = `events`.`contact_id`
   WHERE
-    `this`.`step_kind` = 0
-    AND `this`.`ts` <= `this`.`latest_before` + INTERVAL '3600' SECOND
+    (
+      `events`.`event` = 'cart'
+      AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)
+    )
+    AND `events`.`ts` < `later`.`last_ts`
   GROUP BY
-    `this`.`contact_id`
+    `events`.`contact_id`,
+    DATEDIFF(MICROSECOND, `events`.`ts`, CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)) DIV 3600000000
 )
 /* members of pattern_sequence_of_three_last_step_unbounded: performed view, then cart within 1 hour, then buy */
 SELECT
@@ -59,16 +38,34 @@ WHERE
   `contacts`.`contact_id` IN (
     /* contacts who: performed view, then cart within 1 hour, then buy */
     SELECT
-      `this`.`contact_id`
-    FROM (
+      `events`.`contact_id`
+    FROM events
+    JOIN (
       SELECT
-        `events`.`contact_id`,
-        `events`.`ts`
-      FROM events
-      WHERE
-        `events`.`event` = 'buy'
+        `contact_id`,
+        `bucket`,
+        `last_ts`,
+        CAST(NULL AS TIMESTAMP_NTZ) AS `first_ts`
+      FROM sequence_step_2
+      UNION ALL
+      SELECT
+        `contact_id`,
+        `bucket` + 1 AS `bucket`,
+        CAST(NULL AS TIMESTAMP_NTZ) AS `last_ts`,
+        `first_ts`
+      FROM sequence_step_2
+    ) AS `later`
+      ON `later`.`contact_id` = `events`.`contact_id`
+      AND `later`.`bucket` = (
+        DATEDIFF(MICROSECOND, `events`.`ts`, CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)) DIV 3600000000
+      )
+    WHERE
+      (
+        `events`.`event` = 'view'
         AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)
-    ) AS `this`
-    JOIN sequence_step_2 AS `before`
-      ON `before`.`contact_id` = `this`.`contact_id` AND `before`.`ts` < `this`.`ts`
+      )
+      AND (
+        `later`.`last_ts` > `events`.`ts`
+        OR `later`.`first_ts` <= `events`.`ts` + INTERVAL '3600' SECOND
+      )
   )

@@ -1,14 +1,19 @@
 -- tests/test_dialects.py::test_pattern_case_sql[sequence_within_1h-spark]
 -- pattern case 'sequence within 1h'; dialect spark, as_of 2026-03-31T12:00:00+00:00, zone UTC
 -- generated: rewrite with `pytest tests/test_dialects.py --update-golden`
-WITH sequence_step_1 AS (
+WITH sequence_step_2 AS (
   SELECT
     `events`.`contact_id`,
-    `events`.`ts`
+    DATEDIFF(MICROSECOND, `events`.`ts`, CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)) DIV 3600000000 AS `bucket`,
+    MIN(`events`.`ts`) AS `first_ts`,
+    MAX(`events`.`ts`) AS `last_ts`
   FROM events
   WHERE
-    `events`.`event` = 'view'
+    `events`.`event` = 'cart'
     AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)
+  GROUP BY
+    `events`.`contact_id`,
+    DATEDIFF(MICROSECOND, `events`.`ts`, CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)) DIV 3600000000
 )
 /* members of pattern_sequence_within_1h: performed view, then cart within 1 hour */
 SELECT
@@ -18,40 +23,34 @@ WHERE
   `contacts`.`contact_id` IN (
     /* contacts who: performed view, then cart within 1 hour */
     SELECT
-      `this`.`contact_id`
-    FROM (
+      `events`.`contact_id`
+    FROM events
+    JOIN (
       SELECT
         `contact_id`,
-        `ts`,
-        `step_kind`,
-        MAX(CASE WHEN `step_kind` = 1 THEN `ts` END) OVER (
-          PARTITION BY `contact_id`
-          ORDER BY `ts`, `step_kind`
-          ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-        ) AS `latest_before`
-      FROM (
-        SELECT
-          `sequence_step_1`.`contact_id`,
-          `sequence_step_1`.`ts`,
-          1 AS `step_kind`
-        FROM sequence_step_1
-        UNION ALL
-        SELECT
-          `candidates`.`contact_id`,
-          `candidates`.`ts`,
-          0 AS `step_kind`
-        FROM (
-          SELECT
-            `events`.`contact_id`,
-            `events`.`ts`
-          FROM events
-          WHERE
-            `events`.`event` = 'cart'
-            AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)
-        ) AS `candidates`
-      ) AS `chained`
-    ) AS `this`
+        `bucket`,
+        `last_ts`,
+        CAST(NULL AS TIMESTAMP_NTZ) AS `first_ts`
+      FROM sequence_step_2
+      UNION ALL
+      SELECT
+        `contact_id`,
+        `bucket` + 1 AS `bucket`,
+        CAST(NULL AS TIMESTAMP_NTZ) AS `last_ts`,
+        `first_ts`
+      FROM sequence_step_2
+    ) AS `later`
+      ON `later`.`contact_id` = `events`.`contact_id`
+      AND `later`.`bucket` = (
+        DATEDIFF(MICROSECOND, `events`.`ts`, CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)) DIV 3600000000
+      )
     WHERE
-      `this`.`step_kind` = 0
-      AND `this`.`ts` <= `this`.`latest_before` + INTERVAL '3600' SECOND
+      (
+        `events`.`event` = 'view'
+        AND `events`.`ts` <= CAST('2026-03-31 12:00:00' AS TIMESTAMP_NTZ)
+      )
+      AND (
+        `later`.`last_ts` > `events`.`ts`
+        OR `later`.`first_ts` <= `events`.`ts` + INTERVAL '3600' SECOND
+      )
   )

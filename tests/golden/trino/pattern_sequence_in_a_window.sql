@@ -7,13 +7,13 @@ SELECT
 FROM contacts
 WHERE
   "contacts"."contact_id" IN (
-    WITH sequence_step_1 AS (
+    WITH sequence_step_2 AS (
       SELECT
         "events"."contact_id",
-        MIN("events"."ts") AS "ts"
+        MAX("events"."ts") AS "last_ts"
       FROM events
       WHERE
-        "events"."event" = 'view'
+        "events"."event" = 'cart'
         AND "events"."ts" >= CAST('2026-03-24 12:00:00' AS TIMESTAMP)
         AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
       GROUP BY
@@ -21,17 +21,15 @@ WHERE
     )
     /* contacts who: performed view, then cart, all in the last 7 days */
     SELECT
-      "this"."contact_id"
-    FROM (
-      SELECT
-        "events"."contact_id",
-        "events"."ts"
-      FROM events
-      WHERE
-        "events"."event" = 'cart'
+      "events"."contact_id"
+    FROM events
+    JOIN sequence_step_2 AS "later"
+      ON "later"."contact_id" = "events"."contact_id"
+    WHERE
+      (
+        "events"."event" = 'view'
         AND "events"."ts" >= CAST('2026-03-24 12:00:00' AS TIMESTAMP)
         AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMP)
-    ) AS "this"
-    JOIN sequence_step_1 AS "before"
-      ON "before"."contact_id" = "this"."contact_id" AND "before"."ts" < "this"."ts"
+      )
+      AND "events"."ts" < "later"."last_ts"
   )
