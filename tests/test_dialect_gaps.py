@@ -63,3 +63,34 @@ def test_what_sqlglot_cannot_express_is_raised_not_logged() -> None:
     ).from_("t")
     with pytest.raises(DialectGapError, match="cannot be written for bigquery"):
         to_sql(ordered, "bigquery")
+
+
+def sequence(then_within: str | None) -> Segment:
+    second: dict[str, object] = {"performed": "purchase"}
+    if then_within:
+        second["then_within"] = then_within
+    return Segment.from_dict(
+        {"name": "s", "where": {"sequence": [{"performed": "page_view"}, second]}},
+        source="segments/s.yaml",
+    )
+
+
+def test_trino_refuses_a_sequence_gap_it_cannot_count_in_microseconds(
+    sample_ws: Workspace,
+) -> None:
+    with pytest.raises(DialectGapError) as caught:
+        sample_ws.compile(sequence("7d"), dialect="trino")
+    assert "then_within cannot be written for trino" in str(caught.value)
+    assert caught.value.exit_code == 2
+    assert "page_view" in sample_ws.compile(sequence(None), dialect="trino")
+
+
+def test_snowflake_buckets_by_an_exact_multiple_not_a_rounded_quotient(
+    sample_ws: Workspace,
+) -> None:
+    """Snowflake rounds a quotient of integers to six decimals: TRUNC(m / g) can land an
+    event a fraction of a stretch before an edge in the next stretch; (m - MOD(m, g)) / g
+    is exact."""
+    sql = sample_ws.compile(sequence("7d"), dialect="snowflake")
+    assert "% 604800000000" in sql
+    assert "TRUNC(" not in sql

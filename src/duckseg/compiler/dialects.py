@@ -101,6 +101,12 @@ class DialectSettings:
     # The microseconds between two instants as DATETIME_DIFF, where DATE_DIFF takes dates
     # only (BigQuery); otherwise sqlglot's DateDiff.
     datetime_diff: bool = False
+    # Whether the engine's date difference counts microseconds (Trino's stops at
+    # milliseconds): sequences with then_within bucket events by microseconds.
+    microsecond_diff: bool = True
+    # Integer division as an exact integer; otherwise (Snowflake rounds a quotient to six
+    # decimals before TRUNC) divide an exact multiple instead: (m - MOD(m, g)) / g.
+    exact_int_div: bool = True
 
 
 DIALECTS: dict[str, DialectSettings] = {
@@ -128,8 +134,11 @@ DIALECTS: dict[str, DialectSettings] = {
         timestamp_type=exp.DType.TIMESTAMPNTZ,
         regex_search=RegexSearch.INSTR,
         inline_flags=InlineFlags.PARAMETER,
+        exact_int_div=False,
     ),
-    "trino": DialectSettings("trino", list_tests=ListTests.ARRAY_SETS, has_ends_with=False),
+    "trino": DialectSettings(
+        "trino", list_tests=ListTests.ARRAY_SETS, has_ends_with=False, microsecond_diff=False
+    ),
     "postgres": DialectSettings(
         "postgres",
         list_size_function="CARDINALITY",

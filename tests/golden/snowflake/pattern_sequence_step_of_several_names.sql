@@ -10,9 +10,9 @@ WHERE
     WITH sequence_step_2 AS (
       SELECT
         "events"."contact_id",
-        CAST(TRUNC(
-          DATEDIFF(MICROSECOND, "events"."ts", CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)) / 86400000000
-        ) AS BIGINT) AS "bucket",
+        (
+          DATEDIFF(MICROSECOND, "events"."ts", CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)) - DATEDIFF(MICROSECOND, "events"."ts", CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)) % 86400000000
+        ) / 86400000000 AS "bucket",
         MIN("events"."ts") AS "first_ts",
         MAX("events"."ts") AS "last_ts"
       FROM events
@@ -21,9 +21,9 @@ WHERE
         AND "events"."ts" <= CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)
       GROUP BY
         "events"."contact_id",
-        CAST(TRUNC(
-          DATEDIFF(MICROSECOND, "events"."ts", CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)) / 86400000000
-        ) AS BIGINT)
+        (
+          DATEDIFF(MICROSECOND, "events"."ts", CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)) - DATEDIFF(MICROSECOND, "events"."ts", CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)) % 86400000000
+        ) / 86400000000
     )
     /* contacts who: performed view or cart, then buy within 1 day */
     SELECT
@@ -46,9 +46,9 @@ WHERE
     ) AS "later"
       ON "later"."contact_id" = "events"."contact_id"
       AND "later"."bucket" = (
-        CAST(TRUNC(
-          DATEDIFF(MICROSECOND, "events"."ts", CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)) / 86400000000
-        ) AS BIGINT)
+        (
+          DATEDIFF(MICROSECOND, "events"."ts", CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)) - DATEDIFF(MICROSECOND, "events"."ts", CAST('2026-03-31 12:00:00' AS TIMESTAMPNTZ)) % 86400000000
+        ) / 86400000000
       )
     WHERE
       (
