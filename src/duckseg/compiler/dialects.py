@@ -101,8 +101,8 @@ class DialectSettings:
     # The microseconds between two instants as DATETIME_DIFF, where DATE_DIFF takes dates
     # only (BigQuery); otherwise sqlglot's DateDiff.
     datetime_diff: bool = False
-    # Whether the engine's date difference counts microseconds (Trino's stops at
-    # milliseconds): sequences with then_within bucket events by microseconds.
+    # Whether the engine's date difference counts microseconds; Trino's stops at
+    # milliseconds, so its sequences sort events instead (compiler/sequences_sorted.py).
     microsecond_diff: bool = True
     # Integer division as an exact integer; otherwise (Snowflake rounds a quotient to six
     # decimals before TRUNC) divide an exact multiple instead: (m - MOD(m, g)) / g.

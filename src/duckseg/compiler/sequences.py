@@ -31,8 +31,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
-from duckseg.compiler.dialects import DialectGapError, DialectSettings
-from duckseg.errors import Problem
+from duckseg.compiler.dialects import DialectSettings
 from duckseg.lang import ir
 from duckseg.lang.time import Duration, Unit
 
@@ -160,19 +159,8 @@ def _starts_chain(
 
 def _bucket(ts: exp.Expr, as_of: exp.Expr, gap: Duration, settings: DialectSettings) -> exp.Expr:
     """floor(micros(as_of - ts) / gap): never negative, as no event lies after as_of."""
-    if not settings.microsecond_diff:
-        raise DialectGapError(
-            [
-                Problem(
-                    "--dialect",
-                    "",
-                    f"a sequence with then_within cannot be written for {settings.name}: its "
-                    "date difference has no microsecond unit, so events less than a "
-                    "millisecond from a stretch edge could be placed wrongly",
-                    "compile for another dialect",
-                )
-            ]
-        )
+    # Engines without microsecond differences take compiler/sequences_sorted.py.
+    assert settings.microsecond_diff, settings.name
     diff = exp.DatetimeDiff if settings.datetime_diff else exp.DateDiff
     micros = diff(this=as_of.copy(), expression=ts.copy(), unit=exp.var("MICROSECOND"))
     size = exp.Literal.number(_micros(gap))

@@ -26,6 +26,7 @@ from duckseg.compiler.floatsum import exact_float_sum, with_filter
 from duckseg.compiler.lifecycle import periods_met, span_range
 from duckseg.compiler.percentiles import RankPlan, percentile_test
 from duckseg.compiler.sequences import sequence_members
+from duckseg.compiler.sequences_sorted import sorted_sequence_members
 from duckseg.compiler.shapes import count_from_one
 from duckseg.compiler.traits import edge_value, trait_value
 from duckseg.lang import ir
@@ -166,7 +167,12 @@ class SqlBuilder:
     def sequence(self, node: ir.SequenceTest) -> exp.Select:
         """The contacts with a chain of the sequence's events (compiler/sequences.py)."""
         as_of = timestamp_literal(self.ctx.as_of, self.settings.timestamp_type)
-        query = sequence_members(node, self.event_predicate, as_of, self.settings)
+        gaps = any(step.then_within is not None for step in node.steps)
+        if gaps and not self.settings.microsecond_diff:
+            # stretches of then_within need microsecond differences
+            query = sorted_sequence_members(node, self.event_predicate)
+        else:
+            query = sequence_members(node, self.event_predicate, as_of, self.settings)
         query.add_comments([safe_comment(f"contacts who: {describe(node)}")])
         return query
 
