@@ -9,7 +9,7 @@ import json
 import subprocess
 import sys
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from duckseg.compiler.explain import explain_plan
 from duckseg.db import regex_error
 from duckseg.engines.duckdb import read_catalog
 from duckseg.lang.resolve import Resolver
-from duckseg.lang.time import TimeContext
+from duckseg.lang.time import TimeContext, iso
 from duckseg.types import Catalog
 from tests.cases import cell
 from tests.reference import strategies as refs
@@ -232,6 +232,14 @@ def test_periods_of_performed_regularly(shop: Workspace) -> None:
         ("performed", 1, True),
         ("not_performed", 2, False),
     ]
+    # ... and the stretch each counts in: [as_of - 90d, as_of - 30d) and [as_of - 30d, as_of]
+    recent = NOW - timedelta(days=30)
+    stretches = [
+        f"[{iso(recent - timedelta(days=60))}, {iso(recent)})",
+        f"[{iso(recent)}, {iso(NOW)}]",
+    ]
+    assert [c.evidence["window"] for c in lowered.children] == stretches
+    assert "window: [" in lowered.children[1].facts()
 
 
 def test_chain_in_text_json_and_html(shop: Workspace) -> None:

@@ -148,6 +148,7 @@ class Explainer:
         never = node.count.op is ir.CompareOp.EQ and node.count.values == (0,)
         plan = self.new("not_performed" if never and node.aggregate is None else "performed", node)
         plan.fixed["events"] = list(node.filter.events)
+        self.window(plan, node.filter)
         count, *rest = facts_of(node)
         plan.evidence["count"] = self.add(self.fact(count, zero=True))
         if node.aggregate is not None:
@@ -162,6 +163,7 @@ class Explainer:
     def event_time_test(self, node: ir.EventTimeTest) -> NodePlan:
         plan = self.new(f"{node.which.value}_performed", node)
         plan.fixed["events"] = list(node.filter.events)
+        self.window(plan, node.filter)
         plan.evidence["time"] = self.add(self.fact(facts_of(node)[0]))
         count = Fact(Measure.COUNT, node.filter)
         plan.evidence["count"] = self.add(self.fact(count, zero=True))
@@ -229,6 +231,21 @@ class Explainer:
         return plan
 
     # -- helpers -------------------------------------------------------------------------
+    def window(self, plan: NodePlan, events: ir.EventFilter) -> None:
+        """The instants the condition's window admits at as_of, as an interval: the stretch
+        each child of stopped / restarted counts in, and any other window's."""
+        if events.window is None:
+            return
+        bounds = self.builder.window_range(events.window)
+        assert bounds.high is not None  # every window ends at as_of at the latest
+        if bounds.low is None:
+            word = "up to" if bounds.high.inclusive else "before"
+            plan.fixed["window"] = f"{word} {iso(bounds.high.at)}"
+            return
+        close = "]" if bounds.high.inclusive else ")"
+        open_ = "[" if bounds.low.inclusive else "("
+        plan.fixed["window"] = f"{open_}{iso(bounds.low.at)}, {iso(bounds.high.at)}{close}"
+
     def new(self, kind: str, node: ir.Node) -> NodePlan:
         # Lowered as a build lowers it: a group over stopped / restarted has no rule before.
         return NodePlan(kind, describe(node), self.add(self.builder.predicate(lower(node))))
