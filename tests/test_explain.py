@@ -5,68 +5,26 @@ contact's own data; text, JSON and HTML output."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-import duckdb
-import pyarrow as pa
-import pyarrow.parquet as pq
 from hypothesis import HealthCheck, given, settings
 
 from duckseg import Segment, Workspace
-from duckseg.api.explain import _node
 from duckseg.compiler import compile_build
 from duckseg.compiler.explain import explain_plan
-from duckseg.db import cursor as connect
 from duckseg.db import regex_error
-from duckseg.engines.duckdb import bind_lake, read_catalog
 from duckseg.lang.resolve import Resolver
 from duckseg.lang.time import TimeContext
-from duckseg.types import Catalog
-from tests.cases import cell as _cell
+from tests.explainworld import EXAMPLES, bind_world, explain_each, world_catalog
 from tests.reference import strategies as refs
 from tests.reference.evaluator import World
-from tests.test_differential import _table
-
-EXAMPLES = int(
-    os.environ.get("DUCKSEG_EXAMPLES", "1500" if os.environ.get("DUCKSEG_FUZZ") == "1" else "60")
-)
-
 
 # Sequences and lifecycle conditions are drawn too (traits need trait files: not here).
 EXTENSIONS = ("first_last_windows", "sequences", "lifecycle")
-
-
-def _bind(world: World, tmp: Path) -> duckdb.DuckDBPyConnection:
-    people = {cid: dict(attrs) for cid, attrs in world.contacts.items()}
-    for event in world.events:
-        people.setdefault(event["contact_id"], {})
-    contacts = _table(
-        [{"contact_id": cid, **attrs} for cid, attrs in people.items()],
-        world.attr_types,
-        pa.string(),
-    )
-    rows = [dict(e) for e in world.events]
-    events = _table(rows, world.prop_types, pa.string())
-    events = events.append_column("event", pa.array([e["event"] for e in rows], pa.string()))
-    events = events.append_column(
-        "ts", pa.array([_cell(e["ts"], "timestamp") for e in rows], pa.timestamp("us"))
-    )
-    pq.write_table(contacts, tmp / "contacts.parquet")
-    pq.write_table(events, tmp / "events.parquet")
-    static = []
-    for name, ids in world.static_members.items():
-        pq.write_table(
-            pa.table({"contact_id": pa.array(sorted(ids), pa.string())}), tmp / f"s-{name}.parquet"
-        )
-        static.append((name, tmp / f"s-{name}.parquet"))
-    con = connect()
-    bind_lake(con, [tmp / "contacts.parquet"], [tmp / "events.parquet"], static)
-    return con
 
 
 def _consistent(node: Any) -> None:
@@ -99,12 +57,9 @@ def test_explain_top_result_is_build_membership_for_every_contact(
 ) -> None:
     definitions, target = family
     with tempfile.TemporaryDirectory() as tmp:
-        con = _bind(world, Path(tmp))
+        con = bind_world(world, Path(tmp))
         try:
-            seen = read_catalog(con)
-            catalog = Catalog(
-                seen.attributes, seen.properties, frozenset(refs.EVENT_NAMES) | seen.event_names
-            )
+            catalog = world_catalog(con)
             segs = {n: Segment.from_dict({"name": n, **body}) for n, body in definitions.items()}
             resolver = Resolver(catalog, world.zone, segs.get, list(segs), regex_error=regex_error)
             tree = resolver.resolve(segs[target]).tree
@@ -112,13 +67,7 @@ def test_explain_top_result_is_build_membership_for_every_contact(
             ctx = TimeContext.create(refs.AS_OF, world.zone)
             build = compile_build({target: tree}, ctx)
             members = {r[0] for r in con.execute(build.standalone(target).sql("duckdb")).fetchall()}
-            plan = explain_plan(tree, ctx)
-            sql = plan.query.sql("duckdb")
-            for (cid,) in con.execute("SELECT contact_id FROM contacts").fetchall():
-                cursor = con.execute(sql, plan.parameters(cid))
-                names = [d[0] for d in cursor.description or []]
-                (row,) = cursor.fetchall()
-                root = _node(plan.root, dict(zip(names, row, strict=True)))
+            for cid, root in explain_each(con, explain_plan(tree, ctx)):
                 assert root.result == (cid in members), (
                     f"{cid}: explain says {root.result}, build says {cid in members} "
                     f"for {definitions[target]}"

@@ -19,17 +19,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from duckseg import FixedClock, Segment, Workspace
-from duckseg.api.explain import ExplainNode, _node, jsonable
+from duckseg.api.explain import ExplainNode, jsonable
 from duckseg.compiler.explain import explain_plan
 from duckseg.db import regex_error
-from duckseg.engines.duckdb import read_catalog
 from duckseg.lang.resolve import Resolver
 from duckseg.lang.time import TimeContext, iso
-from duckseg.types import Catalog
 from tests.cases import cell
+from tests.explainworld import EXAMPLES, bind_world, explain_each, world_catalog
 from tests.reference import strategies as refs
 from tests.reference.evaluator import World, evaluate
-from tests.test_explain import EXAMPLES, _bind
 
 
 def _sequence_nodes(node: ExplainNode) -> list[ExplainNode]:
@@ -105,23 +103,15 @@ def test_the_chain_shown_is_a_valid_earliest_chain_exactly_for_members(
     world: World, cond: dict[str, Any]
 ) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        con = _bind(world, Path(tmp))
+        con = bind_world(world, Path(tmp))
         try:
-            seen = read_catalog(con)
-            catalog = Catalog(
-                seen.attributes, seen.properties, frozenset(refs.EVENT_NAMES) | seen.event_names
-            )
+            catalog = world_catalog(con)
             seg = Segment.from_dict({"name": "seq", "where": cond})
             resolver = Resolver(catalog, world.zone, {}.get, [], regex_error=regex_error)
             tree = resolver.resolve(seg).tree
             assert tree is not None
             plan = explain_plan(tree, TimeContext.create(refs.AS_OF, world.zone))
-            sql = plan.query.sql("duckdb")
-            for (cid,) in con.execute("SELECT contact_id FROM contacts").fetchall():
-                cursor = con.execute(sql, plan.parameters(cid))
-                names = [d[0] for d in cursor.description or []]
-                (row,) = cursor.fetchall()
-                root = _node(plan.root, dict(zip(names, row, strict=True)))
+            for cid, root in explain_each(con, plan):
                 (node,) = _sequence_nodes(root)
                 _check_chain(world, cond, cid, node)
         finally:

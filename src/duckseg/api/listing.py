@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from duckseg.api.definitions import references, source_name
 from duckseg.errors import DefinitionError
+from duckseg.state.snapshots import latest_counts
 
 if TYPE_CHECKING:
     from duckseg.api.workspace import Workspace
@@ -39,12 +40,8 @@ def list_segments(ws: Workspace) -> list[dict[str, Any]]:
         if path is None and history:
             row["kind"] = history[-1].kind
         latest = history[-1] if history else None
-        prev = history[-2] if len(history) > 1 else None
         row.update(
-            count=latest.count if latest else None,
-            delta=(latest.count - prev.count) if latest and prev else None,
-            built_at=latest.built_at if latest else None,
-            as_of=latest.as_of if latest else None,
+            latest_counts(history),
             definition_changed=bool(
                 latest
                 and current_hash

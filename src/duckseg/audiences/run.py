@@ -17,7 +17,7 @@ from duckseg.errors import DefinitionError, InputError, did_you_mean
 from duckseg.export.result import ExportResult
 from duckseg.export.run import MemberFilter, run_export
 from duckseg.lang.time import TimeContext
-from duckseg.state.snapshots import SnapshotInfo
+from duckseg.state.snapshots import SnapshotInfo, latest_counts
 
 if TYPE_CHECKING:
     from duckseg.context import WorkspaceContext
@@ -171,15 +171,7 @@ def listing(ws: WorkspaceContext) -> list[dict[str, Any]]:
         except DefinitionError as exc:
             row.update(description=None, owner=None, error=str(exc.problems[0]))
         history = ws.snapshots.history(audience_key(name))
-        latest = history[-1] if history else None
-        prev = history[-2] if len(history) > 1 else None
-        row.update(
-            count=latest.count if latest else None,
-            delta=(latest.count - prev.count) if latest and prev else None,
-            built_at=latest.built_at if latest else None,
-            as_of=latest.as_of if latest else None,
-            snapshot_id=latest.snapshot_id if latest else None,
-        )
+        row.update(latest_counts(history), snapshot_id=history[-1].snapshot_id if history else None)
         rows.append(row)
     return rows
 

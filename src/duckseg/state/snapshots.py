@@ -122,6 +122,19 @@ class SnapshotInfo:
     path: str  # relative to the workspace root
 
 
+def latest_counts(history: Sequence[SnapshotInfo]) -> dict[str, object]:
+    """What `list` shows of a history (a segment's or an audience's): the latest count, its
+    change from the snapshot before, when it was built and its as_of; None where missing."""
+    latest = history[-1] if history else None
+    prev = history[-2] if len(history) > 1 else None
+    return {
+        "count": latest.count if latest else None,
+        "delta": (latest.count - prev.count) if latest and prev else None,
+        "built_at": latest.built_at if latest else None,
+        "as_of": latest.as_of if latest else None,
+    }
+
+
 @dataclass(frozen=True)
 class PendingSnapshot:
     """A snapshot computed but not yet committed."""
