@@ -23,7 +23,8 @@ _INT_RE = r"[+-]?[0-9]+"
 _DATE_RE = r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
 _TIMESTAMP_RE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}.*)?"
 
-LONG_NAME, LONG_VALUE = "__column", "__value"  # the long form of inference
+LONG_NAME, LONG_VALUE = "__column", "__value"  # the long form of inference: (position, value)
+LONG_LIST = "__values"
 # `trim` removes the Unicode space separators: ' ' and code points from U+00A0 on. So
 # blank text is '' or starts with one of them: it sorts before '!' or from U+00A0.
 _BLANK_BEFORE, _BLANK_FROM = "!", "\u00a0"
@@ -83,6 +84,20 @@ def _matches(value: exp.Expr, pattern: str) -> exp.Expr:
 
 def _when(condition: exp.Expr, value: exp.Expr) -> exp.Expr:
     return exp.Case(ifs=[exp.If(this=condition, true=value)])
+
+
+def _only_if(condition: exp.Expr, value: exp.Expr) -> exp.Expr:
+    """`value` where `condition` holds, else NULL, without a conditional: `[value][i]` with
+    i = 1 or 0 (an index of 0 is NULL). A wide file has one of these per column, and DuckDB
+    binds a select list of per-column CASEs in time that grows faster than its width."""
+    index = exp.cast(exp.paren(condition), "INTEGER")
+    return exp.Bracket(this=exp.Array(expressions=[value]), expressions=[index], offset=1)
+
+
+def _iso(text: exp.Expr, pattern: str) -> exp.Expr:
+    """The text where all of it matches `pattern`, else '' (which no cast takes): a filter
+    without a conditional expression."""
+    return _fn("regexp_extract", text, exp.Literal.string(f"^(?:{pattern})$"))
 
 
 def _utc(instant: exp.Expr) -> exp.Expr:
@@ -171,21 +186,17 @@ def parse_text(text: exp.Expr, target: str) -> exp.Expr:
     if vt is ValueType.INTEGER:
         # The text where it is an integer, else '' (which no cast takes): no CASE, whose
         # binding in DuckDB grows faster than a wide file's number of columns.
-        digits = _fn("regexp_extract", trimmed, exp.Literal.string(f"^(?:{_INT_RE})$"))
-        return _try_cast(digits, target)
+        return _try_cast(_iso(trimmed, _INT_RE), target)
     if vt is ValueType.DATE:
-        return in_calendar(_when(_matches(trimmed, _DATE_RE), _try_cast(trimmed, target)))
+        return in_calendar(_try_cast(_iso(trimmed, _DATE_RE), target))
     if vt is ValueType.TIMESTAMP:
         # The work connection runs in UTC, so text without an offset is read as UTC. Only
         # ISO text: DuckDB would also read 'epoch' and 'infinity' as instants.
-        instant = _utc(_try_cast(trimmed, "TIMESTAMPTZ"))
-        return in_calendar(_when(_matches(trimmed, _TIMESTAMP_RE), instant))
+        return in_calendar(_utc(_try_cast(_iso(trimmed, _TIMESTAMP_RE), "TIMESTAMPTZ")))
     if vt is ValueType.TEXT_LIST:
         as_json = _try_cast(trimmed, "JSON")
-        return _when(
-            exp.EQ(this=_fn("json_type", as_json), expression=exp.Literal.string("ARRAY")),
-            _try_cast(as_json, target),
-        )
+        is_array = exp.EQ(this=_fn("json_type", as_json), expression=exp.Literal.string("ARRAY"))
+        return _only_if(is_array, _try_cast(as_json.copy(), target))
     if vt in (ValueType.FLOAT, ValueType.DECIMAL, ValueType.BOOLEAN):
         return _try_cast(trimmed, target)
     return _try_cast(text, target)
@@ -210,7 +221,7 @@ def in_calendar(value: exp.Expr) -> exp.Expr:
         _fn("isfinite", value.copy()),
         exp.Between(this=year, low=exp.Literal.number(1), high=exp.Literal.number(9999)),
     )
-    return _when(sane, value)
+    return _only_if(sane, value)
 
 
 def convert(column: SourceColumn, target: str) -> exp.Expr:
@@ -315,22 +326,18 @@ def infer_flags(
         definite = exp.Coalesce(this=checks[candidate], expressions=[exp.false()])
         guarded = _when(filled.copy(), definite)
         aggregates.append(exp.Coalesce(this=_fn("bool_and", guarded), expressions=[exp.true()]))
+    # The values as one list per row, then unnested with their positions: an unnest of a
+    # list built in the same select list costs DuckDB time per column per row.
+    values = exp.select(
+        exp.alias_(exp.Array(expressions=[exp.column(c.internal) for c in wanted]), LONG_LIST)
+    ).from_(source.table, copy=False)
     long = exp.select(
         exp.alias_(
-            exp.Unnest(
-                expressions=[
-                    exp.Array(expressions=[exp.Literal.string(c.internal) for c in wanted])
-                ]
-            ),
+            exp.func("generate_subscripts", exp.column(LONG_LIST), exp.Literal.number(1)),
             LONG_NAME,
         ),
-        exp.alias_(
-            exp.Unnest(
-                expressions=[exp.Array(expressions=[exp.column(c.internal) for c in wanted])]
-            ),
-            LONG_VALUE,
-        ),
-    ).from_(source.table, copy=False)
+        exp.alias_(exp.Unnest(expressions=[exp.column(LONG_LIST)]), LONG_VALUE),
+    ).from_(values.subquery("wide", copy=False), copy=False)
     query = (
         exp.select(*aggregates, copy=False)
         .from_(long.subquery("long", copy=False), copy=False)
@@ -339,8 +346,8 @@ def infer_flags(
     rows = con.sql(query.sql("duckdb")).fetchall()
     # A column with no value at all has no row: nothing votes against any type.
     flags = {c.internal: (0, set(INFERENCE_ORDER)) for c in wanted}
-    for name, count, *fits in rows:
-        flags[str(name)] = (
+    for position, count, *fits in rows:
+        flags[wanted[int(position) - 1].internal] = (
             int(count),
             {t for t, ok in zip(INFERENCE_ORDER, fits, strict=True) if ok},
         )
