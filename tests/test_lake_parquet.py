@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from duckseg.errors import InputError
+from duckseg.ingest import checks as landing_checks
 from duckseg.ingest import events as landing_events
 from duckseg.ingest import plan as landing_plan
 from duckseg.ingest.land import LandingReport, land, live_event_files
@@ -68,7 +69,7 @@ def test_clean_parquet_is_not_tested_row_by_row_nor_deduplicated(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     typed, dedupe = (
-        Calls(monkeypatch, "typed_select"),
+        Calls(monkeypatch, "typed_select", landing_checks),
         Calls(monkeypatch, "kept_events", landing_events),
     )
     batch = events_parquet(

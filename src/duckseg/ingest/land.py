@@ -58,6 +58,7 @@ from sqlglot import exp
 
 from duckseg import db as database
 from duckseg.errors import InputError, Problem
+from duckseg.ingest import checks as checks_q
 from duckseg.ingest import events as events_q
 from duckseg.ingest import plan as q
 from duckseg.ingest.fingerprints import fingerprints, refuse_repeats
@@ -316,16 +317,17 @@ class _Landing:
         """Bind `typed_<i>` for every source; whether any of their rows can be bad."""
         checked = False
         for source in sources:
-            found = q.checks(source, plan)
+            found = checks_q.checks(source, plan)
             if source.streamed:
                 found = self._failing(source, found)
             checked = checked or bool(found)
             # A streamed (Parquet) source stays a view: its rows go from the file to the lake.
             kind = "VIEW" if source.streamed else "TABLE"
-            self._create(q.typed_table(source).name, q.typed_select(source, plan, found), kind)
+            typed = checks_q.typed_select(source, plan, found)
+            self._create(q.typed_table(source).name, typed, kind)
         return checked
 
-    def _failing(self, source: Source, found: Sequence[q.Check]) -> list[q.Check]:
+    def _failing(self, source: Source, found: Sequence[checks_q.Check]) -> list[checks_q.Check]:
         """The checks that some row of a streamed (Parquet) source fails.
 
         The file is read where it is, so a check no row fails is dropped. The first few
@@ -333,9 +335,11 @@ class _Landing:
         value; one scan answers the rest, so a wide file costs no query per column.
         """
         alone, rest = found[:PRUNED_CHECKS], found[PRUNED_CHECKS:]
-        kept = [c for c in alone if self._sql(q.first_failure(source, c)).fetchall()]
+        kept = [c for c in alone if self._sql(checks_q.first_failure(source, c)).fetchall()]
         if rest:
-            failing = {int(n) for (n,) in self._sql(q.failing_checks(source, rest)).fetchall()}
+            failing = {
+                int(n) for (n,) in self._sql(checks_q.failing_checks(source, rest)).fetchall()
+            }
             kept += [c for n, c in enumerate(rest) if n in failing]
         return kept
 
@@ -374,7 +378,9 @@ class _Landing:
             self._create(self._current(), q.contacts_start(plan.columns, True), "TABLE")
         else:  # no contacts yet: the first file's rows are the contacts
             first = rest.pop(0)
-            self._create(self._current(), q.first_contacts(first, plan), "TABLE")
+            # One file: its latest rows go straight into the lake file, not via a wide table.
+            kind = "TABLE" if rest else "VIEW"
+            self._create(self._current(), q.first_contacts(first, plan), kind)
         for source in rest:
             self._upsert(plan.columns, q.latest_per_contact(source, plan), plan.present(source))
         self._write_contacts(plan.columns, lake_files)

@@ -1,13 +1,12 @@
-"""The plan of a landing and its queries: lake columns, their types, row checks, upserts.
+"""The plan of a landing and its queries: lake columns, their types, upserts.
 
 Plan columns get internal names `k0`, `k1`, ... (in lake order: the key
-columns first). The per-source query `typed_select` turns table `src_<i>`
-into table `typed_<i>`: those columns, for each its original text `r<key>`,
-the row's `__row`, whether it is `__bad`, its `__reason` (NULL for a good row)
-and `__reason_key` (its first problem, for counting). A row is bad when one of
-the source's `checks` holds for it. The other builders here (and those of an
-events landing, in landing_events.py) read those tables; none of them runs
-anything.
+columns first). The per-source query `checks.typed_select` turns table
+`src_<i>` into table `typed_<i>`: those columns, for each non-text one its
+original text `r<key>`, the row's `__row`, whether it is `__bad`, its
+`__reason` (NULL for a good row) and `__reason_key` (its first problem, for
+counting). The builders here (and those of an events landing, in events.py)
+read those tables; none of them runs anything.
 """
 
 from __future__ import annotations
@@ -23,23 +22,11 @@ from sqlglot import exp
 from duckseg.db import union_all
 from duckseg.errors import InputError, did_you_mean
 from duckseg.ingest.readers import Flavour, Source, SourceColumn
-from duckseg.ingest.values import (
-    INFERENCE_ORDER,
-    blank_scan_filter,
-    convert,
-    infer_flags,
-    is_blank,
-    lake_type_for,
-    raw_text,
-    type_words,
-    unfit,
-)
+from duckseg.ingest.values import INFERENCE_ORDER, infer_flags, keeps_text, lake_type_for
 from duckseg.types import EVENT_KEY_COLUMNS, ValueType, value_type_of
 
 REQUIRED = {"contacts": ("contact_id",), "events": ("contact_id", "event", "ts")}
 FIXED_EVENT_TYPES = {"event": "VARCHAR", "ts": "TIMESTAMP", "event_id": "VARCHAR"}
-SHOWN_VALUE_CHARS = 80
-CANONICAL_INT = r"-?(0|[1-9][0-9]*)"
 REJECTS_COLUMNS = ("_reject_reason", "_source_file", "_source_row")
 
 
@@ -182,149 +169,6 @@ def _infer(
     return next((t for t in allowed if t in fits), "VARCHAR")
 
 
-def _lit(text: str) -> exp.Expr:
-    return exp.Literal.string(text)
-
-
-@dataclass(frozen=True)
-class Check:
-    """One way a row of a source can be bad, in terms of the source's own columns."""
-
-    condition: exp.Expr  # true for a bad row
-    message: exp.Expr  # the reason as the rejects file shows it
-    key: str  # the reason as the report counts it
-    scan_filter: exp.Expr  # implied by `condition`; the Parquet reader skips row groups on it
-
-
-def checks(source: Source, plan: Plan) -> list[Check]:
-    """What can make a row of `source` bad: a missing required value, a value that does
-    not fit its lake type; in column order."""
-    found: list[Check] = []
-    for column in plan.columns:
-        sc = plan.mapping[source.index].get(column.key)
-        if sc is None:
-            continue
-        if column.key in plan.required:
-            missing = _lit(f"{column.name}: missing")
-            found.append(
-                Check(is_blank(sc), missing, f"{column.name}: missing", blank_scan_filter(sc))
-            )
-        fit = unfit(sc, column.type) if value_type_of(column.type) is not ValueType.TEXT else None
-        if fit is not None:
-            words = type_words(column.type)
-            shown = exp.Anonymous(
-                this="left", expressions=[raw_text(sc), exp.Literal.number(SHOWN_VALUE_CHARS)]
-            )
-            message = exp.Anonymous(
-                this="concat",
-                expressions=[_lit(f"{column.name}: cannot parse '"), shown, _lit(f"' as {words}")],
-            )
-            found.append(Check(fit[0], message, f"{column.name}: not {words}", fit[1]))
-        if column.name == "contact_id" and value_type_of(column.type) is ValueType.INTEGER:
-            found.extend(_canonical_id(sc))
-    return found
-
-
-def _canonical_id(sc: SourceColumn) -> list[Check]:
-    """In an integer lake "007", "+7" and " 7 " would all be contact 7: only the canonical
-    spelling of an id is taken."""
-    if sc.flavour is Flavour.TYPED and value_type_of(sc.duckdb_type) is ValueType.INTEGER:
-        return []
-    raw = raw_text(sc)
-    odd = exp.and_(
-        exp.func("regexp_full_match", exp.func("trim", raw), _lit(r"[+-]?[0-9]+")),
-        exp.Not(this=exp.func("regexp_full_match", raw.copy(), _lit(CANONICAL_INT))),
-    )
-    shown = exp.Anonymous(this="left", expressions=[raw.copy(), exp.Literal.number(40)])
-    message = exp.Anonymous(
-        this="concat",
-        expressions=[
-            _lit("contact_id: '"),
-            shown,
-            _lit("' is not an integer id as written (no sign, spaces or leading zeros)"),
-        ],
-    )
-    return [Check(odd, message, "contact_id: not an integer id as written", odd.copy())]
-
-
-def first_failure(source: Source, check: Check) -> exp.Select:
-    """A row of `source` that `check` finds bad, if there is one. On a Parquet file the
-    scan filter lets the reader skip every row group whose statistics rule it out."""
-    return (
-        exp.select(exp.Literal.number(1))
-        .from_(source.table)
-        .where(exp.and_(exp.paren(check.scan_filter.copy()), exp.paren(check.condition.copy())))
-        .limit(1)
-    )
-
-
-def failing_checks(source: Source, found: Sequence[Check]) -> exp.Select:
-    """The positions in `found` of the checks that some row of `source` fails: one scan,
-    the checks as one list (not an aggregate per check, which DuckDB binds in time that
-    grows with their square)."""
-    positions = exp.Array(expressions=[exp.Literal.number(n) for n in range(len(found))])
-    flags = exp.Array(
-        expressions=[exp.func("coalesce", c.condition.copy(), exp.false()) for c in found]
-    )
-    failing = exp.Anonymous(this="list_where", expressions=[positions, flags])
-    return (
-        exp.select(exp.alias_(exp.Unnest(expressions=[failing]), "n"), copy=False)
-        .distinct()
-        .from_(source.table)
-    )
-
-
-def typed_select(source: Source, plan: Plan, found: Sequence[Check]) -> exp.Select:
-    """One source's rows in lake types, with their original text and what is wrong with them
-    (the checks `found` for it)."""
-    out: list[exp.Expr] = [
-        exp.alias_(
-            exp.Add(this=source.row_number.copy(), expression=exp.Literal.number(1)), "__row"
-        )
-    ]
-    for column in plan.columns:
-        sc = plan.mapping[source.index].get(column.key)
-        if sc is not None:
-            value, raw = convert(sc, column.type), raw_text(sc)
-            out.append(exp.alias_(value, column.key, copy=False))
-            if value != raw:  # a text column is its own original text: not selected twice
-                out.append(exp.alias_(raw, raw_key(column), copy=False))
-
-    # `__bad` is what filters rows (a boolean, cheap for every row); the reason text is
-    # only ever built for bad rows. Lists, not a CASE per check: DuckDB binds a select
-    # list of CASEs in time that grows faster than the number of checks.
-    conditions = [exp.paren(c.condition.copy()) for c in found]
-    bad = (
-        exp.func("coalesce", exp.or_(*conditions, copy=False), exp.false())
-        if found
-        else exp.false()
-    )
-    out.append(exp.alias_(bad, "__bad"))
-    no_text = exp.cast(exp.null(), "VARCHAR")
-    if not found:
-        out += [exp.alias_(no_text, "__reason"), exp.alias_(no_text.copy(), "__reason_key")]
-        return exp.select(*out, copy=False).from_(source.table, copy=False)
-
-    def flags() -> exp.Expr:
-        return exp.Array(
-            expressions=[exp.func("coalesce", c.condition.copy(), exp.false()) for c in found]
-        )
-
-    messages = exp.Array(expressions=[c.message.copy() for c in found])
-    reasons = exp.Anonymous(
-        this="array_to_string",
-        expressions=[exp.Anonymous(this="list_where", expressions=[messages, flags()]), _lit("; ")],
-    )
-    out.append(exp.alias_(exp.Case(ifs=[exp.If(this=bad.copy(), true=reasons)]), "__reason"))
-    first = exp.Anonymous(this="list_position", expressions=[flags(), exp.true()])
-    keys = exp.Array(expressions=[_lit(c.key) for c in found])
-    out.append(
-        exp.alias_(exp.Anonymous(this="list_extract", expressions=[keys, first]), "__reason_key")
-    )
-    # Built once and not copied again: a wide file makes this select very large.
-    return exp.select(*out, copy=False).from_(source.table, copy=False)
-
-
 # -- queries over the typed tables ---------------------------------------------------
 
 
@@ -335,11 +179,9 @@ def raw_key(column: Column) -> str:
 def _raw_of(source: Source, plan: Plan, column: Column) -> exp.Expr:
     """A typed table's original text of a column: its own `r<key>`, or the value itself
     where the value is the text."""
-    sc = plan.mapping[source.index].get(column.key)
-    if sc is None:
+    if column.key not in plan.mapping[source.index]:
         return exp.cast(exp.null(), "VARCHAR")
-    same = convert(sc, column.type) == raw_text(sc)
-    return exp.column(column.key if same else raw_key(column))
+    return exp.column(column.key if keeps_text(column.type) else raw_key(column))
 
 
 def typed_table(source: Source) -> exp.Table:

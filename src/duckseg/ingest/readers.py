@@ -1,7 +1,9 @@
 """Reading the input files of a landing (their values become lake types in values.py).
 
 Each input file becomes a relation `src_<i>` in the landing's work database: a
-table for CSV and JSON, a view over the file for Parquet. Its columns are
+view over the table read from a CSV or JSON file, a view over a Parquet file
+(a table when the file has a column of its own named like the position DuckDB
+gives its rows, `rowid` or `file_row_number`). Its columns are
 renamed by position (`c0`, `c1`, ...) so that user column names, however odd,
 only ever appear in SQL as quoted sqlglot identifiers, and each row knows its
 position in the file (`row_number + 1` is the 1-based row shown in rejects).
@@ -105,7 +107,7 @@ def resolve_format(path: Path, fmt: str | None) -> str:
 def read_source(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, index: int) -> Source:
     """Bind one input file as `src_<index>`; any reading failure names the file.
 
-    CSV and JSON are loaded into a table once (their text is parsed more than
+    CSV and JSON are loaded into a table once (their text is read more than
     once). A Parquet file stays a view over the file: its values are already
     typed, and the landing streams it from disk to the lake instead of holding
     a copy of every row in memory.
@@ -134,11 +136,15 @@ def read_source(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, index: int
         columns = tuple(
             SourceColumn(name, f"c{j}", flavour, dtype) for j, (name, dtype) in enumerate(names)
         )
-        streamed = flavour is Flavour.TYPED and not any(
-            c.name.casefold() == FILE_ROW_NUMBER for c in columns
-        )
+        # A file's own column of that name hides the position DuckDB would give: the file
+        # is then copied into a table of renamed columns, whose `rowid` is the position.
+        own = "rowid" if flavour is not Flavour.TYPED else FILE_ROW_NUMBER
+        hidden = any(c.name.casefold() == own for c in columns)
+        streamed = flavour is Flavour.TYPED and not hidden
         renamed = [exp.alias_(exp.column(c.name, quoted=True), c.internal) for c in columns]
-        if streamed:
+        if hidden:
+            select = exp.select(*renamed, copy=False).from_(view)
+        elif streamed:
             scan = exp.func(
                 "read_parquet",
                 exp.Literal.string(str(path)),
@@ -147,22 +153,19 @@ def read_source(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, index: int
             select = exp.select(
                 *renamed, exp.alias_(exp.column(FILE_ROW_NUMBER), ROW_COLUMN)
             ).from_(scan)
-            con.execute(
-                exp.Create(this=exp.to_table(table), kind="VIEW", expression=select).sql("duckdb")
-            )
             row_number = exp.column(ROW_COLUMN)
         else:
-            _execute(
-                con,
-                exp.Create(
-                    this=exp.to_table(table),
-                    kind="TABLE",
-                    expression=exp.select(*renamed, copy=False).from_(view),
-                ),
-            )
-            if flavour is not Flavour.TYPED:  # the text as read: its renamed copy replaces it
-                _execute(con, exp.Drop(tables=[exp.to_table(view)], kind="TABLE"))
-        rows = _count(con, table)
+            # The text as read stays the one copy: the renaming is a view over it, not a
+            # second table (each wide statement costs DuckDB time per column).
+            select = exp.select(
+                *renamed, exp.alias_(exp.column("rowid"), ROW_COLUMN), copy=False
+            ).from_(view)
+            row_number = exp.column(ROW_COLUMN)
+        kind = "TABLE" if hidden else "VIEW"
+        _execute(con, exp.Create(this=exp.to_table(table), kind=kind, expression=select))
+        if hidden and flavour is not Flavour.TYPED:  # the text as read: its copy replaces it
+            _execute(con, exp.Drop(tables=[exp.to_table(view)], kind="TABLE"))
+        rows = _count(con, table if hidden else view)
     except duckdb.Error as exc:
         raise _unreadable(path, fmt, exc) from exc
     return Source(index, path, fmt, table, columns, rows, row_number, streamed)

@@ -124,10 +124,22 @@ def is_blank(column: SourceColumn) -> exp.Expr:
     """True where the value is missing: NULL, or text that is '' or spaces."""
     if _typed_not_text(column):
         return exp.column(column.internal).is_(exp.null())
-    raw = raw_text(column)
+    return blank(column, raw_text(column))
+
+
+def blank(column: SourceColumn, raw: exp.Expr) -> exp.Expr:
+    """`is_blank` of the column, in terms of its original text `raw` (as `raw_text` gives it)."""
+    if _typed_not_text(column):  # its text is NULL where it is, and never blank otherwise
+        return raw.is_(exp.null())
     return exp.or_(
-        raw.is_(exp.null()), exp.EQ(this=_fn("trim", raw), expression=exp.Literal.string(""))
+        raw.is_(exp.null()),
+        exp.EQ(this=_fn("trim", raw.copy()), expression=exp.Literal.string("")),
     )
+
+
+def keeps_text(target: str) -> bool:
+    """Whether `convert` to `target` is the value's original text itself (`raw_text`)."""
+    return value_type_of(target) is ValueType.TEXT
 
 
 def blank_scan_filter(column: SourceColumn) -> exp.Expr:
