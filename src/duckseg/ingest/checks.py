@@ -25,6 +25,7 @@ from sqlglot import exp
 from duckseg.ingest.plan import Column, Plan, raw_key
 from duckseg.ingest.readers import Flavour, Source, SourceColumn
 from duckseg.ingest.values import (
+    always_fits,
     blank,
     blank_scan_filter,
     convert,
@@ -40,6 +41,7 @@ SHOWN_VALUE_CHARS = 80
 SHOWN_ID_CHARS = 40
 CANONICAL_INT = r"-?(0|[1-9][0-9]*)"
 TYPED_VALUES = "typed_values"  # the inner layer of a typed table
+FLAGS = "__flags"  # the middle layer's list: which checks a row fails
 
 
 class Problem(enum.Enum):
@@ -92,18 +94,21 @@ class Check:
             return _odd_id(raw_text(sc))
         assert_never(self.problem)
 
-    def typed_condition(self) -> exp.Expr:
-        """True for a bad row, in terms of the converted value and its original text."""
+    def typed_flag(self) -> exp.Expr:
+        """True for a bad row (never NULL), in terms of the converted value and its text."""
         raw = _raw_ref(self.column)
         if self.problem is Problem.MISSING:
-            return blank(self.source_column, raw)
-        if self.problem is Problem.UNFIT:
+            condition = blank(self.source_column, raw)
+        elif self.problem is Problem.UNFIT:
             # What `unfit` says of the source: a value that is there but did not convert.
             there = exp.Not(this=exp.paren(blank(self.source_column, raw)))
-            return exp.and_(there, exp.column(self.column.key).is_(exp.null()))
-        if self.problem is Problem.ODD_ID:
-            return _odd_id(raw)
-        assert_never(self.problem)
+            null = exp.Is(this=exp.column(self.column.key), expression=exp.null())
+            condition = exp.And(this=there, expression=null)
+        elif self.problem is Problem.ODD_ID:
+            condition = _odd_id(raw)
+        else:
+            assert_never(self.problem)
+        return exp.Coalesce(this=condition, expressions=[exp.false()])
 
     def message(self) -> exp.Expr:
         """The reason as the rejects file shows it, from the typed table's columns."""
@@ -137,7 +142,7 @@ def checks(source: Source, plan: Plan) -> list[Check]:
             continue
         if column.key in plan.required:
             found.append(Check(column, sc, Problem.MISSING))
-        if not keeps_text(column.type) and unfit(sc, column.type) is not None:
+        if not keeps_text(column.type) and not always_fits(sc, column.type):
             found.append(Check(column, sc, Problem.UNFIT))
         if column.name == "contact_id" and value_type_of(column.type) is ValueType.INTEGER:
             typed_int = (
@@ -200,31 +205,31 @@ def typed_select(source: Source, plan: Plan, found: Sequence[Check]) -> exp.Sele
         )
         return inner
 
-    # `__bad` is what filters rows (a boolean, cheap for every row); the reason text is
-    # only ever built for bad rows. Lists, not a CASE per check: DuckDB binds a select
-    # list of CASEs in time that grows faster than the number of checks.
-    conditions = [exp.paren(c.typed_condition()) for c in found]
-    bad = exp.func("coalesce", exp.or_(*conditions, copy=False), exp.false())
-
-    def flags() -> exp.Expr:
-        return exp.Array(
-            expressions=[exp.func("coalesce", c.typed_condition(), exp.false()) for c in found]
-        )
-
-    messages = exp.Array(expressions=[c.message() for c in found])
-    reasons = exp.Anonymous(
-        this="array_to_string",
-        expressions=[exp.Anonymous(this="list_where", expressions=[messages, flags()]), _lit("; ")],
+    # Each row's flags (one per check) are built once, in a middle layer; `__bad` and the
+    # first reason's key read that list, and the reason text is only built for bad rows.
+    # Lists, not a CASE per check: DuckDB binds a select list of CASEs in time that grows
+    # faster than the number of checks.
+    flags = exp.Array(expressions=[c.typed_flag() for c in found])
+    flagged = exp.select(exp.Star(), exp.alias_(flags, FLAGS, copy=False), copy=False).from_(
+        inner.subquery(TYPED_VALUES, copy=False), copy=False
     )
-    first = exp.Anonymous(this="list_position", expressions=[flags(), exp.true()])
+    bad = exp.func("list_contains", exp.column(FLAGS), exp.true())
+    messages = exp.Array(expressions=[c.message() for c in found])
+    listed = exp.Anonymous(this="list_where", expressions=[messages, exp.column(FLAGS)])
+    reasons = exp.Anonymous(this="array_to_string", expressions=[listed, _lit("; ")])
+    first = exp.Anonymous(this="list_position", expressions=[exp.column(FLAGS), exp.true()])
     keys = exp.Array(expressions=[_lit(c.key) for c in found])
     return exp.select(
-        exp.Star(),
-        exp.alias_(bad, "__bad"),
-        exp.alias_(exp.Case(ifs=[exp.If(this=bad.copy(), true=reasons)]), "__reason"),
-        exp.alias_(exp.Anonymous(this="list_extract", expressions=[keys, first]), "__reason_key"),
+        exp.Star(except_=[exp.column(FLAGS)]),
+        exp.alias_(bad, "__bad", copy=False),
+        exp.alias_(exp.Case(ifs=[exp.If(this=bad.copy(), true=reasons)]), "__reason", copy=False),
+        exp.alias_(
+            exp.Anonymous(this="list_extract", expressions=[keys, first]),
+            "__reason_key",
+            copy=False,
+        ),
         copy=False,
-    ).from_(inner.subquery(TYPED_VALUES, copy=False), copy=False)
+    ).from_(flagged.subquery("flagged", copy=False), copy=False)
 
 
 def _raw_ref(column: Column) -> exp.Expr:

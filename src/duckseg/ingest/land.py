@@ -68,7 +68,7 @@ from duckseg.state.store import Store, tmp_path_for
 
 KINDS = ("contacts", "events")
 MAX_PROBLEMS = 20
-PRUNED_CHECKS = 8  # checks of a Parquet file asked one by one, pruned on statistics
+PRUNED_CHECKS = 8  # up to this many checks of a Parquet file: asked one by one, pruned
 Progress = Callable[[int, int], None]
 # Called inside the landing's catalog transaction with its connection and landing_id,
 # to record something that must commit with the landing or not at all.
@@ -330,18 +330,15 @@ class _Landing:
     def _failing(self, source: Source, found: Sequence[checks_q.Check]) -> list[checks_q.Check]:
         """The checks that some row of a streamed (Parquet) source fails.
 
-        The file is read where it is, so a check no row fails is dropped. The first few
+        The file is read where it is, so a check no row fails is dropped. A few checks
         are asked one by one, most ruled out by row-group statistics without reading a
-        value; one scan answers the rest, so a wide file costs no query per column.
+        value; more are answered by one scan, so a wide file costs no query per column
+        (each query over a wide file costs DuckDB time per column to bind).
         """
-        alone, rest = found[:PRUNED_CHECKS], found[PRUNED_CHECKS:]
-        kept = [c for c in alone if self._sql(checks_q.first_failure(source, c)).fetchall()]
-        if rest:
-            failing = {
-                int(n) for (n,) in self._sql(checks_q.failing_checks(source, rest)).fetchall()
-            }
-            kept += [c for n, c in enumerate(rest) if n in failing]
-        return kept
+        if len(found) <= PRUNED_CHECKS:
+            return [c for c in found if self._sql(checks_q.first_failure(source, c)).fetchall()]
+        failing = {int(n) for (n,) in self._sql(checks_q.failing_checks(source, found)).fetchall()}
+        return [c for n, c in enumerate(found) if n in failing]
 
     # -- events ----------------------------------------------------------------------
     def _kept(

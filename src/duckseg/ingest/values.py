@@ -158,14 +158,8 @@ def blank_scan_filter(column: SourceColumn) -> exp.Expr:
 def unfit(column: SourceColumn, target: str) -> tuple[exp.Expr, exp.Expr] | None:
     """Where a present value does not fit the lake type `target`: the condition, and a scan
     filter it implies; None where every present value fits."""
-    source = column.duckdb_type
-    timely = value_type_of(target) in (ValueType.DATE, ValueType.TIMESTAMP)
-    if (
-        column.flavour is Flavour.TYPED
-        and not timely  # a typed date or instant may still be infinite
-        and (source == target or (_zoned(source) and value_type_of(target) is ValueType.TIMESTAMP))
-    ):
-        return None  # the value as it is, or a conversion that never fails
+    if always_fits(column, target):
+        return None
     if _typed_not_text(column):
         present = exp.column(column.internal).is_(exp.null()).not_()
         return exp.and_(present, convert(column, target).is_(exp.null())), present.copy()
@@ -173,6 +167,18 @@ def unfit(column: SourceColumn, target: str) -> tuple[exp.Expr, exp.Expr] | None
         exp.Not(this=exp.Paren(this=is_blank(column))), convert(column, target).is_(exp.null())
     )
     return condition, condition.copy()
+
+
+def always_fits(column: SourceColumn, target: str) -> bool:
+    """Whether every present value of the column converts to `target` (`unfit` is None): the
+    value as it is, or a conversion that never fails."""
+    source = column.duckdb_type
+    timely = value_type_of(target) in (ValueType.DATE, ValueType.TIMESTAMP)
+    return (
+        column.flavour is Flavour.TYPED
+        and not timely  # a typed date or instant may still be infinite
+        and (source == target or (_zoned(source) and value_type_of(target) is ValueType.TIMESTAMP))
+    )
 
 
 def _zoned(duckdb_type: str) -> bool:
