@@ -166,53 +166,34 @@ def first_failure(source: Source, check: Check) -> exp.Select:
     )
 
 
-def failing_checks(source: Source, found: Sequence[Check]) -> exp.Select:
-    """The positions in `found` of the checks that some row of `source` fails: one scan,
-    the checks as one list (not an aggregate per check, which DuckDB binds in time that
-    grows with their square)."""
+def failing_checks(source: Source, plan: Plan, found: Sequence[Check]) -> exp.Select:
+    """The positions in `found` of the checks that some row of `source` fails: one scan of
+    the checked columns, their flags as one list (not an aggregate per check, which DuckDB
+    binds in time that grows with their square)."""
     positions = exp.Array(expressions=[exp.Literal.number(n) for n in range(len(found))])
-    flags = exp.Array(expressions=[exp.func("coalesce", c.condition(), exp.false()) for c in found])
-    failing = exp.Anonymous(this="list_where", expressions=[positions, flags])
+    failing = exp.Anonymous(this="list_where", expressions=[positions, exp.column(FLAGS)])
+    checked = {c.column.key for c in found}
     return (
         exp.select(exp.alias_(exp.Unnest(expressions=[failing]), "n"), copy=False)
         .distinct()
-        .from_(source.table)
+        .from_(_flagged(source, plan, found, checked).subquery("flagged", copy=False), copy=False)
     )
 
 
 def typed_select(source: Source, plan: Plan, found: Sequence[Check]) -> exp.Select:
     """One source's rows in lake types, with their original text and what is wrong with them
     (the checks `found` for it)."""
-    values: list[exp.Expr] = [
-        exp.alias_(
-            exp.Add(this=source.row_number.copy(), expression=exp.Literal.number(1)), "__row"
-        )
-    ]
-    for column in plan.columns:
-        sc = plan.mapping[source.index].get(column.key)
-        if sc is not None:
-            values.append(exp.alias_(convert(sc, column.type), column.key, copy=False))
-            if not keeps_text(column.type):  # a text value is its own original text
-                values.append(exp.alias_(raw_text(sc), raw_key(column), copy=False))
-    inner = exp.select(*values, copy=False).from_(source.table, copy=False)
-    no_text = exp.cast(exp.null(), "VARCHAR")
     if not found:
-        inner.select(
+        no_text = exp.cast(exp.null(), "VARCHAR")
+        return _values(source, plan).select(
             exp.alias_(exp.false(), "__bad"),
             exp.alias_(no_text, "__reason"),
             exp.alias_(no_text.copy(), "__reason_key"),
             copy=False,
         )
-        return inner
-
-    # Each row's flags (one per check) are built once, in a middle layer; `__bad` and the
-    # first reason's key read that list, and the reason text is only built for bad rows.
-    # Lists, not a CASE per check: DuckDB binds a select list of CASEs in time that grows
-    # faster than the number of checks.
-    flags = exp.Array(expressions=[c.typed_flag() for c in found])
-    flagged = exp.select(exp.Star(), exp.alias_(flags, FLAGS, copy=False), copy=False).from_(
-        inner.subquery(TYPED_VALUES, copy=False), copy=False
-    )
+    # `__bad` and the first reason's key read the row's flags; the reason text is only
+    # built for bad rows. Lists, not a CASE per check: DuckDB binds a select list of CASEs
+    # in time that grows faster than the number of checks.
     bad = exp.func("list_contains", exp.column(FLAGS), exp.true())
     messages = exp.Array(expressions=[c.message() for c in found])
     listed = exp.Anonymous(this="list_where", expressions=[messages, exp.column(FLAGS)])
@@ -229,7 +210,34 @@ def typed_select(source: Source, plan: Plan, found: Sequence[Check]) -> exp.Sele
             copy=False,
         ),
         copy=False,
-    ).from_(flagged.subquery("flagged", copy=False), copy=False)
+    ).from_(_flagged(source, plan, found).subquery("flagged", copy=False), copy=False)
+
+
+def _values(source: Source, plan: Plan, only: set[str] | None = None) -> exp.Select:
+    """The inner layer: `__row`, and each column's value converted once (`k<n>`) with its
+    original text (`rk<n>`) where that differs; `only` these column keys, if given."""
+    values: list[exp.Expr] = [
+        exp.alias_(
+            exp.Add(this=source.row_number.copy(), expression=exp.Literal.number(1)), "__row"
+        )
+    ]
+    for column in plan.columns:
+        sc = plan.mapping[source.index].get(column.key)
+        if sc is not None and (only is None or column.key in only):
+            values.append(exp.alias_(convert(sc, column.type), column.key, copy=False))
+            if not keeps_text(column.type):  # a text value is its own original text
+                values.append(exp.alias_(raw_text(sc), raw_key(column), copy=False))
+    return exp.select(*values, copy=False).from_(source.table, copy=False)
+
+
+def _flagged(
+    source: Source, plan: Plan, found: Sequence[Check], only: set[str] | None = None
+) -> exp.Select:
+    """The middle layer: the values, and each row's flags (one per check), built once."""
+    flags = exp.Array(expressions=[c.typed_flag() for c in found])
+    return exp.select(exp.Star(), exp.alias_(flags, FLAGS, copy=False), copy=False).from_(
+        _values(source, plan, only).subquery(TYPED_VALUES, copy=False), copy=False
+    )
 
 
 def _raw_ref(column: Column) -> exp.Expr:

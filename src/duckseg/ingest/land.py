@@ -319,7 +319,7 @@ class _Landing:
         for source in sources:
             found = checks_q.checks(source, plan)
             if source.streamed:
-                found = self._failing(source, found)
+                found = self._failing(source, plan, found)
             checked = checked or bool(found)
             # A streamed (Parquet) source stays a view: its rows go from the file to the lake.
             kind = "VIEW" if source.streamed else "TABLE"
@@ -327,7 +327,9 @@ class _Landing:
             self._create(q.typed_table(source).name, typed, kind)
         return checked
 
-    def _failing(self, source: Source, found: Sequence[checks_q.Check]) -> list[checks_q.Check]:
+    def _failing(
+        self, source: Source, plan: Plan, found: Sequence[checks_q.Check]
+    ) -> list[checks_q.Check]:
         """The checks that some row of a streamed (Parquet) source fails.
 
         The file is read where it is, so a check no row fails is dropped. A few checks
@@ -337,7 +339,9 @@ class _Landing:
         """
         if len(found) <= PRUNED_CHECKS:
             return [c for c in found if self._sql(checks_q.first_failure(source, c)).fetchall()]
-        failing = {int(n) for (n,) in self._sql(checks_q.failing_checks(source, found)).fetchall()}
+        failing = {
+            int(n) for (n,) in self._sql(checks_q.failing_checks(source, plan, found)).fetchall()
+        }
         return [c for n, c in enumerate(found) if n in failing]
 
     # -- events ----------------------------------------------------------------------

@@ -21,6 +21,9 @@ _INFER_NUM_RE = r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?"
 # Parsing into an existing integer column also takes an explicit sign.
 _INT_RE = r"[+-]?[0-9]+"
 _DATE_RE = r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
+_CALENDAR_DATE_RE = (
+    r"([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-[0-9]{1,2}-[0-9]{1,2}"
+)
 _TIMESTAMP_RE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}.*)?"
 
 LONG_NAME, LONG_VALUE = "__column", "__value"  # the long form of inference: (position, value)
@@ -28,6 +31,9 @@ LONG_LIST = "__values"
 # `trim` removes the Unicode space separators: ' ' and code points from U+00A0 on. So
 # blank text is '' or starts with one of them: it sorts before '!' or from U+00A0.
 _BLANK_BEFORE, _BLANK_FROM = "!", "\u00a0"
+
+# Dates and instants the lake takes: from year 1 up to, not including, year 10000.
+_FIRST_DAY, _PAST_LAST, _ITEM = "0001-01-01", "10000-01-01", "__instant"
 
 # Candidate types for a new text column, most specific first; text always fits.
 INFERENCE_ORDER = ("BIGINT", "DOUBLE", "BOOLEAN", "DATE", "TIMESTAMP", "VARCHAR[]")
@@ -86,14 +92,6 @@ def _when(condition: exp.Expr, value: exp.Expr) -> exp.Expr:
     return exp.Case(ifs=[exp.If(this=condition, true=value)])
 
 
-def _only_if(condition: exp.Expr, value: exp.Expr) -> exp.Expr:
-    """`value` where `condition` holds, else NULL, without a conditional: `[value][i]` with
-    i = 1 or 0 (an index of 0 is NULL). A wide file has one of these per column, and DuckDB
-    binds a select list of per-column CASEs in time that grows faster than its width."""
-    index = exp.cast(exp.paren(condition), "INTEGER")
-    return exp.Bracket(this=exp.Array(expressions=[value]), expressions=[index], offset=1)
-
-
 def _iso(text: exp.Expr, pattern: str) -> exp.Expr:
     """The text where all of it matches `pattern`, else '' (which no cast takes): a filter
     without a conditional expression."""
@@ -131,10 +129,9 @@ def blank(column: SourceColumn, raw: exp.Expr) -> exp.Expr:
     """`is_blank` of the column, in terms of its original text `raw` (as `raw_text` gives it)."""
     if _typed_not_text(column):  # its text is NULL where it is, and never blank otherwise
         return raw.is_(exp.null())
-    return exp.or_(
-        raw.is_(exp.null()),
-        exp.EQ(this=_fn("trim", raw.copy()), expression=exp.Literal.string("")),
-    )
+    # The text named once (see in_calendar): NULL and blank are both ''.
+    trimmed = exp.Coalesce(this=_fn("trim", raw), expressions=[exp.Literal.string("")])
+    return exp.EQ(this=trimmed, expression=exp.Literal.string(""))
 
 
 def keeps_text(target: str) -> bool:
@@ -206,15 +203,17 @@ def parse_text(text: exp.Expr, target: str) -> exp.Expr:
         # binding in DuckDB grows faster than a wide file's number of columns.
         return _try_cast(_iso(trimmed, _INT_RE), target)
     if vt is ValueType.DATE:
-        return in_calendar(_try_cast(_iso(trimmed, _DATE_RE), target))
+        # A year of four digits other than 0000 is always within the calendar.
+        return _try_cast(_iso(trimmed, _CALENDAR_DATE_RE), target)
     if vt is ValueType.TIMESTAMP:
         # The work connection runs in UTC, so text without an offset is read as UTC. Only
-        # ISO text: DuckDB would also read 'epoch' and 'infinity' as instants.
-        return in_calendar(_utc(_try_cast(_iso(trimmed, _TIMESTAMP_RE), "TIMESTAMPTZ")))
+        # ISO text: DuckDB would also read 'epoch' and 'infinity' as instants. An offset
+        # can still move year 1 or 9999 out of the calendar.
+        instant = _utc(_try_cast(_iso(trimmed, _TIMESTAMP_RE), "TIMESTAMPTZ"))
+        return in_calendar(instant, target)
     if vt is ValueType.TEXT_LIST:
-        as_json = _try_cast(trimmed, "JSON")
-        is_array = exp.EQ(this=_fn("json_type", as_json), expression=exp.Literal.string("ARRAY"))
-        return _only_if(is_array, _try_cast(as_json.copy(), target))
+        # A JSON value that is not an array casts to NULL.
+        return _try_cast(_try_cast(trimmed, "JSON"), target)
     if vt in (ValueType.FLOAT, ValueType.DECIMAL, ValueType.BOOLEAN):
         return _try_cast(trimmed, target)
     return _try_cast(text, target)
@@ -231,15 +230,25 @@ _DIRECT = {
 }
 
 
-def in_calendar(value: exp.Expr) -> exp.Expr:
-    """A date or instant, NULL unless finite and within years 1 to 9999: infinities and
-    year 294247 are DuckDB's, not a calendar's, and no other reader of the lake takes them."""
-    year = _fn("year", value.copy())
-    sane = exp.and_(
-        _fn("isfinite", value.copy()),
-        exp.Between(this=year, low=exp.Literal.number(1), high=exp.Literal.number(9999)),
+def in_calendar(value: exp.Expr, target: str) -> exp.Expr:
+    """A date or instant (of type `target`), NULL unless finite and within years 1 to 9999:
+    infinities and year 294247 are DuckDB's, not a calendar's, and no other reader of the
+    lake takes them.
+
+    The value is named once, kept by a filter of a one-element list: an expression that
+    names a column twice (a CASE, NULLIF, or `isfinite(v) AND year(v) ...`) costs DuckDB's
+    binder time that grows with the square of a wide select's columns."""
+    item = exp.to_identifier(_ITEM)
+    inside = exp.and_(
+        exp.GTE(
+            this=exp.column(_ITEM), expression=exp.cast(exp.Literal.string(_FIRST_DAY), target)
+        ),
+        exp.LT(this=exp.column(_ITEM), expression=exp.cast(exp.Literal.string(_PAST_LAST), target)),
     )
-    return _only_if(sane, value)
+    kept = _fn(
+        "list_filter", exp.Array(expressions=[value]), exp.Lambda(this=inside, expressions=[item])
+    )
+    return exp.Bracket(this=kept, expressions=[exp.Literal.number(1)], offset=1)
 
 
 def convert(column: SourceColumn, target: str) -> exp.Expr:
@@ -247,7 +256,7 @@ def convert(column: SourceColumn, target: str) -> exp.Expr:
     if value_type_of(target) in (ValueType.DATE, ValueType.TIMESTAMP) and (
         column.flavour is Flavour.TYPED
     ):
-        return in_calendar(_convert(column, target))
+        return in_calendar(_convert(column, target), target)
     return _convert(column, target)
 
 
