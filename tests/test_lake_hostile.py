@@ -76,6 +76,34 @@ def test_instants_no_calendar_has_are_rejected(ws: Workspace, value: str) -> Non
     assert [r[0] for r in rejects(ws, report)] == ["c2"]
 
 
+def test_the_calendar_ends_at_years_1_and_9999(ws: Workspace) -> None:
+    """Dates of year 0000, and instants an offset moves out of years 1 to 9999, are rejected;
+    the first and last instants of the calendar land."""
+    land(ws, "contacts", "c.csv", "contact_id,born,seen\nc0,2020-01-01,2020-01-01T00:00:00Z\n")
+    rows = [
+        ("c1", "0001-01-01", "0001-01-01T00:00:00Z"),
+        ("c2", "9999-12-31", "9999-12-31T23:59:59.999999Z"),
+        ("c3", "0000-01-01", "2020-01-01T00:00:00Z"),
+        ("c4", "2020-01-01", "9999-12-31T23:00:00-05:00"),
+        ("c5", "2020-01-01", "0001-01-01T01:00:00+05:00"),
+    ]
+    text = "contact_id,born,seen\n" + "".join(",".join(r) + "\n" for r in rows)
+    report = land(ws, "contacts", "edges.csv", text)
+    assert [r[0] for r in rejects(ws, report)] == ["c3", "c4", "c5"]
+    assert report.reject_reasons == {"born: not a date (YYYY-MM-DD)": 1, "seen: not a timestamp": 2}
+    path = ws.root.parent / "edges.parquet"
+    import duckdb
+
+    duckdb.sql(
+        "SELECT * FROM (VALUES ('p1', DATE '0001-01-01', TIMESTAMP '9999-12-31 23:59:59.999999'), "
+        "('p2', DATE '10000-01-01', TIMESTAMP '2020-01-01'), "
+        "('p3', DATE '2020-01-01', TIMESTAMP '0001-01-01' - INTERVAL 1 MICROSECOND), "
+        "('p4', DATE '-infinity', TIMESTAMP '2020-01-01')) t(contact_id, born, seen)"
+    ).write_parquet(str(path))
+    report = ws.ingest("contacts", [path])
+    assert [r[0] for r in rejects(ws, report)] == ["p2", "p3", "p4"]
+
+
 def test_infinite_instants_in_parquet_are_rejected(ws: Workspace) -> None:
     con_path = ws.root.parent / "inf.json"
     rows = [

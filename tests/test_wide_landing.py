@@ -3,16 +3,19 @@
 No wall clock here (speed is measured in benchmarks/wide_bench.py): the statements a
 landing runs are recorded and their shape checked against the file's width. The same
 number of statements whatever the width, SQL text that grows by the same amount per
-column, and no conditional expression per column (DuckDB binds a select list of
-per-column CASEs in time that grows faster than its width).
+column, no conditional expression per column and no expression per column that names
+a column twice (DuckDB binds a select list of those in time that grows with the square
+of its width). The files hold text, integers, dates, timestamps and lists of text, so
+every conversion and check is among the statements.
 """
 
 from __future__ import annotations
 
 import csv
 import re
+from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +23,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+import sqlglot
+from sqlglot import exp
 
 from duckseg import db
 from duckseg.ingest.land import land, live_contacts_files
@@ -41,6 +46,23 @@ class Recorded:
     @property
     def cases(self) -> int:
         return sum(len(CASE.findall(s)) for s in self.statements)
+
+    @property
+    def repeats(self) -> int:
+        """Selected expressions that name some column (or NULLIF, a CASE in DuckDB) twice."""
+        found = 0
+        for statement in self.statements:
+            for tree in sqlglot.parse(statement, read="duckdb"):
+                for select in tree.find_all(exp.Select) if tree is not None else ():
+                    found += sum(_names_twice(e) for e in select.expressions)
+        return found
+
+
+def _names_twice(expression: exp.Expr) -> bool:
+    if any(True for _ in expression.find_all(exp.Nullif)):
+        return True
+    names = Counter(c.sql() for c in expression.find_all(exp.Column))
+    return any(n > 1 for n in names.values())
 
 
 class RecordingConnection:
@@ -66,13 +88,25 @@ def write_csv(path: Path, width: int, first_id: int) -> Path:
         out = csv.writer(handle)
         out.writerow(["contact_id", *(f"attr_{j}" for j in range(width - 1))])
         for i in range(first_id, first_id + ROWS):
-            # Text and integer columns: an integer column brings a check of its own.
-            values = (f"{(i * 7 + j) % 13}" if j % 2 else f"v{i + j}" for j in range(width - 1))
-            row = [f"c{i}", *values]
+            # Text, integers, dates, timestamps, lists: each non-text one brings a check.
+            row = [f"c{i}", *(_value(i, j) for j in range(width - 1))]
             if first_id and i == first_id:
                 row[2] = "not a number"  # attr_1: a rejected row, its reason built
             out.writerow(row)
     return path
+
+
+def _value(i: int, j: int) -> str:
+    kind, k = j % 5, (i * 7 + j) % 13
+    if kind == 1:
+        return str(k)
+    if kind == 2:
+        return f"2024-01-{k + 1:02d}"
+    if kind == 3:
+        return f"2024-01-{k + 1:02d}T10:{k:02d}:00Z"
+    if kind == 4:
+        return f'["t{k}", "u"]'
+    return f"v{i + j}"
 
 
 def landing_statements(
@@ -97,7 +131,8 @@ def landing_statements(
     [lake_file] = live_contacts_files(store)
     table = pq.read_table(lake_file)
     assert table.num_columns == width
-    assert str(table.schema.field("attr_1").type) == "int64"
+    types = [str(table.schema.field(f"attr_{j}").type) for j in range(5)]
+    assert types == ["string", "int64", "date32[day]", "timestamp[us]", "list<element: string>"]
     assert table.num_rows == ROWS + ROWS // 2
     first, upsert = records
     return first, upsert
@@ -112,6 +147,8 @@ def test_a_landing_runs_the_same_statements_whatever_the_width(
         assert len(set(counts.values())) == 1, counts
         cases = {w: by_width[w][landing].cases for w in WIDTHS}
         assert len(set(cases.values())) == 1, f"a CASE per column: {cases}"
+        repeats = {w: by_width[w][landing].repeats for w in WIDTHS}
+        assert len(set(repeats.values())) == 1, f"a column named twice per column: {repeats}"
 
 
 def test_the_sql_of_a_landing_grows_linearly_with_the_width(
@@ -130,10 +167,10 @@ def test_the_sql_of_a_landing_grows_linearly_with_the_width(
 def test_a_wide_parquet_file_is_checked_without_a_query_per_column(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """Every date column of a Parquet file has a check (a date outside the calendar); the
-    landing asks a few of them one by one and the rest in one scan."""
+    """Every date and timestamp column of a Parquet file has a check (a value outside the
+    calendar); the landing asks them in one scan."""
     opened = db.private_instance
-    counts: dict[int, int] = {}
+    counts: dict[int, tuple[int, int, int]] = {}
     for width in WIDTHS:
         record = Recorded()
 
@@ -143,7 +180,13 @@ def test_a_wide_parquet_file_is_checked_without_a_query_per_column(
         monkeypatch.setattr(db, "private_instance", recording)
         columns = {"contact_id": pa.array([f"c{i}" for i in range(ROWS)])}
         for j in range(width - 1):
-            columns[f"day_{j}"] = pa.array([date(2024, 1, 1 + (i + j) % 28) for i in range(ROWS)])
+            days = [date(2024, 1, 1 + (i + j) % 28) for i in range(ROWS)]
+            if j % 3 == 0:
+                columns[f"day_{j}"] = pa.array(days)
+            elif j % 3 == 1:
+                columns[f"day_{j}"] = pa.array([datetime(d.year, d.month, d.day, 9) for d in days])
+            else:
+                columns[f"day_{j}"] = pa.array([[str(d)] for d in days])
         path = tmp_path / f"p{width}.parquet"
         pq.write_table(pa.table(columns), path)
         store = Store(tmp_path / f"pws{width}")
@@ -152,5 +195,5 @@ def test_a_wide_parquet_file_is_checked_without_a_query_per_column(
         assert report.rows_landed == ROWS and report.rows_rejected == 0
         [lake_file] = live_contacts_files(store)
         assert pq.read_table(lake_file).num_columns == width
-        counts[width] = len(record.statements)
+        counts[width] = (len(record.statements), record.cases, record.repeats)
     assert len(set(counts.values())) == 1, counts
