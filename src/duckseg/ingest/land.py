@@ -234,16 +234,16 @@ class _Landing:
         plan = build_plan(self.con, self.kind, sources, contacts_lake, events_lake)
         rows_read = sum(s.rows for s in sources)
         with self._naming_unreadable(sources):
-            checked = self._bind_typed(sources, plan)
+            checked = self._bind_typed(sources, plan)  # sources with rows that may be bad
             bad: int | None = None
             repeats = 0
             names: list[str] = []
             if self.kind == "events":
-                first_look = events_q.events_first_look(sources, plan, checked)
+                first_look = events_q.events_first_look(sources, plan, bool(checked))
                 bad, repeats, names = self._sql(first_look).fetchall()[0]
             reasons: dict[str, int] = {}
             if bad is None or bad:  # contacts, or events with bad rows: count them by reason
-                for source in sources:
+                for source in (s for s in sources if s.index in checked):
                     for key, count in self._sql(q.reject_counts(source)).fetchall():
                         reasons[str(key)] = reasons.get(str(key), 0) + int(count)
             rejected = sum(reasons.values())
@@ -313,14 +313,16 @@ class _Landing:
             dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
         )
 
-    def _bind_typed(self, sources: Sequence[Source], plan: Plan) -> bool:
-        """Bind `typed_<i>` for every source; whether any of their rows can be bad."""
-        checked = False
+    def _bind_typed(self, sources: Sequence[Source], plan: Plan) -> set[int]:
+        """Bind `typed_<i>` for every source; the indexes of those whose rows can be bad (the
+        others' rows are all good, and are not counted again)."""
+        checked: set[int] = set()
         for source in sources:
             found = checks_q.checks(source, plan)
             if source.streamed:
                 found = self._failing(source, plan, found)
-            checked = checked or bool(found)
+            if found:
+                checked.add(source.index)
             # A streamed (Parquet) source stays a view: its rows go from the file to the lake.
             kind = "VIEW" if source.streamed else "TABLE"
             typed = checks_q.typed_select(source, plan, found)
