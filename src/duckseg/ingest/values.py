@@ -8,6 +8,8 @@ runs anything but `infer_flags`.
 
 from __future__ import annotations
 
+import functools
+
 import duckdb
 from sqlglot import exp
 
@@ -76,8 +78,18 @@ def _fn(name: str, *args: exp.Expr) -> exp.Expr:
     return exp.Anonymous(this=name, expressions=list(args))
 
 
-def _dtype(duckdb_type: str) -> exp.DataType:
+@functools.cache
+def _parsed_type(duckdb_type: str) -> exp.DataType:
     return exp.DataType.build(duckdb_type, dialect="duckdb")
+
+
+def _dtype(duckdb_type: str) -> exp.DataType:
+    # Parsed once per type: a wide file asks for the same few types thousands of times.
+    return _parsed_type(duckdb_type).copy()
+
+
+def _cast(value: exp.Expr, duckdb_type: str) -> exp.Expr:
+    return exp.Cast(this=value, to=_dtype(duckdb_type))
 
 
 def _try_cast(value: exp.Expr, duckdb_type: str) -> exp.Expr:
@@ -189,7 +201,7 @@ def raw_text(column: SourceColumn) -> exp.Expr:
         return _fn("json_extract_string", ref, exp.Literal.string("$"))
     if value_type_of(column.duckdb_type) is ValueType.TEXT:
         return ref
-    return exp.cast(ref, "VARCHAR")
+    return _cast(ref, "VARCHAR")
 
 
 def parse_text(text: exp.Expr, target: str) -> exp.Expr:
@@ -240,10 +252,8 @@ def in_calendar(value: exp.Expr, target: str) -> exp.Expr:
     binder time that grows with the square of a wide select's columns."""
     item = exp.to_identifier(_ITEM)
     inside = exp.and_(
-        exp.GTE(
-            this=exp.column(_ITEM), expression=exp.cast(exp.Literal.string(_FIRST_DAY), target)
-        ),
-        exp.LT(this=exp.column(_ITEM), expression=exp.cast(exp.Literal.string(_PAST_LAST), target)),
+        exp.GTE(this=exp.column(_ITEM), expression=_cast(exp.Literal.string(_FIRST_DAY), target)),
+        exp.LT(this=exp.column(_ITEM), expression=_cast(exp.Literal.string(_PAST_LAST), target)),
     )
     kept = _fn(
         "list_filter", exp.Array(expressions=[value]), exp.Lambda(this=inside, expressions=[item])
@@ -269,7 +279,7 @@ def _convert(column: SourceColumn, target: str) -> exp.Expr:
         return ref
     src_vt, dst_vt = value_type_of(source), value_type_of(target)
     if _zoned(source) and dst_vt is ValueType.TIMESTAMP:
-        return _utc(exp.cast(ref, "TIMESTAMPTZ"))
+        return _utc(_cast(ref, "TIMESTAMPTZ"))
     if dst_vt in _DIRECT.get(src_vt, ()):
         return _try_cast(ref, target)
     return parse_text(raw_text(column), target)
