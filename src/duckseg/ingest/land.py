@@ -377,13 +377,16 @@ class _Landing:
     def _contacts(self, plan: Plan, lake_files: Sequence[Path], sources: Sequence[Source]) -> None:
         """Apply every source's good rows, in order, to the lake's contacts; write the result."""
         rest = list(sources)
+        if not lake_files and len(rest) == 1:
+            # One file and no contacts yet: its latest rows go straight into the lake file,
+            # not via a wide work table (each wide statement costs DuckDB time per column).
+            first = q.first_contacts(rest[0], plan).subquery("latest_rows", copy=False)
+            self._write_contacts(plan.columns, lake_files, first)
+            return
         if lake_files:
             self._create(self._current(), q.contacts_start(plan.columns, True), "TABLE")
         else:  # no contacts yet: the first file's rows are the contacts
-            first = rest.pop(0)
-            # One file: its latest rows go straight into the lake file, not via a wide table.
-            kind = "TABLE" if rest else "VIEW"
-            self._create(self._current(), q.first_contacts(first, plan), kind)
+            self._create(self._current(), q.first_contacts(rest.pop(0), plan), "TABLE")
         for source in rest:
             self._upsert(plan.columns, q.latest_per_contact(source, plan), plan.present(source))
         self._write_contacts(plan.columns, lake_files)
@@ -413,9 +416,12 @@ class _Landing:
         for table in (previous, "batch"):
             self.con.execute(exp.Drop(tables=[exp.to_table(table)], kind="TABLE").sql("duckdb"))
 
-    def _write_contacts(self, columns: Sequence[Column], old_files: Sequence[Path]) -> None:
+    def _write_contacts(
+        self, columns: Sequence[Column], old_files: Sequence[Path], rows: exp.Expr | None = None
+    ) -> None:
+        """Write the contacts (`rows`, else the current work table) as the lake's file."""
         name = f"contacts-{self.landing_id}.parquet"
-        query = q.contacts_output(columns, self._current())
+        query = q.contacts_output(columns, rows if rows is not None else self._current())
         self._write(query, self._lake("contacts") / name, "contacts")
         self.retired.extend(old_files)
 

@@ -313,11 +313,11 @@ def upsert(columns: Sequence[Column], current: str, batch: str, present: set[str
     return exp.union(untouched, applied, distinct=False, copy=False)
 
 
-def contacts_output(columns: Sequence[Column], table: str) -> exp.Select:
+def contacts_output(columns: Sequence[Column], table: str | exp.Expr) -> exp.Select:
     """The contacts file: lake names, sorted by contact_id."""
     return (
         exp.select(*(exp.alias_(exp.column(c.key), c.name, quoted=True) for c in columns))
-        .from_(table)
+        .from_(table, copy=False)
         .order_by(exp.column(columns[0].key))
     )
 
