@@ -90,8 +90,9 @@ def build_patched(
         # One set for every segment: re-evaluating a contact that did not change is harmless.
         create_temp(con, AFFECTED, affected_query(patches, ctx, new_event_files), kind="TABLE")
         affected = _count(con, AFFECTED)
-        restrict_lake(con, ws.store.live_files("contacts"), ws.store.live_files("events"), AFFECTED)
         build = compile_build(trees, ctx, "duckdb")
+        lake = (ws.store.live_files("contacts"), ws.store.live_files("events"))
+        restrict_lake(con, *lake, AFFECTED, build.events_columns())
         fresh = builds.duckdb_members(con, build, names, progress)
         merged = {p.name: _merged(con, ws.snapshots.file(p.latest), fresh[p.name]) for p in patches}
     finally:
@@ -139,9 +140,11 @@ def affected_query(
         events, contacts = crossing_tests(patch.slides, patch.since, ctx)
         on_events.update((t.sql("duckdb"), t) for t in events)
         on_contacts.update((t.sql("duckdb"), t) for t in contacts)
+    # One SELECT per test: DuckDB pushes a plain test into the Parquet scan, where the
+    # lake's sort by event name and time skips all but a few row groups (an OR of them
+    # all would scan every row).
     for table, tests in (("events", on_events), ("contacts", on_contacts)):
-        if tests:
-            parts.append(exp.select(exp.column(KEY)).from_(table).where(exp.or_(*tests.values())))
+        parts += [exp.select(exp.column(KEY)).from_(table).where(t) for t in tests.values()]
     if not parts:
         return exp.select(exp.column(KEY)).from_("events").where(exp.false())
     ids = exp.union(*parts, distinct=True) if len(parts) > 1 else parts[0]
@@ -228,8 +231,7 @@ def _merged(con: duckdb.DuckDBPyConnection, latest: Path, fresh: pa.Table) -> _M
             .where(exp.column(KEY).isin(query=exp.select(exp.column(KEY)).from_(AFFECTED)))
         )
         now = exp.select(exp.column(KEY)).from_(view)
-        entered = _count_query(con, exp.except_(now, was.copy()))
-        exited = _count_query(con, exp.except_(was, now.copy()))
+        entered, exited = _entered_exited(con, was, now)
         if not (entered or exited):
             return _Merged(pq.read_table(latest), 0, 0)
         kept = (
@@ -246,6 +248,19 @@ def _merged(con: duckdb.DuckDBPyConnection, latest: Path, fresh: pa.Table) -> _M
         con.unregister(view)
 
 
-def _count_query(con: duckdb.DuckDBPyConnection, query: exp.Query) -> int:
-    counted = exp.select("count(*)").from_(query.subquery("counted"))
-    return int(con.execute(counted.sql("duckdb")).fetchall()[0][0])
+def _entered_exited(
+    con: duckdb.DuckDBPyConnection, was: exp.Select, now: exp.Select
+) -> tuple[int, int]:
+    """How many of `now` are not in `was`, and of `was` not in `now`: one full join."""
+
+    def missing(side: str) -> exp.Expr:
+        absent = exp.Where(this=exp.column(KEY, side).is_(exp.null()))
+        return exp.Filter(this=exp.Count(this=exp.Star()), expression=absent)
+
+    query = (
+        exp.select(missing("w"), missing("n"))
+        .from_(was.subquery("w"))
+        .join(now.subquery("n"), on=exp.column(KEY, "w").eq(exp.column(KEY, "n")), join_type="full")
+    )
+    entered, exited = con.execute(query.sql("duckdb")).fetchall()[0]
+    return int(entered), int(exited)

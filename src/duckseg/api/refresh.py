@@ -308,8 +308,8 @@ def _crossed(
         ("events", on_events, "events leave a window"),
         ("contacts", on_contacts, "attributes crossed a relative time"),
     ):
-        if tests:
-            query = exp.select(exp.Literal.number(1)).from_(table).where(exp.or_(*tests)).limit(1)
+        for test in tests:  # one by one: each is pushed into the scan (api/patch.py)
+            query = exp.select(exp.Literal.number(1)).from_(table).where(test).limit(1)
             if con.execute(query.sql("duckdb")).fetchall():
                 return why
     return None
