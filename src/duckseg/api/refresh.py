@@ -13,6 +13,7 @@ the snapshots are the same as a full build's.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import hashlib
 from collections.abc import Sequence
@@ -26,7 +27,7 @@ import yaml
 from sqlglot import exp
 
 from duckseg.api import build as builds
-from duckseg.api.patch import Patch, build_patched, crossing_tests
+from duckseg.api.patch import Patch, Patched, build_patched, crossing_tests
 from duckseg.api.results import Snapshot
 from duckseg.compiler import compile_build, to_sql
 from duckseg.compiler.shapes import reads_ranks
@@ -113,6 +114,13 @@ class _Plan:
     latest: SnapshotInfo | None
     patch: Patch | None = None  # PATCHED: what to re-evaluate
 
+    def built(self, why: str) -> _Plan:
+        """A patch turned into a build (the reason says both)."""
+        if self.patch is None:
+            return self
+        reason = f"{self.reason}; {why}"
+        return dataclasses.replace(self, action=Action.BUILT, reason=reason, patch=None)
+
 
 def refresh(
     ws: Workspace,
@@ -133,14 +141,16 @@ def refresh(
             drop_basis(ws.store)
         version, last_landing = lake_version(ws.store)
         plans, new_files = _plan(ws, ctx, version, engine)
+        patches = [p.patch for p in plans if p.patch is not None]
+        patched = build_patched(ws, patches, ctx, new_files, progress)
+        if patched is None:  # so many contacts changed that one build is cheaper
+            plans = [p.built("many contacts changed") for p in plans]
+            patched = Patched({}, 0)
+        snaps: dict[str, Snapshot] = dict(patched.snapshots)
         rebuild = [p.segment for p in plans if p.action is Action.BUILT]
-        snaps: dict[str, Snapshot] = {}
         if rebuild:
             done = builds.build_many(ws, rebuild, as_of=ctx.as_of, engine=engine, progress=progress)
             snaps.update((s.segment, s) for s in done)
-        patches = [p.patch for p in plans if p.patch is not None]
-        patched = build_patched(ws, patches, ctx, new_files, progress)
-        snaps.update(patched.snapshots)
         snaps.update(_carry(ws, [p for p in plans if p.action is Action.REUSED], ctx))
         record_basis(
             ws.store,
