@@ -225,6 +225,7 @@ class _Checks:
     ) -> None:
         self.ws, self.con, self.ctx, self.version = ws, con, ctx, version
         self.events_since: dict[datetime, bool] = {}
+        self.crossings: dict[str, bool] = {}
         self.landed: dict[Basis, list[Landed] | None] = {}
         self.files: dict[Path, None] = {}
 
@@ -241,7 +242,9 @@ class _Checks:
             self.con, self.events_since, info.as_of, self.ctx.as_of
         ):
             reason = "events dated since the latest snapshot"
-        elif windows and (crossed := _crossed(self.con, windows, info.as_of, self.ctx)):
+        elif windows and (
+            crossed := _crossed(self.con, self.crossings, windows, info.as_of, self.ctx)
+        ):
             reason = crossed
         else:
             return Action.REUSED, "nothing it reads changed", None
@@ -307,12 +310,17 @@ def _events_between(
 
 
 def _crossed(
-    con: duckdb.DuckDBPyConnection, slides: Sequence[Slide], since: datetime, ctx: TimeContext
+    con: duckdb.DuckDBPyConnection,
+    found: dict[str, bool],
+    slides: Sequence[Slide],
+    since: datetime,
+    ctx: TimeContext,
 ) -> str | None:
     """Why a member may have changed when an edge passed a value between `since` and as_of
     (an event that may have entered or left a window, a lifecycle period or a relative
     test; an attribute a relative test passed), or None when no value lies in between
-    (api/patch.py, crossing_tests)."""
+    (api/patch.py, crossing_tests). `found` remembers each test's answer: segments of one
+    workspace share many windows."""
     on_events, on_contacts = crossing_tests(slides, since, ctx)
     for table, tests, why in (
         ("events", on_events, "events leave a window"),
@@ -320,7 +328,10 @@ def _crossed(
     ):
         for test in tests:  # one by one: each is pushed into the scan (api/patch.py)
             query = exp.select(exp.Literal.number(1)).from_(table).where(test).limit(1)
-            if con.execute(query.sql("duckdb")).fetchall():
+            sql = query.sql("duckdb")
+            if sql not in found:
+                found[sql] = bool(con.execute(sql).fetchall())
+            if found[sql]:
                 return why
     return None
 
