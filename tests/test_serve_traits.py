@@ -251,3 +251,32 @@ def test_the_max_age_is_configured_in_serve(tmp_path: Path) -> None:
         with pytest.raises(InputError) as err:
             load_config(path)
         assert "traits_max_age" in str(err.value)
+
+
+def test_integer_ids_find_their_trait_values(tmp_path: Path, clock: Clock) -> None:
+    ws = Workspace.init(tmp_path / "ints", clock=clock)
+    people, orders = tmp_path / "people.csv", tmp_path / "orders.csv"
+    people.write_text("contact_id,city\n7,Pune\n12,Doha\n300,Pune\n", encoding="utf-8")
+    orders.write_text(
+        "contact_id,event,ts,amount\n"
+        "7,purchase,2026-06-01T10:00:00Z,20.5\n"
+        "300,purchase,2026-06-02T10:00:00Z,5\n"
+        "300,purchase,2026-06-03T10:00:00Z,7.25\n",
+        encoding="utf-8",
+    )
+    ws.ingest("contacts", [people])
+    ws.ingest("events", [orders])
+    (ws.root / "segments" / "pune.yaml").write_text(
+        "where: {attr: city, op: is, value: Pune}\n", encoding="utf-8"
+    )
+    (ws.root / "traits").mkdir(exist_ok=True)
+    (ws.root / "traits" / "spend.yaml").write_text(
+        "of: purchase\nvalue: {fn: sum, prop: amount}\n", encoding="utf-8"
+    )
+    ws.build_many(["pune"], as_of="2026-06-30")
+    app = create_app(ws, None)
+    view = _lookup(app).refresh()
+    assert view.servable and view.integer_ids and view.traits is not None
+    _as_stated(app, ws, ["7", "12", "300"])
+    assert _get(app, "300")["traits"] == {"spend": 12.25}
+    _as_stated(app, ws, ["0300"])  # as the lake types it, as ws.contact reads it
