@@ -278,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
         _copy_workspace(args.copy_from, root)
         ws = Workspace.open(root)
         latest = [r for r in ws.list_segments() if r.get("count") is not None]
-        built = {"segments": len(latest), "copied_from": str(args.copy_from)}
+        built = {"segments": len(latest), "copied_from": args.copy_from.name}
     elif args.reuse and previous.exists():
         ws = Workspace.open(root)
         earlier = json.loads(previous.read_text(encoding="utf-8"))
