@@ -24,8 +24,9 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from duckseg.lang.traits import TRAITS_DIR, trait_files
 from duckseg.serve.lookup import View, load, read_version
-from duckseg.serve.traits import TRAITS_DIR, TraitSource, trait_files
+from duckseg.serve.traits import TraitSource
 from duckseg.state.store import CATALOG_FILE, Store
 
 # A catalog written this recently may change again without its stat changing (file times

@@ -18,11 +18,10 @@ from typing import Any, Protocol
 import polars as pl
 
 from duckseg.lang.time import jsonable
+from duckseg.lang.traits import trait_files
 from duckseg.serve.keys import SortedKeys
 from duckseg.serve.limits import plain
 
-TRAITS_DIR = "traits"
-PATTERNS = ("*.yaml", "*.yml")
 KEY = "contact_id"
 
 
@@ -36,18 +35,10 @@ class TraitSource(Protocol):
     ) -> pl.DataFrame: ...
 
 
-def trait_files(root: Path) -> list[Path]:
-    """The workspace's trait files, in the order the contact view reads them."""
-    folder = root / TRAITS_DIR
-    if not folder.is_dir():
-        return []
-    return [p for pattern in PATTERNS for p in sorted(folder.glob(pattern))]
-
-
 def fingerprint(root: Path) -> tuple[tuple[str, str], ...]:
     """Each trait file's name and a hash of its text: an edit is a new version."""
     found = []
-    for path in trait_files(root):
+    for path in trait_files(root).values():
         try:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
         except OSError:
