@@ -211,6 +211,8 @@ def _percentiles(latencies: list[float]) -> dict[str, float]:
 def _copy_workspace(source: Path, root: Path) -> None:
     """What the server reads and may write beside (catalog, snapshots, definitions,
     config) copied; the lake linked: serving reads it and never writes it."""
+    if root.resolve() == source.resolve() or source.resolve() in root.resolve().parents:
+        raise SystemExit("--root must be a folder of its own, outside --copy-from")
     if root.exists():
         shutil.rmtree(root)
     root.mkdir(parents=True)
