@@ -211,8 +211,9 @@ def _percentiles(latencies: list[float]) -> dict[str, float]:
 def _copy_workspace(source: Path, root: Path) -> None:
     """What the server reads and may write beside (catalog, snapshots, definitions,
     config) copied; the lake linked: serving reads it and never writes it."""
-    if root.resolve() == source.resolve() or source.resolve() in root.resolve().parents:
-        raise SystemExit("--root must be a folder of its own, outside --copy-from")
+    here, there = root.resolve(), source.resolve()
+    if here == there or there in here.parents or here in there.parents:
+        raise SystemExit("--root must be a folder of its own, neither in --copy-from nor above")
     if root.exists():
         shutil.rmtree(root)
     root.mkdir(parents=True)
