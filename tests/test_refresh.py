@@ -143,6 +143,20 @@ def test_a_landing_of_events_reevaluates_only_the_contacts_it_names(ws: Workspac
     assert {("buyers", "entered"), ("quiet", "exited")} <= moved
 
 
+def test_a_patch_of_too_many_contacts_is_a_build(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from duckseg.api import patch
+
+    define(ws, "buyers", {"performed": "purchase"})
+    ws.refresh(T0)
+    monkeypatch.setattr(patch, "FEW_AFFECTED", 0)
+    monkeypatch.setattr(patch, "MOST_AFFECTED", 0.3)  # 1 of 3 contacts is more
+    land_events(ws, [("c", "purchase", "2026-02-20 00:00")])
+    after = by_name(ws.refresh(T0))
+    assert after["buyers"] == (Action.BUILT, "data landed; many contacts changed", {"a", "c"})
+
+
 def test_a_contacts_landing_builds_the_segments_whole(ws: Workspace) -> None:
     define(ws, "buyers", {"performed": "purchase"})
     define(ws, "top", {"attr": "city", "op": "is", "value": "Pune"})

@@ -45,6 +45,12 @@ if TYPE_CHECKING:
     from duckseg.api.workspace import Progress, Workspace
 
 AFFECTED = "refresh_affected"
+# Past this share of the contacts, a patch costs more than building the segments whole: it
+# reads every affected contact's events from the lake before its own build over them
+# (benchmarks/RESULTS.md, refresh).
+# Up to FEW_AFFECTED contacts a patch is always cheap.
+MOST_AFFECTED = 0.05
+FEW_AFFECTED = 1000
 KEY = "contact_id"
 
 
@@ -77,9 +83,11 @@ def build_patched(
     ctx: TimeContext,
     new_event_files: Sequence[Path],
     progress: Progress | None = None,
-) -> Patched:
+) -> Patched | None:
     """New snapshots at `ctx.as_of` for `patches`, committed together, each equal to what a
-    full build gives: its latest members with the affected contacts re-evaluated."""
+    full build gives: its latest members with the affected contacts re-evaluated. None,
+    with nothing written, when more than MOST_AFFECTED of the contacts (and more than
+    FEW_AFFECTED) are affected."""
     if not patches:
         return Patched({}, 0)
     check_order([p.resolved for p in patches], ctx)
@@ -90,6 +98,8 @@ def build_patched(
         # One set for every segment: re-evaluating a contact that did not change is harmless.
         create_temp(con, AFFECTED, affected_query(patches, ctx, new_event_files), kind="TABLE")
         affected = _count(con, AFFECTED)
+        if affected > max(FEW_AFFECTED, MOST_AFFECTED * _count(con, "contacts")):
+            return None
         build = compile_build(trees, ctx, "duckdb")
         lake = (ws.store.live_files("contacts"), ws.store.live_files("events"))
         restrict_lake(con, *lake, AFFECTED, build.events_columns())

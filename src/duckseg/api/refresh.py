@@ -13,6 +13,7 @@ the snapshots are the same as a full build's.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import hashlib
 from collections.abc import Sequence
@@ -26,7 +27,7 @@ import yaml
 from sqlglot import exp
 
 from duckseg.api import build as builds
-from duckseg.api.patch import Patch, build_patched, crossing_tests
+from duckseg.api.patch import Patch, Patched, build_patched, crossing_tests
 from duckseg.api.results import Snapshot
 from duckseg.compiler import compile_build, to_sql
 from duckseg.compiler.shapes import reads_ranks
@@ -113,6 +114,13 @@ class _Plan:
     latest: SnapshotInfo | None
     patch: Patch | None = None  # PATCHED: what to re-evaluate
 
+    def built(self, why: str) -> _Plan:
+        """A patch turned into a build (the reason says both)."""
+        if self.patch is None:
+            return self
+        reason = f"{self.reason}; {why}"
+        return dataclasses.replace(self, action=Action.BUILT, reason=reason, patch=None)
+
 
 def refresh(
     ws: Workspace,
@@ -133,14 +141,16 @@ def refresh(
             drop_basis(ws.store)
         version, last_landing = lake_version(ws.store)
         plans, new_files = _plan(ws, ctx, version, engine)
+        patches = [p.patch for p in plans if p.patch is not None]
+        patched = build_patched(ws, patches, ctx, new_files, progress)
+        if patched is None:  # so many contacts changed that one build is cheaper
+            plans = [p.built("many contacts changed") for p in plans]
+            patched = Patched({}, 0)
+        snaps: dict[str, Snapshot] = dict(patched.snapshots)
         rebuild = [p.segment for p in plans if p.action is Action.BUILT]
-        snaps: dict[str, Snapshot] = {}
         if rebuild:
             done = builds.build_many(ws, rebuild, as_of=ctx.as_of, engine=engine, progress=progress)
             snaps.update((s.segment, s) for s in done)
-        patches = [p.patch for p in plans if p.patch is not None]
-        patched = build_patched(ws, patches, ctx, new_files, progress)
-        snaps.update(patched.snapshots)
         snaps.update(_carry(ws, [p for p in plans if p.action is Action.REUSED], ctx))
         record_basis(
             ws.store,
@@ -215,6 +225,7 @@ class _Checks:
     ) -> None:
         self.ws, self.con, self.ctx, self.version = ws, con, ctx, version
         self.events_since: dict[datetime, bool] = {}
+        self.crossings: dict[str, bool] = {}
         self.landed: dict[Basis, list[Landed] | None] = {}
         self.files: dict[Path, None] = {}
 
@@ -231,7 +242,9 @@ class _Checks:
             self.con, self.events_since, info.as_of, self.ctx.as_of
         ):
             reason = "events dated since the latest snapshot"
-        elif windows and (crossed := _crossed(self.con, windows, info.as_of, self.ctx)):
+        elif windows and (
+            crossed := _crossed(self.con, self.crossings, windows, info.as_of, self.ctx)
+        ):
             reason = crossed
         else:
             return Action.REUSED, "nothing it reads changed", None
@@ -297,12 +310,17 @@ def _events_between(
 
 
 def _crossed(
-    con: duckdb.DuckDBPyConnection, slides: Sequence[Slide], since: datetime, ctx: TimeContext
+    con: duckdb.DuckDBPyConnection,
+    found: dict[str, bool],
+    slides: Sequence[Slide],
+    since: datetime,
+    ctx: TimeContext,
 ) -> str | None:
     """Why a member may have changed when an edge passed a value between `since` and as_of
     (an event that may have entered or left a window, a lifecycle period or a relative
     test; an attribute a relative test passed), or None when no value lies in between
-    (api/patch.py, crossing_tests)."""
+    (api/patch.py, crossing_tests). `found` remembers each test's answer: segments of one
+    workspace share many windows."""
     on_events, on_contacts = crossing_tests(slides, since, ctx)
     for table, tests, why in (
         ("events", on_events, "events leave a window"),
@@ -310,7 +328,10 @@ def _crossed(
     ):
         for test in tests:  # one by one: each is pushed into the scan (api/patch.py)
             query = exp.select(exp.Literal.number(1)).from_(table).where(test).limit(1)
-            if con.execute(query.sql("duckdb")).fetchall():
+            sql = query.sql("duckdb")
+            if sql not in found:
+                found[sql] = bool(con.execute(sql).fetchall())
+            if found[sql]:
                 return why
     return None
 
