@@ -141,6 +141,14 @@ def test_a_landing_of_events_reevaluates_only_the_contacts_it_names(ws: Workspac
     # The change feed has the move, as a build's would.
     moved = {(c["segment"], c["change"]) for c in ws.changes().records() if c["contact_id"] == "c"}
     assert {("buyers", "entered"), ("quiet", "exited")} <= moved
+    # The snapshot records what a build records.
+    patched = {r.snapshot.segment: r.snapshot.info for r in result.segments}
+    for name in ("buyers", "quiet"):
+        built = ws.build(name, as_of=T0).info
+        assert (patched[name].definition_hash, patched[name].compiled_sql) == (
+            built.definition_hash,
+            built.compiled_sql,
+        )
 
 
 def test_a_patch_of_too_many_contacts_is_a_build(
