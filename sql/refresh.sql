@@ -5,8 +5,11 @@
 CREATE TABLE IF NOT EXISTS refresh_basis (
     snapshot_id  VARCHAR PRIMARY KEY,   -- snapshots.snapshot_id
     lake_version BIGINT NOT NULL,       -- landings committed when it was computed
-    fingerprint  VARCHAR NOT NULL       -- SHA-256 of the resolved definition, references inlined
+    fingerprint  VARCHAR NOT NULL,      -- SHA-256 of the resolved definition, references inlined
+    last_landing VARCHAR                -- the newest of those landings (landing ids sort in commit order)
 );
+-- Catalogs written before last_landing was kept: their rows have none, and are rebuilt once.
+ALTER TABLE refresh_basis ADD COLUMN IF NOT EXISTS last_landing VARCHAR;
 
 -- Every inbox file that `watch` landed, registered in the landing's own transaction,
 -- so a restart after a kill moves such a file instead of landing it again.

@@ -86,7 +86,7 @@ def test_reuse_for_attributes_and_rebuild_for_windows(ws: Workspace) -> None:
     later = by_name(ws.refresh(at("2026-03-08 12:00")))
     assert later["pune"][:2] == (Action.REUSED, "nothing it reads changed")
     assert later["pune"][2] == {"a", "b"}
-    assert later["recent"][:3] == (Action.BUILT, "events leave a window", set())
+    assert later["recent"][:3] == (Action.PATCHED, "events leave a window", set())
     assert len(ws.snapshots.history("pune")) == 2
 
 
@@ -102,7 +102,7 @@ def test_a_window_nobody_leaves_is_reused(ws: Workspace) -> None:
     assert day["quiet"][:3] == (Action.REUSED, "nothing it reads changed", {"a", "b", "c"})
     assert day["lately"][:3] == (Action.REUSED, "nothing it reads changed", {"a"})
     later = by_name(ws.refresh(at("2026-03-02 10:00:01")))
-    assert later["lately"][:3] == (Action.BUILT, "events leave a window", set())
+    assert later["lately"][:3] == (Action.PATCHED, "events leave a window", set())
     assert later["recent"][0] is Action.REUSED
     for name in ("recent", "quiet", "lately"):
         assert later[name][2] == full(ws, name, at("2026-03-02 10:00:01"))
@@ -120,7 +120,73 @@ def test_events_older_than_the_last_build_count(ws: Workspace) -> None:
     define(ws, "buyers", {"performed": "purchase"})
     assert by_name(ws.refresh(T0))["buyers"][2] == {"a"}
     land_events(ws, [("c", "purchase", "2025-01-01 00:00")])
-    assert by_name(ws.refresh(T0))["buyers"] == (Action.BUILT, "data landed", {"a", "c"})
+    assert by_name(ws.refresh(T0))["buyers"] == (Action.PATCHED, "data landed", {"a", "c"})
+
+
+def test_a_landing_of_events_reevaluates_only_the_contacts_it_names(ws: Workspace) -> None:
+    define(ws, "buyers", {"performed": "purchase"})
+    define(ws, "quiet", {"not_performed": "purchase"})
+    ws.refresh(T0)
+    land_events(ws, [("c", "purchase", "2026-02-20 00:00"), ("c", "login", "2026-02-21 00:00")])
+    result = ws.refresh(T0)
+    after = by_name(result)
+    assert after["buyers"] == (Action.PATCHED, "data landed", {"a", "c"})
+    assert after["quiet"] == (Action.PATCHED, "data landed", {"b"})
+    assert result.reevaluated() == 1  # c alone: a and b kept what they were
+    rows = {r["segment"]: r for r in result.to_dict()["segments"]}
+    assert rows["buyers"]["reevaluated"] == 1
+    assert (rows["buyers"]["entered"], rows["quiet"]["exited"]) == (1, 1)
+    for name in ("buyers", "quiet"):
+        assert after[name][2] == full(ws, name, T0)
+    # The change feed has the move, as a build's would.
+    moved = {(c["segment"], c["change"]) for c in ws.changes().records() if c["contact_id"] == "c"}
+    assert {("buyers", "entered"), ("quiet", "exited")} <= moved
+    # The snapshot records what a build records.
+    patched = {r.snapshot.segment: r.snapshot.info for r in result.segments}
+    for name in ("buyers", "quiet"):
+        built = ws.build(name, as_of=T0).info
+        assert (patched[name].definition_hash, patched[name].compiled_sql) == (
+            built.definition_hash,
+            built.compiled_sql,
+        )
+
+
+def test_a_patch_of_too_many_contacts_is_a_build(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from duckseg.api import patch
+
+    define(ws, "buyers", {"performed": "purchase"})
+    ws.refresh(T0)
+    monkeypatch.setattr(patch, "FEW_AFFECTED", 0)
+    monkeypatch.setattr(patch, "MOST_AFFECTED", 0.3)  # 1 of 3 contacts is more
+    land_events(ws, [("c", "purchase", "2026-02-20 00:00")])
+    after = by_name(ws.refresh(T0))
+    assert after["buyers"] == (Action.BUILT, "data landed; many contacts changed", {"a", "c"})
+
+
+def test_a_contacts_landing_builds_the_segments_whole(ws: Workspace) -> None:
+    define(ws, "buyers", {"performed": "purchase"})
+    define(ws, "top", {"attr": "city", "op": "is", "value": "Pune"})
+    ws.refresh(T0)
+    land_contacts(ws, {"contact_id": ["d"], "city": ["Pune"]})
+    land_events(ws, [("d", "purchase", "2026-02-20 00:00")])
+    after = by_name(ws.refresh(T0))
+    assert after["buyers"] == (Action.BUILT, "data landed", {"a", "d"})
+    assert after["top"] == (Action.BUILT, "data landed", {"a", "b", "d"})
+
+
+def test_landings_since_a_basis_are_known_only_when_they_sort_as_counted(ws: Workspace) -> None:
+    from duckseg.state.refresh_state import Basis, lake_version, landed_since
+
+    count, newest = lake_version(ws.store)
+    assert count == 2 and newest is not None
+    land_events(ws, [("c", "purchase", "2026-02-20 00:00")])
+    since = landed_since(ws.store, Basis(count, "fp", newest))
+    assert since is not None and [one.kind for one in since] == ["events"]
+    assert landed_since(ws.store, Basis(3, "fp", None)) is None  # kept before last_landing was
+    assert landed_since(ws.store, Basis(count + 1, "fp", newest)) is None  # a clock set back
+    assert landed_since(ws.store, Basis(0, "fp", None)) is not None  # nothing landed then
 
 
 def test_events_dated_between_two_as_of_values_rebuild(ws: Workspace) -> None:
@@ -131,7 +197,7 @@ def test_events_dated_between_two_as_of_values_rebuild(ws: Workspace) -> None:
     assert by_name(ws.refresh(at("2026-03-04 00:00")))["buyers"][0] is Action.REUSED
     later = by_name(ws.refresh(at("2026-03-06 00:00")))
     assert later["buyers"] == (
-        Action.BUILT,
+        Action.PATCHED,
         "events dated since the latest snapshot",
         {"a", "c"},
     )
@@ -175,15 +241,32 @@ def test_full_forgets_and_rebuilds(ws: Workspace) -> None:
     assert result["pune"][:2] == (Action.BUILT, "latest snapshot not written by refresh")
 
 
-def test_relative_times_and_within_last_depend_on_time(ws: Workspace) -> None:
-    land_contacts(ws, {"contact_id": ["a"], "signup": [datetime(2026, 2, 27)]})
+def test_relative_times_on_attributes_re_evaluate_the_contacts_they_pass(ws: Workspace) -> None:
+    signups = [datetime(2026, 2, 27), datetime(2026, 1, 1), datetime(2026, 3, 9)]
+    land_contacts(ws, {"contact_id": ["a", "b", "c"], "signup": signups})
+    land_contacts(ws, {"contact_id": ["d"], "day": [datetime(2026, 2, 25).date()]})
     define(ws, "new", {"attr": "signup", "op": "within_last", "value": "7d"})
     define(ws, "after", {"attr": "signup", "op": "after", "value": "now-7d"})
+    define(ws, "day", {"attr": "day", "op": "before", "value": "now-10d"})
     ws.refresh(T0)
-    later = by_name(ws.refresh(at("2026-03-10 00:00")))
-    for name in ("new", "after"):
-        assert later[name] == (Action.BUILT, "depends on the time", set())
+    assert by_name(ws.refresh(at("2026-03-02 00:00")))["new"][0] is Action.REUSED
+    result = ws.refresh(at("2026-03-10 00:00"))
+    later = by_name(result)
+    assert later["new"] == (Action.PATCHED, "attributes crossed a relative time", {"c"})
+    assert later["after"][:3] == (Action.PATCHED, "attributes crossed a relative time", {"c"})
+    assert later["day"] == (Action.PATCHED, "attributes crossed a relative time", {"d"})
+    # a left both windows, c entered, d passed a date edge; b was long before all of them.
+    assert result.reevaluated() == 3
+    for name in ("new", "after", "day"):
         assert later[name][2] == full(ws, name, at("2026-03-10 00:00"))
+
+
+def test_a_relative_time_on_a_trait_is_built_on_every_refresh(ws: Workspace) -> None:
+    define_trait(ws, "last_buy", {"of": "purchase", "value": {"fn": "last_time"}})
+    define(ws, "lapsed", {"trait": "last_buy", "op": "before", "value": "now-3d"})
+    ws.refresh(T0)
+    later = by_name(ws.refresh(at("2026-03-02 12:00")))
+    assert later["lapsed"] == (Action.BUILT, "depends on the time", {"a"})
 
 
 def resolved(where: Any) -> Any:
@@ -229,6 +312,21 @@ def test_which_definitions_cannot_change_with_time(
     tree = resolved(where)
     assert time_invariant(tree) is bool(invariant)
     assert reads_events(tree) is bool(events)
+
+
+def test_slides_name_the_values_each_edge_is_compared_with() -> None:
+    from duckseg.lang.invariance import Slide, sliding_windows
+    from duckseg.lang.time import Duration, Unit
+
+    week, day = Duration(7, Unit.DAY), Duration(1, Unit.DAY)
+    assert sliding_windows(resolved({"attr": "signup", "op": "within_last", "value": "7d"})) == [
+        Slide(None, "signup", ValueType.TIMESTAMP, ((-1, week),)),
+        Slide(None, "signup", ValueType.TIMESTAMP, ()),
+    ]
+    where = {"performed": "purchase", "within": {"after": "now+1d"}}
+    assert sliding_windows(resolved(where)) == [
+        Slide(("purchase",), "ts", ValueType.TIMESTAMP, ((1, day),))
+    ]
 
 
 def test_audiences_follow_segments_excluded_ones_first(
@@ -300,8 +398,10 @@ def test_a_trait_counts_events_dated_since_the_latest_snapshot(ws: Workspace) ->
         {"a"},
     )
     later = by_name(ws.refresh(at("2026-03-06 00:00")))
+    # A percentile ranks every contact: built; the plain test re-evaluates the contacts.
+    assert later["top"][:2] == (Action.BUILT, "events dated since the latest snapshot")
+    assert later["buyer"][:2] == (Action.PATCHED, "events dated since the latest snapshot")
     for name in ("buyer", "top"):
-        assert later[name][:2] == (Action.BUILT, "events dated since the latest snapshot")
         assert later[name][2] == full(ws, name, at("2026-03-06 00:00"))
     assert later["buyer"][2] == {"a", "c"}
 
@@ -313,7 +413,7 @@ def test_a_trait_window_slides(ws: Workspace) -> None:
     # The purchase of 27 February 10:00 leaves the week on 6 March 10:00.
     assert by_name(ws.refresh(at("2026-03-06 09:00")))["weekly"][0] is Action.REUSED
     later = by_name(ws.refresh(at("2026-03-06 11:00")))
-    assert later["weekly"] == (Action.BUILT, "events leave a window", set())
+    assert later["weekly"] == (Action.PATCHED, "events leave a window", set())
 
 
 def test_a_trait_edit_rebuilds_exactly_the_segments_reading_it(ws: Workspace) -> None:
@@ -344,7 +444,7 @@ def test_sequences_are_reused_until_an_event_leaves_their_window(ws: Workspace) 
     assert day["month"][:3] == (Action.REUSED, "nothing it reads changed", {"b"})
     later = by_name(ws.refresh(at("2026-03-03 11:00")))
     assert later["ever"][0] is Action.REUSED
-    assert later["month"] == (Action.BUILT, "events leave a window", set())
+    assert later["month"] == (Action.PATCHED, "events leave a window", set())
 
 
 def test_lifecycle_periods_slide_with_time(ws: Workspace) -> None:
@@ -356,7 +456,7 @@ def test_lifecycle_periods_slide_with_time(ws: Workspace) -> None:
     # 6 March 10:00: the purchase of 27 February moves from the recent week to the prior
     # stretch; the login of 1 February has left the month on 1 March 10:00.
     later = by_name(ws.refresh(at("2026-03-06 10:00:01")))
-    assert later["stopped"] == (Action.BUILT, "events leave a window", {"a"})
+    assert later["stopped"] == (Action.PATCHED, "events leave a window", {"a"})
     assert later["regular"][:2] == (Action.REUSED, "nothing it reads changed")
     assert later["regular"][2] == full(ws, "regular", at("2026-03-06 10:00:01")) == set()
 
@@ -368,7 +468,7 @@ def test_a_calendar_window_start_that_moves_back_lets_events_in(ws: Workspace) -
     define(ws, "month", {"performed": "purchase", "within": "1mo"})
     assert by_name(ws.refresh(at("2026-03-28 12:00")))["month"][2] == set()
     later = by_name(ws.refresh(at("2026-03-29 01:00")))
-    assert later["month"] == (Action.BUILT, "events leave a window", {"c"})
+    assert later["month"] == (Action.PATCHED, "events leave a window", {"c"})
 
 
 def test_a_reused_snapshot_records_the_sql_of_a_full_build(ws: Workspace) -> None:

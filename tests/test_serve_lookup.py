@@ -19,7 +19,8 @@ from fastapi import FastAPI
 from duckseg import FixedClock, Workspace
 from duckseg.errors import BadInputError
 from duckseg.serve.app import create_app
-from duckseg.serve.lookup import ContactLookup, View
+from duckseg.serve.lookup import View
+from duckseg.serve.reload import ContactLookup
 from duckseg.state import member_index
 from duckseg.state.snapshots import PendingSnapshot
 from tests.test_serve import call
@@ -145,13 +146,6 @@ def test_integer_ids_are_matched_as_the_lake_types_them(
     _same(app, ws, ["7", "007", "12", "300", "-7", "8", "99999999999999999999", "x7", "+7"])
 
 
-def test_workspaces_with_traits_are_answered_by_the_contact_view(sample_ws: Workspace) -> None:
-    sample_ws.build_many(["vip"], as_of="2026-06-30")
-    app = create_app(sample_ws, None)
-    assert not _view(app).servable  # traits are computed at the request's as_of
-    _same(app, sample_ws, ["c00005", "c00042", "nobody"])
-
-
 def test_a_segment_the_index_missed_is_answered_by_the_contact_view(plain_ws: Workspace) -> None:
     ws = plain_ws
     ws.build_many(["vip", "at_risk"], as_of="2026-06-30")
@@ -175,7 +169,7 @@ def test_a_copy_that_cannot_load_leaves_lookups_to_the_contact_view(
     def broken(store: object) -> View:
         raise OSError("disk went away")
 
-    monkeypatch.setattr("duckseg.serve.lookup.load", broken)
+    monkeypatch.setattr("duckseg.serve.reload.load", broken)
     app = create_app(plain_ws, None)
     assert not _view(app).servable
     _same(app, plain_ws, ["c00005", "nobody"])

@@ -179,6 +179,8 @@ def refresh(
         table.add_row(*(escape(v) for v in (*row, r.reason, s.snapshot_id)))
     out.print(table)
     counts = ", ".join(f"{n} {action}" for action, n in result.counts().items())
+    if (again := result.reevaluated()) is not None:
+        counts += f" ({again:,} contacts re-evaluated)"
     err.print(escape(f"as of {iso(result.as_of)}: {counts}"), highlight=False)
 
 

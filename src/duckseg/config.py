@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 import zoneinfo
 from functools import partial
@@ -65,8 +66,28 @@ class DuckDBConfig(_Section):
     temp_directory: str | None = None
 
 
+_AGE = re.compile(r"\s*(\d+)\s*(s|m|h|d)\s*")
+_AGE_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
 class ServeConfig(_Section):
     token: str | None = None  # bearer token for duckseg serve (DUCKSEG_TOKEN overrides)
+    # Trait values the server holds are computed again once older than this (docs/memberships.md).
+    traits_max_age: str = "15m"
+
+    @field_validator("traits_max_age")
+    @classmethod
+    def _an_age(cls, value: str) -> str:
+        match = _AGE.fullmatch(value)
+        if match is None or int(match.group(1)) <= 0:
+            raise ValueError(f"expected a duration like 30s, 15m or 1h, got {value!r}")
+        return value
+
+    def max_age_s(self) -> float:
+        """`traits_max_age` in seconds."""
+        match = _AGE.fullmatch(self.traits_max_age)
+        assert match is not None  # checked when read
+        return float(int(match.group(1)) * _AGE_SECONDS[match.group(2)])
 
 
 class LimitsConfig(_Section):
@@ -113,6 +134,7 @@ DEFAULT_CONFIG_TEXT = """\
 
 # [serve]
 # token = "..."                     # bearer token for duckseg serve (or DUCKSEG_TOKEN)
+# traits_max_age = "15m"            # trait values served are computed again once this old
 
 # [duckdb]                          # engine settings; unset keys keep DuckDB's defaults
 # memory_limit = "2GB"              # larger work spills to temp_directory

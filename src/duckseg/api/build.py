@@ -103,7 +103,7 @@ def build_many(
             if engine == "spark":
                 members = _spark_members(ws, con, build, names, progress)
             else:
-                members = _duckdb_members(con, build, names, progress)
+                members = duckdb_members(con, build, names, progress)
             before = ws.snapshots.latest_up_to(names, ctx.as_of)
             changes = ws.snapshots.count_changes(con, members, before)
         finally:
@@ -114,7 +114,7 @@ def build_many(
                 "dynamic",
                 ctx.as_of,
                 ws.definition_hash(seg, segs),
-                _own_sql(build, trees, seg.name, ctx, engine),
+                own_sql(build, trees, seg.name, ctx, engine),
                 engine,
                 members[seg.name],
             )
@@ -170,7 +170,7 @@ def _buildable(ws: Workspace) -> tuple[list[str], list[Problem]]:
     return ws.dependency_order(good), problems
 
 
-def _own_sql(
+def own_sql(
     build: CompiledBuild,
     trees: dict[str, ir.Node],
     name: str,
@@ -185,7 +185,7 @@ def _own_sql(
     return to_sql(alone.standalone(name), engine)
 
 
-def _duckdb_members(
+def duckdb_members(
     con: duckdb.DuckDBPyConnection,
     build: CompiledBuild,
     names: Sequence[str],

@@ -22,10 +22,10 @@ from sqlglot import exp
 
 from duckseg import db as database
 from duckseg.api.explain import unknown_contact
-from duckseg.api.traits import trait_files
 from duckseg.db import create_temp, parquet_scan
 from duckseg.errors import InputError
 from duckseg.lang.time import iso, jsonable
+from duckseg.lang.traits import trait_files
 from duckseg.state import member_index
 from duckseg.state.memberships import intervals
 from duckseg.state.store import CATALOG_FILE

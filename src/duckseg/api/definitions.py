@@ -16,6 +16,7 @@ from duckseg.errors import DefinitionError, Problem, unknown_segment
 from duckseg.lang.loader import read_text
 from duckseg.lang.resolve import ResolvedSegment, Resolver
 from duckseg.lang.spec import Segment
+from duckseg.lang.traits import trait_files
 from duckseg.types import Catalog
 
 if TYPE_CHECKING:
@@ -158,7 +159,7 @@ def definition_hash(ws: Workspace, segment: Segment, extra: Sequence[Segment] = 
     used = named(segment.raw.get("where"), ("trait",))
     if not used:  # without traits the hash is what it always was
         return digest
-    files = traits_api.trait_files(ws.root)
+    files = trait_files(ws.root)
     body = {
         "definition": digest,
         "traits": {n: files[n].read_text(encoding="utf-8") for n in sorted(used) if n in files},

@@ -1,16 +1,19 @@
 """Keeping segments current: `refresh` brings every dynamic segment (then every audience)
-up to an as_of, running a query only for the segments whose inputs changed (docs/refresh.md).
+up to an as_of, doing only the work that its inputs' changes call for (docs/refresh.md).
 
-A segment's latest snapshot is reused only when nothing it depends on changed: the
-resolved definition (references and static lists included), the lake (no landing since,
-counted by the lake version) and, unless as_of is the same, the definition cannot change
-with time on an unchanged lake (lang/invariance.py) and no landed event falls between the
-two as_of values. Everything else is rebuilt in one shared build, exactly as
-`build --all`, so the snapshots are the same as a full build's.
+A segment's latest snapshot is reused when nothing it depends on changed: the resolved
+definition (references and static lists included), the lake (no landing since) and,
+unless as_of is the same, the definition cannot change with time on an unchanged lake
+(lang/invariance.py) and no landed event falls between the two as_of values or crosses
+one of its window edges. When only events landed or time moved on, the contacts those
+events belong to are re-evaluated and the rest keep their membership (api/patch.py).
+Everything else is rebuilt in one shared build, exactly as `build --all`. Either way
+the snapshots are the same as a full build's.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import hashlib
 from collections.abc import Sequence
@@ -24,17 +27,22 @@ import yaml
 from sqlglot import exp
 
 from duckseg.api import build as builds
+from duckseg.api.patch import Patch, Patched, build_patched, crossing_tests
 from duckseg.api.results import Snapshot
 from duckseg.compiler import compile_build, to_sql
+from duckseg.compiler.shapes import reads_ranks
 from duckseg.lang import ir
-from duckseg.lang.invariance import Boundary, Slide, reads_events, sliding_windows
+from duckseg.lang.invariance import Slide, reads_events, sliding_windows
 from duckseg.lang.resolve import ResolvedSegment
 from duckseg.lang.spec import Segment
 from duckseg.lang.time import TimeContext, iso
 from duckseg.state.refresh_state import (
     Basis,
+    Landed,
     drop_basis,
+    event_files_of,
     lake_version,
+    landed_since,
     prune_basis,
     read_basis,
     record_basis,
@@ -49,6 +57,7 @@ AUDIENCES_DIR = "audiences"
 
 class Action(enum.Enum):
     BUILT = "built"  # computed by a query
+    PATCHED = "patched"  # the latest members with the affected contacts computed again
     REUSED = "reused"  # the latest snapshot's members, recorded as a new snapshot at as_of
     CURRENT = "current"  # the latest snapshot is already at as_of on the same inputs
 
@@ -60,9 +69,13 @@ class Refreshed:
     action: Action
     reason: str
     snapshot: Snapshot
+    reevaluated: int | None = None  # PATCHED: contacts computed again (for every such segment)
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.snapshot.to_dict(), "action": self.action.value, "reason": self.reason}
+        found = {**self.snapshot.to_dict(), "action": self.action.value, "reason": self.reason}
+        if self.reevaluated is not None:
+            found["reevaluated"] = self.reevaluated
+        return found
 
 
 @dataclass(frozen=True)
@@ -75,6 +88,11 @@ class RefreshResult:
     def counts(self) -> dict[str, int]:
         """How many segments each action covered."""
         return {a.value: sum(1 for r in self.segments if r.action is a) for a in Action}
+
+    def reevaluated(self) -> int | None:
+        """How many contacts the patched segments computed again; None when none was."""
+        found = [r.reevaluated for r in self.segments if r.reevaluated is not None]
+        return found[0] if found else None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -94,6 +112,14 @@ class _Plan:
     tree: ir.Node
     fingerprint: str
     latest: SnapshotInfo | None
+    patch: Patch | None = None  # PATCHED: what to re-evaluate
+
+    def built(self, why: str) -> _Plan:
+        """A patch turned into a build (the reason says both)."""
+        if self.patch is None:
+            return self
+        reason = f"{self.reason}; {why}"
+        return dataclasses.replace(self, action=Action.BUILT, reason=reason, patch=None)
 
 
 def refresh(
@@ -113,10 +139,15 @@ def refresh(
     with ws.store.writer(), ws.store.session():
         if full:
             drop_basis(ws.store)
-        version = lake_version(ws.store)
-        plans = _plan(ws, ctx, version, engine)
+        version, last_landing = lake_version(ws.store)
+        plans, new_files = _plan(ws, ctx, version, engine)
+        patches = [p.patch for p in plans if p.patch is not None]
+        patched = build_patched(ws, patches, ctx, new_files, progress)
+        if patched is None:  # so many contacts changed that one build is cheaper
+            plans = [p.built("many contacts changed") for p in plans]
+            patched = Patched({}, 0)
+        snaps: dict[str, Snapshot] = dict(patched.snapshots)
         rebuild = [p.segment for p in plans if p.action is Action.BUILT]
-        snaps: dict[str, Snapshot] = {}
         if rebuild:
             done = builds.build_many(ws, rebuild, as_of=ctx.as_of, engine=engine, progress=progress)
             snaps.update((s.segment, s) for s in done)
@@ -124,7 +155,7 @@ def refresh(
         record_basis(
             ws.store,
             {
-                snaps[p.name].snapshot_id: Basis(version, p.fingerprint)
+                snaps[p.name].snapshot_id: Basis(version, p.fingerprint, last_landing)
                 for p in plans
                 if p.action is not Action.CURRENT
             },
@@ -137,14 +168,18 @@ def refresh(
                 snap = Snapshot(p.latest, 0, 0, ws.snapshots.members(p.latest))
             else:
                 snap = snaps[p.name]
-            results.append(Refreshed(p.action, p.reason, snap))
+            count = patched.affected if p.action is Action.PATCHED else None
+            results.append(Refreshed(p.action, p.reason, snap, count))
         # Audiences read segments at send time, after the segments they name are current.
         audiences = refresh_audiences(ws, ctx.as_of)
     return RefreshResult(ctx.as_of, version, results, audiences)
 
 
-def _plan(ws: Workspace, ctx: TimeContext, version: int, engine: str) -> list[_Plan]:
-    """What to do for each dynamic segment, in dependency order."""
+def _plan(
+    ws: Workspace, ctx: TimeContext, version: int, engine: str
+) -> tuple[list[_Plan], list[Path]]:
+    """What to do for each dynamic segment, in dependency order, and the event files landed
+    since the earliest basis that a patch starts from."""
     con = ws.connect()
     try:
         segments = [ws.load(name) for name in ws.segment_files()]
@@ -153,13 +188,14 @@ def _plan(ws: Workspace, ctx: TimeContext, version: int, engine: str) -> list[_P
         statics = {i.segment: i.snapshot_id for i in ws.snapshots.latest_static()}
         latest = {n: ws.snapshots.latest(n) for n in order}
         bases = read_basis(ws.store, [i.snapshot_id for i in latest.values() if i is not None])
-        events_since: dict[datetime, bool] = {}
+        checks = _Checks(ws, con, ctx, version)
         plans = []
         for r in resolved:
             name, tree = r.segment.name, builds.tree_of(r)
             fp = fingerprint(tree, str(ws.config.time.zone), statics)
             info = latest[name]
             basis = bases.get(info.snapshot_id) if info is not None else None
+            patch = None
             if engine != "duckdb":
                 action, reason = Action.BUILT, f"the {engine} engine always rebuilds"
             elif info is None:
@@ -168,24 +204,65 @@ def _plan(ws: Workspace, ctx: TimeContext, version: int, engine: str) -> list[_P
                 action, reason = Action.BUILT, "latest snapshot not written by refresh"
             elif basis.fingerprint != fp:
                 action, reason = Action.BUILT, "definition changed"
-            elif basis.lake_version != version:
-                action, reason = Action.BUILT, "data landed"
-            elif ctx.as_of == info.as_of:
-                action, reason = Action.CURRENT, "already at this as_of"
             elif ctx.as_of < info.as_of:
                 action, reason = Action.BUILT, "as_of before the latest snapshot"
-            elif (windows := sliding_windows(tree)) is None:
-                action, reason = Action.BUILT, "depends on the time"
-            elif reads_events(tree) and _events_between(con, events_since, info.as_of, ctx.as_of):
-                action, reason = Action.BUILT, "events dated since the latest snapshot"
-            elif windows and _events_leaving(con, windows, info.as_of, ctx):
-                action, reason = Action.BUILT, "events leave a window"
+            elif basis.lake_version == version and ctx.as_of == info.as_of:
+                action, reason = Action.CURRENT, "already at this as_of"
             else:
-                action, reason = Action.REUSED, "nothing it reads changed"
-            plans.append(_Plan(name, r.segment, action, reason, tree, fp, info))
+                action, reason, patch = checks.decide(r, tree, info, basis)
+            plans.append(_Plan(name, r.segment, action, reason, tree, fp, info, patch))
     finally:
         con.close()
-    return plans
+    return plans, checks.new_files()
+
+
+class _Checks:
+    """Decides, for a segment whose definition is unchanged and whose as_of moves on or whose
+    lake grew, whether it is reused, patched or built (docs/refresh.md)."""
+
+    def __init__(
+        self, ws: Workspace, con: duckdb.DuckDBPyConnection, ctx: TimeContext, version: int
+    ) -> None:
+        self.ws, self.con, self.ctx, self.version = ws, con, ctx, version
+        self.events_since: dict[datetime, bool] = {}
+        self.crossings: dict[str, bool] = {}
+        self.landed: dict[Basis, list[Landed] | None] = {}
+        self.files: dict[Path, None] = {}
+
+    def decide(
+        self, r: ResolvedSegment, tree: ir.Node, info: SnapshotInfo, basis: Basis
+    ) -> tuple[Action, str, Patch | None]:
+        moved = self.ctx.as_of > info.as_of
+        windows = sliding_windows(tree)
+        if moved and windows is None:
+            return Action.BUILT, "depends on the time", None
+        if basis.lake_version != self.version:
+            reason = "data landed"
+        elif reads_events(tree) and _events_between(
+            self.con, self.events_since, info.as_of, self.ctx.as_of
+        ):
+            reason = "events dated since the latest snapshot"
+        elif windows and (
+            crossed := _crossed(self.con, self.crossings, windows, info.as_of, self.ctx)
+        ):
+            reason = crossed
+        else:
+            return Action.REUSED, "nothing it reads changed", None
+        if reads_ranks(tree):  # a percentile ranks every contact: one change moves them all
+            return Action.BUILT, reason, None
+        landed: list[Landed] | None = []
+        if basis.lake_version != self.version:
+            if basis not in self.landed:
+                self.landed[basis] = landed_since(self.ws.store, basis)
+            landed = self.landed[basis]
+        if landed is None or any(one.kind == "contacts" for one in landed):
+            return Action.BUILT, reason, None
+        self.files.update(dict.fromkeys(event_files_of(self.ws.store, landed)))
+        since = info.as_of if moved else None
+        return Action.PATCHED, reason, Patch(r, tree, info, since, windows or [])
+
+    def new_files(self) -> list[Path]:
+        return list(self.files)
 
 
 def _in_order(resolved: Sequence[ResolvedSegment]) -> list[ResolvedSegment]:
@@ -232,37 +309,31 @@ def _events_between(
     return cache[since]
 
 
-def _events_leaving(
-    con: duckdb.DuckDBPyConnection, slides: Sequence[Slide], since: datetime, ctx: TimeContext
-) -> bool:
-    """Whether an event of a boundary's names lies between that boundary at `since` and at
-    as_of, both included: one that may have entered or left a window or a lifecycle period
-    (docs/refresh.md). Calendar steps are clamped (31 March - 1mo is 28 February, and so is
-    29 March - 1mo), so a boundary may move back while as_of moves on: hence both orders."""
-    before = TimeContext.create(since, ctx.zone)
-    tests = []
-    params: list[object] = []
-    for names, chain in slides:
-        tests.append(
-            exp.and_(
-                exp.column("event").isin(*(exp.Literal.string(n) for n in names)),
-                exp.column("ts").between(exp.Placeholder(), exp.Placeholder()),
-            )
-        )
-        edges = sorted(
-            _boundary(c, chain).astimezone(UTC).replace(tzinfo=None) for c in (before, ctx)
-        )
-        params += edges
-    query = exp.select(exp.Literal.number(1)).from_("events").where(exp.or_(*tests)).limit(1)
-    return bool(con.execute(query.sql("duckdb"), params).fetchall())
-
-
-def _boundary(ctx: TimeContext, chain: Boundary) -> datetime:
-    """as_of - D1 - D2 ..., one subtraction after the other (docs/language.md, "Lifecycle")."""
-    at = ctx.as_of
-    for duration in chain:
-        at = ctx.shift(at, duration, -1)
-    return at
+def _crossed(
+    con: duckdb.DuckDBPyConnection,
+    found: dict[str, bool],
+    slides: Sequence[Slide],
+    since: datetime,
+    ctx: TimeContext,
+) -> str | None:
+    """Why a member may have changed when an edge passed a value between `since` and as_of
+    (an event that may have entered or left a window, a lifecycle period or a relative
+    test; an attribute a relative test passed), or None when no value lies in between
+    (api/patch.py, crossing_tests). `found` remembers each test's answer: segments of one
+    workspace share many windows."""
+    on_events, on_contacts = crossing_tests(slides, since, ctx)
+    for table, tests, why in (
+        ("events", on_events, "events leave a window"),
+        ("contacts", on_contacts, "attributes crossed a relative time"),
+    ):
+        for test in tests:  # one by one: each is pushed into the scan (api/patch.py)
+            query = exp.select(exp.Literal.number(1)).from_(table).where(test).limit(1)
+            sql = query.sql("duckdb")
+            if sql not in found:
+                found[sql] = bool(con.execute(sql).fetchall())
+            if found[sql]:
+                return why
+    return None
 
 
 def _carry(ws: Workspace, plans: Sequence[_Plan], ctx: TimeContext) -> dict[str, Snapshot]:
@@ -282,6 +353,7 @@ def _carry(ws: Workspace, plans: Sequence[_Plan], ctx: TimeContext) -> dict[str,
                 to_sql(build.standalone(p.name), "duckdb"),
                 "duckdb",
                 ws.snapshots.members(p.latest),
+                p.latest,  # the same members: the file is shared
             )
         )
     infos = ws.snapshots.commit(pending, ws.clock.now())

@@ -24,20 +24,10 @@ from duckseg.ingest.profile import profile, profile_attributes, profile_events
 from duckseg.lang.describe import describe_trait
 from duckseg.lang.resolve import Resolver
 from duckseg.lang.time import TimeContext
-from duckseg.lang.traits import TraitDefinition
+from duckseg.lang.traits import TraitDefinition, trait_files
 
 if TYPE_CHECKING:
     from duckseg.api.workspace import Workspace
-
-TRAITS_DIR = "traits"
-
-
-def trait_files(root: Path) -> dict[str, Path]:
-    folder = root / TRAITS_DIR
-    if not folder.is_dir():
-        return {}
-    files = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
-    return {f.stem: f for f in files}
 
 
 def load_traits(

@@ -96,6 +96,28 @@ class CompiledBuild:
                 query = query.with_(table, as_=source.copy(), copy=False)
         return query
 
+    def events_columns(self) -> frozenset[str] | None:
+        """The columns of `events` that the build reads, or None when it may read any (a
+        `*`, or `events` joined rather than selected from)."""
+        found: set[str] = set()
+        queries = [query for _, query in self.shared()]
+        queries += [*self.members.values(), *self.alone.values()]
+        for query in queries:
+            for select in query.find_all(exp.Select):
+                source = select.args.get("from_")
+                if any(_is_events(join.this) for join in select.args.get("joins") or []):
+                    return None
+                if source is None or not _is_events(source.this):
+                    continue
+                if any(isinstance(e, exp.Star) for e in select.expressions):
+                    return None
+                found |= {col.name for col in select.find_all(exp.Column)}
+        return frozenset(found)
+
+
+def _is_events(source: exp.Expr) -> bool:
+    return isinstance(source, exp.Table) and source.name == EVENTS
+
 
 def _reads(query: exp.Select, table: str) -> bool:
     return any(t.name == table for t in query.find_all(exp.Table))

@@ -60,6 +60,34 @@ def bind_lake(
         create_temp(con, "static_members", sqlglot.parse_one(EMPTY_STATIC))
 
 
+RESTRICTED_EVENTS = "restricted_events"
+
+
+def restrict_lake(
+    con: duckdb.DuckDBPyConnection,
+    contacts: Sequence[Path],
+    events: Sequence[Path],
+    ids: str,
+    columns: frozenset[str] | None = None,
+) -> None:
+    """Bind `contacts` and `events` again, to the rows of the contacts in the table `ids`
+    alone: a build then decides just those contacts (api/patch.py). Their events are read
+    from the lake once (only `columns`, when given), into a temporary table that every
+    pass of the build reads."""
+    keep = exp.column("contact_id").isin(query=exp.select("contact_id").from_(ids))
+    people = parquet_scan(contacts) if contacts else sqlglot.parse_one(EMPTY_CONTACTS)
+    assert isinstance(people, exp.Select)
+    create_temp(con, "contacts", people.where(keep, copy=False))
+    rows = parquet_scan(events, union_by_name=True) if events else sqlglot.parse_one(EMPTY_EVENTS)
+    assert isinstance(rows, exp.Select)
+    if columns is not None:
+        schema = [str(r[0]) for r in con.execute("DESCRIBE events").fetchall()]
+        kept = [c for c in schema if c in columns or c == "contact_id"]
+        rows.set("expressions", [exp.column(c, quoted=True) for c in kept])
+    create_temp(con, RESTRICTED_EVENTS, rows.where(keep.copy(), copy=False), kind="TABLE")
+    create_temp(con, "events", exp.select(exp.Star()).from_(RESTRICTED_EVENTS))
+
+
 def lake_connection(
     store: Store,
     static: Sequence[tuple[str, Path]] = (),

@@ -25,8 +25,18 @@ from duckseg.lang.model import Condition
 from duckseg.lang.spec import NAME_PATTERN, _Parser
 from duckseg.types import Catalog, ValueType
 
+TRAITS_DIR = "traits"
 TRAIT_KEYS = ("description", "of", "where", "within", "value")
 VALUE_KEYS = ("fn", "prop")
+
+
+def trait_files(root: Path) -> dict[str, Path]:
+    """The workspace's trait files by name: `traits/*.yaml`, then `traits/*.yml`."""
+    folder = root / TRAITS_DIR
+    if not folder.is_dir():
+        return {}
+    files = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
+    return {f.stem: f for f in files}
 
 
 @dataclass(frozen=True)

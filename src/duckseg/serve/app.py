@@ -11,10 +11,12 @@ from __future__ import annotations
 import hmac
 import json
 import re
+from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Protocol
 
+import polars as pl
 import pyarrow.parquet as pq
 from fastapi import Body, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -23,10 +25,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from duckseg.errors import BadInputError, DucksegError
+from duckseg.config import Config
+from duckseg.errors import BadInputError, DefinitionError, DucksegError
 from duckseg.lang.spec import Segment
 from duckseg.serve.limits import BodyLimit, LimitError, PreviewGate, check_definition, plain
-from duckseg.serve.lookup import ContactLookup
+from duckseg.serve.reload import ContactLookup
 from duckseg.state.snapshots import SnapshotInfo, SnapshotStore
 from duckseg.state.store import Store
 
@@ -53,11 +56,18 @@ class Source(Protocol):
 
     def as_of(self, value: datetime | date | str | None = None) -> datetime: ...
 
+    @property
+    def config(self) -> Config: ...
+
     def segment_files(self) -> dict[str, Path]: ...
 
     def list_segments(self) -> list[dict[str, Any]]: ...
 
     def contact(self, contact_id: Any, as_of: datetime | date | str | None = None) -> Result: ...
+
+    def traits(
+        self, as_of: datetime | date | str | None = None, names: Sequence[str] | None = None
+    ) -> pl.DataFrame: ...
 
     def explain(
         self, segment: Any, contact_id: Any, as_of: datetime | date | str | None = None
@@ -91,7 +101,14 @@ def _error(status: int, message: str, path: str) -> JSONResponse:
     return JSONResponse({"error": message, "path": path}, status_code=status)
 
 
-def create_app(ws: Source, token: str | None, preview_timeout: float = 10.0) -> FastAPI:
+def create_app(
+    ws: Source,
+    token: str | None,
+    preview_timeout: float = 10.0,
+    traits_max_age_s: float | None = None,
+) -> FastAPI:
+    """The API over `ws`; trait values held for contact lookups are computed again when
+    older than `traits_max_age_s` (default: `[serve] traits_max_age` of its duckseg.toml)."""
     app = FastAPI(
         title="duckseg",
         description="Read-only API over a duckseg workspace: segments, members, contacts, "
@@ -99,7 +116,8 @@ def create_app(ws: Source, token: str | None, preview_timeout: float = 10.0) -> 
         version="1",
     )
     gate = PreviewGate(preview_timeout)
-    lookup = ContactLookup(ws.store)
+    max_age = ws.config.serve.max_age_s() if traits_max_age_s is None else traits_max_age_s
+    lookup = ContactLookup(ws.store, ws, max_age)
     app.state.lookup = lookup  # `duckseg serve` loads it before the first request
     app.add_middleware(BodyLimit)
     if token is not None:
@@ -206,7 +224,13 @@ def create_app(ws: Source, token: str | None, preview_timeout: float = 10.0) -> 
             view = await run_in_threadpool(lookup.refresh)
         answer = view.answer(wanted, ws.as_of())
         if answer is None:
-            answer = plain(await run_in_threadpool(lambda: ws.contact(wanted).to_dict()))
+            try:
+                found = await run_in_threadpool(lambda: ws.contact(wanted).to_dict())
+            except DefinitionError as exc:
+                # A trait file with a problem: each named with its file, as `duckseg check` does.
+                first = exc.problems[0]
+                return _error(400, "; ".join(map(str, exc.problems)), first.path or first.source)
+            answer = _traits_stated(plain(found))
         return _json(answer)
 
     @app.get("/contacts/{contact}/explain/{name}", summary="Why a contact is or is not a member")
@@ -255,6 +279,19 @@ class Bearer:
                 await _error(401, "missing or wrong bearer token", path)(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+def _traits_stated(answer: dict[str, Any]) -> dict[str, Any]:
+    """A contact view with traits says when they are valued at, as the in-memory lookup's
+    answers do: ws.contact values them at the request's as_of."""
+    if not answer["traits"]:
+        return answer
+    stated: dict[str, Any] = {}
+    for key, value in answer.items():
+        stated[key] = value
+        if key == "traits":
+            stated["traits_as_of"] = answer["as_of"]
+    return stated
 
 
 def _json(value: Any) -> Response:

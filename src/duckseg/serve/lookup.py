@@ -4,26 +4,23 @@ The server keeps a read-only copy of what the contact view reads: the contacts t
 sorted by `contact_id`, and the member index sorted by `contact_id`, with every segment's
 latest snapshot. A lookup is two binary searches and a few row conversions.
 
-The copy is replaced when the catalog changes. Every request compares the catalog files'
-`stat` with the one the copy was loaded under (no file is opened); when it differs, the
-catalog's version (contacts files, latest snapshots, index state, a hash sum of the index
-rows, trait files) is read, and only a new version is loaded again. A load builds a whole
-new `View` and swaps one reference, so a request sees the old view or the new, never half
-of one.
+With trait files, the copy also holds every contact's trait values at the instant its load
+began (serve/traits.py), computed again when the catalog or a trait file changes and when
+they are older than `[serve] traits_max_age`.
+
+A view is loaded again when the catalog's version changes (contacts files, latest
+snapshots, index state, a hash sum of the index rows, trait files' text): serve/reload.py
+decides when, and swaps whole views.
 
 Anything the copy cannot answer exactly as `ws.contact(id)` does is left to it: an unknown
-id (its did-you-mean reads every id), a workspace with traits (their values are at the
-request's `as_of`, now), a segment the index has not caught up with, and an attribute
-of a type whose Python value DuckDB and Arrow give differently.
+id (its did-you-mean reads every id), a segment the index has not caught up with, and an
+attribute of a type whose Python value DuckDB and Arrow give differently.
 """
 
 from __future__ import annotations
 
 import math
-import os
 import re
-import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -42,15 +39,12 @@ from duckseg.db import parquet_scan
 from duckseg.lang.time import iso, jsonable
 from duckseg.serve.keys import SortedKeys
 from duckseg.serve.limits import plain
+from duckseg.serve.traits import TraitSource, TraitValues, fingerprint
 from duckseg.state import member_index
 from duckseg.state.store import CATALOG_FILE, Store
 from duckseg.types import typed_contact_key
 
 AUDIENCE_PREFIX = "audience:"
-TRAITS_DIR = "traits"
-# A catalog written this recently may change again without its stat changing (file times
-# have a coarse clock): its version is read again until it is older than this.
-RACY_NS = 1_000_000_000
 # Attribute types whose Python values are the same through Arrow as through DuckDB's rows.
 _SAME_VALUES = re.compile(
     r"(BOOLEAN|TINYINT|SMALLINT|INTEGER|BIGINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT"
@@ -72,41 +66,6 @@ _INDEX_SUM = (
     .from_("member_index")
     .sql("duckdb")
 )
-
-Stamp = tuple[tuple[int, int, int, int] | None, ...]
-
-
-def watched(root: Path) -> tuple[str, ...]:
-    """The files whose `stat` stands for the catalog's version: the catalog, its write-ahead
-    log, and the traits folder (whether the view may show no traits)."""
-    return tuple(
-        str(p) for p in (root / CATALOG_FILE, root / f"{CATALOG_FILE}.wal", root / TRAITS_DIR)
-    )
-
-
-def stamp(paths: Sequence[str]) -> Stamp:
-    """The watched files as `stat` sees them: cheap, opens nothing."""
-    found: list[tuple[int, int, int, int] | None] = []
-    for path in paths:
-        try:
-            st = os.stat(path)
-        except OSError:
-            found.append(None)
-            continue
-        found.append((st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
-    return tuple(found)
-
-
-def _newest_ns(at: Stamp) -> int:
-    return max((max(s[2], s[3]) for s in at if s is not None), default=0)
-
-
-def _has_traits(root: Path) -> bool:
-    """Whether the workspace has trait files, found as the contact view finds them."""
-    folder = root / TRAITS_DIR
-    return folder.is_dir() and any(
-        p for pattern in ("*.yaml", "*.yml") for p in folder.glob(pattern)
-    )
 
 
 class Column:
@@ -183,6 +142,7 @@ class View:
     ids: pa.Array | None = None  # contact_id in the order of `keys`
     columns: tuple[Column, ...] = ()  # attributes, in the order of `keys`
     members: Members | None = None
+    traits: TraitValues | None = None  # with trait files: every contact's, at their as_of
 
     def answer(self, contact_id: str, when: datetime) -> dict[str, Any] | None:
         """The contact view as the API writes `ContactView.to_dict()` (through `plain`), or
@@ -195,14 +155,18 @@ class View:
             return None
         found = self.ids[at].as_py()
         memberships = self.members.of(str(found)) if self.members is not None else {}
-        return {
+        answer: dict[str, Any] = {
             "contact_id": plain(jsonable(found)),
             "as_of": iso(when),
             "attributes": {c.name: c.value(at) for c in self.columns},
             "traits": {},
-            "segments": memberships.get("segments", []),
-            "audiences": memberships.get("audiences", []),
         }
+        if self.traits is not None:
+            answer["traits"] = self.traits.of(found)
+            answer["traits_as_of"] = iso(self.traits.as_of)
+        answer["segments"] = memberships.get("segments", [])
+        answer["audiences"] = memberships.get("audiences", [])
+        return answer
 
 
 def read_version(con: duckdb.DuckDBPyConnection, store: Store) -> tuple[Any, ...]:
@@ -214,11 +178,13 @@ def read_version(con: duckdb.DuckDBPyConnection, store: Store) -> tuple[Any, ...
     if indexed:
         latest = tuple(sorted(member_index.latest(con).items()))
         rows = tuple(con.execute(_INDEX_SUM).fetchall()[0])
-    return files, indexed, latest, rows, _has_traits(store.root)
+    return files, indexed, latest, rows, fingerprint(store.root)
 
 
-def load(store: Store) -> View:
-    """A new view of the workspace as its catalog is now."""
+def load(store: Store, source: TraitSource | None = None) -> View:
+    """A new view of the workspace as its catalog is now; with trait files, their values at
+    this instant, computed by `source` (without one, the view leaves lookups to ws.contact).
+    A trait file with a problem raises its DefinitionError."""
     root = store.root
     if not (root / CATALOG_FILE).exists():
         return View(version=(), servable=False)
@@ -228,8 +194,12 @@ def load(store: Store) -> View:
         files, indexed, _, _, traits = version
         latest = member_index.latest(con) if indexed else {}
         rows = member_index.every_row(con) if indexed else None
-    if not files or traits or not all(info.indexed for info in latest.values()):
+    if not files or not all(info.indexed for info in latest.values()):
         return View(version=version, servable=False)
+    if traits and source is None:
+        return View(version=version, servable=False)
+    # First: a trait file with a problem fails the load before the contacts are read.
+    values = TraitValues.compute(source) if traits and source is not None else None
     paths = [root / f for f in files]
     contacts, same = _contacts(paths)
     if not same:
@@ -249,6 +219,7 @@ def load(store: Store) -> View:
             if name != "contact_id"
         ),
         members=_members(rows, latest) if rows is not None else None,
+        traits=values,
     )
 
 
@@ -301,53 +272,3 @@ def _contacts(paths: Sequence[Path]) -> tuple[pa.Table, bool]:
         return rel.to_arrow_table(), same
     finally:
         con.close()
-
-
-@dataclass(frozen=True)
-class _Loaded:
-    stamp: Stamp
-    racy: bool  # the stamp may hide a later write: read the version again
-    view: View
-
-
-class ContactLookup:
-    """The current view of one workspace, reloaded when its catalog changes."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self.paths = watched(store.root)
-        self._lock = threading.Lock()
-        self._loaded: _Loaded | None = None
-
-    def fresh(self) -> View | None:
-        """The view if the catalog is unchanged since it was read (one `stat`), else None:
-        then `refresh`, which may read the catalog, is needed."""
-        loaded = self._loaded
-        if loaded is None or loaded.racy or stamp(self.paths) != loaded.stamp:
-            return None
-        return loaded.view
-
-    def refresh(self) -> View:
-        """The view of the catalog as it is now: the one held if its version is unchanged,
-        else a new one, swapped in whole."""
-        with self._lock:
-            loaded = self._loaded
-            now = stamp(self.paths)
-            if loaded is not None and not loaded.racy and now == loaded.stamp:
-                return loaded.view
-            # Stamp first, then read: a write after the stamp changes the stamp again.
-            racy = time.time_ns() - _newest_ns(now) < RACY_NS
-            view: View | None = None
-            if loaded is not None and (self.store.root / CATALOG_FILE).exists():
-                with self.store.connect(read_only=True) as con:
-                    if read_version(con, self.store) == loaded.view.version:
-                        view = loaded.view
-            if view is None:
-                try:
-                    view = load(self.store)
-                except Exception:
-                    # ws.contact answers meanwhile, and says what is wrong; the next catalog
-                    # write brings another try.
-                    view = View(version=(), servable=False)
-            self._loaded = _Loaded(now, racy, view)
-            return view

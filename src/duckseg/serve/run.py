@@ -38,6 +38,6 @@ def serve(ws: Source, config: Config, host: str = "127.0.0.1", port: int = 8765)
         )
     if not 0 < port < 65536:
         raise InputError.single("--port", f"not a port: {port}")
-    app = create_app(ws, token)
+    app = create_app(ws, token, traits_max_age_s=config.serve.max_age_s())
     app.state.lookup.refresh()  # the contact lookup is in memory before the first request
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

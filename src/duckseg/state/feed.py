@@ -56,6 +56,7 @@ class Committed:
     segment: str
     as_of: datetime  # aware UTC
     path: str  # relative to the workspace root
+    same_as: str | None = None  # a snapshot of the segment with exactly the same members
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,11 @@ class _Step:
     @property
     def forward(self) -> bool:
         return self.prior is None or _naive(self.snap.as_of) >= self.prior.as_of
+
+    @property
+    def repeats(self) -> bool:
+        """Whether it holds the very members of the snapshot it follows."""
+        return self.prior is not None and self.prior.snapshot_id == self.snap.same_as
 
 
 def _naive(at: datetime) -> datetime:
@@ -118,7 +124,8 @@ def _record_run(
         history = histories[snap.segment]
         earlier = [row for row in history if row.snapshot_id != snap.snapshot_id]
         steps.append(_Step(snap, history, earlier[-1] if earlier else None))
-    forward = [step for step in steps if step.forward]
+    # A snapshot that repeats the members of the one it follows adds no rows.
+    forward = [step for step in steps if step.forward and not step.repeats]
     schemas = FileSchemas(root)
     (after,) = con.execute(_LAST_SEQ.sql("duckdb")).fetchall()[0]  # this run's rows come after
     for group in _same_key_type(forward, schemas):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 from sqlglot import exp
@@ -23,17 +24,64 @@ class Basis:
 
     lake_version: int
     fingerprint: str
+    last_landing: str | None = None  # the newest landing then (None: no landing, or unknown)
+
+
+@dataclass(frozen=True)
+class Landed:
+    """A landing committed after a snapshot's basis."""
+
+    landing_id: str
+    kind: str  # contacts | events
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(read_sql_file("refresh.sql"))
 
 
-def lake_version(store: Store) -> int:
+def lake_version(store: Store) -> tuple[int, str | None]:
+    """How many landings are committed, and the newest one's id."""
+    query = exp.select("count(*)", "max(landing_id)").from_("landings")
     with store.connect() as con:
-        row = con.execute(exp.select("count(*)").from_("landings").sql("duckdb")).fetchone()
+        row = con.execute(query.sql("duckdb")).fetchone()
     assert row is not None
-    return int(row[0])
+    return int(row[0]), None if row[1] is None else str(row[1])
+
+
+def landed_since(store: Store, basis: Basis) -> list[Landed] | None:
+    """The landings committed after `basis`, oldest first; None when the catalog cannot
+    tell (a basis kept before its newest landing was, or landings that do not sort in the
+    order they were counted: a clock set back)."""
+    if basis.last_landing is None and basis.lake_version:
+        return None
+    after = exp.column("landing_id") > exp.Literal.string(basis.last_landing or "")
+    query = (
+        exp.select("landing_id", "kind", exp.alias_(after, "later"))
+        .from_("landings")
+        .order_by("landing_id")
+    )
+    with store.connect() as con:
+        rows = con.execute(query.sql("duckdb")).fetchall()
+    if sum(1 for *_, later in rows if not later) != basis.lake_version:
+        return None
+    return [Landed(str(lid), str(kind)) for lid, kind, later in rows if later]
+
+
+def event_files_of(store: Store, landings: Sequence[Landed]) -> list[Path]:
+    """The event files those landings added, absolute."""
+    ids = [landed.landing_id for landed in landings if landed.kind == "events"]
+    if not ids:
+        return []
+    query = (
+        exp.select("path")
+        .from_("lake_files")
+        .where(exp.column("kind").eq(exp.Literal.string("events")))
+        .where(exp.column("landing_id").isin(*(exp.Literal.string(i) for i in ids)))
+        .order_by("path")
+    )
+    with store.connect() as con:
+        rows = con.execute(query.sql("duckdb")).fetchall()
+    return [store.root / str(r[0]) for r in rows]
 
 
 def read_basis(store: Store, snapshot_ids: Sequence[str]) -> dict[str, Basis]:
@@ -41,14 +89,17 @@ def read_basis(store: Store, snapshot_ids: Sequence[str]) -> dict[str, Basis]:
     if not snapshot_ids:
         return {}
     query = (
-        exp.select("snapshot_id", "lake_version", "fingerprint")
+        exp.select("snapshot_id", "lake_version", "fingerprint", "last_landing")
         .from_("refresh_basis")
         .where(exp.func("list_contains", exp.Placeholder(), exp.column("snapshot_id")))
     )
     with store.connect() as con:
         ensure_tables(con)
         rows = con.execute(query.sql("duckdb"), [list(snapshot_ids)]).fetchall()
-    return {str(sid): Basis(int(version), str(fp)) for sid, version, fp in rows}
+    return {
+        str(sid): Basis(int(version), str(fp), None if last is None else str(last))
+        for sid, version, fp, last in rows
+    }
 
 
 def record_basis(store: Store, bases: Mapping[str, Basis]) -> None:
@@ -57,16 +108,18 @@ def record_basis(store: Store, bases: Mapping[str, Basis]) -> None:
     if not bases:
         return
     insert = exp.insert(
-        exp.values([tuple(exp.Placeholder() for _ in range(3))]),
+        exp.values([tuple(exp.Placeholder() for _ in range(4))]),
         "refresh_basis",
-        columns=["snapshot_id", "lake_version", "fingerprint"],
+        columns=["snapshot_id", "lake_version", "fingerprint", "last_landing"],
     ).sql("duckdb")
     with store.connect() as con:
         ensure_tables(con)
         con.execute("BEGIN TRANSACTION")
         try:
             for sid, basis in bases.items():
-                con.execute(insert, [sid, basis.lake_version, basis.fingerprint])
+                con.execute(
+                    insert, [sid, basis.lake_version, basis.fingerprint, basis.last_landing]
+                )
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")

@@ -13,7 +13,9 @@ catalog in one transaction with every other snapshot of the same build.
 
 from __future__ import annotations
 
+import os
 import secrets
+import shutil
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -146,6 +148,9 @@ class PendingSnapshot:
     compiled_sql: str
     engine: str
     members: pa.Table  # one column contact_id, no duplicates, sorted
+    # A committed snapshot of the same segment with exactly these members: its file is
+    # linked instead of written again, and the feed knows nobody entered or exited.
+    same_as: SnapshotInfo | None = None
 
 
 def storage_name(owner: str) -> str:
@@ -205,7 +210,10 @@ class SnapshotStore:
                 final = self.root / rel
                 final.parent.mkdir(parents=True, exist_ok=True)
                 tmp = tmp_path_for(final)
-                pq.write_table(snap.members, tmp, compression="zstd")
+                if snap.same_as is not None:
+                    _link(self.file(snap.same_as), tmp)
+                else:
+                    pq.write_table(snap.members, tmp, compression="zstd")
                 tmp.replace(final)
                 info = SnapshotInfo(
                     sid,
@@ -230,7 +238,8 @@ class SnapshotStore:
                     con.execute(_insert(len(rows)), [value for row in rows for value in row])
                 faults.reached(faults.SNAPSHOTS_INSERTED)
                 # The feed and the member index commit with the snapshots (state/feed.py).
-                feed.record_commit(con, self.root, [_committed(i) for _, i, _ in written], built_at)
+                done = [_committed(info, snap.same_as) for snap, info, _ in written]
+                feed.record_commit(con, self.root, done, built_at)
                 faults.reached(faults.FEED_APPENDED)
             faults.reached(faults.COMMITTED)
         except BaseException:
@@ -451,8 +460,19 @@ def _row(info: SnapshotInfo, seq: int) -> list[object]:
     ]
 
 
-def _committed(info: SnapshotInfo) -> feed.Committed:
-    return feed.Committed(info.snapshot_id, info.segment, info.as_of, info.path)
+def _committed(info: SnapshotInfo, same_as: SnapshotInfo | None) -> feed.Committed:
+    same = same_as.snapshot_id if same_as is not None else None
+    return feed.Committed(info.snapshot_id, info.segment, info.as_of, info.path, same)
+
+
+def _link(source: Path, target: Path) -> None:
+    """`target` holding `source`'s bytes: a hard link (snapshot files are never changed in
+    place, so two snapshots can share one), or a copy where the file system has none."""
+    target.unlink(missing_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
 
 
 def _changes(count: int, before: int, kept: int) -> tuple[int, int]:
