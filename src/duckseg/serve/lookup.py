@@ -19,7 +19,6 @@ attribute of a type whose Python value DuckDB and Arrow give differently.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from sqlglot import exp
 from duckseg import db as database
 from duckseg.db import parquet_scan
 from duckseg.lang.time import iso, jsonable
+from duckseg.serve.columns import Column
 from duckseg.serve.keys import SortedKeys
 from duckseg.serve.limits import plain
 from duckseg.serve.traits import TraitSource, TraitValues, fingerprint
@@ -66,33 +66,6 @@ _INDEX_SUM = (
     .from_("member_index")
     .sql("duckdb")
 )
-
-
-class Column:
-    """One attribute, read a row at a time: numbers from numpy, the rest through Arrow."""
-
-    def __init__(self, name: str, values: pa.Array) -> None:
-        self.name = name
-        self.arrow = values
-        self.numbers: np.ndarray | None = None
-        self.missing: np.ndarray | None = None
-        kind = values.type
-        self.text = pa.types.is_string(kind) or pa.types.is_large_string(kind)
-        if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind):
-            filled = values.fill_null(False if pa.types.is_boolean(kind) else 0)
-            self.numbers = filled.to_numpy(zero_copy_only=False)
-            self.missing = values.is_null().to_numpy(zero_copy_only=False)
-
-    def value(self, row: int) -> Any:
-        """The row's value as the API writes it: `plain(jsonable(value))`."""
-        if self.text:
-            return self.arrow[row].as_py()  # text or None: already as written
-        if self.numbers is not None and self.missing is not None:
-            if self.missing[row]:
-                return None
-            number = self.numbers[row].item()
-            return None if isinstance(number, float) and not math.isfinite(number) else number
-        return plain(jsonable(self.arrow[row].as_py()))
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,9 @@ from typing import Any, Protocol
 
 import polars as pl
 
-from duckseg.lang.time import jsonable
 from duckseg.lang.traits import trait_files
+from duckseg.serve.columns import Column
 from duckseg.serve.keys import SortedKeys
-from duckseg.serve.limits import plain
 
 KEY = "contact_id"
 
@@ -53,8 +52,11 @@ class TraitValues:
 
     as_of: datetime
     keys: SortedKeys = field(repr=False)
-    frame: pl.DataFrame = field(repr=False)  # rows in the order of `keys`
-    names: tuple[str, ...]
+    columns: tuple[Column, ...] = field(repr=False)  # rows in the order of `keys`
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(column.name for column in self.columns)
 
     @staticmethod
     def compute(source: TraitSource) -> TraitValues:
@@ -63,13 +65,17 @@ class TraitValues:
         at = source.as_of()
         frame = source.traits(as_of=at)
         keys, order = SortedKeys.build(frame.get_column(KEY).to_arrow())
-        names = tuple(c for c in frame.columns if c != KEY)
-        return TraitValues(at, keys, frame[order.to_numpy()], names)
+        table = frame.to_arrow().take(order)
+        columns = tuple(
+            Column(name, table.column(name).combine_chunks())
+            for name in table.column_names
+            if name != KEY
+        )
+        return TraitValues(at, keys, columns)
 
     def of(self, key: Any) -> dict[str, Any]:
         """The contact's values as `ws.contact` writes them (none where it has no row)."""
         at = self.keys.find(key)
         if at is None:
-            return {name: None for name in self.names}
-        row = self.frame.row(at, named=True)
-        return {k: plain(jsonable(v)) for k, v in row.items() if k != KEY}
+            return {column.name: None for column in self.columns}
+        return {column.name: column.value(at) for column in self.columns}
