@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,6 +32,7 @@ from sqlglot import exp
 from duckseg.api import build as builds
 from duckseg.api.results import Snapshot
 from duckseg.compiler import compile_build
+from duckseg.compiler.sqlbuild import date_literal, timestamp_literal
 from duckseg.db import create_temp, parquet_scan
 from duckseg.engines.duckdb import restrict_lake
 from duckseg.lang import ir
@@ -143,9 +144,7 @@ def affected_query(
     for patch in patches:
         if patch.since is None:
             continue
-        dated = exp.and_(
-            exp.column("ts") > _instant(patch.since), exp.column("ts") <= _instant(ctx.as_of)
-        )
+        dated = dated_between(patch.since, ctx.as_of)
         on_events.setdefault(dated.sql("duckdb"), dated)
         events, contacts = crossing_tests(patch.slides, patch.since, ctx)
         on_events.update((t.sql("duckdb"), t) for t in events)
@@ -166,6 +165,12 @@ def affected_query(
     )
 
 
+def dated_between(since: datetime, until: datetime) -> exp.Expr:
+    """An event dated after `since` and at or before `until`."""
+    ts = exp.column("ts")
+    return exp.and_(ts > timestamp_literal(since), ts <= timestamp_literal(until))
+
+
 def crossing_tests(
     slides: Sequence[Slide], since: datetime, ctx: TimeContext
 ) -> tuple[list[exp.Expr], list[exp.Expr]]:
@@ -182,9 +187,11 @@ def crossing_tests(
         column = exp.column(slide.column, quoted=True)
         if slide.type is ValueType.DATE:
             one = timedelta(days=1)
-            span = column.between(_day(ctx.day_of(low) - one), _day(ctx.day_of(high) + one))
+            span = column.between(
+                date_literal(ctx.day_of(low) - one), date_literal(ctx.day_of(high) + one)
+            )
         else:
-            span = column.between(_instant(low), _instant(high))
+            span = column.between(timestamp_literal(low), timestamp_literal(high))
         if slide.events is None:
             on_contacts.append(span)
         else:
@@ -199,16 +206,6 @@ def edge_at(ctx: TimeContext, edge: Edge) -> datetime:
     for sign, duration in edge:
         at = ctx.shift(at, duration, sign)
     return at
-
-
-def _day(day: date) -> exp.Expr:
-    return exp.cast(exp.Literal.string(day.isoformat()), exp.DataType.build("DATE"))
-
-
-def _instant(at: datetime) -> exp.Expr:
-    """A timestamp literal as the lake stores times: naive UTC."""
-    naive = at.astimezone(UTC).replace(tzinfo=None)
-    return exp.cast(exp.Literal.string(naive.isoformat(sep=" ")), exp.DataType.build("TIMESTAMP"))
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:

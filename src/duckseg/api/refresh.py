@@ -18,7 +18,7 @@ import enum
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +27,7 @@ import yaml
 from sqlglot import exp
 
 from duckseg.api import build as builds
-from duckseg.api.patch import Patch, Patched, build_patched, crossing_tests
+from duckseg.api.patch import Patch, Patched, build_patched, crossing_tests, dated_between
 from duckseg.api.results import Snapshot
 from duckseg.compiler import compile_build, to_sql
 from duckseg.compiler.shapes import reads_ranks
@@ -295,17 +295,11 @@ def fingerprint(tree: ir.Node, zone: str, statics: dict[str, str]) -> str:
 def _events_between(
     con: duckdb.DuckDBPyConnection, cache: dict[datetime, bool], since: datetime, until: datetime
 ) -> bool:
-    """Whether any landed event has since < ts <= until (ts is naive UTC in the lake)."""
+    """Whether any landed event has since < ts <= until."""
     if since not in cache:
-        low, high = (t.astimezone(UTC).replace(tzinfo=None) for t in (since, until))
-        query = (
-            exp.select(exp.Literal.number(1))
-            .from_("events")
-            .where(exp.column("ts") > exp.Placeholder())
-            .where(exp.column("ts") <= exp.Placeholder())
-            .limit(1)
-        )
-        cache[since] = bool(con.execute(query.sql("duckdb"), [low, high]).fetchall())
+        query = exp.select(exp.Literal.number(1)).from_("events")
+        query = query.where(dated_between(since, until)).limit(1)
+        cache[since] = bool(con.execute(query.sql("duckdb")).fetchall())
     return cache[since]
 
 

@@ -40,14 +40,8 @@ def bind_lake(
     static: Sequence[tuple[str, Path]] = (),
 ) -> None:
     """Create the temporary views `contacts`, `events`, `static_members` on `con`."""
-    create_temp(
-        con, "contacts", parquet_scan(contacts) if contacts else sqlglot.parse_one(EMPTY_CONTACTS)
-    )
-    create_temp(
-        con,
-        "events",
-        parquet_scan(events, union_by_name=True) if events else sqlglot.parse_one(EMPTY_EVENTS),
-    )
+    create_temp(con, "contacts", _contacts_source(contacts))
+    create_temp(con, "events", _events_source(events))
     if static:
         parts = [
             exp.select(
@@ -58,6 +52,18 @@ def bind_lake(
         create_temp(con, "static_members", union_all(parts))
     else:
         create_temp(con, "static_members", sqlglot.parse_one(EMPTY_STATIC))
+
+
+def _contacts_source(files: Sequence[Path]) -> exp.Select:
+    found = parquet_scan(files) if files else sqlglot.parse_one(EMPTY_CONTACTS)
+    assert isinstance(found, exp.Select)
+    return found
+
+
+def _events_source(files: Sequence[Path]) -> exp.Select:
+    found = parquet_scan(files, union_by_name=True) if files else sqlglot.parse_one(EMPTY_EVENTS)
+    assert isinstance(found, exp.Select)
+    return found
 
 
 RESTRICTED_EVENTS = "restricted_events"
@@ -75,11 +81,8 @@ def restrict_lake(
     from the lake once (only `columns`, when given), into a temporary table that every
     pass of the build reads."""
     keep = exp.column("contact_id").isin(query=exp.select("contact_id").from_(ids))
-    people = parquet_scan(contacts) if contacts else sqlglot.parse_one(EMPTY_CONTACTS)
-    assert isinstance(people, exp.Select)
-    create_temp(con, "contacts", people.where(keep, copy=False))
-    rows = parquet_scan(events, union_by_name=True) if events else sqlglot.parse_one(EMPTY_EVENTS)
-    assert isinstance(rows, exp.Select)
+    create_temp(con, "contacts", _contacts_source(contacts).where(keep, copy=False))
+    rows = _events_source(events)
     if columns is not None:
         schema = [str(r[0]) for r in con.execute("DESCRIBE events").fetchall()]
         kept = [c for c in schema if c in columns or c == "contact_id"]
